@@ -1,0 +1,201 @@
+"""Input checks run before anything is compiled or sampled.
+
+Every check raises `ValueError` (bad value) or `TypeError` (wrong type) with a message that
+names the column, rows or clusters at fault and says how to fix it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from bayesmi.data import ImputationData
+    from bayesmi.spec import ImputationModel
+
+_SHOWN = 5
+
+
+def show(labels: Iterable, limit: int = _SHOWN) -> str:
+    """Format labels as ``a, b, c`` with at most `limit` shown and the rest counted."""
+    labels = list(labels)
+    text = ", ".join(str(label) for label in labels[:limit])
+    if len(labels) > limit:
+        text += f" and {len(labels) - limit} more"
+    return text
+
+
+def check_frame(data: object) -> None:
+    """Check that `data` is a DataFrame with unique column names and row labels."""
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(
+            f"data must be a pandas DataFrame, got {type(data).__name__}; "
+            "convert it with pandas.DataFrame(...) first."
+        )
+    if data.shape[0] == 0:
+        raise ValueError("data has no rows; there is nothing to impute.")
+    duplicated = data.columns[data.columns.duplicated()]
+    if len(duplicated):
+        raise ValueError(
+            f"data has duplicated column names ({show(duplicated.unique())}); rename them."
+        )
+    labels = data.index[data.index.duplicated()]
+    if len(labels):
+        raise ValueError(
+            f"data has duplicated row labels ({show(labels.unique())}); imputed cells are "
+            "stored by row label, so make them unique, e.g. with data.reset_index()."
+        )
+
+
+def check_cluster_column(data: pd.DataFrame, cluster: object) -> None:
+    """Check that the cluster column exists, is complete and has two clusters or more."""
+    if not isinstance(cluster, str):
+        raise TypeError(f"cluster must be a column name (str), got {type(cluster).__name__}.")
+    if cluster not in data.columns:
+        raise ValueError(
+            f"cluster column {cluster!r} is not in data; its columns are "
+            f"{show(sorted(map(str, data.columns)), 20)}."
+        )
+    absent = data.index[data[cluster].isna().to_numpy()]
+    if len(absent):
+        raise ValueError(
+            f"cluster column {cluster!r} has {len(absent)} missing values (rows "
+            f"{show(absent)}); drop those rows or impute the cluster id first."
+        )
+    n_clusters = data[cluster].nunique()
+    if n_clusters < 2:
+        raise ValueError(
+            f"cluster column {cluster!r} holds {n_clusters} cluster; multilevel imputation "
+            "needs two clusters or more (use a single-level imputer for one)."
+        )
+
+
+def check_positive_int(name: str, value: object, minimum: int = 1) -> None:
+    """Check that a sampler setting is an integer of at least `minimum`."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name} must be an integer, got {value!r}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}.")
+
+
+def check_settings(chains: int, iterations: int, draws: int, tune: int, steps: int) -> None:
+    """Check the engine's settings."""
+    check_positive_int("chains", chains)
+    check_positive_int("iterations", iterations)
+    check_positive_int("draws", draws)
+    check_positive_int("tune", tune, minimum=0)
+    check_positive_int("steps", steps)
+    if draws > iterations:
+        raise ValueError(
+            f"draws ({draws}) cannot exceed iterations ({iterations}): the kept draws are the "
+            "last iterations of each chain; raise iterations or lower draws."
+        )
+
+
+def check_spec(
+    spec: Mapping[str, ImputationModel], data: ImputationData
+) -> dict[str, ImputationModel]:
+    """Check a spec against the encoded data; return it as a plain dict in visiting order."""
+    from bayesmi.spec import ImputationModel
+
+    if not isinstance(spec, Mapping):
+        raise TypeError(
+            "spec must be a mapping from variable name to an imputation model, e.g. "
+            '{"popular": bm.random_intercept("popular ~ sex + (1 | school)")}; '
+            f"got {type(spec).__name__}."
+        )
+    if not spec:
+        raise ValueError("spec is empty: name at least one variable to impute.")
+    checked: dict[str, ImputationModel] = {}
+    for variable, model in spec.items():
+        if not isinstance(model, ImputationModel):
+            raise TypeError(
+                f"spec[{variable!r}] must be an imputation model made by bm.random_intercept, "
+                f"bm.fixed_cluster, ...; got {type(model).__name__}."
+            )
+        if variable != model.target:
+            raise ValueError(
+                f"spec key {variable!r} does not match the target of its formula "
+                f"{model.formula!r} ({model.target!r}); key each model by its target."
+            )
+        _check_model_columns(model, data)
+        checked[variable] = model
+    _check_incomplete_predictors(checked, data)
+    return checked
+
+
+def _check_model_columns(model: ImputationModel, data: ImputationData) -> None:
+    columns = [str(c) for c in data.frame.columns]
+    for name in (model.target, *model.predictors):
+        if name not in columns:
+            role = "target" if name == model.target else "predictor"
+            raise ValueError(
+                f"{role} {name!r} of the formula {model.formula!r} is not a column of data; "
+                f"its columns are {show(sorted(columns), 20)}."
+            )
+        if name == data.cluster:
+            raise ValueError(
+                f"the cluster column {name!r} cannot be a {model.kind} target or predictor "
+                f"in {model.formula!r}; the model already accounts for the clusters."
+            )
+        if name not in data.level:
+            raise TypeError(
+                f"column {name!r} used in {model.formula!r} is not numeric "
+                f"(dtype {data.frame[name].dtype}); encode it as numbers (e.g. 0/1 dummies "
+                "with pandas.get_dummies) before imputing."
+            )
+        values = data.values(name)
+        infinite = data.frame.index[np.isinf(values)]
+        if len(infinite):
+            raise ValueError(
+                f"column {name!r} has infinite values (rows {show(infinite)}); replace them "
+                "with NaN to impute them, or with finite values."
+            )
+    if model.target in model.predictors:
+        raise ValueError(
+            f"target {model.target!r} is also a predictor in {model.formula!r}; remove it "
+            "from the right-hand side."
+        )
+    if model.group is not None and model.group != data.cluster:
+        raise ValueError(
+            f"the grouping factor {model.group!r} in {model.formula!r} is not the cluster "
+            f"column {data.cluster!r}; bayesmi models two levels, grouped by cluster="
+            f"{data.cluster!r}: write (1 | {data.cluster})."
+        )
+    mask = data.missing[model.target]
+    if mask.all():
+        raise ValueError(
+            f"target {model.target!r} is missing in every row; there is nothing to learn "
+            "its distribution from: drop it from the spec or collect some values."
+        )
+
+
+def _check_incomplete_predictors(spec: dict[str, ImputationModel], data: ImputationData) -> None:
+    for model in spec.values():
+        for name in model.predictors:
+            n_missing = int(data.missing[name].sum())
+            if n_missing and name not in spec:
+                rows = data.frame.index[data.missing[name]]
+                raise ValueError(
+                    f"predictor {name!r} of {model.formula!r} has {n_missing} missing values "
+                    f"(rows {show(rows)}) and no model in spec imputes it; add a spec entry "
+                    f"for {name!r} or drop it from the formula."
+                )
+
+
+def check_fixed_cluster_support(model: ImputationModel, data: ImputationData) -> None:
+    """Refuse fixed_cluster when some cluster has no observed value of the target."""
+    observed = np.bincount(
+        data.cluster_codes, weights=~data.missing[model.target], minlength=data.n_clusters
+    )
+    empty = data.cluster_labels[observed == 0]
+    if len(empty):
+        raise ValueError(
+            f"fixed_cluster cannot impute {model.target!r} in clusters with no observed value "
+            f"(clusters {show(empty)} of {data.cluster!r}): their dummies have no data. Use "
+            f'bm.random_intercept("{model.target} ~ ... + (1 | {data.cluster})"), which '
+            "draws such clusters from the population of clusters."
+        )

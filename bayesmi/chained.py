@@ -1,0 +1,384 @@
+"""The chained-equations (FCS) engine: one conditional model per incomplete variable.
+
+Algorithm, per chain (chains are independent and run in parallel processes):
+
+1. Every missing cell starts at a random draw from its variable's observed values.
+2. Each variable's conditional model is built and compiled once (a PyMC model whose likelihood
+   uses the rows where that variable is observed, with its predictors in `pm.Data`), with one
+   NUTS step method started at a jittered initial point.
+3. Each iteration visits the incomplete variables in the order of the spec. For each: the
+   current completed predictors are set into its model (`set_data`); its parameters advance
+   by ``steps`` NUTS transitions from where they were (in the first iteration after ``tune``
+   adaptation transitions; step size and mass matrix are fixed afterwards); its missing cells
+   are drawn from the model's predictive distribution given the new parameters, and become
+   predictors of the variables visited after it.
+4. The last ``draws`` iterations are kept: every (chain, draw) pair is one imputation, so
+   ``m = chains * draws``. With ``draws=1`` this is mice's scheme (m chains, the last
+   iteration of each). Earlier iterations are burn-in, kept as parameter traces and as the
+   mean and SD of the imputed cells, for trace plots.
+
+Randomness: one `numpy.random.SeedSequence` from ``seed``, one child per chain, so a chain's
+result does not depend on how many processes run the chains or in which order.
+
+References
+----------
+van Buuren, S. (2018). Flexible Imputation of Missing Data, 2nd ed., chapters 4 and 7.
+Hoffman, M. D. and Gelman, A. (2014). The No-U-Turn sampler. JMLR 15, 1593-1623.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import sys
+import warnings
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+
+import arviz as az
+import numpy as np
+import pandas as pd
+
+from bayesmi._nuts import NutsUpdater, TransitionStats
+from bayesmi._progress import ChainProgress
+from bayesmi._validate import (
+    check_fixed_cluster_support,
+    check_settings,
+    check_spec,
+    show,
+)
+from bayesmi.data import ImputationData, encode
+from bayesmi.diagnostics import warn_convergence
+from bayesmi.models import FACTORIES, ConditionalModel
+from bayesmi.models.fixed_cluster import cluster_level_predictors
+from bayesmi.result import ChainTrace, VariableTrace, build_inference_data
+from bayesmi.spec import ImputationModel
+
+__all__ = ["impute"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The engine's settings for one run."""
+
+    iterations: int
+    draws: int
+    tune: int
+    steps: int
+    target_accept: float
+
+
+def impute(
+    data: pd.DataFrame,
+    spec: Mapping[str, ImputationModel],
+    cluster: str,
+    *,
+    chains: int = 5,
+    iterations: int = 20,
+    draws: int = 1,
+    tune: int = 200,
+    steps: int = 5,
+    target_accept: float = 0.8,
+    seed: int | None = None,
+    cores: int | None = None,
+    progressbar: bool = True,
+) -> az.InferenceData:
+    """Multiply impute incomplete clustered data by chained conditional models.
+
+    Each incomplete variable named in `spec` is imputed by its conditional model, fully
+    Bayesian: parameters are drawn by NUTS from their posterior given the current completed
+    data, and missing cells from the posterior predictive distribution. See the module
+    docstring for the algorithm.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per unit, missing values as NaN. Not modified.
+    spec : mapping of str to ImputationModel
+        The model imputing each incomplete variable, e.g.
+        ``{"popular": bm.random_intercept("popular ~ sex + texp + (1 | school)")}``. Variables
+        are visited in this order in every iteration.
+    cluster : str
+        Name of the cluster column (complete; any hashable labels).
+    chains : int, default=5
+        Number of independent chains.
+    iterations : int, default=20
+        Iterations per chain, burn-in included.
+    draws : int, default=1
+        Number of final iterations of each chain kept as imputations; ``m = chains * draws``.
+    tune : int, default=200
+        NUTS adaptation transitions of each conditional model in a chain's first iteration.
+    steps : int, default=5
+        NUTS transitions of each conditional model per iteration.
+    target_accept : float, default=0.8
+        Target acceptance rate of NUTS' step-size adaptation; raise it (e.g. 0.95) when
+        divergences are reported.
+    seed : int, optional
+        Seed of the whole run. The same seed gives the same result however the chains are
+        scheduled. With None, fresh entropy is drawn and stored in ``idata.attrs["seed"]``,
+        so the run can still be repeated.
+    cores : int, optional
+        Processes running chains in parallel; default ``min(chains, os.cpu_count())``.
+        ``cores=1`` runs the chains one after another in this process.
+    progressbar : bool, default=True
+        Show one progress bar per chain.
+
+    Returns
+    -------
+    arviz.InferenceData
+        ``posterior`` (parameters ``<variable>::<parameter>`` and imputed cells
+        ``<variable>::missing`` over ``chain``, ``draw``), ``warmup_posterior`` (parameters and
+        the mean and SD of the imputed cells in burn-in), ``sample_stats`` and
+        ``warmup_sample_stats`` (NUTS statistics per variable update), ``observed_data`` (the
+        input frame), ``constant_data`` (cluster codes, missing masks, levels) and attrs (spec
+        as JSON, seed, engine, settings, bayesmi version).
+
+    Raises
+    ------
+    TypeError
+        If `data` is not a DataFrame, a spec entry is not an `ImputationModel`, a used
+        column is not numeric, or a setting is not an integer.
+    ValueError
+        If a column, the cluster column or a setting is wrong; the message names the column,
+        rows or clusters and says how to fix it. Raised before any model is compiled.
+
+    Warns
+    -----
+    ConvergenceWarning
+        When NUTS diverges after tuning, or the R-hat of the chain means of a variable's
+        imputed cells is above 1.05.
+
+    See Also
+    --------
+    completed : the m completed DataFrames.
+    complete : the completed data in mice's formats.
+    missing_pattern : the missingness, overall and per cluster.
+
+    Notes
+    -----
+    Parameters are stored on the data's original scale, in float64.
+
+    Examples
+    --------
+    >>> spec = {"popular": bm.random_intercept("popular ~ sex + texp + (1 | school)")}
+    >>> idata = bm.impute(df, spec, cluster="school", chains=2, iterations=3, tune=50,
+    ...                   seed=1, progressbar=False)
+    >>> idata.posterior["popular::missing"].shape
+    (2, 1, 848)
+    """
+    check_settings(chains, iterations, draws, tune, steps)
+    encoded = encode(data, cluster)
+    spec = _prepare_spec(spec, encoded)
+    settings = Settings(iterations, draws, tune, steps, float(target_accept))
+    seed_sequence = np.random.SeedSequence(seed)
+    chain_seeds = seed_sequence.spawn(chains)
+    cores = min(chains, os.cpu_count() or 1) if cores is None else cores
+    traces = _run_chains(encoded, spec, settings, chain_seeds, cores, progressbar)
+    idata = build_inference_data(
+        traces,
+        encoded,
+        spec,
+        attrs={
+            "seed": str(seed_sequence.entropy),
+            "engine": "chained",
+            "iterations": iterations,
+            "draws": draws,
+            "tune": tune,
+            "steps": steps,
+            "target_accept": float(target_accept),
+        },
+    )
+    warn_convergence(idata)
+    return idata
+
+
+def _prepare_spec(
+    spec: Mapping[str, ImputationModel], data: ImputationData
+) -> dict[str, ImputationModel]:
+    """Check the spec, drop complete targets (with a warning) and check each model's needs."""
+    spec = check_spec(spec, data)
+    complete = [name for name in spec if not data.missing[name].any()]
+    if complete:
+        warnings.warn(
+            f"{show(complete)} have no missing values; nothing to impute for them, so they "
+            "are left out of the spec (their observed values stay as predictors).",
+            UserWarning,
+            stacklevel=3,
+        )
+        spec = {name: model for name, model in spec.items() if name not in complete}
+    if not spec:
+        raise ValueError("no variable in spec has missing values; there is nothing to impute.")
+    for model in spec.values():
+        if model.kind == "fixed_cluster":
+            check_fixed_cluster_support(model, data)
+            dropped = cluster_level_predictors(model, data)
+            if dropped:
+                warnings.warn(
+                    f"fixed_cluster for {model.target!r}: the cluster-level predictors "
+                    f"{show(dropped)} are constant within clusters and collinear with the "
+                    "cluster dummies, so they are left out (the dummies carry their "
+                    "information), as mice removes collinear predictors.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+    return spec
+
+
+def _run_chains(
+    data: ImputationData,
+    spec: dict[str, ImputationModel],
+    settings: Settings,
+    chain_seeds: list[np.random.SeedSequence],
+    cores: int,
+    progressbar: bool,
+) -> list[ChainTrace]:
+    progress = ChainProgress(len(chain_seeds), settings.iterations, enabled=progressbar)
+    if cores <= 1 or len(chain_seeds) == 1:
+        with progress:
+            return [
+                run_chain(data, spec, settings, chain, seed, progress.advance)
+                for chain, seed in enumerate(chain_seeds)
+            ]
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    messages = context.Queue()
+    executor = ProcessPoolExecutor(
+        max_workers=min(cores, len(chain_seeds)),
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(messages,),
+    )
+    try:
+        # Submitting starts the workers: do it before the progress display starts a thread.
+        futures = [
+            executor.submit(run_chain, data, spec, settings, chain, seed, None)
+            for chain, seed in enumerate(chain_seeds)
+        ]
+        with progress:
+            _follow(futures, messages, progress)
+        return [future.result() for future in futures]
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _follow(futures: list[Future], messages: multiprocessing.Queue, progress: ChainProgress):
+    """Relay the workers' progress messages until every chain is done."""
+    while not all(future.done() for future in futures):
+        try:
+            chain, iteration = messages.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        progress.advance(chain, iteration)
+    while True:
+        try:
+            chain, iteration = messages.get_nowait()
+        except queue.Empty:
+            break
+        progress.advance(chain, iteration)
+
+
+_WORKER_MESSAGES: multiprocessing.Queue | None = None
+_WORKER_LIMITS: object = None
+
+
+def _start_worker(messages: multiprocessing.Queue) -> None:
+    """Worker initializer: keep the progress queue and pin BLAS to one thread."""
+    from threadpoolctl import threadpool_limits
+
+    global _WORKER_MESSAGES, _WORKER_LIMITS
+    _WORKER_MESSAGES = messages
+    _WORKER_LIMITS = threadpool_limits(limits=1)
+
+
+def _report_to_parent(chain: int, iteration: int) -> None:
+    if _WORKER_MESSAGES is not None:
+        _WORKER_MESSAGES.put((chain, iteration))
+
+
+def run_chain(
+    data: ImputationData,
+    spec: dict[str, ImputationModel],
+    settings: Settings,
+    chain: int,
+    seed: np.random.SeedSequence,
+    report: Callable[[int, int], None] | None,
+) -> ChainTrace:
+    """Run one chain of the chained engine; return its trace (numpy arrays only)."""
+    report = report or _report_to_parent
+    rng = np.random.default_rng(seed)
+    current = _starting_values(data, spec, rng)
+    models = {name: FACTORIES[model.kind](model, data) for name, model in spec.items()}
+    updaters = {
+        name: NutsUpdater(model.model, rng.spawn(1)[0], settings.target_accept)
+        for name, model in models.items()
+    }
+    records = {name: _Recorder(settings, model) for name, model in models.items()}
+    for iteration in range(settings.iterations):
+        for name, model in models.items():
+            predictors = _predictor_matrix(current, model.predictors, data)
+            model.set_predictors(predictors)
+            updater = updaters[name]
+            if iteration == 0 and settings.tune:
+                updater.advance(settings.tune, tune=True)
+            stats = updater.advance(settings.steps, tune=False)
+            draws = model.draw_missing(updater.point, predictors, rng)
+            current[name][data.missing[name]] = draws
+            records[name].add(iteration, model.parameters(updater.point), draws, stats)
+        report(chain, iteration + 1)
+    return ChainTrace({name: record.trace() for name, record in records.items()})
+
+
+def _starting_values(
+    data: ImputationData, spec: dict[str, ImputationModel], rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Completed columns to start from: missing cells drawn from the observed values."""
+    current = {}
+    for name in spec:
+        values = data.values(name)
+        mask = data.missing[name]
+        values[mask] = rng.choice(values[~mask], size=int(mask.sum()), replace=True)
+        current[name] = values
+    return current
+
+
+def _predictor_matrix(
+    current: dict[str, np.ndarray], predictors: tuple[str, ...], data: ImputationData
+) -> np.ndarray:
+    columns = [current[name] if name in current else data.values(name) for name in predictors]
+    return np.column_stack(columns) if columns else np.empty((data.frame.shape[0], 0))
+
+
+class _Recorder:
+    """Collects one variable's parameters, imputations and NUTS statistics per iteration."""
+
+    def __init__(self, settings: Settings, model: ConditionalModel) -> None:
+        self.first_kept = settings.iterations - settings.draws
+        self.dims = model.parameter_dims
+        self.coords = model.coords
+        self.parameters: dict[str, list[np.ndarray]] = {}
+        self.missing = np.empty((settings.draws, int((~model.observed).sum())))
+        self.summary = {"missing_mean": [], "missing_sd": []}
+        self.stats: dict[str, list] = {}
+
+    def add(
+        self, iteration: int, parameters: dict, draws: np.ndarray, stats: TransitionStats
+    ) -> None:
+        for key, value in parameters.items():
+            self.parameters.setdefault(key, []).append(np.asarray(value, dtype=float))
+        if iteration >= self.first_kept:
+            self.missing[iteration - self.first_kept] = draws
+        self.summary["missing_mean"].append(float(np.mean(draws)))
+        self.summary["missing_sd"].append(float(np.std(draws, ddof=1)) if draws.size > 1 else 0.0)
+        for key, value in vars(stats).items():
+            self.stats.setdefault(key, []).append(value)
+
+    def trace(self) -> VariableTrace:
+        return VariableTrace(
+            dims=self.dims,
+            coords=self.coords,
+            parameters={key: np.stack(values) for key, values in self.parameters.items()},
+            summary={key: np.asarray(values) for key, values in self.summary.items()},
+            missing=self.missing,
+            stats={key: np.asarray(values) for key, values in self.stats.items()},
+        )

@@ -1,0 +1,169 @@
+"""Pieces shared by the conditional model factories.
+
+`ConditionalModel` is what every factory returns and all the chained engine sees: a compiled
+PyMC model whose likelihood uses the rows where the target is observed, with the predictors of
+those rows in a `pm.Data` container (so new imputations of other variables are fed in with
+`set_data`, without recompiling), a draw of the missing cells from the predictive distribution
+given the parameters, and the parameters on the data's original scale.
+
+Inside every model the target and the predictors are standardised once, by the mean and SD of
+their observed values; priors are stated on that scale and results are transformed back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+
+from bayesmi.data import ImputationData
+
+Point = dict[str, np.ndarray]
+
+INTERCEPT_SD = 5.0
+"""Prior SD of intercepts on the standardised scale."""
+COEFFICIENT_SD = 2.5
+"""Prior SD of regression coefficients on the standardised scale."""
+SCALE_SD = 1.0
+"""Prior SD of the half-normal priors on standard deviations (standardised scale)."""
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """Centre and scale of the target and the predictors, from their observed values."""
+
+    y_center: float
+    y_scale: float
+    x_center: np.ndarray
+    x_scale: np.ndarray
+
+    @classmethod
+    def from_data(cls, data: ImputationData, target: str, predictors: tuple[str, ...]) -> Scaling:
+        """Compute the scaling from the observed values of each column."""
+        y_center, y_scale = data.observed_moments(target)
+        moments = np.array([data.observed_moments(name) for name in predictors]).reshape(-1, 2)
+        return cls(y_center, y_scale, moments[:, 0], moments[:, 1])
+
+    def x(self, values: np.ndarray) -> np.ndarray:
+        """Standardise a predictor matrix."""
+        return (values - self.x_center) / self.x_scale
+
+    def coefficients(self, beta: np.ndarray) -> np.ndarray:
+        """Coefficients on the original scale from standardised ones."""
+        return self.y_scale * beta / self.x_scale
+
+    def intercept(self, intercept: np.ndarray, beta: np.ndarray) -> np.ndarray:
+        """Return an intercept on the original scale from standardised estimates."""
+        shift = np.sum(beta * self.x_center / self.x_scale, axis=-1)
+        return self.y_center + self.y_scale * (intercept - shift)
+
+
+@dataclass
+class ConditionalModel:
+    """A compiled conditional model for one incomplete variable.
+
+    Attributes
+    ----------
+    target : str
+        The variable the model imputes.
+    predictors : tuple of str
+        The columns of the predictor matrix the engine passes in, in order.
+    model : pymc.Model
+        The model; its likelihood uses the rows where the target is observed.
+    observed : numpy.ndarray
+        Boolean mask of the rows where the target is observed.
+    parameter_dims : dict of str to tuple of str
+        Dims of every parameter `parameters` returns, after ``chain`` and ``draw``.
+    coords : dict of str to list
+        Coordinates of those dims.
+    """
+
+    target: str
+    predictors: tuple[str, ...]
+    model: pm.Model
+    observed: np.ndarray
+    scaling: Scaling
+    parameter_dims: dict[str, tuple[str, ...]]
+    coords: dict[str, list]
+    _draw: Callable[[Point, np.ndarray, np.random.Generator], np.ndarray] = field(repr=False)
+    _parameters: Callable[[Point], dict[str, np.ndarray]] = field(repr=False)
+
+    @property
+    def data_name(self) -> str:
+        """Name of the `pm.Data` container holding the standardised predictors."""
+        return f"{self.target}::X"
+
+    def set_predictors(self, predictors: np.ndarray) -> None:
+        """Feed the current completed predictors (all rows, original scale) to the model."""
+        if self.predictors:
+            values = self.scaling.x(predictors[self.observed])
+            pm.set_data({self.data_name: values}, model=self.model)
+
+    def draw_missing(
+        self, point: Point, predictors: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Draw the missing cells from the predictive distribution, on the original scale.
+
+        Parameters
+        ----------
+        point : dict
+            Current values of the model's free variables (as NUTS holds them).
+        predictors : numpy.ndarray
+            Current completed predictors, all rows, original scale.
+        rng : numpy.random.Generator
+            Source of the predictive noise.
+        """
+        x_missing = self.scaling.x(predictors[~self.observed])
+        draws = self._draw(point, x_missing, rng)
+        return self.scaling.y_center + self.scaling.y_scale * draws
+
+    def parameters(self, point: Point) -> dict[str, np.ndarray]:
+        """Return the parameters on the original scale, keyed by `parameter_dims`' names."""
+        return self._parameters(point)
+
+
+def new_model(data: ImputationData, target: str, predictors: tuple[str, ...]) -> pm.Model:
+    """Return an empty `pm.Model` with the ``cluster`` and predictor coordinates."""
+    return pm.Model(
+        coords={
+            "cluster": list(data.cluster_labels),
+            f"{target}::predictor": list(predictors),
+        }
+    )
+
+
+def linear_predictor(
+    target: str, predictors: tuple[str, ...], x_observed: np.ndarray
+) -> tuple[pt.TensorVariable | float, pt.TensorVariable | None]:
+    """Add the predictor container and the coefficients; return ``X @ beta`` and beta.
+
+    Must be called inside the model's context. With no predictors it returns ``(0.0, None)``.
+    """
+    if not predictors:
+        return 0.0, None
+    x = pm.Data(f"{target}::X", x_observed, dims=(f"{target}::obs_row", f"{target}::predictor"))
+    beta = pm.Normal(f"{target}::beta_std", 0.0, COEFFICIENT_SD, dims=f"{target}::predictor")
+    return x @ beta, beta
+
+
+def predictor_values(data: ImputationData, predictors: tuple[str, ...]) -> np.ndarray:
+    """Predictor matrix with missing cells at the observed mean (a start before imputation)."""
+    columns = []
+    for name in predictors:
+        values = data.values(name)
+        values[np.isnan(values)] = data.observed_moments(name)[0]
+        columns.append(values)
+    return np.column_stack(columns) if columns else np.empty((data.frame.shape[0], 0))
+
+
+def point_beta(point: Point, target: str, n_predictors: int) -> np.ndarray:
+    """Return the standardised coefficients in a point (empty without predictors)."""
+    return point[f"{target}::beta_std"] if n_predictors else np.zeros(0)
+
+
+def linear_part(x: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """``x @ beta`` that also works with no predictors."""
+    return x @ beta if beta.size else np.zeros(x.shape[0])
