@@ -1,0 +1,113 @@
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import bayesmi as bm
+
+
+def test_observed_cells_are_unchanged(two_variable_data, two_variable_idata):
+    for frame in bm.completed(two_variable_idata):
+        observed = two_variable_data.notna()
+        assert frame[observed].equals(two_variable_data[observed])
+        assert not frame.isna().any().any()
+
+
+def test_callers_frame_is_untouched(two_variable_spec, impute_quietly, make_data):
+    data = make_data(seed=5)
+    before = data.copy(deep=True)
+    impute_quietly(data, two_variable_spec)
+    pd.testing.assert_frame_equal(data, before)
+
+
+def test_layout_of_the_posterior(two_variable_data, two_variable_idata):
+    posterior = two_variable_idata.posterior
+    assert posterior.sizes["chain"] == 2
+    assert posterior.sizes["draw"] == 2
+    assert two_variable_idata.warmup_posterior.sizes["draw"] == 2
+    assert list(posterior["y::beta"].coords["y::beta_dim"].values) == ["Intercept", "x", "w", "z"]
+    missing_rows = two_variable_data.index[two_variable_data["x"].isna()]
+    assert list(posterior["x::missing_row"].values) == list(missing_rows)
+    assert posterior["y::u"].dims == ("chain", "draw", "cluster")
+    assert set(two_variable_idata.sample_stats.data_vars) >= {
+        "y::divergences",
+        "y::step_size",
+        "y::tree_depth",
+        "y::acceptance_rate",
+    }
+    assert not any("_dim_0" in dim for dim in posterior.dims)
+
+
+def test_imputations_differ_between_chains(two_variable_idata):
+    cells = two_variable_idata.posterior["y::missing"].to_numpy()
+    assert not np.allclose(cells[0, -1], cells[1, -1])
+
+
+def test_same_seed_same_result_however_scheduled(
+    two_variable_data, two_variable_spec, impute_quietly
+):
+    serial = impute_quietly(two_variable_data, two_variable_spec, seed=11, cores=1)
+    parallel = impute_quietly(two_variable_data, two_variable_spec, seed=11, cores=2)
+    other = impute_quietly(two_variable_data, two_variable_spec, seed=12, cores=1)
+    for name in ("y::missing", "x::missing", "y::beta", "x::tau"):
+        np.testing.assert_array_equal(serial.posterior[name], parallel.posterior[name])
+    assert not np.allclose(serial.posterior["y::missing"], other.posterior["y::missing"])
+
+
+def test_seed_none_is_recorded_and_repeatable(two_variable_data, two_variable_spec, impute_quietly):
+    first = impute_quietly(two_variable_data, two_variable_spec, seed=None)
+    again = impute_quietly(two_variable_data, two_variable_spec, seed=int(first.attrs["seed"]))
+    np.testing.assert_array_equal(first.posterior["y::missing"], again.posterior["y::missing"])
+
+
+def test_imputed_predictor_moves_with_the_chain(two_variable_idata):
+    """x is imputed and is a predictor of y: its cells change between iterations."""
+    cells = two_variable_idata.posterior["x::missing"].to_numpy()
+    assert not np.allclose(cells[:, 0], cells[:, 1])
+
+
+def test_fixed_cluster_drops_cluster_level_predictors_with_a_warning(
+    two_variable_data, impute_quietly
+):
+    data = two_variable_data.drop(columns="x")
+    spec = {"y": bm.fixed_cluster("y ~ w + z")}
+    with pytest.warns(UserWarning, match="cluster-level predictors z"):
+        idata = impute_quietly(data, spec)
+    assert list(idata.posterior["y::beta"].coords["y::beta_dim"].values) == ["w"]
+    assert idata.posterior["y::alpha"].sizes["cluster"] == 8
+
+
+def test_complete_target_is_left_out_with_a_warning(two_variable_data, impute_quietly):
+    data = two_variable_data.assign(x=two_variable_data["x"].fillna(0.0))
+    spec = {
+        "y": bm.random_intercept("y ~ x + (1 | g)"),
+        "x": bm.random_intercept("x ~ w + (1 | g)"),
+    }
+    with pytest.warns(UserWarning, match="x have no missing values"):
+        idata = impute_quietly(data, spec)
+    assert "x::missing" not in idata.posterior
+    assert "y::missing" in idata.posterior
+
+
+def test_systematically_missing_cluster_is_imputed_by_random_intercept(
+    two_variable_data, impute_quietly
+):
+    data = two_variable_data.drop(columns="x")
+    data.loc[data["g"] == 3, "y"] = np.nan
+    idata = impute_quietly(data, {"y": bm.random_intercept("y ~ w + (1 | g)")})
+    frames = list(bm.completed(idata))
+    assert all(frame.loc[frame["g"] == 3, "y"].notna().all() for frame in frames)
+
+
+def test_progress_bar_shows_every_chain(two_variable_data, capsys):
+    data = two_variable_data.drop(columns="x")
+    spec = {"y": bm.random_intercept("y ~ w + (1 | g)")}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.ConvergenceWarning)
+        bm.impute(data, spec, cluster="g", chains=2, iterations=3, tune=20, seed=1, cores=1)
+    shown = capsys.readouterr()
+    text = shown.out + shown.err
+    assert "chain 0" in text
+    assert "chain 1" in text
+    assert "3/3" in text
