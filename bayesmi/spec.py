@@ -208,12 +208,12 @@ def _parse(formula: object) -> tuple[str, tuple[str, ...], dict[str, list[str]]]
     """Return the target, the fixed predictors and the random slopes of each grouping factor."""
     if not isinstance(formula, str):
         raise TypeError(f"formula must be a string such as 'y ~ x', got {type(formula).__name__}.")
+    if not formula.split("~")[0].strip() or "~" not in formula:
+        raise ValueError(f"formula {formula!r} has no target; write it as 'target ~ predictors'.")
     try:
         description = model_description(formula)
     except (ParseError, ValueError) as error:
         raise ValueError(f"cannot parse the formula {formula!r}: {error}") from error
-    if description.response is None:
-        raise ValueError(f"formula {formula!r} has no target; write it as 'target ~ predictors'.")
     target = _name(description.response.term, formula)
     if not any(isinstance(term, Intercept) for term in description.common_terms):
         raise ValueError(

@@ -1,0 +1,62 @@
+import warnings
+
+import arviz as az
+import numpy as np
+import pytest
+
+import bayesmi as bm
+from bayesmi.diagnostics import rank_rhat, rhat_noise_bound, warn_convergence
+
+
+@pytest.fixture(scope="module")
+def longer_run(two_variable_data, impute_quietly):
+    data = two_variable_data.drop(columns="x")
+    spec = {"y": bm.random_intercept("y ~ w + z + (1 | g)")}
+    return impute_quietly(data, spec, chains=3, iterations=24, draws=4, seed=7)
+
+
+@pytest.mark.parametrize(("chains", "draws"), [(2, 4), (4, 9), (5, 20)])
+def test_rank_rhat_matches_arviz(chains, draws):
+    rng = np.random.default_rng(chains * draws)
+    values = rng.standard_normal((chains, draws)) + rng.normal(0, 0.5, (chains, 1))
+    assert rank_rhat(values) == pytest.approx(az.rhat(values), rel=1e-12)
+
+
+def test_noise_bound_shrinks_towards_one_with_more_iterations():
+    short, long = rhat_noise_bound(5, 5), rhat_noise_bound(5, 50)
+    assert short > 1.3
+    assert 1.0 < long < 1.05
+
+
+def test_mixed_chains_give_no_warning(longer_run):
+    rhat = bm.chain_mean_rhat(longer_run)["y"]
+    assert rhat < 1.05 or rhat < rhat_noise_bound(3, 12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bm.ConvergenceWarning)
+        warn_convergence(longer_run)
+
+
+def test_stuck_chains_warn_with_the_numbers(longer_run):
+    idata = longer_run.copy()
+    for group in ("warmup_posterior", "posterior"):
+        means = idata[group]["y::missing_mean"]
+        idata[group]["y::missing_mean"] = means + 3.0 * means["chain"]
+    rhat = bm.chain_mean_rhat(idata)["y"]
+    assert rhat > 2
+    with pytest.warns(bm.ConvergenceWarning, match=rf"'y': R-hat .* is {rhat:.3f}, above 1.05"):
+        warn_convergence(idata)
+
+
+def test_divergences_warn_with_the_count(longer_run):
+    idata = longer_run.copy()
+    divergences = idata.sample_stats["y::divergences"].copy()
+    divergences[0, 0] = 3
+    idata.sample_stats["y::divergences"] = divergences
+    with pytest.warns(
+        bm.ConvergenceWarning, match=r"'y': 3 divergent NUTS transitions after tuning"
+    ):
+        warn_convergence(idata)
+
+
+def test_short_runs_have_no_rhat(two_variable_idata):
+    assert np.isnan(bm.chain_mean_rhat(two_variable_idata)["y"])

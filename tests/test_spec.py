@@ -1,0 +1,58 @@
+import pytest
+
+import bayesmi as bm
+from bayesmi.spec import spec_from_json, spec_to_json
+
+
+def test_random_intercept_parses_target_predictors_and_group():
+    model = bm.random_intercept("popular ~ sex + texp + (1 | school)")
+    assert (model.kind, model.target, model.predictors, model.group) == (
+        "random_intercept",
+        "popular",
+        ("sex", "texp"),
+        "school",
+    )
+
+
+def test_fixed_cluster_has_no_group():
+    model = bm.fixed_cluster("popular ~ sex")
+    assert model.group is None
+    assert model.predictors == ("sex",)
+
+
+def test_intercept_only_formula():
+    assert bm.random_intercept("y ~ 1 + (1 | g)").predictors == ()
+
+
+@pytest.mark.parametrize(
+    ("factory", "formula", "message"),
+    [
+        (bm.fixed_cluster, "y ~ x + (1 | g)", "fixed_cluster takes no grouping term"),
+        (bm.random_intercept, "y ~ x", "exactly one random-intercept term"),
+        (bm.random_intercept, "y ~ x + (1 + x | g)", "random slopes on x"),
+        (bm.random_intercept, "y ~ x + (1 | g) + (1 | h)", "2 grouping factors"),
+        (bm.random_intercept, "y ~ log(x) + (1 | g)", "not a plain column name"),
+        (bm.random_intercept, "y ~ x:z + (1 | g)", "not a plain column name"),
+        (bm.random_intercept, "y ~ 0 + x + (1 | g)", "removes the intercept"),
+        (bm.random_intercept, "y ~ x +", "cannot parse the formula"),
+        (bm.fixed_cluster, "~ x", "has no target"),
+    ],
+)
+def test_bad_formulas_are_refused(factory, formula, message):
+    with pytest.raises(ValueError, match=message):
+        factory(formula)
+
+
+def test_formula_must_be_a_string():
+    with pytest.raises(TypeError, match="formula must be a string"):
+        bm.random_intercept(3)
+
+
+def test_spec_json_round_trip_keeps_order():
+    spec = {
+        "y": bm.random_intercept("y ~ x + (1 | g)"),
+        "x": bm.fixed_cluster("x ~ y"),
+    }
+    back = spec_from_json(spec_to_json(spec))
+    assert back == spec
+    assert list(back) == ["y", "x"]
