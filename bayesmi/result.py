@@ -233,7 +233,7 @@ def complete(
     >>> idata = bm.impute(df, spec, cluster="school", chains=2, iterations=2, tune=50,
     ...                   seed=3, progressbar=False)
     >>> long = bm.complete(idata, "long")
-    >>> long.shape, sorted(long[".imp"].unique())
+    >>> long.shape, sorted(long[".imp"].unique().tolist())
     ((4000, 9), [1, 2])
     """
     frames = list(completed(idata))

@@ -7,13 +7,6 @@ import pytest
 import bayesmi as bm
 
 
-@pytest.fixture(autouse=True)
-def _doctest_namespace(doctest_namespace):
-    doctest_namespace["bm"] = bm
-    doctest_namespace["df"] = bm.datasets.load_popmis()
-    doctest_namespace["np"] = np
-
-
 def make_two_variable_data(seed: int = 0, clusters: int = 8, size: int = 10) -> pd.DataFrame:
     """Small clustered frame: y and x both incomplete, w complete, z level 2 complete."""
     rng = np.random.default_rng(seed)
