@@ -8,6 +8,7 @@ import time
 import numpy as np
 
 import bayesmi as bm
+from bayesmi.diagnostics import RHAT_THRESHOLD, rhat_noise_bound
 
 
 def demo(chains: int, iterations: int, seed: int) -> None:
@@ -38,7 +39,13 @@ def demo(chains: int, iterations: int, seed: int) -> None:
     for name, value in zip(beta["popular::beta_dim"].to_numpy(), beta.to_numpy(), strict=True):
         print(f"  {name:<10} {value:.3f}")
     rhat = bm.chain_mean_rhat(idata)["popular"]
-    print(f"R-hat of the chain means of the imputed values: {rhat:.3f} (warns above 1.05)")
+    window = iterations - iterations // 2
+    limit = max(RHAT_THRESHOLD, rhat_noise_bound(chains, window)) if window >= 4 else np.nan
+    print(
+        f"R-hat of the chain means of the imputed values over the last {window} iterations: "
+        f"{rhat:.3f} (a ConvergenceWarning is given above {limit:.3f} for {chains} chains of "
+        f"{window} iterations)"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -47,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     run_demo = commands.add_parser("demo", help="impute popmis with the random-intercept model")
     run_demo.add_argument("--chains", type=int, default=5, help="chains = imputations (5)")
-    run_demo.add_argument("--iterations", type=int, default=10, help="iterations per chain (10)")
+    run_demo.add_argument("--iterations", type=int, default=20, help="iterations per chain (20)")
     run_demo.add_argument("--seed", type=int, default=2026, help="seed (2026)")
     arguments = parser.parse_args(argv)
     if arguments.command == "demo":

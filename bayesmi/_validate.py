@@ -81,9 +81,24 @@ def check_positive_int(name: str, value: object, minimum: int = 1) -> None:
         raise ValueError(f"{name} must be at least {minimum}, got {value}.")
 
 
-def check_settings(chains: int, iterations: int, draws: int, tune: int, steps: int) -> None:
+def check_settings(
+    chains: int,
+    iterations: int,
+    draws: int,
+    tune: int,
+    steps: int,
+    target_accept: float,
+    cores: int | None,
+) -> None:
     """Check the engine's settings."""
     check_positive_int("chains", chains)
+    if cores is not None:
+        check_positive_int("cores", cores)
+    if not isinstance(target_accept, float | int) or not 0 < target_accept < 1:
+        raise ValueError(
+            f"target_accept must be a number strictly between 0 and 1, got {target_accept!r}; "
+            "0.8 is the default, 0.9 to 0.99 for models that diverge."
+        )
     check_positive_int("iterations", iterations)
     check_positive_int("draws", draws)
     check_positive_int("tune", tune, minimum=0)

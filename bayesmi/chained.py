@@ -168,7 +168,7 @@ def impute(
     >>> idata.posterior["popular::missing"].shape
     (2, 1, 848)
     """
-    check_settings(chains, iterations, draws, tune, steps)
+    check_settings(chains, iterations, draws, tune, steps, target_accept, cores)
     encoded = encode(data, cluster)
     spec = _prepare_spec(spec, encoded)
     settings = Settings(iterations, draws, tune, steps, float(target_accept))

@@ -97,6 +97,9 @@ def test_cluster_without_observed_target_under_fixed_cluster(data):
         ("draws", 5, ValueError, r"draws \(5\) cannot exceed iterations \(4\)"),
         ("tune", -1, ValueError, "tune must be at least 0"),
         ("chains", 2.5, TypeError, "chains must be an integer"),
+        ("steps", 0, ValueError, "steps must be at least 1"),
+        ("cores", 0, ValueError, "cores must be at least 1"),
+        ("target_accept", 1.2, ValueError, "target_accept must be a number strictly between"),
     ],
 )
 def test_bad_settings(data, setting, value, error, message):
