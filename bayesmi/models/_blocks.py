@@ -125,6 +125,36 @@ class ConditionalModel:
         return self._parameters(point)
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """What a factory needs from the data, standardised: observed rows, clusters, scaling."""
+
+    target: str
+    predictors: tuple[str, ...]
+    observed: np.ndarray
+    scaling: Scaling
+    y: np.ndarray
+    x: np.ndarray
+    codes_observed: np.ndarray
+    codes_missing: np.ndarray
+
+    @classmethod
+    def from_data(cls, data: ImputationData, target: str, predictors: tuple[str, ...]) -> Inputs:
+        """Standardise the observed target and the starting predictors of the observed rows."""
+        observed = ~data.missing[target]
+        scaling = Scaling.from_data(data, target, predictors)
+        return cls(
+            target=target,
+            predictors=predictors,
+            observed=observed,
+            scaling=scaling,
+            y=(data.values(target)[observed] - scaling.y_center) / scaling.y_scale,
+            x=scaling.x(predictor_values(data, predictors)[observed]),
+            codes_observed=data.cluster_codes[observed],
+            codes_missing=data.cluster_codes[~observed],
+        )
+
+
 def new_model(data: ImputationData, target: str, predictors: tuple[str, ...]) -> pm.Model:
     """Return an empty `pm.Model` with the ``cluster`` and predictor coordinates."""
     return pm.Model(

@@ -20,13 +20,12 @@ from bayesmi.models._blocks import (
     INTERCEPT_SD,
     SCALE_SD,
     ConditionalModel,
+    Inputs,
     Point,
-    Scaling,
     linear_part,
     linear_predictor,
     new_model,
     point_beta,
-    predictor_values,
 )
 from bayesmi.spec import ImputationModel
 
@@ -52,23 +51,18 @@ def fixed_cluster_model(spec: ImputationModel, data: ImputationData) -> Conditio
         Parameters on the original scale: ``alpha`` (each cluster's intercept), ``beta`` (one
         coefficient per level-1 predictor, absent when there is none) and ``sigma``.
     """
-    target = spec.target
     dropped = cluster_level_predictors(spec, data)
-    predictors = tuple(name for name in spec.predictors if name not in dropped)
-    observed = ~data.missing[target]
-    scaling = Scaling.from_data(data, target, predictors)
-    y = (data.values(target)[observed] - scaling.y_center) / scaling.y_scale
-    x = scaling.x(predictor_values(data, predictors)[observed])
-    codes_observed = data.cluster_codes[observed]
-    codes_missing = data.cluster_codes[~observed]
+    kept = tuple(name for name in spec.predictors if name not in dropped)
+    inputs = Inputs.from_data(data, spec.target, kept)
+    target, predictors, scaling = inputs.target, inputs.predictors, inputs.scaling
     n_predictors = len(predictors)
 
     with new_model(data, target, predictors) as model:
-        x_beta, _ = linear_predictor(target, predictors, x)
+        x_beta, _ = linear_predictor(target, predictors, inputs.x)
         alpha = pm.Normal(f"{target}::alpha_std", 0.0, INTERCEPT_SD, dims="cluster")
         sigma = pm.HalfNormal(f"{target}::sigma_std", SCALE_SD)
-        mu = alpha[codes_observed] + x_beta
-        pm.Normal(f"{target}::y", mu, sigma, observed=y, dims=f"{target}::obs_row")
+        mu = alpha[inputs.codes_observed] + x_beta
+        pm.Normal(f"{target}::y", mu, sigma, observed=inputs.y, dims=f"{target}::obs_row")
 
     def unpack(point: Point) -> tuple[np.ndarray, np.ndarray, float]:
         return (
@@ -79,7 +73,7 @@ def fixed_cluster_model(spec: ImputationModel, data: ImputationData) -> Conditio
 
     def draw(point: Point, x_missing: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         alpha_value, beta, sigma_value = unpack(point)
-        mean = alpha_value[codes_missing] + linear_part(x_missing, beta)
+        mean = alpha_value[inputs.codes_missing] + linear_part(x_missing, beta)
         return mean + sigma_value * rng.standard_normal(mean.shape[0])
 
     def parameters(point: Point) -> dict[str, np.ndarray]:
@@ -99,7 +93,7 @@ def fixed_cluster_model(spec: ImputationModel, data: ImputationData) -> Conditio
         target=target,
         predictors=predictors,
         model=model,
-        observed=observed,
+        observed=inputs.observed,
         scaling=scaling,
         parameter_dims=dims,
         coords={f"{target}::beta_dim": list(predictors)},

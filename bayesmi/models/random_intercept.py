@@ -21,13 +21,12 @@ from bayesmi.models._blocks import (
     INTERCEPT_SD,
     SCALE_SD,
     ConditionalModel,
+    Inputs,
     Point,
-    Scaling,
     linear_part,
     linear_predictor,
     new_model,
     point_beta,
-    predictor_values,
 )
 from bayesmi.spec import ImputationModel
 
@@ -49,23 +48,18 @@ def random_intercept_model(spec: ImputationModel, data: ImputationData) -> Condi
         predictor), ``tau`` (SD of the random intercepts), ``sigma`` (residual SD) and ``u``
         (each cluster's random intercept).
     """
-    target, predictors = spec.target, spec.predictors
-    observed = ~data.missing[target]
-    scaling = Scaling.from_data(data, target, predictors)
-    y = (data.values(target)[observed] - scaling.y_center) / scaling.y_scale
-    x = scaling.x(predictor_values(data, predictors)[observed])
-    codes_observed = data.cluster_codes[observed]
-    codes_missing = data.cluster_codes[~observed]
+    inputs = Inputs.from_data(data, spec.target, spec.predictors)
+    target, predictors, scaling = inputs.target, inputs.predictors, inputs.scaling
     n_predictors = len(predictors)
 
     with new_model(data, target, predictors) as model:
-        x_beta, _ = linear_predictor(target, predictors, x)
+        x_beta, _ = linear_predictor(target, predictors, inputs.x)
         intercept = pm.Normal(f"{target}::intercept_std", 0.0, INTERCEPT_SD)
         tau = pm.HalfNormal(f"{target}::tau_std", SCALE_SD)
         sigma = pm.HalfNormal(f"{target}::sigma_std", SCALE_SD)
         eta = pm.Normal(f"{target}::eta", 0.0, 1.0, dims="cluster")
-        mu = intercept + x_beta + tau * eta[codes_observed]
-        pm.Normal(f"{target}::y", mu, sigma, observed=y, dims=f"{target}::obs_row")
+        mu = intercept + x_beta + tau * eta[inputs.codes_observed]
+        pm.Normal(f"{target}::y", mu, sigma, observed=inputs.y, dims=f"{target}::obs_row")
 
     def unpack(point: Point) -> tuple[float, np.ndarray, float, float, np.ndarray]:
         tau_value = float(np.exp(point[f"{target}::tau_std_log__"]))
@@ -79,7 +73,7 @@ def random_intercept_model(spec: ImputationModel, data: ImputationData) -> Condi
 
     def draw(point: Point, x_missing: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         intercept_value, beta, _, sigma_value, u = unpack(point)
-        mean = intercept_value + linear_part(x_missing, beta) + u[codes_missing]
+        mean = intercept_value + linear_part(x_missing, beta) + u[inputs.codes_missing]
         return mean + sigma_value * rng.standard_normal(mean.shape[0])
 
     def parameters(point: Point) -> dict[str, np.ndarray]:
@@ -97,7 +91,7 @@ def random_intercept_model(spec: ImputationModel, data: ImputationData) -> Condi
         target=target,
         predictors=predictors,
         model=model,
-        observed=observed,
+        observed=inputs.observed,
         scaling=scaling,
         parameter_dims={
             "beta": (f"{target}::beta_dim",),
