@@ -1,8 +1,9 @@
 """bayesmi: fully Bayesian multiple imputation of incomplete multilevel data, on PyMC.
 
 Specify one conditional model per incomplete variable (`random_intercept`, `fixed_cluster`),
-impute with `impute` into one ArviZ InferenceData, and read the completed datasets back with
-`completed` or `complete`.
+impute with `impute` into one ArviZ InferenceData, read the completed datasets back with
+`completed` or `complete`, fit the analysis to each with `fit_each` and pool it with `pool`,
+`test_wald`, `test_likelihood`, `pool_variance_components` or `pool_draws`.
 """
 
 import warnings
@@ -15,6 +16,16 @@ from bayesmi import datasets, simulate  # noqa: E402
 from bayesmi.chained import impute  # noqa: E402
 from bayesmi.data import missing_pattern  # noqa: E402
 from bayesmi.diagnostics import ConvergenceWarning, chain_mean_rhat  # noqa: E402
+from bayesmi.export import split_long, to_mids_csv  # noqa: E402
+from bayesmi.multiparameter import test_likelihood, test_wald  # noqa: E402
+from bayesmi.pooling import (  # noqa: E402
+    AnalysisFit,
+    PooledDraws,
+    fit_each,
+    pool,
+    pool_draws,
+    pool_variance_components,
+)
 from bayesmi.result import complete, completed  # noqa: E402
 from bayesmi.spec import ImputationModel, fixed_cluster, random_intercept  # noqa: E402
 
@@ -24,16 +35,26 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
 __all__ = [
+    "AnalysisFit",
     "ConvergenceWarning",
     "ImputationModel",
+    "PooledDraws",
     "__version__",
     "chain_mean_rhat",
     "complete",
     "completed",
     "datasets",
+    "fit_each",
     "fixed_cluster",
     "impute",
     "missing_pattern",
+    "pool",
+    "pool_draws",
+    "pool_variance_components",
     "random_intercept",
     "simulate",
+    "split_long",
+    "test_likelihood",
+    "test_wald",
+    "to_mids_csv",
 ]

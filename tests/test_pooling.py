@@ -1,0 +1,314 @@
+"""Pooling against R: mice::pool, mitml::testEstimates and mitml::testModels.
+
+The R numbers are in tests/data/pooling.json (copied from the project's reference vectors):
+
+    # nhanes_lm
+    library(mice); library(mitml)
+    imp <- mice(nhanes, m = 5, method = "pmm", seed = 123)
+    fit <- with(imp, lm(chl ~ age + bmi))
+    summary(pool(fit), conf.int = TRUE)              # dfcom = 22 from df.residual
+    fits <- as.mitml.result(fit); null <- with(imp, lm(chl ~ 1))
+    testModels(fits, as.mitml.result(null), method = "D1", df.com = 22)
+    # popmis_lmer
+    imp <- mice(popmis, method = "2l.pan", ..., m = 10, seed = 42)
+    fits <- with(imp, lmer(popular ~ sex + texp + (1 | school), REML = TRUE))
+    testEstimates(as.mitml.result(fits), extra.pars = TRUE)
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import bayesmi as bm
+
+VECTORS = json.loads((Path(__file__).parent / "data" / "pooling.json").read_text())
+RTOL = 1e-6
+
+
+def protocol_fits(case, extra=None):
+    terms = case["terms"]
+    return [
+        {
+            "estimates": dict(zip(terms, estimates, strict=True)),
+            "covariance": np.array(covariance),
+            "df_residual": case.get("dfcom"),
+            "extra_parameters": {} if extra is None else extra[k],
+        }
+        for k, (estimates, covariance) in enumerate(
+            zip(case["estimates"], case["vcov"], strict=True)
+        )
+    ]
+
+
+@pytest.fixture(scope="module")
+def nhanes():
+    case = VECTORS["nhanes_lm"]
+    return case, bm.pool(protocol_fits(case))
+
+
+@pytest.mark.parametrize(
+    "figure",
+    [
+        "estimate",
+        "ubar",
+        "b",
+        "t",
+        "riv",
+        "lambda",
+        "fmi",
+        "df",
+        "std_error",
+        "statistic",
+        "p_value",
+        "conf_low",
+        "conf_high",
+    ],
+)
+def test_nhanes_pool_matches_mice(nhanes, figure):
+    case, pooled = nhanes
+    np.testing.assert_allclose(pooled[figure], case["pooled"][figure], rtol=RTOL)
+
+
+def test_nhanes_pool_shape_and_terms(nhanes):
+    case, pooled = nhanes
+    assert list(pooled.index) == case["terms"]
+    assert (pooled["m"] == 5).all()
+    assert (pooled["dfcom"] == 22).all()
+
+
+def test_nhanes_d1_matches_mitml():
+    case = VECTORS["nhanes_lm"]
+    expected = case["D1_age_bmi_zero"]
+    result = bm.test_wald(protocol_fits(case), ["age", "bmi"], method="D1", dfcom=22)
+    for figure in ("statistic", "df1", "df2", "p_value", "riv"):
+        assert result[figure] == pytest.approx(expected[figure], rel=RTOL), figure
+
+
+def test_popmis_lmer_matches_mitml():
+    case = VECTORS["popmis_lmer"]
+    pooled = bm.pool(protocol_fits(case))
+    expected = case["pooled"]
+    renamed = {"t_value": "statistic"}
+    for figure in ("estimate", "std_error", "t_value", "df", "riv", "fmi"):
+        np.testing.assert_allclose(pooled[renamed.get(figure, figure)], expected[figure], rtol=RTOL)
+    np.testing.assert_allclose(pooled["p_value"], expected["p_value"], atol=1e-12)
+
+
+def test_popmis_variance_components_match_mitml():
+    case = VECTORS["popmis_lmer"]
+    names = case["pooled_extra"]["names"]
+    extra = [
+        {
+            names[0]: vc["tau00"],
+            names[1]: vc["sigma2"],
+            names[2]: vc["tau00"] / (vc["tau00"] + vc["sigma2"]),
+        }
+        for vc in case["variance_components"]
+    ]
+    pooled = bm.pool_variance_components(protocol_fits(case, extra))
+    assert list(pooled.index) == names
+    np.testing.assert_allclose(pooled["estimate"], case["pooled_extra"]["estimate"], rtol=RTOL)
+
+
+def test_large_sample_df_without_dfcom():
+    case = VECTORS["nhanes_lm"]
+    fits = [fit | {"df_residual": None} for fit in protocol_fits(case)]
+    pooled = bm.pool(fits)
+    m = 5
+    expected = (m - 1) * (1 + 1 / pooled["riv"]) ** 2
+    np.testing.assert_allclose(pooled["df"], expected, rtol=1e-12)
+    assert np.isinf(pooled["dfcom"]).all()
+
+
+def test_dfcom_argument_overrides_the_fits():
+    case = VECTORS["nhanes_lm"]
+    fits = [fit | {"df_residual": None} for fit in protocol_fits(case)]
+    np.testing.assert_allclose(bm.pool(fits, dfcom=22)["df"], case["pooled"]["df"], rtol=RTOL)
+
+
+def test_confidence_level():
+    case = VECTORS["nhanes_lm"]
+    narrow = bm.pool(protocol_fits(case), level=0.5)
+    wide = bm.pool(protocol_fits(case))
+    assert (narrow["conf_high"] - narrow["conf_low"] < wide["conf_high"] - wide["conf_low"]).all()
+
+
+def test_d2_combines_chi_squares():
+    """D2 by hand for two terms, from mitml's formula."""
+    case = VECTORS["nhanes_lm"]
+    q = np.array(case["estimates"])[:, 1:]
+    u = np.array(case["vcov"])[:, 1:, 1:]
+    d = np.array([qk @ np.linalg.solve(uk, qk) for qk, uk in zip(q, u, strict=True)])
+    m, k = 5, 2
+    r = (1 + 1 / m) * np.var(np.sqrt(d), ddof=1)
+    statistic = (d.mean() / k - (m + 1) / (m - 1) * r) / (1 + r)
+    result = bm.test_wald(protocol_fits(case), ["age", "bmi"], method="D2")
+    assert result["statistic"] == pytest.approx(statistic, rel=1e-12)
+    assert result["df2"] == pytest.approx(k ** (-3 / m) * (m - 1) * (1 + 1 / r) ** 2, rel=1e-12)
+
+
+def test_d1_large_sample_df():
+    case = VECTORS["nhanes_lm"]
+    result = bm.test_wald(protocol_fits(case), ["age", "bmi"])
+    t, r = 2 * 4, result["riv"]
+    assert result["df2"] == pytest.approx(4 + (t - 4) * (1 + (1 - 2 / t) / r) ** 2, rel=1e-12)
+    assert result["statistic"] == pytest.approx(
+        VECTORS["nhanes_lm"]["D1_age_bmi_zero"]["statistic"]
+    )
+
+
+# bad input ------------------------------------------------------------------------------
+
+
+def test_single_imputation_is_refused():
+    case = VECTORS["nhanes_lm"]
+    with pytest.raises(ValueError, match="at least two imputations, got 1"):
+        bm.pool(protocol_fits(case)[:1])
+
+
+def test_differing_terms_name_the_imputation():
+    case = VECTORS["nhanes_lm"]
+    fits = protocol_fits(case)
+    fits[2] = {
+        "estimates": {"(Intercept)": 1.0, "age": 2.0},
+        "covariance": np.eye(2),
+    }
+    with pytest.raises(ValueError, match=r"imputation 3 has terms \['\(Intercept\)', 'age'\]"):
+        bm.pool(fits)
+
+
+def test_non_finite_estimates_name_the_imputation():
+    case = VECTORS["nhanes_lm"]
+    fits = protocol_fits(case)
+    fits[1]["estimates"]["bmi"] = np.nan
+    with pytest.raises(ValueError, match="imputation 2 has non-finite estimates for bmi"):
+        bm.pool(fits)
+
+
+def test_non_positive_definite_covariance_names_the_imputation():
+    case = VECTORS["nhanes_lm"]
+    fits = protocol_fits(case)
+    fits[3]["covariance"] = -np.eye(3)
+    with pytest.raises(ValueError, match=r"imputation 4: the covariance .* positive definite"):
+        bm.pool(fits)
+
+
+def test_unknown_result_type_is_refused():
+    with pytest.raises(TypeError, match="imputation 1: the analysis returned a str"):
+        bm.pool(["a fit", "another"])
+
+
+def test_unknown_test_method_and_terms():
+    fits = protocol_fits(VECTORS["nhanes_lm"])
+    with pytest.raises(ValueError, match="method must be one of D1, D2"):
+        bm.test_wald(fits, ["age"], method="D4")
+    with pytest.raises(ValueError, match=r"terms \['weight'\] are not among"):
+        bm.test_wald(fits, ["weight"])
+
+
+# with statsmodels, end to end ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def popmis_idata():
+    spec = {"popular": bm.random_intercept("popular ~ sex + texp + (1 | school)")}
+    return bm.impute(
+        bm.datasets.load_popmis(),
+        spec,
+        cluster="school",
+        chains=3,
+        iterations=2,
+        tune=50,
+        seed=21,
+        cores=1,
+        progressbar=False,
+    )
+
+
+def test_fit_each_reads_statsmodels_ols(popmis_idata):
+    import statsmodels.formula.api as smf
+
+    fits = bm.fit_each(popmis_idata, lambda d: smf.ols("popular ~ sex + texp", d).fit())
+    assert [fit.imputation for fit in fits] == [1, 2, 3]
+    frames = list(bm.completed(popmis_idata))
+    direct = smf.ols("popular ~ sex + texp", frames[1]).fit()
+    pd.testing.assert_series_equal(fits[1].estimates, direct.params)
+    assert fits[1].df_residual == 1997
+    assert bm.pool(fits)["dfcom"].iloc[0] == 1997
+
+
+def test_fit_each_reads_mixedlm_variance_components(popmis_idata):
+    import statsmodels.formula.api as smf
+
+    fits = bm.fit_each(
+        popmis_idata,
+        lambda d: smf.mixedlm("popular ~ sex + texp", d, groups="school").fit(reml=True),
+    )
+    first = fits[0]
+    assert list(first.estimates.index) == ["Intercept", "sex", "texp"]
+    assert list(first.covariance.columns) == ["Intercept", "sex", "texp"]
+    tau00 = first.extra_parameters["Intercept~~Intercept|school"]
+    sigma2 = first.extra_parameters["Residual~~Residual"]
+    assert tau00 == pytest.approx(float(first.result.cov_re.iloc[0, 0]))
+    assert first.extra_parameters["ICC|school"] == pytest.approx(tau00 / (tau00 + sigma2))
+    assert np.isinf(bm.pool(fits)["dfcom"]).all()
+
+
+def test_d3_for_ols_rejects_a_real_effect(popmis_idata):
+    import statsmodels.formula.api as smf
+
+    full = bm.fit_each(popmis_idata, lambda d: smf.ols("popular ~ sex + texp", d).fit())
+    null = bm.fit_each(popmis_idata, lambda d: smf.ols("popular ~ sex", d).fit())
+    d3 = bm.test_likelihood(full, null)
+    d1 = bm.test_wald(full, ["texp"])
+    assert d3["df1"] == 1
+    # texp's t is about 20 here: Wald and likelihood-ratio statistics both far in the tail
+    # (they differ by design at such sizes: LR = n log(1 + W / (n - k)) for one OLS fit)
+    assert d3["statistic"] > 100
+    assert d1["statistic"] > 100
+    assert d3["p_value"] < 1e-6
+
+
+def test_d3_with_identical_datasets_is_the_complete_data_lr_test():
+    """With m copies of one dataset, r = 0 and F is the likelihood-ratio chi-square / k."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(50, 2))
+    y = 1 + x @ [0.3, 0.0] + rng.normal(size=50)
+    full = [sm.OLS(y, sm.add_constant(x)).fit() for _ in range(3)]
+    null = [sm.OLS(y, np.ones((50, 1))).fit() for _ in range(3)]
+    result = bm.test_likelihood(full, null)
+    lr = 2 * (full[0].llf - null[0].llf)
+    assert result["riv"] == pytest.approx(0, abs=1e-10)
+    assert result["statistic"] == pytest.approx(lr / 2, rel=1e-10)
+
+
+def test_d3_needs_a_likelihood():
+    fits = protocol_fits(VECTORS["nhanes_lm"])
+    with pytest.raises(ValueError, match="imputation 1: the analysis cannot evaluate its log"):
+        bm.test_likelihood(fits, fits)
+
+
+def test_pool_draws_mixes_posteriors():
+    import arviz as az
+
+    rng = np.random.default_rng(0)
+    fits = [az.from_dict(posterior={"mu": rng.normal(k, 1.0, (2, 500))}) for k in range(4)]
+    pooled = bm.pool_draws(fits)
+    posterior = pooled.idata.posterior
+    assert posterior.sizes["chain"] == 8
+    assert list(posterior["imputation"].values) == [1, 1, 2, 2, 3, 3, 4, 4]
+    draws = posterior["mu"].to_numpy()
+    assert draws.mean() == pytest.approx(1.5, abs=0.05)
+    # the mixture's variance = within (1) + between (var of 0..3 = 1.25)
+    assert draws.var() == pytest.approx(2.25, rel=0.05)
+    assert pooled.summary.loc["mu", "mean"] == pytest.approx(draws.mean(), abs=1e-3)
+
+
+def test_pool_draws_refuses_fits_without_draws():
+    with pytest.raises(ValueError, match="imputation 1: the analysis returned no posterior"):
+        bm.pool_draws(protocol_fits(VECTORS["nhanes_lm"]))
