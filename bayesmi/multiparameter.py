@@ -127,6 +127,8 @@ def _result(method: str, statistic: float, df1: float, df2: float, riv: float) -
 
 
 def _li_df(k: int, m: int, r: float) -> float:
+    if r <= 0:
+        return float("inf")  # no between-imputation variance: the complete-data reference
     t = k * (m - 1)
     if t > 4:
         return 4 + (t - 4) * (1 + (1 - 2 / t) / r) ** 2
