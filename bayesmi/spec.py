@@ -14,33 +14,50 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-from formulae import model_description
-from formulae.parser import ParseError
-from formulae.terms.terms import Intercept, Term
+from bayesmi._formula import parse, single_group
 
-__all__ = ["ImputationModel", "fixed_cluster", "random_intercept"]
+__all__ = [
+    "ImputationModel",
+    "binary",
+    "cluster_level",
+    "fixed_cluster",
+    "heteroscedastic",
+    "random_intercept",
+    "random_slopes",
+]
 
-ModelKind = Literal["fixed_cluster", "random_intercept"]
+ModelKind = Literal[
+    "binary",
+    "cluster_level",
+    "fixed_cluster",
+    "heteroscedastic",
+    "random_intercept",
+    "random_slopes",
+]
 
 
 @dataclass(frozen=True)
 class ImputationModel:
     """The conditional model that imputes one variable.
 
-    Make it with `fixed_cluster` or `random_intercept` rather than directly.
+    Make it with a constructor (`random_intercept`, `random_slopes`, `heteroscedastic`,
+    `binary`, `cluster_level`, `fixed_cluster`) or `from_mice` rather than directly.
 
     Attributes
     ----------
-    kind : {"fixed_cluster", "random_intercept"}
-        The model family.
+    kind : str
+        The model family, named as its constructor.
     formula : str
         The formula as written.
     target : str
         The variable this model imputes (the formula's left-hand side).
     predictors : tuple of str
-        Columns entering the fixed part (besides the intercept).
+        Predictors of the fixed part (besides the intercept); ``x_mean`` is the cluster mean
+        of ``x`` in the current completed data, unless the data have a column ``x_mean``.
     group : str or None
-        The grouping factor of the random part, or None for `fixed_cluster`.
+        The grouping factor of the random part; None for `fixed_cluster` and `cluster_level`.
+    slopes : tuple of str
+        Predictors with a random slope (each also in `predictors`).
     """
 
     kind: ModelKind
@@ -48,15 +65,24 @@ class ImputationModel:
     target: str
     predictors: tuple[str, ...]
     group: str | None = None
+    slopes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         """Return the spec as a JSON-ready dict."""
-        return asdict(self) | {"predictors": list(self.predictors)}
+        return asdict(self) | {"predictors": list(self.predictors), "slopes": list(self.slopes)}
 
     @classmethod
     def from_dict(cls, values: dict) -> ImputationModel:
         """Rebuild a spec from `to_dict`'s output."""
-        return cls(**(values | {"predictors": tuple(values["predictors"])}))
+        return cls(
+            **(
+                values
+                | {
+                    "predictors": tuple(values["predictors"]),
+                    "slopes": tuple(values.get("slopes", ())),
+                }
+            )
+        )
 
 
 def spec_to_json(spec: dict[str, ImputationModel]) -> str:
@@ -125,7 +151,7 @@ def fixed_cluster(formula: str) -> ImputationModel:
     >>> model.kind, model.predictors
     ('fixed_cluster', ('sex', 'texp'))
     """
-    target, predictors, groups = _parse(formula)
+    target, predictors, groups = parse(formula)
     if groups:
         raise ValueError(
             f"fixed_cluster takes no grouping term, but {formula!r} groups by "
@@ -189,53 +215,211 @@ def random_intercept(formula: str) -> ImputationModel:
     >>> model.group
     'school'
     """
-    target, predictors, groups = _parse(formula)
-    if len(groups) != 1:
-        raise ValueError(
-            f"random_intercept needs exactly one random-intercept term such as (1 | cluster); "
-            f"{formula!r} has {len(groups)} grouping factors ({', '.join(groups) or 'none'})."
-        )
-    ((group, slopes),) = groups.items()
+    target, predictors, groups = parse(formula)
+    group, slopes = single_group(formula, groups, "random_intercept")
     if slopes:
         raise ValueError(
             f"random_intercept takes (1 | {group}) only; {formula!r} has random slopes on "
-            f"{', '.join(slopes)}. Random slopes need a random-slopes model."
+            f"{', '.join(slopes)}: use bm.random_slopes."
         )
     return ImputationModel("random_intercept", formula, target, predictors, group)
 
 
-def _parse(formula: object) -> tuple[str, tuple[str, ...], dict[str, list[str]]]:
-    """Return the target, the fixed predictors and the random slopes of each grouping factor."""
-    if not isinstance(formula, str):
-        raise TypeError(f"formula must be a string such as 'y ~ x', got {type(formula).__name__}.")
-    if not formula.split("~")[0].strip() or "~" not in formula:
-        raise ValueError(f"formula {formula!r} has no target; write it as 'target ~ predictors'.")
-    try:
-        description = model_description(formula)
-    except (ParseError, ValueError) as error:
-        raise ValueError(f"cannot parse the formula {formula!r}: {error}") from error
-    target = _name(description.response.term, formula)
-    if not any(isinstance(term, Intercept) for term in description.common_terms):
+def _mixed(formula: str, kind: ModelKind) -> ImputationModel:
+    """Build a mixed model's spec: one grouping factor, slopes among the fixed predictors."""
+    target, predictors, groups = parse(formula)
+    group, slopes = single_group(formula, groups, kind)
+    absent = [name for name in slopes if name not in predictors]
+    if absent:
         raise ValueError(
-            f"formula {formula!r} removes the intercept; imputation models always include one, "
-            "so drop the '0 +' or '- 1'."
+            f"{formula!r} has a random slope on {', '.join(absent)} but no fixed effect for it; "
+            f"add {' + '.join(absent)} to the fixed part (the slopes' mean)."
         )
-    predictors = tuple(
-        _name(term, formula) for term in description.common_terms if isinstance(term, Term)
-    )
-    groups: dict[str, list[str]] = {}
-    for term in description.group_terms:
-        slopes = groups.setdefault(_name(term.factor, formula), [])
-        if not isinstance(term.expr, Intercept):
-            slopes.append(_name(term.expr, formula))
-    return target, predictors, groups
+    return ImputationModel(kind, formula, target, predictors, group, tuple(slopes))
 
 
-def _name(term: object, formula: str) -> str:
-    components = getattr(term, "components", [])
-    if len(components) != 1 or type(components[0]).__name__ != "Variable":
+def random_slopes(formula: str) -> ImputationModel:
+    r"""Impute a level-1 variable by a linear mixed model with random intercept and slopes.
+
+    mice's ``2l.pan`` with predictors coded 2 (or 4 with their cluster means), fully
+    Bayesian, with any number of correlated random slopes.
+
+    Parameters
+    ----------
+    formula : str
+        ``"y ~ x1 + x2 + (1 + x1 | cluster)"``: each random slope also in the fixed part.
+
+    Returns
+    -------
+    ImputationModel
+
+    Raises
+    ------
+    TypeError
+        If `formula` is not a string.
+    ValueError
+        If the formula does not parse, has no or several grouping factors, or a random slope
+        without its fixed effect. A random slope on a cluster-level variable is refused by
+        `impute` (it is not identified).
+
+    See Also
+    --------
+    random_intercept : the model without random slopes.
+    heteroscedastic : with a residual variance per cluster.
+
+    Notes
+    -----
+    On the standardised scale,
+    :math:`y_{ij} = \beta_0 + x_{ij}'\beta + z_{ij}'b_j + e_{ij}` with :math:`z_{ij}` the
+    intercept and the slope variables, :math:`b_j \sim N_q(0, T)`,
+    :math:`T = \mathrm{diag}(s)\,\Omega\,\mathrm{diag}(s)`, :math:`s_k \sim
+    \text{HalfNormal}(1)`, :math:`\Omega \sim \text{LKJ}(2)`, non-centred
+    (:math:`b_j = \mathrm{diag}(s) L_\Omega \eta_j`, :math:`\eta_j \sim N(0, I)`);
+    :math:`\beta_0 \sim N(0, 5^2)`, :math:`\beta_k \sim N(0, 2.5^2)`,
+    :math:`\sigma \sim \text{HalfNormal}(1)`. Missing cells are drawn from
+    :math:`N(\beta_0 + x_{ij}'\beta + z_{ij}'b_j, \sigma^2)`; a cluster with no observed
+    target draws :math:`b_j` from :math:`N(0, T)`.
+
+    References
+    ----------
+    Schafer, J. L. and Yucel, R. M. (2002). Journal of Computational and Graphical Statistics,
+    11(2), 437-457.
+
+    Examples
+    --------
+    >>> model = bm.random_slopes("popular ~ sex + texp + (1 + sex | school)")
+    >>> model.slopes
+    ('sex',)
+    """
+    return _mixed(formula, "random_slopes")
+
+
+def heteroscedastic(formula: str) -> ImputationModel:
+    r"""Impute by a mixed model with a residual variance of its own in every cluster.
+
+    mice's ``2l.norm`` (Kasim and Raudenbush), fully Bayesian: clusters with more or less
+    noise are imputed with their own spread.
+
+    Parameters
+    ----------
+    formula : str
+        ``"y ~ x1 + x2 + (1 | cluster)"`` or with random slopes ``(1 + x1 | cluster)``.
+
+    Returns
+    -------
+    ImputationModel
+
+    Raises
+    ------
+    TypeError
+        If `formula` is not a string.
+    ValueError
+        As `random_slopes`.
+
+    See Also
+    --------
+    random_slopes : one residual variance for all clusters.
+
+    Notes
+    -----
+    As `random_slopes`, with :math:`e_{ij} \sim N(0, \sigma_j^2)`,
+    :math:`\log \sigma_j \sim N(\mu_\sigma, \omega^2)`, :math:`\mu_\sigma \sim N(0, 1)`,
+    :math:`\omega \sim \text{HalfNormal}(0.5)` (non-centred). A missing cell is drawn with its
+    cluster's :math:`\sigma_j`; a cluster with no observed target draws :math:`\sigma_j` and
+    :math:`b_j` from the population. Unlike mice 3.15's ``2l.norm``, which drops predictors
+    coded 1 (halving the sex effect on popmis in the project's reference run), every predictor
+    of the formula is used.
+
+    References
+    ----------
+    Kasim, R. M. and Raudenbush, S. W. (1998). Application of Gibbs sampling to nested variance
+    components models with heterogeneous within-group variance. Journal of Educational and
+    Behavioral Statistics, 23(2), 93-116.
+
+    Examples
+    --------
+    >>> bm.heteroscedastic("popular ~ sex + texp + (1 + sex | school)").kind
+    'heteroscedastic'
+    """
+    return _mixed(formula, "heteroscedastic")
+
+
+def binary(formula: str) -> ImputationModel:
+    r"""Impute a 0/1 variable by a logistic mixed model (mice's ``2l.bin``).
+
+    Parameters
+    ----------
+    formula : str
+        ``"y ~ x1 + x2 + (1 | cluster)"``, optionally with random slopes.
+
+    Returns
+    -------
+    ImputationModel
+
+    Raises
+    ------
+    TypeError
+        If `formula` is not a string.
+    ValueError
+        As `random_slopes`; a target that is not 0/1 is refused by `impute`.
+
+    Notes
+    -----
+    :math:`\mathrm{logit}\,P(y_{ij} = 1) = \beta_0 + x_{ij}'\beta + z_{ij}'b_j` with
+    standardised predictors, :math:`b_j` as in `random_slopes`, :math:`\beta_0 \sim
+    N(0, 2.5^2)`, :math:`\beta_k \sim N(0, 2.5^2)`. Missing cells are Bernoulli draws, so
+    imputations are 0 or 1.
+
+    Examples
+    --------
+    >>> bm.binary("sex ~ popular + (1 | school)").kind
+    'binary'
+    """
+    return _mixed(formula, "binary")
+
+
+def cluster_level(formula: str) -> ImputationModel:
+    r"""Impute a cluster-level (level-2) variable by a regression across clusters.
+
+    mice's ``2lonly.norm``: one row per cluster; level-1 predictors enter as their cluster
+    means (write ``x_mean``), other level-2 variables as they are. Every unit of a cluster gets
+    the same imputed value.
+
+    Parameters
+    ----------
+    formula : str
+        ``"z ~ x_mean + w"`` with no grouping term.
+
+    Returns
+    -------
+    ImputationModel
+
+    Raises
+    ------
+    TypeError
+        If `formula` is not a string.
+    ValueError
+        If the formula does not parse or has a grouping term. A target that varies within
+        clusters, or a level-1 predictor not written as its cluster mean, is refused by
+        `impute`.
+
+    Notes
+    -----
+    :math:`w_j = \gamma_0 + a_j'\gamma + e_j`, :math:`e_j \sim N(0, \sigma_w^2)` on the
+    standardised scale, fitted to the clusters where :math:`w_j` is observed, with priors as
+    `random_intercept`'s fixed part. A cluster where some units report the value and others
+    miss it keeps the reported value (as mice's ``2lonly.mean``); clusters with no value are
+    drawn from the model.
+
+    Examples
+    --------
+    >>> bm.cluster_level("texp ~ popular_mean").predictors
+    ('popular_mean',)
+    """
+    target, predictors, groups = parse(formula)
+    if groups:
         raise ValueError(
-            f"term {term} in {formula!r} is not a plain column name; create the column "
-            "(interaction, transformation) in the data first and use its name."
+            f"cluster_level takes no grouping term, but {formula!r} groups by "
+            f"{', '.join(groups)}: the model already has one row per cluster."
         )
-    return str(components[0].name)
+    return ImputationModel("cluster_level", formula, target, predictors)

@@ -28,8 +28,8 @@ def test_intercept_only_formula():
     ("factory", "formula", "message"),
     [
         (bm.fixed_cluster, "y ~ x + (1 | g)", "fixed_cluster takes no grouping term"),
-        (bm.random_intercept, "y ~ x", "exactly one random-intercept term"),
-        (bm.random_intercept, "y ~ x + (1 + x | g)", "random slopes on x"),
+        (bm.random_intercept, "y ~ x", "exactly one grouping term"),
+        (bm.random_intercept, "y ~ x + (1 + x | g)", "random slopes on x: use bm.random_slopes"),
         (bm.random_intercept, "y ~ x + (1 | g) + (1 | h)", "2 grouping factors"),
         (bm.random_intercept, "y ~ log(x) + (1 | g)", "not a plain column name"),
         (bm.random_intercept, "y ~ x:z + (1 | g)", "not a plain column name"),
