@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from bayesmi._formula import MEAN_SUFFIX, source_column
+
 if TYPE_CHECKING:
     from bayesmi.data import ImputationData
     from bayesmi.spec import ImputationModel
@@ -144,60 +146,120 @@ def check_spec(
 
 def _check_model_columns(model: ImputationModel, data: ImputationData) -> None:
     columns = [str(c) for c in data.frame.columns]
-    for name in (model.target, *model.predictors):
-        if name not in columns:
-            role = "target" if name == model.target else "predictor"
+    _check_column(model.target, "target", model, data, columns)
+    for name in model.predictors:
+        source = source_column(name, columns)
+        if source is None:
+            base = name.removesuffix(MEAN_SUFFIX)
+            hint = f" (nor is {base!r}, whose cluster mean it would be)" if base != name else ""
             raise ValueError(
-                f"{role} {name!r} of the formula {model.formula!r} is not a column of data; "
-                f"its columns are {show(sorted(columns), 20)}."
+                f"predictor {name!r} of the formula {model.formula!r} is not a column of "
+                f"data{hint}; its columns are {show(sorted(columns), 20)}."
             )
-        if name == data.cluster:
+        column, is_mean = source
+        _check_column(column, "predictor", model, data, columns)
+        if column == model.target:
+            what = "its own cluster mean" if is_mean else "itself"
             raise ValueError(
-                f"the cluster column {name!r} cannot be a {model.kind} target or predictor "
-                f"in {model.formula!r}; the model already accounts for the clusters."
+                f"target {model.target!r} is predicted by {what} in {model.formula!r}; a "
+                "variable cannot be imputed from its own values: remove that predictor."
             )
-        if name not in data.level:
-            raise TypeError(
-                f"column {name!r} used in {model.formula!r} is not numeric "
-                f"(dtype {data.frame[name].dtype}); encode it as numbers (e.g. 0/1 dummies "
-                "with pandas.get_dummies) before imputing."
-            )
-        values = data.values(name)
-        infinite = data.frame.index[np.isinf(values)]
-        if len(infinite):
-            raise ValueError(
-                f"column {name!r} has infinite values (rows {show(infinite)}); replace them "
-                "with NaN to impute them, or with finite values."
-            )
-    if model.target in model.predictors:
-        raise ValueError(
-            f"target {model.target!r} is also a predictor in {model.formula!r}; remove it "
-            "from the right-hand side."
-        )
     if model.group is not None and model.group != data.cluster:
         raise ValueError(
             f"the grouping factor {model.group!r} in {model.formula!r} is not the cluster "
             f"column {data.cluster!r}; bayesmi models two levels, grouped by cluster="
             f"{data.cluster!r}: write (1 | {data.cluster})."
         )
-    mask = data.missing[model.target]
-    if mask.all():
+    if data.missing[model.target].all():
         raise ValueError(
             f"target {model.target!r} is missing in every row; there is nothing to learn "
             "its distribution from: drop it from the spec or collect some values."
         )
+    _check_levels(model, data, columns)
+
+
+def _check_column(
+    name: str, role: str, model: ImputationModel, data: ImputationData, columns: list[str]
+) -> None:
+    if name not in columns:
+        raise ValueError(
+            f"{role} {name!r} of the formula {model.formula!r} is not a column of data; "
+            f"its columns are {show(sorted(columns), 20)}."
+        )
+    if name == data.cluster:
+        raise ValueError(
+            f"the cluster column {name!r} cannot be a {model.kind} target or predictor "
+            f"in {model.formula!r}; the model already accounts for the clusters."
+        )
+    if name not in data.level:
+        raise TypeError(
+            f"column {name!r} used in {model.formula!r} is not numeric "
+            f"(dtype {data.frame[name].dtype}); encode it as numbers (e.g. 0/1 dummies "
+            "with pandas.get_dummies) before imputing."
+        )
+    infinite = data.frame.index[np.isinf(data.values(name))]
+    if len(infinite):
+        raise ValueError(
+            f"column {name!r} has infinite values (rows {show(infinite)}); replace them "
+            "with NaN to impute them, or with finite values."
+        )
+
+
+def _check_levels(model: ImputationModel, data: ImputationData, columns: list[str]) -> None:
+    """Refuse what a model's level structure cannot carry."""
+    for name in model.slopes:
+        column, is_mean = source_column(name, columns)
+        if is_mean or data.level[column] == 2:
+            raise ValueError(
+                f"random slope on {name!r} in {model.formula!r}: {name!r} is constant within "
+                f"clusters of {data.cluster!r} (level 2), so its slope cannot vary between "
+                "clusters (not identified); keep it as a fixed effect only."
+            )
+    if model.kind == "binary":
+        values = data.values(model.target)
+        odd = np.unique(values[~np.isnan(values) & (values != 0) & (values != 1)])
+        if odd.size:
+            raise ValueError(
+                f"binary target {model.target!r} has values other than 0 and 1 "
+                f"({show(odd)}); recode it to 0/1, or use a model for continuous variables."
+            )
+    if model.kind == "cluster_level":
+        if data.level[model.target] != 2:
+            varying = _clusters_varying(data, model.target)
+            raise ValueError(
+                f"cluster_level target {model.target!r} varies within clusters "
+                f"({show(varying)} of {data.cluster!r}); a level-2 variable takes one value per "
+                "cluster. Impute it with a level-1 model such as bm.random_intercept."
+            )
+        for name in model.predictors:
+            column, is_mean = source_column(name, columns)
+            if not is_mean and data.level[column] == 1:
+                raise ValueError(
+                    f"cluster_level predictor {name!r} in {model.formula!r} varies within "
+                    f"clusters; write its cluster mean {column}{MEAN_SUFFIX} instead."
+                )
+
+
+def _clusters_varying(data: ImputationData, column: str) -> list:
+    values = data.values(column)
+    observed = ~np.isnan(values)
+    frame = pd.DataFrame({"c": data.cluster_codes[observed], "v": values[observed]})
+    counts = frame.groupby("c")["v"].nunique()
+    return list(data.cluster_labels[counts.index[counts > 1]])
 
 
 def _check_incomplete_predictors(spec: dict[str, ImputationModel], data: ImputationData) -> None:
+    columns = [str(c) for c in data.frame.columns]
     for model in spec.values():
         for name in model.predictors:
-            n_missing = int(data.missing[name].sum())
-            if n_missing and name not in spec:
-                rows = data.frame.index[data.missing[name]]
+            column, _ = source_column(name, columns)
+            n_missing = int(data.missing[column].sum())
+            if n_missing and column not in spec:
+                rows = data.frame.index[data.missing[column]]
                 raise ValueError(
                     f"predictor {name!r} of {model.formula!r} has {n_missing} missing values "
-                    f"(rows {show(rows)}) and no model in spec imputes it; add a spec entry "
-                    f"for {name!r} or drop it from the formula."
+                    f"(rows {show(rows)}) and no model in spec imputes {column!r}; add a spec "
+                    f"entry for {column!r} or drop it from the formula."
                 )
 
 

@@ -332,12 +332,25 @@ def run_chain(
 def _starting_values(
     data: ImputationData, spec: dict[str, ImputationModel], rng: np.random.Generator
 ) -> dict[str, np.ndarray]:
-    """Completed columns to start from: missing cells drawn from the observed values."""
+    """Completed columns to start from: missing cells drawn from the observed values.
+
+    A cluster-level variable starts constant within clusters: each cluster with no value takes
+    one draw from the values of the other clusters.
+    """
     current = {}
-    for name in spec:
+    for name, model in spec.items():
         values = data.values(name)
         mask = data.missing[name]
-        values[mask] = rng.choice(values[~mask], size=int(mask.sum()), replace=True)
+        if model.kind == "cluster_level":
+            per_cluster = data.cluster_means(values)
+            unknown = np.isnan(per_cluster)
+            codes = np.unique(data.cluster_codes[unknown])
+            pool = np.unique(per_cluster[~unknown])
+            start = np.full(data.n_clusters, np.nan)
+            start[codes] = rng.choice(pool, size=codes.size, replace=True)
+            values[mask] = np.where(unknown, start[data.cluster_codes], per_cluster)[mask]
+        else:
+            values[mask] = rng.choice(values[~mask], size=int(mask.sum()), replace=True)
         current[name] = values
     return current
 
@@ -345,7 +358,8 @@ def _starting_values(
 def _predictor_matrix(
     current: dict[str, np.ndarray], predictors: tuple[str, ...], data: ImputationData
 ) -> np.ndarray:
-    columns = [current[name] if name in current else data.values(name) for name in predictors]
+    """Return the current completed predictors, cluster means recomputed."""
+    columns = [data.predictor(name, current) for name in predictors]
     return np.column_stack(columns) if columns else np.empty((data.frame.shape[0], 0))
 
 

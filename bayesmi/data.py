@@ -12,12 +12,14 @@ per-cluster table for deciding between models for sporadic and systematic missin
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from bayesmi._formula import source_column
 from bayesmi._validate import check_cluster_column, check_frame
 
 __all__ = ["ImputationData", "MissingPattern", "encode", "missing_pattern"]
@@ -81,9 +83,43 @@ class ImputationData:
         n_missing = self.missing_per_cluster(column)
         return np.flatnonzero((n_missing > 0) & (n_missing < self._cluster_sizes))
 
-    def observed_moments(self, column: str) -> tuple[float, float]:
-        """Mean and standard deviation of the observed values (SD 1 when it is 0)."""
-        values = self.values(column)[~self.missing[column]]
+    def predictor(self, name: str, current: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
+        """Return a predictor's values per row: a column, or a column's cluster means.
+
+        Parameters
+        ----------
+        name : str
+            A column, or ``x_mean`` for the mean of column ``x`` over each row's cluster (when
+            the data have no column ``x_mean``).
+        current : mapping, optional
+            Current completed values of imputed columns; other columns come from the data.
+            Cluster means of incomplete columns average the observed values only.
+        """
+        source = source_column(name, [str(c) for c in self.frame.columns])
+        if source is None:
+            raise ValueError(f"{name!r} is neither a column nor the cluster mean of one.")
+        column, is_mean = source
+        values = current[column] if current is not None and column in current else None
+        values = self.values(column) if values is None else values
+        return self.cluster_means(values) if is_mean else values.copy()
+
+    def cluster_means(self, values: np.ndarray) -> np.ndarray:
+        """Return, per row, the mean of `values` over the row's cluster (NaN ignored).
+
+        A cluster with no finite value gets NaN.
+        """
+        observed = ~np.isnan(values)
+        totals = np.bincount(
+            self.cluster_codes, weights=np.where(observed, values, 0.0), minlength=self.n_clusters
+        )
+        counts = np.bincount(self.cluster_codes, weights=observed, minlength=self.n_clusters)
+        means = np.divide(totals, counts, out=np.full(self.n_clusters, np.nan), where=counts > 0)
+        return means[self.cluster_codes]
+
+    def observed_moments(self, name: str) -> tuple[float, float]:
+        """Mean and SD of a predictor's (or column's) observed values (SD 1 when it is 0)."""
+        values = self.predictor(name)
+        values = values[~np.isnan(values)]
         sd = float(np.std(values)) if values.size > 1 else 0.0
         return float(np.mean(values)), sd if sd > 0 else 1.0
 

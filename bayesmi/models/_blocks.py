@@ -41,9 +41,15 @@ class Scaling:
     x_scale: np.ndarray
 
     @classmethod
-    def from_data(cls, data: ImputationData, target: str, predictors: tuple[str, ...]) -> Scaling:
-        """Compute the scaling from the observed values of each column."""
-        y_center, y_scale = data.observed_moments(target)
+    def from_data(
+        cls,
+        data: ImputationData,
+        target: str,
+        predictors: tuple[str, ...],
+        standardise_target: bool = True,
+    ) -> Scaling:
+        """Compute the scaling from the observed values of each predictor (and the target)."""
+        y_center, y_scale = data.observed_moments(target) if standardise_target else (0.0, 1.0)
         moments = np.array([data.observed_moments(name) for name in predictors]).reshape(-1, 2)
         return cls(y_center, y_scale, moments[:, 0], moments[:, 1])
 
@@ -75,6 +81,9 @@ class ConditionalModel:
         The model; its likelihood uses the rows where the target is observed.
     observed : numpy.ndarray
         Boolean mask of the rows where the target is observed.
+    likelihood_rows : numpy.ndarray
+        Indices of the rows whose predictors the likelihood uses (the observed rows, or one
+        row per observed cluster for a cluster-level model).
     parameter_dims : dict of str to tuple of str
         Dims of every parameter `parameters` returns, after ``chain`` and ``draw``.
     coords : dict of str to list
@@ -85,6 +94,7 @@ class ConditionalModel:
     predictors: tuple[str, ...]
     model: pm.Model
     observed: np.ndarray
+    likelihood_rows: np.ndarray
     scaling: Scaling
     parameter_dims: dict[str, tuple[str, ...]]
     coords: dict[str, list]
@@ -99,7 +109,7 @@ class ConditionalModel:
     def set_predictors(self, predictors: np.ndarray) -> None:
         """Feed the current completed predictors (all rows, original scale) to the model."""
         if self.predictors:
-            values = self.scaling.x(predictors[self.observed])
+            values = self.scaling.x(predictors[self.likelihood_rows])
             pm.set_data({self.data_name: values}, model=self.model)
 
     def draw_missing(
@@ -115,9 +125,13 @@ class ConditionalModel:
             Current completed predictors, all rows, original scale.
         rng : numpy.random.Generator
             Source of the predictive noise.
+
+        Returns
+        -------
+        numpy.ndarray
+            One value per missing row, in row order.
         """
-        x_missing = self.scaling.x(predictors[~self.observed])
-        draws = self._draw(point, x_missing, rng)
+        draws = self._draw(point, self.scaling.x(predictors), rng)
         return self.scaling.y_center + self.scaling.y_scale * draws
 
     def parameters(self, point: Point) -> dict[str, np.ndarray]:
@@ -139,10 +153,16 @@ class Inputs:
     codes_missing: np.ndarray
 
     @classmethod
-    def from_data(cls, data: ImputationData, target: str, predictors: tuple[str, ...]) -> Inputs:
+    def from_data(
+        cls,
+        data: ImputationData,
+        target: str,
+        predictors: tuple[str, ...],
+        standardise_target: bool = True,
+    ) -> Inputs:
         """Standardise the observed target and the starting predictors of the observed rows."""
         observed = ~data.missing[target]
-        scaling = Scaling.from_data(data, target, predictors)
+        scaling = Scaling.from_data(data, target, predictors, standardise_target)
         return cls(
             target=target,
             predictors=predictors,
@@ -183,7 +203,7 @@ def predictor_values(data: ImputationData, predictors: tuple[str, ...]) -> np.nd
     """Predictor matrix with missing cells at the observed mean (a start before imputation)."""
     columns = []
     for name in predictors:
-        values = data.values(name)
+        values = data.predictor(name)
         values[np.isnan(values)] = data.observed_moments(name)[0]
         columns.append(values)
     return np.column_stack(columns) if columns else np.empty((data.frame.shape[0], 0))

@@ -71,7 +71,8 @@ def fixed_cluster_model(spec: ImputationModel, data: ImputationData) -> Conditio
             float(np.exp(point[f"{target}::sigma_std_log__"])),
         )
 
-    def draw(point: Point, x_missing: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def draw(point: Point, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        x_missing = x[~inputs.observed]
         alpha_value, beta, sigma_value = unpack(point)
         mean = alpha_value[inputs.codes_missing] + linear_part(x_missing, beta)
         return mean + sigma_value * rng.standard_normal(mean.shape[0])
@@ -94,6 +95,7 @@ def fixed_cluster_model(spec: ImputationModel, data: ImputationData) -> Conditio
         predictors=predictors,
         model=model,
         observed=inputs.observed,
+        likelihood_rows=np.flatnonzero(inputs.observed),
         scaling=scaling,
         parameter_dims=dims,
         coords={f"{target}::beta_dim": list(predictors)},

@@ -13,33 +13,14 @@ observed target keeps ``eta_j`` under its prior, so its ``u_j`` is a draw from `
 
 from __future__ import annotations
 
-import numpy as np
-import pymc as pm
-
 from bayesmi.data import ImputationData
-from bayesmi.models._blocks import (
-    INTERCEPT_SD,
-    SCALE_SD,
-    ConditionalModel,
-    Inputs,
-    Point,
-    linear_part,
-    linear_predictor,
-    new_model,
-    point_beta,
-)
+from bayesmi.models._blocks import ConditionalModel
+from bayesmi.models._mixed import mixed_model
 from bayesmi.spec import ImputationModel
 
 
 def random_intercept_model(spec: ImputationModel, data: ImputationData) -> ConditionalModel:
     """Build the random-intercept model of ``spec.target``.
-
-    Parameters
-    ----------
-    spec : ImputationModel
-        A ``random_intercept`` spec.
-    data : ImputationData
-        The encoded data.
 
     Returns
     -------
@@ -48,58 +29,4 @@ def random_intercept_model(spec: ImputationModel, data: ImputationData) -> Condi
         predictor), ``tau`` (SD of the random intercepts), ``sigma`` (residual SD) and ``u``
         (each cluster's random intercept).
     """
-    inputs = Inputs.from_data(data, spec.target, spec.predictors)
-    target, predictors, scaling = inputs.target, inputs.predictors, inputs.scaling
-    n_predictors = len(predictors)
-
-    with new_model(data, target, predictors) as model:
-        x_beta, _ = linear_predictor(target, predictors, inputs.x)
-        intercept = pm.Normal(f"{target}::intercept_std", 0.0, INTERCEPT_SD)
-        tau = pm.HalfNormal(f"{target}::tau_std", SCALE_SD)
-        sigma = pm.HalfNormal(f"{target}::sigma_std", SCALE_SD)
-        eta = pm.Normal(f"{target}::eta", 0.0, 1.0, dims="cluster")
-        mu = intercept + x_beta + tau * eta[inputs.codes_observed]
-        pm.Normal(f"{target}::y", mu, sigma, observed=inputs.y, dims=f"{target}::obs_row")
-
-    def unpack(point: Point) -> tuple[float, np.ndarray, float, float, np.ndarray]:
-        tau_value = float(np.exp(point[f"{target}::tau_std_log__"]))
-        return (
-            float(point[f"{target}::intercept_std"]),
-            point_beta(point, target, n_predictors),
-            tau_value,
-            float(np.exp(point[f"{target}::sigma_std_log__"])),
-            tau_value * point[f"{target}::eta"],
-        )
-
-    def draw(point: Point, x_missing: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        intercept_value, beta, _, sigma_value, u = unpack(point)
-        mean = intercept_value + linear_part(x_missing, beta) + u[inputs.codes_missing]
-        return mean + sigma_value * rng.standard_normal(mean.shape[0])
-
-    def parameters(point: Point) -> dict[str, np.ndarray]:
-        intercept_value, beta, tau_value, sigma_value, u = unpack(point)
-        return {
-            "beta": np.concatenate(
-                [[scaling.intercept(intercept_value, beta)], scaling.coefficients(beta)]
-            ),
-            "tau": np.asarray(scaling.y_scale * tau_value),
-            "sigma": np.asarray(scaling.y_scale * sigma_value),
-            "u": scaling.y_scale * u,
-        }
-
-    return ConditionalModel(
-        target=target,
-        predictors=predictors,
-        model=model,
-        observed=inputs.observed,
-        scaling=scaling,
-        parameter_dims={
-            "beta": (f"{target}::beta_dim",),
-            "tau": (),
-            "sigma": (),
-            "u": ("cluster",),
-        },
-        coords={f"{target}::beta_dim": ["Intercept", *predictors]},
-        _draw=draw,
-        _parameters=parameters,
-    )
+    return mixed_model(spec, data, "normal")

@@ -1,0 +1,194 @@
+"""The two-level mixed model behind random_intercept, random_slopes, heteroscedastic and binary.
+
+On the standardised scale (predictors always, the target unless it is binary)::
+
+    eta_ij = b0 + x_ij' beta + z_ij' b_j,    z_ij = (1, slope variables)
+    b_j = diag(s) L_Omega e_j,  e_j ~ N(0, I)          (q >= 2; LKJ(2) on Omega, s ~ HN(1))
+    b_j = tau e_j,              e_j ~ N(0, 1)          (q = 1; tau ~ HN(1))
+    normal:          y_ij ~ N(eta_ij, sigma^2),        sigma ~ HN(1)
+    heteroscedastic: y_ij ~ N(eta_ij, sigma_j^2),      log sigma_j = mu_s + omega d_j,
+                     mu_s ~ N(0, 1), omega ~ HN(0.5), d_j ~ N(0, 1)
+    binary:          y_ij ~ Bernoulli(logit^-1(eta_ij))
+    b0 ~ N(0, 5^2) (N(0, 2.5^2) for binary), beta_k ~ N(0, 2.5^2)
+
+The likelihood uses the rows with an observed target. Missing cells are drawn from the
+predictive given the current parameters and their cluster's b_j (and sigma_j); clusters with no
+observed target keep b_j and sigma_j under their population distribution, so those are draws
+from it. A compiled function maps NUTS' point to the quantities the draw needs.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+from scipy.special import expit
+
+from bayesmi.data import ImputationData
+from bayesmi.models._blocks import (
+    COEFFICIENT_SD,
+    INTERCEPT_SD,
+    SCALE_SD,
+    ConditionalModel,
+    Inputs,
+    Point,
+    Scaling,
+    linear_predictor,
+    new_model,
+)
+from bayesmi.spec import ImputationModel
+
+Family = Literal["normal", "heteroscedastic", "binary"]
+
+
+def mixed_model(spec: ImputationModel, data: ImputationData, family: Family) -> ConditionalModel:
+    """Build the mixed model of ``spec.target`` for one family (see the module docstring)."""
+    binary = family == "binary"
+    inputs = Inputs.from_data(data, spec.target, spec.predictors, standardise_target=not binary)
+    target, predictors, scaling = inputs.target, inputs.predictors, inputs.scaling
+    slope_index = [predictors.index(name) for name in spec.slopes]
+    terms = ["Intercept", *spec.slopes]
+    with new_model(data, target, predictors) as model:
+        model.add_coord(f"{target}::re", terms)
+        x_beta, beta = linear_predictor(target, predictors, inputs.x)
+        intercept_sd = COEFFICIENT_SD if binary else INTERCEPT_SD
+        intercept = pm.Normal(f"{target}::intercept_std", 0.0, intercept_sd)
+        effects, chol = _random_effects(target, len(terms))
+        z = _design(model, target, inputs.x.shape[0], slope_index)
+        eta = intercept + x_beta + pt.sum(z * effects[inputs.codes_observed], axis=1)
+        outputs = [intercept, effects, chol]
+        if binary:
+            pm.Bernoulli(f"{target}::y", logit_p=eta, observed=inputs.y, dims=f"{target}::obs_row")
+        else:
+            sigma = _residual_sd(target, family)
+            rows_sigma = sigma[inputs.codes_observed] if family == "heteroscedastic" else sigma
+            pm.Normal(f"{target}::y", eta, rows_sigma, observed=inputs.y, dims=f"{target}::obs_row")
+            outputs.append(sigma)
+        if beta is not None:
+            outputs.append(beta)
+    values = model.compile_fn(
+        model.replace_rvs_by_values(outputs), inputs=model.value_vars, point_fn=True
+    )
+
+    def unpack(point: Point) -> dict[str, np.ndarray]:
+        result = values(point)
+        named = {"intercept": float(result[0]), "effects": result[1], "chol": result[2]}
+        if not binary:
+            named["sigma"] = result[3]
+        named["beta"] = result[-1] if beta is not None else np.zeros(0)
+        return named
+
+    def draw(point: Point, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        x_missing = x[~inputs.observed]
+        current = unpack(point)
+        codes = inputs.codes_missing
+        z_missing = np.column_stack([np.ones(len(codes)), x_missing[:, slope_index]])
+        mean = current["intercept"] + x_missing @ current["beta"]
+        mean = mean + np.sum(z_missing * current["effects"][codes], axis=1)
+        if binary:
+            return (rng.random(len(codes)) < expit(mean)).astype(float)
+        sigma = current["sigma"][codes] if family == "heteroscedastic" else current["sigma"]
+        return mean + sigma * rng.standard_normal(len(codes))
+
+    def parameters(point: Point) -> dict[str, np.ndarray]:
+        current = unpack(point)
+        beta_values = current["beta"]
+        named = {
+            "beta": np.concatenate(
+                [
+                    [scaling.intercept(current["intercept"], beta_values)],
+                    scaling.coefficients(beta_values),
+                ]
+            ),
+        }
+        named |= _effects_on_data_scale(current["effects"], current["chol"], scaling, slope_index)
+        if family == "normal":
+            named["sigma"] = np.asarray(scaling.y_scale * current["sigma"])
+        elif family == "heteroscedastic":
+            named["sigma"] = scaling.y_scale * current["sigma"]
+        return named
+
+    dims: dict[str, tuple[str, ...]] = {"beta": (f"{target}::beta_dim",)}
+    if len(terms) == 1:
+        dims |= {"tau": (), "u": ("cluster",)}
+    else:
+        re, re_bis = f"{target}::re", f"{target}::re_bis"
+        dims |= {"re_sd": (re,), "re_corr": (re, re_bis), "u": ("cluster", re)}
+    if family == "normal":
+        dims["sigma"] = ()
+    elif family == "heteroscedastic":
+        dims["sigma"] = ("cluster",)
+    return ConditionalModel(
+        target=target,
+        predictors=predictors,
+        model=model,
+        observed=inputs.observed,
+        likelihood_rows=np.flatnonzero(inputs.observed),
+        scaling=scaling,
+        parameter_dims=dims,
+        coords={
+            f"{target}::beta_dim": ["Intercept", *predictors],
+            f"{target}::re": terms,
+            f"{target}::re_bis": terms,
+        },
+        _draw=draw,
+        _parameters=parameters,
+    )
+
+
+def _random_effects(target: str, q: int) -> tuple[pt.TensorVariable, pt.TensorVariable]:
+    """Non-centred cluster effects (J, q), intercept first, and the Cholesky factor of T."""
+    if q == 1:
+        tau = pm.HalfNormal(f"{target}::tau_std", SCALE_SD)
+        eta = pm.Normal(f"{target}::eta", 0.0, 1.0, dims="cluster")
+        return (tau * eta)[:, None], tau.reshape((1, 1))
+    chol, _, _ = pm.LKJCholeskyCov(
+        f"{target}::re_chol",
+        n=q,
+        eta=2.0,
+        sd_dist=pm.HalfNormal.dist(SCALE_SD),
+        compute_corr=True,
+        store_in_trace=False,
+    )
+    eta = pm.Normal(f"{target}::eta", 0.0, 1.0, dims=("cluster", f"{target}::re"))
+    return eta @ chol.T, chol
+
+
+def _design(model: pm.Model, target: str, n_rows: int, slope_index: list[int]) -> pt.TensorVariable:
+    """Random-effects design of the observed rows: ones, then the slope columns of X."""
+    ones = pt.ones((n_rows, 1))
+    if not slope_index:
+        return ones
+    return pt.concatenate([ones, model[f"{target}::X"][:, slope_index]], axis=1)
+
+
+def _residual_sd(target: str, family: Family) -> pt.TensorVariable:
+    if family == "normal":
+        return pm.HalfNormal(f"{target}::sigma_std", SCALE_SD)
+    location = pm.Normal(f"{target}::log_sigma_mean", 0.0, 1.0)
+    spread = pm.HalfNormal(f"{target}::log_sigma_sd", 0.5)
+    deviation = pm.Normal(f"{target}::log_sigma_offset", 0.0, 1.0, dims="cluster")
+    return pt.exp(location + spread * deviation)
+
+
+def _effects_on_data_scale(
+    effects: np.ndarray, chol: np.ndarray, scaling: Scaling, slope_index: list[int]
+) -> dict[str, np.ndarray]:
+    """Cluster effects and their SDs (and correlations) on the data's scale.
+
+    An effect vector b for standardised slope variables is ``A b`` on the data's scale, ``A``
+    undoing the centring and scaling of x and y, so the covariance is ``A L L' A'``.
+    """
+    q = effects.shape[1]
+    transform = np.eye(q) * scaling.y_scale
+    for k, column in enumerate(slope_index, start=1):
+        transform[k, k] = scaling.y_scale / scaling.x_scale[column]
+        transform[0, k] = -scaling.y_scale * scaling.x_center[column] / scaling.x_scale[column]
+    u = effects @ transform.T
+    covariance = transform @ chol @ chol.T @ transform.T
+    sd = np.sqrt(np.diag(covariance))
+    if q == 1:
+        return {"tau": np.asarray(sd[0]), "u": u[:, 0]}
+    return {"re_sd": sd, "re_corr": covariance / np.outer(sd, sd), "u": u}
