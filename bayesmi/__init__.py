@@ -27,7 +27,15 @@ from bayesmi.pooling import (  # noqa: E402
     pool_variance_components,
 )
 from bayesmi.result import complete, completed  # noqa: E402
-from bayesmi.spec import ImputationModel, fixed_cluster, random_intercept  # noqa: E402
+from bayesmi.spec import (  # noqa: E402
+    ImputationModel,
+    binary,
+    cluster_level,
+    fixed_cluster,
+    heteroscedastic,
+    random_intercept,
+    random_slopes,
+)
 
 try:
     __version__ = version("bayesmi")
@@ -40,18 +48,22 @@ __all__ = [
     "ImputationModel",
     "PooledDraws",
     "__version__",
+    "binary",
+    "cluster_level",
     "chain_mean_rhat",
     "complete",
     "completed",
     "datasets",
     "fit_each",
     "fixed_cluster",
+    "heteroscedastic",
     "impute",
     "missing_pattern",
     "pool",
     "pool_draws",
     "pool_variance_components",
     "random_intercept",
+    "random_slopes",
     "simulate",
     "split_long",
     "test_likelihood",
