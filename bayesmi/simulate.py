@@ -13,7 +13,15 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.special import expit
 
-__all__ = ["SimulatedData", "simulate_random_intercept"]
+__all__ = [
+    "SimulatedData",
+    "simulate_binary",
+    "simulate_cluster_level",
+    "simulate_heteroscedastic",
+    "simulate_random_intercept",
+    "simulate_random_slopes",
+    "simulate_systematic",
+]
 
 
 class SimulatedData(NamedTuple):
@@ -84,14 +92,266 @@ def simulate_random_intercept(
     u = tau * rng.standard_normal(clusters)
     y = intercept + slope * x + u[cluster - 1] + rng.standard_normal(cluster.size)
     complete = pd.DataFrame({"cluster": cluster, "x": x, "y": y})
-    if mechanism == "mar":
-        shift = brentq(lambda c: expit(c + x).mean() - missing, -20.0, 20.0)
-        probability = expit(shift + x)
-    elif mechanism == "mcar":
-        probability = np.full(x.size, missing)
-    else:
-        raise ValueError(f"mechanism must be 'mar' or 'mcar', got {mechanism!r}.")
-    incomplete = complete.copy()
-    incomplete.loc[rng.random(x.size) < probability, "y"] = np.nan
+    incomplete = _delete(complete, "y", _probability(x, missing, mechanism), rng)
     truth = {"intercept": intercept, "slope": slope, "tau": float(tau), "sigma": 1.0, "icc": icc}
     return SimulatedData(incomplete, complete, truth)
+
+
+def _probability(x: np.ndarray, missing: float, mechanism: str) -> np.ndarray:
+    """Return deletion probabilities, ``expit(c + x)`` (MAR) or constant (MCAR), mean `missing`."""
+    if mechanism == "mar":
+        shift = brentq(lambda c: expit(c + x).mean() - missing, -20.0, 20.0)
+        return expit(shift + x)
+    if mechanism == "mcar":
+        return np.full(x.size, missing)
+    raise ValueError(f"mechanism must be 'mar' or 'mcar', got {mechanism!r}.")
+
+
+def _delete(
+    complete: pd.DataFrame, column: str, probability: np.ndarray, rng: np.random.Generator
+) -> pd.DataFrame:
+    incomplete = complete.copy()
+    incomplete.loc[rng.random(len(complete)) < probability, column] = np.nan
+    return incomplete
+
+
+def simulate_random_slopes(
+    clusters: int = 100,
+    cluster_size: int = 20,
+    intercept: float = 0.0,
+    slope: float = 0.5,
+    intercept_sd: float = 0.5,
+    slope_sd: float = 0.3,
+    missing: float = 0.3,
+    mechanism: Literal["mcar", "mar"] = "mar",
+    seed: int | np.random.Generator | None = None,
+) -> SimulatedData:
+    """Simulate ``y = intercept + slope x + u0_j + u1_j x + e`` with y partly missing.
+
+    Parameters
+    ----------
+    clusters, cluster_size : int, default=100, 20
+        Number of clusters and units per cluster.
+    intercept, slope : float, default=0.0, 0.5
+        Fixed effects.
+    intercept_sd, slope_sd : float, default=0.5, 0.3
+        SDs of the independent random intercepts and slopes; residual SD 1.
+    missing : float, default=0.3
+        Expected fraction of y deleted.
+    mechanism : {"mar", "mcar"}, default="mar"
+        As in `simulate_random_intercept`.
+    seed : int or numpy.random.Generator, optional
+        Seed of the simulation.
+
+    Returns
+    -------
+    SimulatedData
+        Columns ``cluster``, ``x`` (standard normal) and ``y``.
+
+    Examples
+    --------
+    >>> sim = bm.simulate.simulate_random_slopes(seed=1)
+    >>> sim.truth["slope_sd"]
+    0.3
+    """
+    rng = np.random.default_rng(seed)
+    cluster = np.repeat(np.arange(1, clusters + 1), cluster_size)
+    x = rng.standard_normal(cluster.size)
+    u0 = intercept_sd * rng.standard_normal(clusters)[cluster - 1]
+    u1 = slope_sd * rng.standard_normal(clusters)[cluster - 1]
+    y = intercept + slope * x + u0 + u1 * x + rng.standard_normal(cluster.size)
+    complete = pd.DataFrame({"cluster": cluster, "x": x, "y": y})
+    incomplete = _delete(complete, "y", _probability(x, missing, mechanism), rng)
+    truth = {
+        "intercept": intercept,
+        "slope": slope,
+        "intercept_sd": intercept_sd,
+        "slope_sd": slope_sd,
+        "sigma": 1.0,
+    }
+    return SimulatedData(incomplete, complete, truth)
+
+
+def simulate_heteroscedastic(
+    clusters: int = 50,
+    cluster_size: int = 40,
+    sigma_range: tuple[float, float] = (0.5, 1.5),
+    missing: float = 0.3,
+    seed: int | np.random.Generator | None = None,
+) -> SimulatedData:
+    """Simulate ``y = 1 + 0.5 x + u_j + e`` with a residual SD of its own per cluster.
+
+    Parameters
+    ----------
+    clusters, cluster_size : int, default=50, 40
+        Number of clusters and units per cluster.
+    sigma_range : tuple of float, default=(0.5, 1.5)
+        The cluster residual SDs are spread evenly over this range (a factor of 3).
+    missing : float, default=0.3
+        Fraction of y deleted completely at random.
+    seed : int or numpy.random.Generator, optional
+        Seed of the simulation.
+
+    Returns
+    -------
+    SimulatedData
+        Columns ``cluster``, ``x`` and ``y``; ``truth["sigma"]`` holds the J residual SDs.
+
+    Examples
+    --------
+    >>> sim = bm.simulate.simulate_heteroscedastic(seed=1)
+    >>> len(sim.truth["sigma"])
+    50
+    """
+    rng = np.random.default_rng(seed)
+    cluster = np.repeat(np.arange(1, clusters + 1), cluster_size)
+    sigma = rng.permutation(np.linspace(*sigma_range, clusters))
+    x = rng.standard_normal(cluster.size)
+    u = 0.5 * rng.standard_normal(clusters)
+    e = sigma[cluster - 1] * rng.standard_normal(cluster.size)
+    y = 1.0 + 0.5 * x + u[cluster - 1] + e
+    complete = pd.DataFrame({"cluster": cluster, "x": x, "y": y})
+    incomplete = _delete(complete, "y", np.full(x.size, missing), rng)
+    return SimulatedData(incomplete, complete, {"sigma": sigma.tolist(), "slope": 0.5})
+
+
+def simulate_binary(
+    clusters: int = 100,
+    cluster_size: int = 20,
+    intercept: float = -0.5,
+    slope: float = 1.0,
+    intercept_sd: float = 0.8,
+    missing: float = 0.3,
+    seed: int | np.random.Generator | None = None,
+) -> SimulatedData:
+    """Simulate a 0/1 ``y`` with ``logit P(y = 1) = intercept + slope x + u_j``, MAR on x.
+
+    Parameters
+    ----------
+    clusters, cluster_size : int, default=100, 20
+        Number of clusters and units per cluster.
+    intercept, slope : float, default=-0.5, 1.0
+        Fixed effects on the logit scale.
+    intercept_sd : float, default=0.8
+        SD of the random intercepts (logit scale).
+    missing : float, default=0.3
+        Expected fraction of y deleted, more often for larger x.
+    seed : int or numpy.random.Generator, optional
+        Seed of the simulation.
+
+    Returns
+    -------
+    SimulatedData
+        Columns ``cluster``, ``x`` and ``y`` (0.0/1.0, NaN where deleted).
+
+    Examples
+    --------
+    >>> sim = bm.simulate.simulate_binary(seed=1)
+    >>> sorted(sim.complete["y"].unique().tolist())
+    [0.0, 1.0]
+    """
+    rng = np.random.default_rng(seed)
+    cluster = np.repeat(np.arange(1, clusters + 1), cluster_size)
+    x = rng.standard_normal(cluster.size)
+    u = intercept_sd * rng.standard_normal(clusters)
+    p = expit(intercept + slope * x + u[cluster - 1])
+    y = (rng.random(cluster.size) < p).astype(float)
+    complete = pd.DataFrame({"cluster": cluster, "x": x, "y": y})
+    incomplete = _delete(complete, "y", _probability(x, missing, "mar"), rng)
+    truth = {"intercept": intercept, "slope": slope, "intercept_sd": intercept_sd}
+    return SimulatedData(incomplete, complete, truth)
+
+
+def simulate_cluster_level(
+    clusters: int = 300,
+    cluster_size: int = 10,
+    missing: float = 0.3,
+    seed: int | np.random.Generator | None = None,
+) -> SimulatedData:
+    """Simulate a level-2 ``z = 1 + 0.8 mean_j(x) + e_j``, missing for whole clusters.
+
+    ``x`` has a cluster component (ICC 0.3), ``y = 0.5 x + 0.5 z + u_j + e`` is complete, and
+    ``z`` is deleted for a fraction of clusters, more often where the cluster mean of x is high
+    (missing at random given the cluster mean).
+
+    Parameters
+    ----------
+    clusters, cluster_size : int, default=300, 10
+        Number of clusters and units per cluster.
+    missing : float, default=0.3
+        Expected fraction of clusters without z.
+    seed : int or numpy.random.Generator, optional
+        Seed of the simulation.
+
+    Returns
+    -------
+    SimulatedData
+        Columns ``cluster``, ``x``, ``z`` (constant within clusters) and ``y``.
+
+    Examples
+    --------
+    >>> sim = bm.simulate.simulate_cluster_level(seed=1)
+    >>> int(sim.complete.groupby("cluster")["z"].nunique().max())
+    1
+    """
+    rng = np.random.default_rng(seed)
+    cluster = np.repeat(np.arange(clusters), cluster_size)
+    x = np.sqrt(0.3) * rng.standard_normal(clusters)[cluster] + np.sqrt(0.7) * rng.standard_normal(
+        cluster.size
+    )
+    x_mean = np.bincount(cluster, weights=x) / cluster_size
+    z = 1.0 + 0.8 * x_mean + 0.5 * rng.standard_normal(clusters)
+    y = 0.5 * x + 0.5 * z[cluster] + 0.5 * rng.standard_normal(clusters)[cluster]
+    y = y + rng.standard_normal(cluster.size)
+    complete = pd.DataFrame({"cluster": cluster + 1, "x": x, "z": z[cluster], "y": y})
+    deleted = rng.random(clusters) < _probability(x_mean / x_mean.std(), missing, "mar")
+    incomplete = complete.copy()
+    incomplete.loc[deleted[cluster], "z"] = np.nan
+    return SimulatedData(incomplete, complete, {"intercept": 1.0, "slope": 0.8})
+
+
+def simulate_systematic(
+    clusters: int = 100,
+    cluster_size: int = 20,
+    systematic: float = 0.2,
+    sporadic: float = 0.1,
+    seed: int | np.random.Generator | None = None,
+) -> SimulatedData:
+    """Simulate ``y = 1 + 0.5 x + u_j + e`` where whole clusters never measured x.
+
+    Parameters
+    ----------
+    clusters, cluster_size : int, default=100, 20
+        Number of clusters and units per cluster.
+    systematic : float, default=0.2
+        Fraction of clusters missing x for every unit (as studies of an IPD meta-analysis
+        that did not record it).
+    sporadic : float, default=0.1
+        Fraction of units missing x at random in the other clusters.
+    seed : int or numpy.random.Generator, optional
+        Seed of the simulation.
+
+    Returns
+    -------
+    SimulatedData
+        Columns ``cluster``, ``x`` (with a cluster component, ICC 0.3) and ``y`` (complete).
+
+    Examples
+    --------
+    >>> sim = bm.simulate.simulate_systematic(seed=1)
+    >>> int(sim.incomplete.groupby("cluster")["x"].count().eq(0).sum())
+    20
+    """
+    rng = np.random.default_rng(seed)
+    cluster = np.repeat(np.arange(clusters), cluster_size)
+    x = np.sqrt(0.3) * rng.standard_normal(clusters)[cluster] + np.sqrt(0.7) * rng.standard_normal(
+        cluster.size
+    )
+    y = 1.0 + 0.5 * x + 0.5 * rng.standard_normal(clusters)[cluster]
+    y = y + rng.standard_normal(cluster.size)
+    complete = pd.DataFrame({"cluster": cluster + 1, "x": x, "y": y})
+    whole = rng.permutation(clusters) < round(systematic * clusters)
+    deleted = whole[cluster] | (rng.random(cluster.size) < sporadic)
+    incomplete = complete.copy()
+    incomplete.loc[deleted, "x"] = np.nan
+    return SimulatedData(incomplete, complete, {"intercept": 1.0, "slope": 0.5})
