@@ -17,6 +17,7 @@ from bayesmi.chained import impute  # noqa: E402
 from bayesmi.data import missing_pattern  # noqa: E402
 from bayesmi.diagnostics import ConvergenceWarning, chain_mean_rhat  # noqa: E402
 from bayesmi.export import split_long, to_mids_csv  # noqa: E402
+from bayesmi.from_mice import from_mice  # noqa: E402
 from bayesmi.multiparameter import test_likelihood, test_wald  # noqa: E402
 from bayesmi.pooling import (  # noqa: E402
     AnalysisFit,
@@ -56,6 +57,7 @@ __all__ = [
     "datasets",
     "fit_each",
     "fixed_cluster",
+    "from_mice",
     "heteroscedastic",
     "impute",
     "missing_pattern",

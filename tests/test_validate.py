@@ -149,3 +149,47 @@ def test_errors_leave_the_frame_alone(data):
     with pytest.raises(ValueError, match="cluster column"):
         impute(data, {"y": bm.random_intercept(RI)}, cluster="nope")
     pd.testing.assert_frame_equal(data, before)
+
+
+# the model family's level structure ----------------------------------------------------
+
+
+def test_random_slope_on_a_level_2_variable(data):
+    with pytest.raises(ValueError, match=r"random slope on 'z' .*\(level 2\).*not identified"):
+        impute(data, {"y": bm.random_slopes("y ~ w + z + (1 + z | g)")})
+
+
+def test_random_slope_on_a_cluster_mean(data):
+    with pytest.raises(ValueError, match="random slope on 'w_mean'"):
+        impute(data, {"y": bm.random_slopes("y ~ w + w_mean + (1 + w_mean | g)")})
+
+
+def test_binary_model_on_a_non_binary_column(data):
+    with pytest.raises(ValueError, match="binary target 'y' has values other than 0 and 1"):
+        impute(data, {"y": bm.binary("y ~ w + (1 | g)")})
+
+
+def test_cluster_level_model_on_a_level_1_variable(data):
+    with pytest.raises(ValueError, match=r"cluster_level target 'y' varies within clusters \(0, 1"):
+        impute(data, {"y": bm.cluster_level("y ~ z")})
+
+
+def test_cluster_level_model_with_a_raw_level_1_predictor(data):
+    data["z2"] = data["z"].where(data["g"] != 3)
+    with pytest.raises(ValueError, match="write its cluster mean w_mean instead"):
+        impute(data, {"z2": bm.cluster_level("z2 ~ w")})
+
+
+def test_own_cluster_mean_as_predictor(data):
+    with pytest.raises(ValueError, match="'y' is predicted by its own cluster mean"):
+        impute(data, {"y": bm.random_intercept("y ~ w + y_mean + (1 | g)")})
+
+
+def test_cluster_mean_of_an_absent_column(data):
+    with pytest.raises(ValueError, match=r"'q_mean' .* \(nor is 'q', whose cluster mean"):
+        impute(data, {"y": bm.random_intercept("y ~ q_mean + (1 | g)")})
+
+
+def test_slope_without_fixed_effect():
+    with pytest.raises(ValueError, match="random slope on x but no fixed effect"):
+        bm.random_slopes("y ~ w + (1 + x | g)")
