@@ -114,3 +114,26 @@ def test_progress_bar_shows_every_chain(two_variable_data, capsys):
     assert "chain 0" in text
     assert "chain 1" in text
     assert "3/3" in text
+
+
+def test_every_model_kind_chained_in_one_run(make_data, impute_quietly):
+    """Incomplete predictors with random slopes, binary and cluster-level variables together."""
+    data = make_data(seed=8)
+    rng = np.random.default_rng(8)
+    data["b"] = (data["w"] + rng.normal(size=len(data)) > 0).astype(float)
+    data.loc[rng.random(len(data)) < 0.2, "b"] = np.nan
+    data["zm"] = data["z"].where(~data["g"].isin([1, 6]))
+    spec = {
+        "y": bm.random_slopes("y ~ x + b + zm + (1 + x | g)"),
+        "x": bm.heteroscedastic("x ~ y + w + (1 | g)"),
+        "b": bm.binary("b ~ y + x + (1 | g)"),
+        "zm": bm.cluster_level("zm ~ y_mean + x_mean"),
+    }
+    idata = impute_quietly(data, spec)
+    for frame in bm.completed(idata):
+        observed = data.notna()
+        assert frame[observed].equals(data[observed])
+        assert not frame[list(spec)].isna().any().any()
+        assert set(frame["b"].unique()) <= {0.0, 1.0}
+        assert frame.groupby("g")["zm"].nunique().max() == 1
+    assert idata.posterior["y::u"].dims == ("chain", "draw", "cluster", "y::re")
