@@ -36,13 +36,14 @@ import warnings
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Literal
 
 import arviz as az
 import numpy as np
 import pandas as pd
 
-from bayesmi._nuts import NutsUpdater, TransitionStats
 from bayesmi._progress import ChainProgress
+from bayesmi._updaters import TransitionStats, make_updater
 from bayesmi._validate import (
     check_fixed_cluster_support,
     check_settings,
@@ -68,6 +69,7 @@ class Settings:
     tune: int
     steps: int
     target_accept: float
+    sampler: str
 
 
 def impute(
@@ -81,6 +83,7 @@ def impute(
     tune: int = 200,
     steps: int = 5,
     target_accept: float = 0.8,
+    sampler: Literal["auto", "nuts"] = "auto",
     seed: int | None = None,
     cores: int | None = None,
     progressbar: bool = True,
@@ -115,6 +118,12 @@ def impute(
     target_accept : float, default=0.8
         Target acceptance rate of NUTS' step-size adaptation; raise it (e.g. 0.95) when
         divergences are reported.
+    sampler : {"auto", "nuts"}, default="auto"
+        How each model's parameters are updated:
+
+        - ``"auto"``: an exact Gibbs sweep where the model has one (the random-intercept
+          model, as pan), NUTS otherwise; ``steps`` and ``tune`` then count sweeps.
+        - ``"nuts"``: NUTS for every model (to cross-check the Gibbs sampler).
     seed : int, optional
         Seed of the whole run. The same seed gives the same result however the chains are
         scheduled. With None, fresh entropy is drawn and stored in ``idata.attrs["seed"]``,
@@ -171,7 +180,9 @@ def impute(
     check_settings(chains, iterations, draws, tune, steps, target_accept, cores)
     encoded = encode(data, cluster)
     spec = _prepare_spec(spec, encoded)
-    settings = Settings(iterations, draws, tune, steps, float(target_accept))
+    if sampler not in ("auto", "nuts"):
+        raise ValueError(f"sampler must be 'auto' or 'nuts', got {sampler!r}.")
+    settings = Settings(iterations, draws, tune, steps, float(target_accept), sampler)
     seed_sequence = np.random.SeedSequence(seed)
     chain_seeds = seed_sequence.spawn(chains)
     cores = min(chains, os.cpu_count() or 1) if cores is None else cores
@@ -188,6 +199,7 @@ def impute(
             "tune": tune,
             "steps": steps,
             "target_accept": float(target_accept),
+            "sampler": sampler,
         },
     )
     warn_convergence(idata)
@@ -310,7 +322,7 @@ def run_chain(
     current = _starting_values(data, spec, rng)
     models = {name: FACTORIES[model.kind](model, data) for name, model in spec.items()}
     updaters = {
-        name: NutsUpdater(model.model, rng.spawn(1)[0], settings.target_accept)
+        name: make_updater(model, rng.spawn(1)[0], settings.sampler, settings.target_accept)
         for name, model in models.items()
     }
     records = {name: _Recorder(settings, model) for name, model in models.items()}

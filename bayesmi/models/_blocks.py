@@ -88,6 +88,10 @@ class ConditionalModel:
         Dims of every parameter `parameters` returns, after ``chain`` and ``draw``.
     coords : dict of str to list
         Coordinates of those dims.
+    gibbs : callable or None
+        An exact Gibbs sweep ``(point, rng) -> (point, acceptance)`` of the parameters given
+        the current predictors, where the model has one; the engine then uses it instead of
+        NUTS.
     """
 
     target: str
@@ -100,6 +104,9 @@ class ConditionalModel:
     coords: dict[str, list]
     _draw: Callable[[Point, np.ndarray, np.random.Generator], np.ndarray] = field(repr=False)
     _parameters: Callable[[Point], dict[str, np.ndarray]] = field(repr=False)
+    gibbs: Callable[[Point, np.random.Generator], tuple[Point, float]] | None = field(
+        default=None, repr=False
+    )
 
     @property
     def data_name(self) -> str:

@@ -38,6 +38,7 @@ from bayesmi.models._blocks import (
     linear_predictor,
     new_model,
 )
+from bayesmi.models._gibbs import RandomInterceptGibbs
 from bayesmi.spec import ImputationModel
 
 Family = Literal["normal", "heteroscedastic", "binary"]
@@ -68,11 +69,12 @@ def mixed_model(spec: ImputationModel, data: ImputationData, family: Family) -> 
             outputs.append(sigma)
         if beta is not None:
             outputs.append(beta)
-    values = model.compile_fn(
-        model.replace_rvs_by_values(outputs), inputs=model.value_vars, point_fn=True
-    )
+    simple = family == "normal" and len(terms) == 1
+    values = None if simple else _point_function(model, outputs)
 
     def unpack(point: Point) -> dict[str, np.ndarray]:
+        if simple:
+            return _unpack_random_intercept(point, target, len(predictors))
         result = values(point)
         named = {"intercept": float(result[0]), "effects": result[1], "chol": result[2]}
         if not binary:
@@ -135,7 +137,41 @@ def mixed_model(spec: ImputationModel, data: ImputationData, family: Family) -> 
         },
         _draw=draw,
         _parameters=parameters,
+        gibbs=_gibbs_sweep(model, inputs, data.n_clusters) if simple else None,
     )
+
+
+def _point_function(model: pm.Model, outputs: list):
+    """Compile once the map from a NUTS point to the quantities the draws need."""
+    return model.compile_fn(
+        model.replace_rvs_by_values(outputs), inputs=model.value_vars, point_fn=True
+    )
+
+
+def _unpack_random_intercept(point: Point, target: str, n_predictors: int) -> dict:
+    """Return the random-intercept model's quantities from a point, without compiling."""
+    tau = float(np.exp(point[f"{target}::tau_std_log__"]))
+    return {
+        "intercept": float(point[f"{target}::intercept_std"]),
+        "effects": tau * point[f"{target}::eta"][:, None],
+        "chol": np.array([[tau]]),
+        "sigma": float(np.exp(point[f"{target}::sigma_std_log__"])),
+        "beta": point[f"{target}::beta_std"] if n_predictors else np.zeros(0),
+    }
+
+
+def _gibbs_sweep(model: pm.Model, inputs: Inputs, n_clusters: int):
+    """Return the exact Gibbs sweep of the random-intercept model on the current predictors."""
+    kernel = RandomInterceptGibbs(
+        inputs.target, inputs.y, inputs.codes_observed, n_clusters, len(inputs.predictors)
+    )
+    name = f"{inputs.target}::X"
+
+    def sweep(point: Point, rng: np.random.Generator) -> tuple[Point, float]:
+        x = model[name].get_value() if inputs.predictors else np.empty((len(inputs.y), 0))
+        return kernel.sweep(point, x, rng)
+
+    return sweep
 
 
 def _random_effects(target: str, q: int) -> tuple[pt.TensorVariable, pt.TensorVariable]:

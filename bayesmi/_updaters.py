@@ -1,4 +1,4 @@
-"""Hand-driven NUTS for one conditional model: built and compiled once, advanced a few steps.
+"""Parameter updates of one conditional model: hand-driven NUTS, or an exact Gibbs sweep.
 
 `pm.sample` costs seconds per call, so the chained engine never calls it inside its loop.
 Instead each conditional model gets one `pm.NUTS` step with an adaptive diagonal mass matrix,
@@ -6,6 +6,9 @@ started from a jittered initial point (as PyMC's ``jitter+adapt_diag``); the eng
 by `NutsUpdater.advance`, with step size and mass matrix adapting during the tuning
 transitions and fixed afterwards. Between calls the engine changes the model's `pm.Data`; the
 compiled log-density sees the new values.
+
+Models with an exact Gibbs sampler (`ConditionalModel.gibbs`) are updated by `GibbsUpdater`
+instead: no compilation, no tuning, a few vector operations per sweep.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import pymc as pm
 from pymc.blocking import DictToArrayBijection
 from pymc.step_methods.hmc import quadpotential
 
-from bayesmi.models._blocks import Point
+from bayesmi.models._blocks import ConditionalModel, Point
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,48 @@ class TransitionStats:
     tree_depth: int
     acceptance_rate: float
     max_treedepth_hits: int
+
+
+def jittered_start(model: pm.Model, rng: np.random.Generator) -> Point:
+    """Return the initial point plus uniform(-1, 1) jitter, as PyMC's ``jitter+adapt_diag``."""
+    start = model.initial_point()
+    mapped = DictToArrayBijection.map(start)
+    jittered = mapped.data + rng.uniform(-1.0, 1.0, size=mapped.data.size)
+    return DictToArrayBijection.rmap(mapped._replace(data=jittered), start)
+
+
+def make_updater(
+    model: ConditionalModel, rng: np.random.Generator, sampler: str, target_accept: float
+) -> NutsUpdater | GibbsUpdater:
+    """Return a Gibbs updater for a model with an exact sweep (if `sampler` allows), else NUTS."""
+    if model.gibbs is not None and sampler == "auto":
+        return GibbsUpdater(model, rng)
+    return NutsUpdater(model.model, rng, target_accept)
+
+
+class GibbsUpdater:
+    """Exact Gibbs sweeps of a conditional model's parameters (see `models._gibbs`).
+
+    Parameters
+    ----------
+    model : ConditionalModel
+        A model whose ``gibbs`` sweep is set.
+    rng : numpy.random.Generator
+        Source of the jitter of the initial point and of the sweeps' randomness.
+    """
+
+    def __init__(self, model: ConditionalModel, rng: np.random.Generator) -> None:
+        self.point: Point = jittered_start(model.model, rng)
+        self._sweep = model.gibbs
+        self._rng = rng
+
+    def advance(self, transitions: int, tune: bool) -> TransitionStats:
+        """Run `transitions` sweeps; `tune` is ignored (a Gibbs sampler needs no tuning)."""
+        accept = 0.0
+        for _ in range(transitions):
+            self.point, acceptance = self._sweep(self.point, self._rng)
+            accept += acceptance
+        return TransitionStats(0, np.nan, 0, accept / transitions, 0)
 
 
 class NutsUpdater:
@@ -47,10 +92,8 @@ class NutsUpdater:
     def __init__(
         self, model: pm.Model, rng: np.random.Generator, target_accept: float = 0.8
     ) -> None:
-        start = model.initial_point()
-        mapped = DictToArrayBijection.map(start)
-        jittered = mapped.data + rng.uniform(-1.0, 1.0, size=mapped.data.size)
-        self.point: Point = DictToArrayBijection.rmap(mapped._replace(data=jittered), start)
+        self.point = jittered_start(model, rng)
+        jittered = DictToArrayBijection.map(self.point).data
         n = jittered.size
         potential = quadpotential.QuadPotentialDiagAdapt(n, jittered, np.ones(n), 10, rng=rng)
         self.step = pm.NUTS(
