@@ -34,7 +34,7 @@ import queue
 import sys
 import warnings
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Literal
 
@@ -86,6 +86,7 @@ def impute(
     sampler: Literal["auto", "nuts"] = "auto",
     seed: int | None = None,
     cores: int | None = None,
+    executor: Executor | None = None,
     progressbar: bool = True,
 ) -> az.InferenceData:
     """Multiply impute incomplete clustered data by chained conditional models.
@@ -131,6 +132,10 @@ def impute(
     cores : int, optional
         Processes running chains in parallel; default ``min(chains, os.cpu_count())``.
         ``cores=1`` runs the chains one after another in this process.
+    executor : concurrent.futures.Executor, optional
+        Runs the chains instead of local processes: any executor, e.g. a Dask cluster's
+        ``client.get_executor()`` to spread chains over machines. Results equal a local run
+        with the same seed. The progress bars then advance as chains finish.
     progressbar : bool, default=True
         Show one progress bar per chain.
 
@@ -186,7 +191,15 @@ def impute(
     seed_sequence = np.random.SeedSequence(seed)
     chain_seeds = seed_sequence.spawn(chains)
     cores = min(chains, os.cpu_count() or 1) if cores is None else cores
-    traces = _run_chains(encoded, spec, settings, chain_seeds, cores, progressbar)
+    if executor is not None and not isinstance(executor, Executor):
+        raise TypeError(
+            "executor must be a concurrent.futures.Executor (e.g. client.get_executor() of a "
+            f"Dask client), got {type(executor).__name__}."
+        )
+    if executor is not None:
+        traces = _run_on_executor(executor, encoded, spec, settings, chain_seeds, progressbar)
+    else:
+        traces = _run_chains(encoded, spec, settings, chain_seeds, cores, progressbar)
     idata = build_inference_data(
         traces,
         encoded,
@@ -272,6 +285,27 @@ def _run_chains(
         return [future.result() for future in futures]
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_on_executor(
+    executor: Executor,
+    data: ImputationData,
+    spec: dict[str, ImputationModel],
+    settings: Settings,
+    chain_seeds: list[np.random.SeedSequence],
+    progressbar: bool,
+) -> list[ChainTrace]:
+    """Run the chains on a caller's executor; progress advances as chains finish."""
+    progress = ChainProgress(len(chain_seeds), settings.iterations, enabled=progressbar)
+    futures = {
+        executor.submit(run_chain, data, spec, settings, chain, seed, None): chain
+        for chain, seed in enumerate(chain_seeds)
+    }
+    with progress:
+        for future in as_completed(futures):
+            future.result()
+            progress.advance(futures[future], settings.iterations)
+    return [future.result() for future in futures]
 
 
 def _follow(futures: list[Future], messages: multiprocessing.Queue, progress: ChainProgress):

@@ -137,3 +137,30 @@ def test_every_model_kind_chained_in_one_run(make_data, impute_quietly):
         assert set(frame["b"].unique()) <= {0.0, 1.0}
         assert frame.groupby("g")["zm"].nunique().max() == 1
     assert idata.posterior["y::u"].dims == ("chain", "draw", "cluster", "y::re")
+
+
+def test_dask_local_cluster_gives_the_local_result(two_variable_data, impute_quietly):
+    """Chains on a Dask LocalCluster with two workers equal the local run with the same seed."""
+    distributed = pytest.importorskip("distributed")
+    data = two_variable_data.drop(columns="x")
+    spec = {"y": bm.random_slopes("y ~ w + (1 + w | g)")}
+    local = impute_quietly(data, spec, seed=5)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        remote = impute_quietly(data, spec, seed=5, executor=client.get_executor())
+    for group in local.groups():
+        assert local[group].equals(remote[group]), group
+
+
+def test_executor_must_be_an_executor(two_variable_data):
+    with pytest.raises(TypeError, match=r"executor must be a concurrent\.futures\.Executor"):
+        bm.impute(
+            two_variable_data.drop(columns="x"),
+            {"y": bm.random_intercept("y ~ w + (1 | g)")},
+            cluster="g",
+            executor="dask",
+        )
