@@ -20,7 +20,7 @@ import pymc as pm
 from pymc.blocking import DictToArrayBijection
 from pymc.step_methods.hmc import quadpotential
 
-from bayesmi.models._blocks import ConditionalModel, Point
+from bayesmi.models._blocks import ConditionalModel, Point, jittered_start
 
 
 @dataclass(frozen=True)
@@ -32,14 +32,6 @@ class TransitionStats:
     tree_depth: int
     acceptance_rate: float
     max_treedepth_hits: int
-
-
-def jittered_start(model: pm.Model, rng: np.random.Generator) -> Point:
-    """Return the initial point plus uniform(-1, 1) jitter, as PyMC's ``jitter+adapt_diag``."""
-    start = model.initial_point()
-    mapped = DictToArrayBijection.map(start)
-    jittered = mapped.data + rng.uniform(-1.0, 1.0, size=mapped.data.size)
-    return DictToArrayBijection.rmap(mapped._replace(data=jittered), start)
 
 
 def make_updater(
@@ -63,8 +55,8 @@ class GibbsUpdater:
     """
 
     def __init__(self, model: ConditionalModel, rng: np.random.Generator) -> None:
-        self.point: Point = jittered_start(model.model, rng)
-        self._sweep = model.gibbs
+        self.point: Point = model.gibbs.start(rng)
+        self._sweep = model.gibbs.sweep
         self._rng = rng
 
     def advance(self, transitions: int, tune: bool) -> TransitionStats:

@@ -122,8 +122,10 @@ def impute(
     sampler : {"auto", "nuts"}, default="auto"
         How each model's parameters are updated:
 
-        - ``"auto"``: an exact Gibbs sweep where the model has one (the random-intercept
-          model, as pan), NUTS otherwise; ``steps`` and ``tune`` then count sweeps.
+        - ``"auto"``: an exact Gibbs sampler where the model has one (random_intercept,
+          random_slopes and heteroscedastic, as pan and 2l.norm; see `bayesmi.models._gibbs`),
+          NUTS otherwise (binary, cluster_level, fixed_cluster); ``steps`` and ``tune`` then
+          count sweeps.
         - ``"nuts"``: NUTS for every model (to cross-check the Gibbs sampler).
     seed : int, optional
         Seed of the whole run. The same seed gives the same result however the chains are

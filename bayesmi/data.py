@@ -53,6 +53,7 @@ class ImputationData:
     missing: dict[str, np.ndarray]
     level: dict[str, int]
     _cluster_sizes: np.ndarray = field(repr=False)
+    _floats: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n_clusters(self) -> int:
@@ -66,7 +67,9 @@ class ImputationData:
 
     def values(self, column: str) -> np.ndarray:
         """Return a column as a new float array with NaN where it is missing."""
-        return self.frame[column].to_numpy(dtype=float, na_value=np.nan, copy=True)
+        if column not in self._floats:  # converted from pandas once, then copied
+            self._floats[column] = self.frame[column].to_numpy(dtype=float, na_value=np.nan)
+        return self._floats[column].copy()
 
     def missing_per_cluster(self, column: str) -> np.ndarray:
         """Count the missing cells of `column` in each cluster, in code order."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
+from pymc.blocking import DictToArrayBijection
 
 from bayesmi.data import ImputationData
 
@@ -67,6 +68,22 @@ class Scaling:
         return self.y_center + self.y_scale * (intercept - shift)
 
 
+@dataclass(frozen=True)
+class GibbsSampler:
+    """An exact Gibbs sampler of a model's parameters.
+
+    Attributes
+    ----------
+    start : callable
+        ``rng -> state``: a starting state.
+    sweep : callable
+        ``(state, rng) -> (state, acceptance)``: one sweep given the current predictors.
+    """
+
+    start: Callable[[np.random.Generator], Point]
+    sweep: Callable[[Point, np.random.Generator], tuple[Point, float]]
+
+
 @dataclass
 class ConditionalModel:
     """A compiled conditional model for one incomplete variable.
@@ -88,10 +105,9 @@ class ConditionalModel:
         Dims of every parameter `parameters` returns, after ``chain`` and ``draw``.
     coords : dict of str to list
         Coordinates of those dims.
-    gibbs : callable or None
-        An exact Gibbs sweep ``(point, rng) -> (point, acceptance)`` of the parameters given
-        the current predictors, where the model has one; the engine then uses it instead of
-        NUTS.
+    gibbs : GibbsSampler or None
+        An exact Gibbs sampler of the parameters given the current predictors, where the
+        model has one; the engine then uses it instead of NUTS.
     """
 
     target: str
@@ -104,9 +120,7 @@ class ConditionalModel:
     coords: dict[str, list]
     _draw: Callable[[Point, np.ndarray, np.random.Generator], np.ndarray] = field(repr=False)
     _parameters: Callable[[Point], dict[str, np.ndarray]] = field(repr=False)
-    gibbs: Callable[[Point, np.random.Generator], tuple[Point, float]] | None = field(
-        default=None, repr=False
-    )
+    gibbs: GibbsSampler | None = field(default=None, repr=False)
 
     @property
     def data_name(self) -> str:
@@ -224,3 +238,11 @@ def point_beta(point: Point, target: str, n_predictors: int) -> np.ndarray:
 def linear_part(x: np.ndarray, beta: np.ndarray) -> np.ndarray:
     """``x @ beta`` that also works with no predictors."""
     return x @ beta if beta.size else np.zeros(x.shape[0])
+
+
+def jittered_start(model: pm.Model, rng: np.random.Generator) -> Point:
+    """Return the initial point plus uniform(-1, 1) jitter, as PyMC's ``jitter+adapt_diag``."""
+    start = model.initial_point()
+    mapped = DictToArrayBijection.map(start)
+    jittered = mapped.data + rng.uniform(-1.0, 1.0, size=mapped.data.size)
+    return DictToArrayBijection.rmap(mapped._replace(data=jittered), start)

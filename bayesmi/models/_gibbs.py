@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
 
 from bayesmi.models._blocks import COEFFICIENT_SD, INTERCEPT_SD, Point
 
@@ -100,15 +101,200 @@ class RandomInterceptGibbs:
 
 
 def _scale_step(
-    residual: np.ndarray, variance: float, rng: np.random.Generator
+    residual: np.ndarray, variance: float, rng: np.random.Generator, prior_sd: float = 1.0
 ) -> tuple[float, float]:
-    """Independence MH step for a variance whose SD has a HalfNormal(1) prior.
+    """Independence MH step for a variance whose SD has a HalfNormal(prior_sd) prior.
 
     Proposal ``InvGamma((k - 1) / 2, sum(residual^2) / 2)``, the likelihood factor of the
-    conditional; the acceptance probability is the prior ratio.
+    conditional times the Jacobian; the acceptance probability is the prior ratio.
     """
     shape = (residual.shape[0] - 1) / 2
     rate = float(residual @ residual) / 2
     proposal = rate / rng.gamma(shape)
-    accept = min(1.0, float(np.exp(-(proposal - variance) / 2)))
+    accept = min(1.0, float(np.exp(-(proposal - variance) / (2 * prior_sd**2))))
     return (proposal, accept) if rng.random() < accept else (variance, accept)
+
+
+@dataclass(frozen=True)
+class RandomSlopesGibbs:
+    """Gibbs sweeps for the random-slopes model, with one or a per-cluster residual variance.
+
+    The state is a dict of the model's quantities on the standardised scale: ``intercept``,
+    ``beta``, ``effects`` (J, q), ``chol`` (Cholesky factor of T), ``sigma`` (scalar, or J
+    values) and, per cluster, ``log_sigma_mean`` and ``log_sigma_sd``. One sweep draws:
+
+    1. ``theta = (b0, beta)`` with the cluster effects integrated out (collapsed);
+    2. ``b_j`` from its normal conditional;
+    3. ``T`` by independence Metropolis-Hastings: proposal ``InvWishart(J - q - 1, sum b_j b_j')``
+       (the likelihood factor), accepted with the ratio of the prior density of T implied by
+       ``s_k ~ HalfNormal(1)`` and ``Omega ~ LKJ(2)``:
+       ``log p(T) = sum(-s_k^2 / 2) + log det(Omega) - q sum(log s_k)`` (with the Jacobian of
+       ``(s, Omega) -> T``);
+    4. ``sigma^2`` as in `RandomInterceptGibbs`, or, per cluster, ``sigma_j^2`` by independence
+       MH from ``InvGamma(n_j / 2, SSR_j / 2)`` accepted with the log-normal prior ratio
+       (one observed row: a random-walk step on ``log sigma_j``; none: a draw from the
+       population), then
+       ``mu`` (normal, conjugate to its N(0, 1) prior) and ``omega^2`` (MH from
+       ``InvGamma((J - 1) / 2, SS / 2)``, accepted with its HalfNormal(0.5) prior ratio).
+    """
+
+    y: np.ndarray
+    codes: np.ndarray
+    n_clusters: int
+    slope_index: tuple[int, ...]
+    heteroscedastic: bool
+
+    def start(self, n_predictors: int, rng: np.random.Generator) -> dict:
+        """Return a starting state near the prior's centre, jittered."""
+        q = 1 + len(self.slope_index)
+        state = {
+            "intercept": float(rng.uniform(-1, 1)),
+            "beta": rng.uniform(-1, 1, n_predictors),
+            "effects": np.zeros((self.n_clusters, q)),
+            "chol": np.eye(q) * 0.5,
+        }
+        if self.heteroscedastic:
+            state |= {
+                "sigma": np.ones(self.n_clusters),
+                "log_sigma_mean": 0.0,
+                "log_sigma_sd": 0.3,
+            }
+        else:
+            state["sigma"] = 1.0
+        return state
+
+    def sweep(self, state: dict, x: np.ndarray, rng: np.random.Generator) -> tuple[dict, float]:
+        """One sweep from `state` with standardised predictors `x`; return it and acceptance."""
+        w = np.column_stack([np.ones(self.y.shape[0]), x])
+        z = np.column_stack([np.ones(self.y.shape[0]), x[:, list(self.slope_index)]])
+        variance = np.asarray(state["sigma"], dtype=float) ** 2
+        if self.heteroscedastic:
+            row_variance = variance[self.codes]
+        else:
+            row_variance = np.full(self.y.shape[0], float(variance))
+        sums = _ClusterSums(w, z, self.y, 1 / row_variance, self.codes, self.n_clusters)
+        tau = state["chol"] @ state["chol"].T
+        theta = sums.fixed_effects(tau, rng)
+        effects = sums.effects(theta, tau, rng)
+        tau, accept_tau = _covariance_step(effects, tau, rng)
+        residual = self.y - w @ theta - np.sum(z * effects[self.codes], axis=1)
+        new = {
+            "intercept": float(theta[0]),
+            "beta": theta[1:],
+            "effects": effects,
+            "chol": np.linalg.cholesky(tau),
+        }
+        if not self.heteroscedastic:
+            variance, accept_sigma = _scale_step(residual, float(state["sigma"]) ** 2, rng)
+            return new | {"sigma": float(np.sqrt(variance))}, (accept_tau + accept_sigma) / 2
+        return new | self._cluster_scales(state, residual, rng), accept_tau
+
+    def _cluster_scales(self, state: dict, residual: np.ndarray, rng: np.random.Generator) -> dict:
+        mu, omega = state["log_sigma_mean"], state["log_sigma_sd"]
+        counts = np.bincount(self.codes, minlength=self.n_clusters)
+        ssr = np.bincount(self.codes, weights=residual**2, minlength=self.n_clusters)
+        log_sigma = np.log(state["sigma"])
+
+        def log_target(value: np.ndarray) -> np.ndarray:  # in log sigma, Jacobian included
+            return (
+                -counts * value - ssr * np.exp(-2 * value) / 2 - (value - mu) ** 2 / (2 * omega**2)
+            )
+
+        # independence proposal InvGamma(n_j / 2, SSR_j / 2) in sigma_j^2: in log sigma_j its
+        # density is the likelihood factor, so the acceptance ratio is the prior ratio
+        rich = counts >= 2
+        shape = np.where(rich, counts / 2, 1.0)
+        proposal_rich = 0.5 * np.log(np.where(rich, ssr / 2, 1.0) / rng.gamma(shape))
+        proposal_walk = log_sigma + rng.normal(0, 0.5, self.n_clusters)
+        proposal = np.where(rich, proposal_rich, proposal_walk)
+
+        def log_prior(value: np.ndarray) -> np.ndarray:
+            return -((value - mu) ** 2) / (2 * omega**2)
+
+        log_ratio = np.where(
+            rich,
+            log_prior(proposal) - log_prior(log_sigma),
+            log_target(proposal) - log_target(log_sigma),
+        )
+        log_sigma = np.where(np.log(rng.random(self.n_clusters)) < log_ratio, proposal, log_sigma)
+        empty = counts == 0  # no data: an exact draw from the population
+        log_sigma[empty] = mu + omega * rng.standard_normal(int(empty.sum()))
+        precision = self.n_clusters / omega**2 + 1.0
+        mu = float(
+            np.sum(log_sigma) / omega**2 / precision + rng.standard_normal() / np.sqrt(precision)
+        )
+        variance, _ = _scale_step(log_sigma - mu, omega**2, rng, prior_sd=0.5)
+        return {
+            "sigma": np.exp(log_sigma),
+            "log_sigma_mean": mu,
+            "log_sigma_sd": float(np.sqrt(variance)),
+        }
+
+
+class _ClusterSums:
+    """Per-cluster cross-products of the fixed design W, random design Z and y, weighted."""
+
+    def __init__(self, w, z, y, weight, codes, n_clusters) -> None:
+        self.codes, self.n_clusters = codes, n_clusters
+        self.ww = self._sum(np.einsum("ni,nj->nij", w, w * weight[:, None]))
+        self.wz = self._sum(np.einsum("ni,nj->nij", w, z * weight[:, None]))
+        self.zz = self._sum(np.einsum("ni,nj->nij", z, z * weight[:, None]))
+        self.wy = self._sum(w * (y * weight)[:, None])
+        self.zy = self._sum(z * (y * weight)[:, None])
+        self.prior = np.full(w.shape[1], 1 / COEFFICIENT_SD**2)
+        self.prior[0] = 1 / INTERCEPT_SD**2
+
+    def _sum(self, values: np.ndarray) -> np.ndarray:
+        flat = values.reshape(values.shape[0], -1)
+        sums = np.column_stack(
+            [
+                np.bincount(self.codes, weights=column, minlength=self.n_clusters)
+                for column in flat.T
+            ]
+        )
+        return sums.reshape((self.n_clusters, *values.shape[1:]))
+
+    def fixed_effects(self, tau: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Draw theta with the cluster effects integrated out."""
+        inner = np.linalg.inv(np.linalg.inv(tau)[None] + self.zz)  # (Z'V Z + T^-1)^-1 per cluster
+        correction = np.einsum("jik,jkl,jml->im", self.wz, inner, self.wz)
+        precision = self.ww.sum(axis=0) - correction + np.diag(self.prior)
+        rhs = self.wy.sum(axis=0) - np.einsum("jik,jkl,jl->i", self.wz, inner, self.zy)
+        chol = np.linalg.cholesky(precision)
+        mean = np.linalg.solve(chol.T, np.linalg.solve(chol, rhs))
+        return mean + np.linalg.solve(chol.T, rng.standard_normal(len(rhs)))
+
+    def effects(self, theta: np.ndarray, tau: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Draw every cluster's effects from their normal conditional."""
+        precision = self.zz + np.linalg.inv(tau)[None]
+        rhs = self.zy - np.einsum("jik,i->jk", self.wz, theta)
+        chol = np.linalg.cholesky(precision)
+        mean = np.linalg.solve(precision, rhs[..., None])[..., 0]
+        noise = rng.standard_normal(rhs.shape)
+        # x = L^-T e has covariance (L L')^-1
+        return mean + np.linalg.solve(np.transpose(chol, (0, 2, 1)), noise[..., None])[..., 0]
+
+
+def _log_prior_covariance(tau: np.ndarray) -> float:
+    """Log prior density of T from s_k ~ HalfNormal(1), Omega ~ LKJ(2), up to a constant."""
+    s = np.sqrt(np.diag(tau))
+    omega = tau / np.outer(s, s)
+    sign, log_det = np.linalg.slogdet(omega)
+    if sign <= 0:
+        return -np.inf
+    return float(np.sum(-(s**2) / 2) + log_det - len(s) * np.sum(np.log(s)))
+
+
+def _covariance_step(
+    effects: np.ndarray, tau: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, float]:
+    """Independence MH for T: inverse-Wishart proposal from the effects, prior-ratio acceptance."""
+    n, q = effects.shape
+    scatter = effects.T @ effects
+    if q == 1:
+        variance, accept = _scale_step(effects[:, 0], float(tau[0, 0]), rng)
+        return np.array([[variance]]), accept
+    proposal = stats.invwishart.rvs(df=n - q - 1, scale=scatter, random_state=rng)
+    log_ratio = _log_prior_covariance(proposal) - _log_prior_covariance(tau)
+    accept = float(np.exp(min(0.0, log_ratio)))
+    return (proposal, accept) if rng.random() < accept else (tau, accept)

@@ -32,13 +32,15 @@ from bayesmi.models._blocks import (
     INTERCEPT_SD,
     SCALE_SD,
     ConditionalModel,
+    GibbsSampler,
     Inputs,
     Point,
     Scaling,
+    jittered_start,
     linear_predictor,
     new_model,
 )
-from bayesmi.models._gibbs import RandomInterceptGibbs
+from bayesmi.models._gibbs import RandomInterceptGibbs, RandomSlopesGibbs
 from bayesmi.spec import ImputationModel
 
 Family = Literal["normal", "heteroscedastic", "binary"]
@@ -73,6 +75,8 @@ def mixed_model(spec: ImputationModel, data: ImputationData, family: Family) -> 
     values = None if simple else _point_function(model, outputs)
 
     def unpack(point: Point) -> dict[str, np.ndarray]:
+        if "effects" in point:  # a Gibbs state holds the quantities themselves
+            return point
         if simple:
             return _unpack_random_intercept(point, target, len(predictors))
         result = values(point)
@@ -137,7 +141,7 @@ def mixed_model(spec: ImputationModel, data: ImputationData, family: Family) -> 
         },
         _draw=draw,
         _parameters=parameters,
-        gibbs=_gibbs_sweep(model, inputs, data.n_clusters) if simple else None,
+        gibbs=_gibbs_sampler(model, inputs, data.n_clusters, family, tuple(slope_index)),
     )
 
 
@@ -160,18 +164,34 @@ def _unpack_random_intercept(point: Point, target: str, n_predictors: int) -> di
     }
 
 
-def _gibbs_sweep(model: pm.Model, inputs: Inputs, n_clusters: int):
-    """Return the exact Gibbs sweep of the random-intercept model on the current predictors."""
-    kernel = RandomInterceptGibbs(
-        inputs.target, inputs.y, inputs.codes_observed, n_clusters, len(inputs.predictors)
-    )
+def _gibbs_sampler(
+    model: pm.Model, inputs: Inputs, n_clusters: int, family: Family, slopes: tuple[int, ...]
+) -> GibbsSampler | None:
+    """Return the exact Gibbs sampler of a normal model (None for binary models)."""
+    if family == "binary":
+        return None
     name = f"{inputs.target}::X"
 
-    def sweep(point: Point, rng: np.random.Generator) -> tuple[Point, float]:
-        x = model[name].get_value() if inputs.predictors else np.empty((len(inputs.y), 0))
-        return kernel.sweep(point, x, rng)
+    def current_x() -> np.ndarray:
+        if inputs.predictors:
+            return model[name].get_value()
+        return np.empty((len(inputs.y), 0))
 
-    return sweep
+    if family == "normal" and not slopes:
+        kernel = RandomInterceptGibbs(
+            inputs.target, inputs.y, inputs.codes_observed, n_clusters, len(inputs.predictors)
+        )
+        return GibbsSampler(
+            start=lambda rng: jittered_start(model, rng),
+            sweep=lambda point, rng: kernel.sweep(point, current_x(), rng),
+        )
+    mixed = RandomSlopesGibbs(
+        inputs.y, inputs.codes_observed, n_clusters, slopes, family == "heteroscedastic"
+    )
+    return GibbsSampler(
+        start=lambda rng: mixed.start(len(inputs.predictors), rng),
+        sweep=lambda point, rng: mixed.sweep(point, current_x(), rng),
+    )
 
 
 def _random_effects(target: str, q: int) -> tuple[pt.TensorVariable, pt.TensorVariable]:
