@@ -19,6 +19,7 @@ from it. A compiled function maps NUTS' point to the quantities the draw needs.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Literal
 
 import numpy as np
@@ -72,14 +73,17 @@ def mixed_model(spec: ImputationModel, data: ImputationData, family: Family) -> 
         if beta is not None:
             outputs.append(beta)
     simple = family == "normal" and len(terms) == 1
-    values = None if simple else _point_function(model, outputs)
+
+    @cache
+    def values():  # compiled on first use only: Gibbs states never need it
+        return _point_function(model, outputs)
 
     def unpack(point: Point) -> dict[str, np.ndarray]:
         if "effects" in point:  # a Gibbs state holds the quantities themselves
             return point
         if simple:
             return _unpack_random_intercept(point, target, len(predictors))
-        result = values(point)
+        result = values()(point)
         named = {"intercept": float(result[0]), "effects": result[1], "chol": result[2]}
         if not binary:
             named["sigma"] = result[3]
