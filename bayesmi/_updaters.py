@@ -25,7 +25,7 @@ from bayesmi.models._blocks import ConditionalModel, Point, jittered_start
 
 @dataclass(frozen=True)
 class TransitionStats:
-    """Summary of the NUTS transitions of one update."""
+    """Summary of the transitions (NUTS) or sweeps (Gibbs) of one update."""
 
     divergences: int
     step_size: float
