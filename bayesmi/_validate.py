@@ -147,7 +147,7 @@ def check_spec(
 def _check_model_columns(model: ImputationModel, data: ImputationData) -> None:
     columns = [str(c) for c in data.frame.columns]
     _check_column(model.target, "target", model, data, columns)
-    for name in model.predictors:
+    for name in model.columns:
         source = source_column(name, columns)
         if source is None:
             base = name.removesuffix(MEAN_SUFFIX)
@@ -169,6 +169,11 @@ def _check_model_columns(model: ImputationModel, data: ImputationData) -> None:
             f"the grouping factor {model.group!r} in {model.formula!r} is not the cluster "
             f"column {data.cluster!r}; bayesmi models two levels, grouped by cluster="
             f"{data.cluster!r}: write (1 | {data.cluster})."
+        )
+    if model.kind == "heckman" and not data.missing[model.target].any():
+        raise ValueError(
+            f"heckman target {model.target!r} has no missing values: there is no selection to "
+            "model. Drop it from the spec."
         )
     if data.missing[model.target].all():
         raise ValueError(
@@ -251,7 +256,7 @@ def _clusters_varying(data: ImputationData, column: str) -> list:
 def _check_incomplete_predictors(spec: dict[str, ImputationModel], data: ImputationData) -> None:
     columns = [str(c) for c in data.frame.columns]
     for model in spec.values():
-        for name in model.predictors:
+        for name in model.columns:
             column, _ = source_column(name, columns)
             n_missing = int(data.missing[column].sum())
             if n_missing and column not in spec:

@@ -17,6 +17,7 @@ __all__ = [
     "SimulatedData",
     "simulate_binary",
     "simulate_cluster_level",
+    "simulate_heckman",
     "simulate_heteroscedastic",
     "simulate_random_intercept",
     "simulate_random_slopes",
@@ -355,3 +356,52 @@ def simulate_systematic(
     incomplete = complete.copy()
     incomplete.loc[deleted, "x"] = np.nan
     return SimulatedData(incomplete, complete, {"intercept": 1.0, "slope": 0.5})
+
+
+def simulate_heckman(
+    clusters: int = 50,
+    cluster_size: int = 50,
+    rho: float = 0.6,
+    seed: int | np.random.Generator | None = None,
+) -> SimulatedData:
+    """Simulate y missing not at random: a selection model with correlated errors.
+
+    ``y = 1 + 0.5 x + u_j + e`` and ``s* = 0.5 + 0.5 x + z + v_j + d``, y observed when
+    ``s* > 0``, ``(e, d)`` standard bivariate normal with correlation `rho`, ``u_j`` and
+    ``v_j`` with SD 0.5; ``z`` affects being observed only (the exclusion restriction).
+    About 40% of y is missing, and with ``rho > 0`` the missing values are the lower ones.
+
+    Parameters
+    ----------
+    clusters, cluster_size : int, default=50, 50
+        Number of clusters and units per cluster.
+    rho : float, default=0.6
+        Correlation of the outcome and selection errors (0: missing at random given x, z).
+    seed : int or numpy.random.Generator, optional
+        Seed of the simulation.
+
+    Returns
+    -------
+    SimulatedData
+        Columns ``cluster``, ``x``, ``z`` and ``y``.
+
+    Examples
+    --------
+    >>> sim = bm.simulate.simulate_heckman(seed=1)
+    >>> round(float(sim.incomplete["y"].isna().mean()), 1)
+    0.4
+    """
+    rng = np.random.default_rng(seed)
+    cluster = np.repeat(np.arange(clusters), cluster_size)
+    x = rng.standard_normal(cluster.size)
+    z = rng.standard_normal(cluster.size)
+    u = 0.5 * rng.standard_normal(clusters)[cluster]
+    v = 0.5 * rng.standard_normal(clusters)[cluster]
+    e = rng.standard_normal(cluster.size)
+    d = rho * e + np.sqrt(1 - rho**2) * rng.standard_normal(cluster.size)
+    y = 1.0 + 0.5 * x + u + e
+    selected = 0.5 + 0.5 * x + 1.0 * z + v + d > 0
+    complete = pd.DataFrame({"cluster": cluster + 1, "x": x, "z": z, "y": y})
+    incomplete = complete.copy()
+    incomplete.loc[~selected, "y"] = np.nan
+    return SimulatedData(incomplete, complete, {"intercept": 1.0, "slope": 0.5, "rho": rho})

@@ -21,6 +21,7 @@ __all__ = [
     "binary",
     "cluster_level",
     "fixed_cluster",
+    "heckman",
     "heteroscedastic",
     "random_intercept",
     "random_slopes",
@@ -28,6 +29,7 @@ __all__ = [
 
 ModelKind = Literal[
     "binary",
+    "heckman",
     "cluster_level",
     "fixed_cluster",
     "heteroscedastic",
@@ -58,6 +60,8 @@ class ImputationModel:
         The grouping factor of the random part; None for `fixed_cluster` and `cluster_level`.
     slopes : tuple of str
         Predictors with a random slope (each also in `predictors`).
+    selection : tuple of str
+        Predictors of the selection equation of a `heckman` model (empty otherwise).
     """
 
     kind: ModelKind
@@ -66,10 +70,21 @@ class ImputationModel:
     predictors: tuple[str, ...]
     group: str | None = None
     slopes: tuple[str, ...] = ()
+    selection: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """All predictors the model reads: outcome predictors, then selection-only ones."""
+        extra = tuple(name for name in self.selection if name not in self.predictors)
+        return self.predictors + extra
 
     def to_dict(self) -> dict:
         """Return the spec as a JSON-ready dict."""
-        return asdict(self) | {"predictors": list(self.predictors), "slopes": list(self.slopes)}
+        return asdict(self) | {
+            "predictors": list(self.predictors),
+            "slopes": list(self.slopes),
+            "selection": list(self.selection),
+        }
 
     @classmethod
     def from_dict(cls, values: dict) -> ImputationModel:
@@ -80,6 +95,7 @@ class ImputationModel:
                 | {
                     "predictors": tuple(values["predictors"]),
                     "slopes": tuple(values.get("slopes", ())),
+                    "selection": tuple(values.get("selection", ())),
                 }
             )
         )
@@ -423,3 +439,86 @@ def cluster_level(formula: str) -> ImputationModel:
             f"{', '.join(groups)}: the model already has one row per cluster."
         )
     return ImputationModel("cluster_level", formula, target, predictors)
+
+
+def heckman(outcome: str, selection: str) -> ImputationModel:
+    r"""Impute a variable missing not at random by a hierarchical Heckman selection model.
+
+    The approach of micemd's ``2l.2stage.heckman``, fully Bayesian: an outcome equation and a
+    probit equation for being observed, with correlated errors (``rho``) and random effects in
+    both. The missing cells are drawn from the outcome given that it was not observed, so
+    when ``rho`` is away from 0 they differ systematically from the observed ones.
+
+    Parameters
+    ----------
+    outcome : str
+        ``"y ~ x1 + x2 + (1 + x1 | cluster)"``: the outcome model, as `random_slopes`.
+    selection : str
+        ``"~ x1 + x2 + z + (1 | cluster)"``: the predictors of being observed, with a random
+        intercept; at least one (``z``, the exclusion restriction) must not be in the outcome.
+
+    Returns
+    -------
+    ImputationModel
+
+    Raises
+    ------
+    TypeError
+        If a formula is not a string.
+    ValueError
+        If a formula does not parse, the selection formula has a left-hand side, random slopes
+        or no variable absent from the outcome formula. A target without missing values is
+        refused by `impute` (there is no selection to model).
+
+    Notes
+    -----
+    On the standardised scale, outcome :math:`y_{ij} = x_{ij}'\beta + z_{ij}'b_j + e_{ij}`,
+    selection :math:`s^*_{ij} = w_{ij}'\gamma + v_j + d_{ij}`, observed when
+    :math:`s^*_{ij} > 0`; :math:`(e/\sigma, d)` standard bivariate normal with correlation
+    :math:`\rho`. Likelihood: observed rows
+    :math:`N(y; \mu, \sigma^2)\,\Phi((\eta + \rho (y - \mu)/\sigma)/\sqrt{1 - \rho^2})`,
+    missing rows :math:`\Phi(-\eta)`. Priors: as `random_slopes` for the outcome;
+    :math:`\gamma \sim N(0, 2.5^2)`, :math:`v_j \sim N(0, \tau_v^2)`,
+    :math:`\tau_v \sim \text{HalfNormal}(1)`, :math:`\mathrm{atanh}\,\rho \sim N(0, 1)`.
+    Draw for a missing cell: :math:`d \sim N(0, 1)` truncated to :math:`d \le -\eta`, then
+    :math:`y = \mu + \sigma(\rho d + \sqrt{1 - \rho^2}\, \epsilon)`. With :math:`\rho = 0` it
+    is the random-slopes model. The posterior of ``rho`` (``<y>::rho`` in the result) says
+    whether the data support missingness not at random.
+
+    References
+    ----------
+    Heckman, J. J. (1979). Sample selection bias as a specification error. Econometrica, 47,
+    153-161.
+
+    Examples
+    --------
+    >>> model = bm.heckman("popular ~ sex + (1 | school)", "~ sex + teachpop + (1 | school)")
+    >>> model.selection
+    ('sex', 'teachpop')
+    """
+    spec = _mixed(outcome, "heckman")
+    if not isinstance(selection, str):
+        raise TypeError("selection must be a string such as '~ x + z + (1 | cluster)'.")
+    if selection.split("~")[0].strip():
+        raise ValueError(
+            f"the selection formula {selection!r} has a left-hand side; the selection outcome "
+            "is whether the target is observed: write it as '~ x + z + (1 | cluster)'."
+        )
+    _, predictors, groups = parse(f"{spec.target} {selection.strip()}")
+    group, slopes = single_group(selection, groups, "the selection equation")
+    if slopes or group != spec.group:
+        raise ValueError(
+            f"the selection formula {selection!r} needs the random intercept (1 | {spec.group}) "
+            "and no random slopes."
+        )
+    excluded = [name for name in predictors if name not in spec.predictors]
+    if not excluded:
+        raise ValueError(
+            f"the selection formula {selection!r} has no variable that the outcome formula "
+            f"{outcome!r} lacks; the model is identified only through such an exclusion "
+            "restriction (a variable that affects being observed but not the outcome)."
+        )
+    formula = f"{outcome} | selection {selection}"
+    return ImputationModel(
+        "heckman", formula, spec.target, spec.predictors, spec.group, spec.slopes, predictors
+    )

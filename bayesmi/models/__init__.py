@@ -8,6 +8,7 @@ from bayesmi.models._blocks import ConditionalModel
 from bayesmi.models.binary import binary_model
 from bayesmi.models.cluster_level import cluster_level_model
 from bayesmi.models.fixed_cluster import fixed_cluster_model
+from bayesmi.models.heckman import heckman_model
 from bayesmi.models.heteroscedastic import heteroscedastic_model
 from bayesmi.models.random_intercept import random_intercept_model
 from bayesmi.models.random_slopes import random_slopes_model
@@ -16,6 +17,7 @@ FACTORIES = {
     "binary": binary_model,
     "cluster_level": cluster_level_model,
     "fixed_cluster": fixed_cluster_model,
+    "heckman": heckman_model,
     "heteroscedastic": heteroscedastic_model,
     "random_intercept": random_intercept_model,
     "random_slopes": random_slopes_model,
@@ -28,6 +30,7 @@ __all__ = [
     "binary_model",
     "cluster_level_model",
     "fixed_cluster_model",
+    "heckman_model",
     "heteroscedastic_model",
     "random_intercept_model",
     "random_slopes_model",

@@ -58,6 +58,11 @@ class Scaling:
         """Standardise a predictor matrix."""
         return (values - self.x_center) / self.x_scale
 
+    def subset(self, columns: list[int], target: bool = True) -> Scaling:
+        """Return the scaling of some predictor columns (and of the target, or none)."""
+        y_center, y_scale = (self.y_center, self.y_scale) if target else (0.0, 1.0)
+        return Scaling(y_center, y_scale, self.x_center[columns], self.x_scale[columns])
+
     def coefficients(self, beta: np.ndarray) -> np.ndarray:
         """Coefficients on the original scale from standardised ones."""
         return self.y_scale * beta / self.x_scale
@@ -121,6 +126,7 @@ class ConditionalModel:
     _draw: Callable[[Point, np.ndarray, np.random.Generator], np.ndarray] = field(repr=False)
     _parameters: Callable[[Point], dict[str, np.ndarray]] = field(repr=False)
     gibbs: GibbsSampler | None = field(default=None, repr=False)
+    _set_data: Callable[[np.ndarray], None] | None = field(default=None, repr=False)
 
     @property
     def data_name(self) -> str:
@@ -129,7 +135,9 @@ class ConditionalModel:
 
     def set_predictors(self, predictors: np.ndarray) -> None:
         """Feed the current completed predictors (all rows, original scale) to the model."""
-        if self.predictors:
+        if self._set_data is not None:
+            self._set_data(self.scaling.x(predictors))
+        elif self.predictors:
             values = self.scaling.x(predictors[self.likelihood_rows])
             pm.set_data({self.data_name: values}, model=self.model)
 
