@@ -15,6 +15,7 @@ SPECS = {
     "heteroscedastic": bm.heteroscedastic("y ~ w + z + (1 + w | g)"),
     "binary": bm.binary("b ~ w + z + (1 + w | g)"),
     "cluster_level": bm.cluster_level("zm ~ w_mean"),
+    "heckman": bm.heckman("y ~ w + (1 | g)", "~ w + z + (1 | g)"),
 }
 
 
@@ -40,6 +41,11 @@ def test_predictors_are_data_containers(built):
         f"{model.target}::obs_row",
         f"{model.target}::predictor",
     )
+    if "rho" in model.parameter_dims:  # heckman: outcome rows in X, every row in W
+        observed = int((~data.missing["y"]).sum())
+        assert container.get_value().shape == (observed, 1)
+        assert model.model[f"{model.target}::W"].get_value().shape == (len(data.frame), 2)
+        return
     assert container.get_value().shape == (len(model.likelihood_rows), len(model.predictors))
     if model.target == "zm":
         assert len(model.likelihood_rows) == data.n_clusters - 2
@@ -85,8 +91,8 @@ class ZeroNoise:
 def test_parameters_reproduce_the_predictive_mean(built):
     """The mean implied by the data-scale parameters equals the model's predictive mean."""
     data, model = built
-    if model.target != "y":
-        pytest.skip("checked for the normal models of y")
+    if model.target != "y" or "rho" in model.parameter_dims:
+        pytest.skip("checked for the normal MAR models of y")
     rng = np.random.default_rng(1)
     point = {k: v + rng.normal(0, 0.5, np.shape(v)) for k, v in model.model.initial_point().items()}
     x = predictor_values(data, model.predictors)
