@@ -254,3 +254,59 @@ def jittered_start(model: pm.Model, rng: np.random.Generator) -> Point:
     mapped = DictToArrayBijection.map(start)
     jittered = mapped.data + rng.uniform(-1.0, 1.0, size=mapped.data.size)
     return DictToArrayBijection.rmap(mapped._replace(data=jittered), start)
+
+
+def point_function(model: pm.Model, outputs: list):
+    """Compile once the map from a NUTS point to the quantities the draws need."""
+    return model.compile_fn(
+        model.replace_rvs_by_values(outputs), inputs=model.value_vars, point_fn=True
+    )
+
+
+def random_effects(target: str, q: int) -> tuple[pt.TensorVariable, pt.TensorVariable]:
+    """Non-centred cluster effects (J, q), intercept first, and the Cholesky factor of T."""
+    if q == 1:
+        tau = pm.HalfNormal(f"{target}::tau_std", SCALE_SD)
+        eta = pm.Normal(f"{target}::eta", 0.0, 1.0, dims="cluster")
+        return (tau * eta)[:, None], tau.reshape((1, 1))
+    chol, _, _ = pm.LKJCholeskyCov(
+        f"{target}::re_chol",
+        n=q,
+        eta=2.0,
+        sd_dist=pm.HalfNormal.dist(SCALE_SD),
+        compute_corr=True,
+        store_in_trace=False,
+    )
+    eta = pm.Normal(f"{target}::eta", 0.0, 1.0, dims=("cluster", f"{target}::re"))
+    return eta @ chol.T, chol
+
+
+def random_design(
+    model: pm.Model, target: str, n_rows: int, slope_index: list[int]
+) -> pt.TensorVariable:
+    """Random-effects design of the observed rows: ones, then the slope columns of X."""
+    ones = pt.ones((n_rows, 1))
+    if not slope_index:
+        return ones
+    return pt.concatenate([ones, model[f"{target}::X"][:, slope_index]], axis=1)
+
+
+def effects_on_data_scale(
+    effects: np.ndarray, chol: np.ndarray, scaling: Scaling, slope_index: list[int]
+) -> dict[str, np.ndarray]:
+    """Cluster effects and their SDs (and correlations) on the data's scale.
+
+    An effect vector b for standardised slope variables is ``A b`` on the data's scale, ``A``
+    undoing the centring and scaling of x and y, so the covariance is ``A L L' A'``.
+    """
+    q = effects.shape[1]
+    transform = np.eye(q) * scaling.y_scale
+    for k, column in enumerate(slope_index, start=1):
+        transform[k, k] = scaling.y_scale / scaling.x_scale[column]
+        transform[0, k] = -scaling.y_scale * scaling.x_center[column] / scaling.x_scale[column]
+    u = effects @ transform.T
+    covariance = transform @ chol @ chol.T @ transform.T
+    sd = np.sqrt(np.diag(covariance))
+    if q == 1:
+        return {"tau": np.asarray(sd[0]), "u": u[:, 0]}
+    return {"re_sd": sd, "re_corr": covariance / np.outer(sd, sd), "u": u}

@@ -36,10 +36,13 @@ from bayesmi.models._blocks import (
     GibbsSampler,
     Inputs,
     Point,
-    Scaling,
+    effects_on_data_scale,
     jittered_start,
     linear_predictor,
     new_model,
+    point_function,
+    random_design,
+    random_effects,
 )
 from bayesmi.models._gibbs import RandomInterceptGibbs, RandomSlopesGibbs
 from bayesmi.spec import ImputationModel
@@ -59,8 +62,8 @@ def mixed_model(spec: ImputationModel, data: ImputationData, family: Family) -> 
         x_beta, beta = linear_predictor(target, predictors, inputs.x)
         intercept_sd = COEFFICIENT_SD if binary else INTERCEPT_SD
         intercept = pm.Normal(f"{target}::intercept_std", 0.0, intercept_sd)
-        effects, chol = _random_effects(target, len(terms))
-        z = _design(model, target, inputs.x.shape[0], slope_index)
+        effects, chol = random_effects(target, len(terms))
+        z = random_design(model, target, inputs.x.shape[0], slope_index)
         eta = intercept + x_beta + pt.sum(z * effects[inputs.codes_observed], axis=1)
         outputs = [intercept, effects, chol]
         if binary:
@@ -76,7 +79,7 @@ def mixed_model(spec: ImputationModel, data: ImputationData, family: Family) -> 
 
     @cache
     def values():  # compiled on first use only: Gibbs states never need it
-        return _point_function(model, outputs)
+        return point_function(model, outputs)
 
     def unpack(point: Point) -> dict[str, np.ndarray]:
         if "effects" in point:  # a Gibbs state holds the quantities themselves
@@ -113,7 +116,7 @@ def mixed_model(spec: ImputationModel, data: ImputationData, family: Family) -> 
                 ]
             ),
         }
-        named |= _effects_on_data_scale(current["effects"], current["chol"], scaling, slope_index)
+        named |= effects_on_data_scale(current["effects"], current["chol"], scaling, slope_index)
         if family == "normal":
             named["sigma"] = np.asarray(scaling.y_scale * current["sigma"])
         elif family == "heteroscedastic":
@@ -146,13 +149,6 @@ def mixed_model(spec: ImputationModel, data: ImputationData, family: Family) -> 
         _draw=draw,
         _parameters=parameters,
         gibbs=_gibbs_sampler(model, inputs, data.n_clusters, family, tuple(slope_index)),
-    )
-
-
-def _point_function(model: pm.Model, outputs: list):
-    """Compile once the map from a NUTS point to the quantities the draws need."""
-    return model.compile_fn(
-        model.replace_rvs_by_values(outputs), inputs=model.value_vars, point_fn=True
     )
 
 
@@ -198,32 +194,6 @@ def _gibbs_sampler(
     )
 
 
-def _random_effects(target: str, q: int) -> tuple[pt.TensorVariable, pt.TensorVariable]:
-    """Non-centred cluster effects (J, q), intercept first, and the Cholesky factor of T."""
-    if q == 1:
-        tau = pm.HalfNormal(f"{target}::tau_std", SCALE_SD)
-        eta = pm.Normal(f"{target}::eta", 0.0, 1.0, dims="cluster")
-        return (tau * eta)[:, None], tau.reshape((1, 1))
-    chol, _, _ = pm.LKJCholeskyCov(
-        f"{target}::re_chol",
-        n=q,
-        eta=2.0,
-        sd_dist=pm.HalfNormal.dist(SCALE_SD),
-        compute_corr=True,
-        store_in_trace=False,
-    )
-    eta = pm.Normal(f"{target}::eta", 0.0, 1.0, dims=("cluster", f"{target}::re"))
-    return eta @ chol.T, chol
-
-
-def _design(model: pm.Model, target: str, n_rows: int, slope_index: list[int]) -> pt.TensorVariable:
-    """Random-effects design of the observed rows: ones, then the slope columns of X."""
-    ones = pt.ones((n_rows, 1))
-    if not slope_index:
-        return ones
-    return pt.concatenate([ones, model[f"{target}::X"][:, slope_index]], axis=1)
-
-
 def _residual_sd(target: str, family: Family) -> pt.TensorVariable:
     if family == "normal":
         return pm.HalfNormal(f"{target}::sigma_std", SCALE_SD)
@@ -231,24 +201,3 @@ def _residual_sd(target: str, family: Family) -> pt.TensorVariable:
     spread = pm.HalfNormal(f"{target}::log_sigma_sd", 0.5)
     deviation = pm.Normal(f"{target}::log_sigma_offset", 0.0, 1.0, dims="cluster")
     return pt.exp(location + spread * deviation)
-
-
-def _effects_on_data_scale(
-    effects: np.ndarray, chol: np.ndarray, scaling: Scaling, slope_index: list[int]
-) -> dict[str, np.ndarray]:
-    """Cluster effects and their SDs (and correlations) on the data's scale.
-
-    An effect vector b for standardised slope variables is ``A b`` on the data's scale, ``A``
-    undoing the centring and scaling of x and y, so the covariance is ``A L L' A'``.
-    """
-    q = effects.shape[1]
-    transform = np.eye(q) * scaling.y_scale
-    for k, column in enumerate(slope_index, start=1):
-        transform[k, k] = scaling.y_scale / scaling.x_scale[column]
-        transform[0, k] = -scaling.y_scale * scaling.x_center[column] / scaling.x_scale[column]
-    u = effects @ transform.T
-    covariance = transform @ chol @ chol.T @ transform.T
-    sd = np.sqrt(np.diag(covariance))
-    if q == 1:
-        return {"tau": np.asarray(sd[0]), "u": u[:, 0]}
-    return {"re_sd": sd, "re_corr": covariance / np.outer(sd, sd), "u": u}

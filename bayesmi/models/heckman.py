@@ -30,15 +30,13 @@ from bayesmi.models._blocks import (
     ConditionalModel,
     Inputs,
     Point,
+    effects_on_data_scale,
     linear_predictor,
     new_model,
+    point_function,
     predictor_values,
-)
-from bayesmi.models._mixed import (
-    _design,
-    _effects_on_data_scale,
-    _point_function,
-    _random_effects,
+    random_design,
+    random_effects,
 )
 from bayesmi.spec import ImputationModel
 
@@ -69,8 +67,8 @@ def heckman_model(spec: ImputationModel, data: ImputationData) -> ConditionalMod
         model.add_coord(f"{target}::selection_predictor", list(spec.selection))
         x_beta, beta = linear_predictor(target, spec.predictors, inputs.x[:, outcome_index])
         intercept = pm.Normal(f"{target}::intercept_std", 0.0, INTERCEPT_SD)
-        effects, chol = _random_effects(target, len(terms))
-        z = _design(model, target, len(observed_rows), slope_index)
+        effects, chol = random_effects(target, len(terms))
+        z = random_design(model, target, len(observed_rows), slope_index)
         mu = intercept + x_beta + pt.sum(z * effects[inputs.codes_observed], axis=1)
         sigma = pm.HalfNormal(f"{target}::sigma_std", SCALE_SD)
         w = pm.Data(
@@ -98,7 +96,7 @@ def heckman_model(spec: ImputationModel, data: ImputationData) -> ConditionalMod
 
     @cache
     def values():
-        return _point_function(model, outputs)
+        return point_function(model, outputs)
 
     def unpack(point: Point) -> dict:
         result = values()(point)
@@ -153,7 +151,7 @@ def heckman_model(spec: ImputationModel, data: ImputationData) -> ConditionalMod
             "tau_v": np.asarray(float(np.exp(point[f"{target}::tau_v_log__"]))),
             "rho": np.asarray(float(current["rho"])),
         }
-        named |= _effects_on_data_scale(
+        named |= effects_on_data_scale(
             current["effects"], current["chol"], outcome_scaling, slope_index
         )
         return named
