@@ -108,6 +108,14 @@ def _probability(x: np.ndarray, missing: float, mechanism: str) -> np.ndarray:
     raise ValueError(f"mechanism must be 'mar' or 'mcar', got {mechanism!r}.")
 
 
+def _clustered_normal(
+    cluster: np.ndarray, clusters: int, icc: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Return a standard normal level-1 variable with a cluster component of variance `icc`."""
+    between = np.sqrt(icc) * rng.standard_normal(clusters)[cluster]
+    return between + np.sqrt(1 - icc) * rng.standard_normal(cluster.size)
+
+
 def _delete(
     complete: pd.DataFrame, column: str, probability: np.ndarray, rng: np.random.Generator
 ) -> pd.DataFrame:
@@ -297,9 +305,7 @@ def simulate_cluster_level(
     """
     rng = np.random.default_rng(seed)
     cluster = np.repeat(np.arange(clusters), cluster_size)
-    x = np.sqrt(0.3) * rng.standard_normal(clusters)[cluster] + np.sqrt(0.7) * rng.standard_normal(
-        cluster.size
-    )
+    x = _clustered_normal(cluster, clusters, 0.3, rng)
     x_mean = np.bincount(cluster, weights=x) / cluster_size
     z = 1.0 + 0.8 * x_mean + 0.5 * rng.standard_normal(clusters)
     y = 0.5 * x + 0.5 * z[cluster] + 0.5 * rng.standard_normal(clusters)[cluster]
@@ -345,9 +351,7 @@ def simulate_systematic(
     """
     rng = np.random.default_rng(seed)
     cluster = np.repeat(np.arange(clusters), cluster_size)
-    x = np.sqrt(0.3) * rng.standard_normal(clusters)[cluster] + np.sqrt(0.7) * rng.standard_normal(
-        cluster.size
-    )
+    x = _clustered_normal(cluster, clusters, 0.3, rng)
     y = 1.0 + 0.5 * x + 0.5 * rng.standard_normal(clusters)[cluster]
     y = y + rng.standard_normal(cluster.size)
     complete = pd.DataFrame({"cluster": cluster + 1, "x": x, "y": y})

@@ -310,3 +310,11 @@ def effects_on_data_scale(
     if q == 1:
         return {"tau": np.asarray(sd[0]), "u": u[:, 0]}
     return {"re_sd": sd, "re_corr": covariance / np.outer(sd, sd), "u": u}
+
+
+def random_effect_dims(target: str, q: int) -> dict[str, tuple[str, ...]]:
+    """Return the dims of the random-effect parameters `effects_on_data_scale` returns."""
+    if q == 1:
+        return {"tau": (), "u": ("cluster",)}
+    re, re_bis = f"{target}::re", f"{target}::re_bis"
+    return {"re_sd": (re,), "re_corr": (re, re_bis), "u": ("cluster", re)}

@@ -42,6 +42,7 @@ from bayesmi.models._blocks import (
     new_model,
     point_function,
     random_design,
+    random_effect_dims,
     random_effects,
 )
 from bayesmi.models._gibbs import RandomInterceptGibbs, RandomSlopesGibbs
@@ -124,11 +125,7 @@ def mixed_model(spec: ImputationModel, data: ImputationData, family: Family) -> 
         return named
 
     dims: dict[str, tuple[str, ...]] = {"beta": (f"{target}::beta_dim",)}
-    if len(terms) == 1:
-        dims |= {"tau": (), "u": ("cluster",)}
-    else:
-        re, re_bis = f"{target}::re", f"{target}::re_bis"
-        dims |= {"re_sd": (re,), "re_corr": (re, re_bis), "u": ("cluster", re)}
+    dims |= random_effect_dims(target, len(terms))
     if family == "normal":
         dims["sigma"] = ()
     elif family == "heteroscedastic":

@@ -36,6 +36,7 @@ from bayesmi.models._blocks import (
     point_function,
     predictor_values,
     random_design,
+    random_effect_dims,
     random_effects,
 )
 from bayesmi.spec import ImputationModel
@@ -163,11 +164,7 @@ def heckman_model(spec: ImputationModel, data: ImputationData) -> ConditionalMod
         "tau_v": (),
         "rho": (),
     }
-    if len(terms) == 1:
-        dims |= {"tau": (), "u": ("cluster",)}
-    else:
-        re, re_bis = f"{target}::re", f"{target}::re_bis"
-        dims |= {"re_sd": (re,), "re_corr": (re, re_bis), "u": ("cluster", re)}
+    dims |= random_effect_dims(target, len(terms))
     return ConditionalModel(
         target=target,
         predictors=columns,
