@@ -220,7 +220,7 @@ def _check_levels(model: ImputationModel, data: ImputationData, columns: list[st
                 f"clusters of {data.cluster!r} (level 2), so its slope cannot vary between "
                 "clusters (not identified); keep it as a fixed effect only."
             )
-    if model.kind == "binary":
+    if model.family == "binary":
         values = data.values(model.target)
         odd = np.unique(values[~np.isnan(values) & (values != 0) & (values != 1)])
         if odd.size:

@@ -367,6 +367,7 @@ def simulate_heckman(
     cluster_size: int = 50,
     rho: float = 0.6,
     seed: int | np.random.Generator | None = None,
+    binary: bool = False,
 ) -> SimulatedData:
     """Simulate y missing not at random: a selection model with correlated errors.
 
@@ -374,6 +375,7 @@ def simulate_heckman(
     ``s* > 0``, ``(e, d)`` standard bivariate normal with correlation `rho`, ``u_j`` and
     ``v_j`` with SD 0.5; ``z`` affects being observed only (the exclusion restriction).
     About 40% of y is missing, and with ``rho > 0`` the missing values are the lower ones.
+    With `binary`, ``y = 1(0.5 x + u_j + e > 0)`` (a probit, about half ones).
 
     Parameters
     ----------
@@ -381,6 +383,8 @@ def simulate_heckman(
         Number of clusters and units per cluster.
     rho : float, default=0.6
         Correlation of the outcome and selection errors (0: missing at random given x, z).
+    binary : bool, default=False
+        Simulate a 0/1 outcome.
     seed : int or numpy.random.Generator, optional
         Seed of the simulation.
 
@@ -403,7 +407,7 @@ def simulate_heckman(
     v = 0.5 * rng.standard_normal(clusters)[cluster]
     e = rng.standard_normal(cluster.size)
     d = rho * e + np.sqrt(1 - rho**2) * rng.standard_normal(cluster.size)
-    y = 1.0 + 0.5 * x + u + e
+    y = (0.5 * x + u + e > 0).astype(float) if binary else 1.0 + 0.5 * x + u + e
     selected = 0.5 + 0.5 * x + 1.0 * z + v + d > 0
     complete = pd.DataFrame({"cluster": cluster + 1, "x": x, "z": z, "y": y})
     incomplete = complete.copy()

@@ -36,6 +36,7 @@ ModelKind = Literal[
     "random_intercept",
     "random_slopes",
 ]
+Family = Literal["gaussian", "binary"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,11 @@ class ImputationModel:
         Predictors with a random slope (each also in `predictors`).
     selection : tuple of str
         Predictors of the selection equation of a `heckman` model (empty otherwise).
+    family : {"gaussian", "binary"}
+        Distribution of the target: "binary" for `binary` and for a `heckman` model of a 0/1
+        variable.
+    cluster_rho : bool
+        Whether a `heckman` model's error correlation varies between clusters.
     """
 
     kind: ModelKind
@@ -71,6 +77,8 @@ class ImputationModel:
     group: str | None = None
     slopes: tuple[str, ...] = ()
     selection: tuple[str, ...] = ()
+    family: Family = "gaussian"
+    cluster_rho: bool = False
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -96,6 +104,9 @@ class ImputationModel:
                     "predictors": tuple(values["predictors"]),
                     "slopes": tuple(values.get("slopes", ())),
                     "selection": tuple(values.get("selection", ())),
+                    "family": values.get(
+                        "family", "binary" if values["kind"] == "binary" else "gaussian"
+                    ),
                 }
             )
         )
@@ -251,7 +262,8 @@ def _mixed(formula: str, kind: ModelKind) -> ImputationModel:
             f"{formula!r} has a random slope on {', '.join(absent)} but no fixed effect for it; "
             f"add {' + '.join(absent)} to the fixed part (the slopes' mean)."
         )
-    return ImputationModel(kind, formula, target, predictors, group, tuple(slopes))
+    family = "binary" if kind == "binary" else "gaussian"
+    return ImputationModel(kind, formula, target, predictors, group, tuple(slopes), family=family)
 
 
 def random_slopes(formula: str) -> ImputationModel:
@@ -441,7 +453,12 @@ def cluster_level(formula: str) -> ImputationModel:
     return ImputationModel("cluster_level", formula, target, predictors)
 
 
-def heckman(outcome: str, selection: str) -> ImputationModel:
+def heckman(
+    outcome: str,
+    selection: str,
+    family: Family = "gaussian",
+    cluster_rho: bool = False,
+) -> ImputationModel:
     r"""Impute a variable missing not at random by a hierarchical Heckman selection model.
 
     The approach of micemd's ``2l.2stage.heckman``, fully Bayesian: an outcome equation and a
@@ -456,6 +473,13 @@ def heckman(outcome: str, selection: str) -> ImputationModel:
     selection : str
         ``"~ x1 + x2 + z + (1 | cluster)"``: the predictors of being observed, with a random
         intercept; at least one (``z``, the exclusion restriction) must not be in the outcome.
+    family : {"gaussian", "binary"}, default="gaussian"
+        "binary" for a 0/1 target: the outcome equation is then a probit (a bivariate probit
+        with sample selection).
+    cluster_rho : bool, default=False
+        Let the error correlation vary between clusters: :math:`\mathrm{atanh}\,\rho_j \sim
+        N(\mathrm{atanh}\,\rho, s^2)`, :math:`s \sim \text{HalfNormal}(0.5)`; the result then
+        holds ``rho_cluster`` beside the overall ``rho``.
 
     Returns
     -------
@@ -467,8 +491,8 @@ def heckman(outcome: str, selection: str) -> ImputationModel:
         If a formula is not a string.
     ValueError
         If a formula does not parse, the selection formula has a left-hand side, random slopes
-        or no variable absent from the outcome formula. A target without missing values is
-        refused by `impute` (there is no selection to model).
+        or no variable absent from the outcome formula, or `family` is unknown. A target
+        without missing values is refused by `impute` (there is no selection to model).
 
     Notes
     -----
@@ -482,8 +506,15 @@ def heckman(outcome: str, selection: str) -> ImputationModel:
     :math:`\tau_v \sim \text{HalfNormal}(1)`, :math:`\mathrm{atanh}\,\rho \sim N(0, 1)`.
     Draw for a missing cell: :math:`d \sim N(0, 1)` truncated to :math:`d \le -\eta`, then
     :math:`y = \mu + \sigma(\rho d + \sqrt{1 - \rho^2}\, \epsilon)`. With :math:`\rho = 0` it
-    is the random-slopes model. The posterior of ``rho`` (``<y>::rho`` in the result) says
-    whether the data support missingness not at random.
+    is the random-slopes model.
+
+    With ``family="binary"``, :math:`y = 1` when :math:`\mu + e > 0`, :math:`\sigma = 1`:
+    an observed row contributes :math:`\Phi_2(q\mu, \eta; q\rho)`, :math:`q = 2y - 1`, and a
+    missing cell is 1 when :math:`\mu + \rho d + \sqrt{1 - \rho^2}\,\epsilon > 0`, with
+    :math:`d` truncated as above; the intercept's prior is :math:`N(0, 2.5^2)`.
+
+    The posterior of ``rho`` (``<y>::rho`` in the result, summarised by
+    `bayesmi.selection_summary`) says whether the data support missingness not at random.
 
     References
     ----------
@@ -497,6 +528,8 @@ def heckman(outcome: str, selection: str) -> ImputationModel:
     ('sex', 'teachpop')
     """
     spec = _mixed(outcome, "heckman")
+    if family not in ("gaussian", "binary"):
+        raise ValueError(f"family must be 'gaussian' or 'binary', not {family!r}.")
     if not isinstance(selection, str):
         raise TypeError("selection must be a string such as '~ x + z + (1 | cluster)'.")
     if selection.split("~")[0].strip():
@@ -520,5 +553,13 @@ def heckman(outcome: str, selection: str) -> ImputationModel:
         )
     formula = f"{outcome} | selection {selection}"
     return ImputationModel(
-        "heckman", formula, spec.target, spec.predictors, spec.group, spec.slopes, predictors
+        "heckman",
+        formula,
+        spec.target,
+        spec.predictors,
+        spec.group,
+        spec.slopes,
+        predictors,
+        family=family,
+        cluster_rho=bool(cluster_rho),
     )
