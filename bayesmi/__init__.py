@@ -3,7 +3,8 @@
 Specify one conditional model per incomplete variable (`random_intercept`, `fixed_cluster`),
 impute with `impute` into one ArviZ InferenceData, read the completed datasets back with
 `completed` or `complete`, fit the analysis to each with `fit_each` and pool it with `pool`,
-`test_wald`, `test_likelihood`, `pool_variance_components` or `pool_draws`.
+`test_wald`, `test_likelihood`, `pool_variance_components` or `pool_draws`. For a variable
+missing not at random, `heckman` imputes it and `selection_summary` reports the evidence.
 """
 
 import warnings
@@ -28,6 +29,7 @@ from bayesmi.pooling import (  # noqa: E402
     pool_variance_components,
 )
 from bayesmi.result import complete, completed  # noqa: E402
+from bayesmi.selection import selection_summary  # noqa: E402
 from bayesmi.spec import (  # noqa: E402
     ImputationModel,
     binary,
@@ -68,6 +70,7 @@ __all__ = [
     "pool_variance_components",
     "random_intercept",
     "random_slopes",
+    "selection_summary",
     "simulate",
     "split_long",
     "test_likelihood",

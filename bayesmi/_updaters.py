@@ -40,7 +40,7 @@ def make_updater(
     """Return a Gibbs updater for a model with an exact sweep (if `sampler` allows), else NUTS."""
     if model.gibbs is not None and sampler == "auto":
         return GibbsUpdater(model, rng)
-    return NutsUpdater(model.model, rng, target_accept)
+    return NutsUpdater(model.model, rng, target_accept, model.logp_dlogp_function())
 
 
 class GibbsUpdater:
@@ -74,15 +74,22 @@ class NutsUpdater:
     Parameters
     ----------
     model : pymc.Model
-        The model; compiled once here.
+        The model.
     rng : numpy.random.Generator
         Source of the jitter of the initial point and of NUTS' randomness.
     target_accept : float, default=0.8
         Target acceptance rate of the step-size adaptation.
+    logp_dlogp_function : optional
+        The model's compiled ``logp_dlogp_function``, to reuse one compiled for an earlier
+        chain; compiled here when omitted.
     """
 
     def __init__(
-        self, model: pm.Model, rng: np.random.Generator, target_accept: float = 0.8
+        self,
+        model: pm.Model,
+        rng: np.random.Generator,
+        target_accept: float = 0.8,
+        logp_dlogp_function=None,
     ) -> None:
         self.point = jittered_start(model, rng)
         jittered = DictToArrayBijection.map(self.point).data
@@ -94,6 +101,7 @@ class NutsUpdater:
             target_accept=target_accept,
             rng=rng,
             initial_point=self.point,
+            logp_dlogp_func=logp_dlogp_function,
         )
         self.tuning = True
 

@@ -72,7 +72,7 @@ class ConvergenceWarning(UserWarning):
     """Sampler trouble in an imputation run: divergences or R-hat above the threshold."""
 
 
-def _iterations(idata: az.InferenceData, name: str, group: str = "posterior") -> np.ndarray:
+def iteration_trace(idata: az.InferenceData, name: str, group: str = "posterior") -> np.ndarray:
     """Return a (chain, iteration) trace from `group` and its warmup group, burn-in first."""
     parts = [
         idata[part][name].to_numpy()
@@ -106,7 +106,7 @@ def chain_mean_rhat(idata: az.InferenceData) -> dict[str, float]:
     """
     values = {}
     for name in spec_from_json(idata.attrs["spec"]):
-        trace = _iterations(idata, f"{name}::missing_mean")
+        trace = iteration_trace(idata, f"{name}::missing_mean")
         window = trace[:, trace.shape[1] // 2 :]
         if window.shape[0] < 2 or window.shape[1] < _MIN_WINDOW:
             values[name] = float("nan")
@@ -130,7 +130,7 @@ def warn_convergence(idata: az.InferenceData) -> None:
     """Warn about divergences after tuning and R-hat of chain means above 1.05."""
     spec = spec_from_json(idata.attrs["spec"])
     for name in spec:
-        divergences = int(_iterations(idata, f"{name}::divergences", "sample_stats").sum())
+        divergences = int(iteration_trace(idata, f"{name}::divergences", "sample_stats").sum())
         if divergences:
             transitions = idata.attrs["steps"] * idata.attrs["iterations"]
             total = transitions * idata.posterior.sizes["chain"]

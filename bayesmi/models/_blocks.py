@@ -127,6 +127,14 @@ class ConditionalModel:
     _parameters: Callable[[Point], dict[str, np.ndarray]] = field(repr=False)
     gibbs: GibbsSampler | None = field(default=None, repr=False)
     _set_data: Callable[[np.ndarray], None] | None = field(default=None, repr=False)
+    _logp_dlogp: object = field(default=None, repr=False)
+
+    def logp_dlogp_function(self):
+        """Return the model's compiled log density and gradient (for NUTS), compiled once."""
+        if self._logp_dlogp is None:
+            self._logp_dlogp = self.model.logp_dlogp_function(ravel_inputs=True)
+            self._logp_dlogp.trust_input = True
+        return self._logp_dlogp
 
     @property
     def data_name(self) -> str:

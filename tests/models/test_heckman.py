@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import bayesmi as bm
+from bayesmi.diagnostics import iteration_trace
 
 OUTCOME = "y ~ x + (1 | cluster)"
 SELECTION = "~ x + z + (1 | cluster)"
@@ -54,6 +55,91 @@ def test_heckman_imputes_and_reports_rho(impute_quietly):
         observed = data.notna()
         assert frame[observed].equals(data[observed])
         assert frame["y"].notna().all()
+
+
+def test_spec_options_round_trip_through_json():
+    model = bm.heckman(OUTCOME, SELECTION, family="binary", cluster_rho=True)
+    assert (model.family, model.cluster_rho) == ("binary", True)
+    restored = bm.ImputationModel.from_dict(model.to_dict())
+    assert restored == model
+    old = bm.binary("y ~ x + (1 | g)").to_dict()
+    del old["family"]
+    assert bm.ImputationModel.from_dict(old).family == "binary"
+
+
+def test_unknown_family_is_refused():
+    with pytest.raises(ValueError, match="family must be 'gaussian' or 'binary', not 'poisson'"):
+        bm.heckman(OUTCOME, SELECTION, family="poisson")
+
+
+def test_binary_heckman_refuses_a_target_that_is_not_0_1():
+    sim = bm.simulate.simulate_heckman(clusters=6, cluster_size=10, seed=1)
+    spec = {"y": bm.heckman(OUTCOME, SELECTION, family="binary")}
+    with pytest.raises(ValueError, match="binary target 'y' has values other than 0 and 1"):
+        bm.impute(sim.incomplete, spec, cluster="cluster")
+
+
+def test_binary_heckman_imputes_zeros_and_ones(impute_quietly):
+    sim = bm.simulate.simulate_heckman(clusters=8, cluster_size=20, seed=3, binary=True)
+    data = sim.incomplete.rename(columns={"cluster": "g"})
+    spec = {"y": bm.heckman("y ~ x + (1 | g)", "~ x + z + (1 | g)", family="binary")}
+    idata = impute_quietly(data, spec)
+    assert "y::sigma" not in idata.posterior
+    imputed = idata.posterior["y::missing"].to_numpy()
+    assert set(np.unique(imputed)) == {0.0, 1.0}
+    for frame in bm.completed(idata):
+        observed = data["y"].notna()
+        assert frame.loc[observed, "y"].equals(data.loc[observed, "y"])
+
+
+def test_cluster_rho_is_reported_per_cluster(impute_quietly):
+    sim = bm.simulate.simulate_heckman(clusters=6, cluster_size=20, seed=4)
+    data = sim.incomplete.rename(columns={"cluster": "g"})
+    spec = {"y": bm.heckman("y ~ x + (1 | g)", "~ x + z + (1 | g)", cluster_rho=True)}
+    idata = impute_quietly(data, spec, iterations=8)
+    rho_j = idata.posterior["y::rho_cluster"]
+    assert rho_j.dims == ("chain", "draw", "cluster")
+    assert np.all(np.abs(rho_j.to_numpy()) < 1)
+    table = bm.selection_summary(idata, "y")
+    assert list(table.index) == ["overall", 1, 2, 3, 4, 5, 6]
+    missing = data["y"].isna().groupby(data["g"]).sum()
+    assert table["missing"].iloc[1:].tolist() == missing.tolist()
+    assert table.loc["overall", "missing"] == missing.sum()
+    assert table["n"].iloc[1:].tolist() == [20] * 6
+    assert np.all(table["lower"] <= table["mean"])
+    assert np.all(table["mean"] <= table["upper"])
+    window = idata.warmup_posterior["y::rho_cluster"].to_numpy()[:, 4:, 2].ravel()
+    window = np.concatenate([window, idata.posterior["y::rho_cluster"].to_numpy()[..., 2].ravel()])
+    assert table.loc[3, "mean"] == pytest.approx(window.mean())
+
+
+def test_selection_summary_refuses_a_mar_variable(two_variable_idata):
+    with pytest.raises(ValueError, match="'y' was not imputed by a heckman model"):
+        bm.selection_summary(two_variable_idata, "y")
+
+
+def test_heckman_alongside_a_mar_model_and_a_systematically_missing_cluster(impute_quietly):
+    """x imputed by random_intercept in the same run; y entirely missing in cluster 1."""
+    sim = bm.simulate.simulate_heckman(clusters=8, cluster_size=20, seed=5)
+    data = sim.incomplete.rename(columns={"cluster": "g"})
+    data.loc[data["g"] == 1, "y"] = np.nan
+    data.loc[data.index[::7], "x"] = np.nan
+    spec = {
+        "y": bm.heckman("y ~ x + (1 | g)", "~ x + z + (1 | g)"),
+        "x": bm.random_intercept("x ~ y + z + (1 | g)"),
+    }
+    idata = impute_quietly(data, spec, chains=4, iterations=6)
+    for frame in bm.completed(idata):
+        assert frame[["x", "y"]].notna().all().all()
+        observed = data.notna()
+        assert frame[observed].equals(data[observed])
+    # cluster 1 has no observed y: its outcome effect is drawn from the population
+    # distribution N(0, tau^2), so u_1 / tau is standard normal over the draws
+    u = iteration_trace(idata, "y::u")[:, 2:, 0].ravel()
+    tau = iteration_trace(idata, "y::tau")[:, 2:].ravel()
+    standardised = u / tau
+    assert abs(standardised.mean()) < 0.8
+    assert 0.5 < standardised.std() < 1.6
 
 
 def pooled_mean(data, spec, seed=1):
