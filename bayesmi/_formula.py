@@ -37,14 +37,24 @@ def parse(formula: object) -> tuple[str, tuple[str, ...], dict[str, list[str]]]:
     return target, predictors, groups
 
 
+INTERACTION = ":"
+"""A predictor ``x:w`` is the product of ``x`` and ``w`` (each a column or a cluster mean)."""
+
+
 def _name(term: object, formula: str) -> str:
     components = getattr(term, "components", [])
-    if len(components) != 1 or type(components[0]).__name__ != "Variable":
+    if not components or any(type(part).__name__ != "Variable" for part in components):
         raise ValueError(
-            f"term {term} in {formula!r} is not a plain column name; create the column "
-            "(interaction, transformation) in the data first and use its name."
+            f"term {term} in {formula!r} is not a column name or an interaction of column "
+            "names (x:w); create the column (transformation) in the data first and use its "
+            "name."
         )
-    return str(components[0].name)
+    return INTERACTION.join(str(part.name) for part in components)
+
+
+def factors(name: str) -> list[str]:
+    """Return the factors of a predictor: ``["x", "w"]`` for ``x:w``, ``["x"]`` for ``x``."""
+    return name.split(INTERACTION)
 
 
 def single_group(formula: str, groups: dict[str, list[str]], kind: str) -> tuple[str, list[str]]:

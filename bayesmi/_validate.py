@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from bayesmi._formula import MEAN_SUFFIX, source_column
+from bayesmi._formula import MEAN_SUFFIX, factors, source_column
 
 if TYPE_CHECKING:
     from bayesmi.data import ImputationData
@@ -147,7 +147,7 @@ def check_spec(
 def _check_model_columns(model: ImputationModel, data: ImputationData) -> None:
     columns = [str(c) for c in data.frame.columns]
     _check_column(model.target, "target", model, data, columns)
-    for name in model.columns:
+    for name in {part: None for term in model.columns for part in factors(term)}:
         source = source_column(name, columns)
         if source is None:
             base = name.removesuffix(MEAN_SUFFIX)
@@ -213,8 +213,7 @@ def _check_column(
 def _check_levels(model: ImputationModel, data: ImputationData, columns: list[str]) -> None:
     """Refuse what a model's level structure cannot carry."""
     for name in model.slopes:
-        column, is_mean = source_column(name, columns)
-        if is_mean or data.level[column] == 2:
+        if data.predictor_level(name) == 2:
             raise ValueError(
                 f"random slope on {name!r} in {model.formula!r}: {name!r} is constant within "
                 f"clusters of {data.cluster!r} (level 2), so its slope cannot vary between "
@@ -236,7 +235,7 @@ def _check_levels(model: ImputationModel, data: ImputationData, columns: list[st
                 f"({show(varying)} of {data.cluster!r}); a level-2 variable takes one value per "
                 "cluster. Impute it with a level-1 model such as bm.random_intercept."
             )
-        for name in model.predictors:
+        for name in (part for term in model.predictors for part in factors(term)):
             column, is_mean = source_column(name, columns)
             if not is_mean and data.level[column] == 1:
                 raise ValueError(
@@ -256,7 +255,7 @@ def _clusters_varying(data: ImputationData, column: str) -> list:
 def _check_incomplete_predictors(spec: dict[str, ImputationModel], data: ImputationData) -> None:
     columns = [str(c) for c in data.frame.columns]
     for model in spec.values():
-        for name in model.columns:
+        for name in (part for term in model.columns for part in factors(term)):
             column, _ = source_column(name, columns)
             n_missing = int(data.missing[column].sum())
             if n_missing and column not in spec:

@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from bayesmi._formula import source_column
+from bayesmi._formula import factors, source_column
 from bayesmi._validate import check_cluster_column, check_frame
 
 __all__ = ["ImputationData", "MissingPattern", "encode", "missing_pattern"]
@@ -92,12 +92,16 @@ class ImputationData:
         Parameters
         ----------
         name : str
-            A column, or ``x_mean`` for the mean of column ``x`` over each row's cluster (when
-            the data have no column ``x_mean``).
+            A column, ``x_mean`` for the mean of column ``x`` over each row's cluster (when
+            the data have no column ``x_mean``), or an interaction ``x:w`` of such terms (their
+            product).
         current : mapping, optional
             Current completed values of imputed columns; other columns come from the data.
             Cluster means of incomplete columns average the observed values only.
         """
+        parts = factors(name)
+        if len(parts) > 1:
+            return np.prod([self.predictor(part, current) for part in parts], axis=0)
         source = source_column(name, [str(c) for c in self.frame.columns])
         if source is None:
             raise ValueError(f"{name!r} is neither a column nor the cluster mean of one.")
@@ -105,6 +109,15 @@ class ImputationData:
         values = current[column] if current is not None and column in current else None
         values = self.values(column) if values is None else values
         return self.cluster_means(values) if is_mean else values.copy()
+
+    def predictor_level(self, name: str) -> int:
+        """Return 2 for a predictor constant within clusters, else 1.
+
+        Level-2 columns, cluster means and products of them are constant within clusters.
+        """
+        columns = [str(c) for c in self.frame.columns]
+        sources = [source_column(part, columns) for part in factors(name)]
+        return 2 if all(is_mean or self.level[column] == 2 for column, is_mean in sources) else 1
 
     def cluster_means(self, values: np.ndarray) -> np.ndarray:
         """Return, per row, the mean of `values` over the row's cluster (NaN ignored).

@@ -232,6 +232,11 @@ def linear_predictor(
     if not predictors:
         return 0.0, None
     x = pm.Data(f"{target}::X", x_observed, dims=(f"{target}::obs_row", f"{target}::predictor"))
+    return coefficients(target, x)
+
+
+def coefficients(target: str, x: pt.TensorVariable) -> tuple[pt.TensorVariable, pt.TensorVariable]:
+    """Add the standardised coefficients of the columns of `x`; return ``x @ beta`` and beta."""
     beta = pm.Normal(f"{target}::beta_std", 0.0, COEFFICIENT_SD, dims=f"{target}::predictor")
     return x @ beta, beta
 
@@ -293,10 +298,16 @@ def random_design(
     model: pm.Model, target: str, n_rows: int, slope_index: list[int]
 ) -> pt.TensorVariable:
     """Random-effects design of the observed rows: ones, then the slope columns of X."""
+    x = model[f"{target}::X"] if slope_index else None
+    return design(x, n_rows, slope_index)
+
+
+def design(x: pt.TensorVariable | None, n_rows: int, slope_index: list[int]) -> pt.TensorVariable:
+    """Random-effects design: a column of ones, then the slope columns of `x`."""
     ones = pt.ones((n_rows, 1))
     if not slope_index:
         return ones
-    return pt.concatenate([ones, model[f"{target}::X"][:, slope_index]], axis=1)
+    return pt.concatenate([ones, x[:, slope_index]], axis=1)
 
 
 def effects_on_data_scale(

@@ -36,12 +36,12 @@ from bayesmi.models._blocks import (
     GibbsSampler,
     Inputs,
     Point,
+    coefficients,
+    design,
     effects_on_data_scale,
     jittered_start,
-    linear_predictor,
     new_model,
     point_function,
-    random_design,
     random_effect_dims,
     random_effects,
 )
@@ -59,23 +59,22 @@ def mixed_model(spec: ImputationModel, data: ImputationData, family: Family) -> 
     slope_index = [predictors.index(name) for name in spec.slopes]
     terms = ["Intercept", *spec.slopes]
     with new_model(data, target, predictors) as model:
-        model.add_coord(f"{target}::re", terms)
-        x_beta, beta = linear_predictor(target, predictors, inputs.x)
-        intercept_sd = COEFFICIENT_SD if binary else INTERCEPT_SD
-        intercept = pm.Normal(f"{target}::intercept_std", 0.0, intercept_sd)
-        effects, chol = random_effects(target, len(terms))
-        z = random_design(model, target, inputs.x.shape[0], slope_index)
-        eta = intercept + x_beta + pt.sum(z * effects[inputs.codes_observed], axis=1)
-        outputs = [intercept, effects, chol]
-        if binary:
-            pm.Bernoulli(f"{target}::y", logit_p=eta, observed=inputs.y, dims=f"{target}::obs_row")
-        else:
-            sigma = _residual_sd(target, family)
-            rows_sigma = sigma[inputs.codes_observed] if family == "heteroscedastic" else sigma
-            pm.Normal(f"{target}::y", eta, rows_sigma, observed=inputs.y, dims=f"{target}::obs_row")
-            outputs.append(sigma)
-        if beta is not None:
-            outputs.append(beta)
+        x = None
+        if predictors:
+            x = pm.Data(
+                f"{target}::X", inputs.x, dims=(f"{target}::obs_row", f"{target}::predictor")
+            )
+        quantities, _ = mixed_factor(
+            target,
+            x,
+            len(inputs.y),
+            inputs.y,
+            inputs.codes_observed,
+            family,
+            slope_index,
+            dims=f"{target}::obs_row",
+        )
+        outputs = list(quantities.values())
     simple = family == "normal" and len(terms) == 1
 
     @cache
@@ -91,7 +90,7 @@ def mixed_model(spec: ImputationModel, data: ImputationData, family: Family) -> 
         named = {"intercept": float(result[0]), "effects": result[1], "chol": result[2]}
         if not binary:
             named["sigma"] = result[3]
-        named["beta"] = result[-1] if beta is not None else np.zeros(0)
+        named["beta"] = result[-1] if "beta" in quantities else np.zeros(0)
         return named
 
     def draw(point: Point, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -147,6 +146,73 @@ def mixed_model(spec: ImputationModel, data: ImputationData, family: Family) -> 
         _parameters=parameters,
         gibbs=_gibbs_sampler(model, inputs, data.n_clusters, family, tuple(slope_index)),
     )
+
+
+def mixed_factor(
+    target: str,
+    x: pt.TensorVariable | None,
+    n_rows: int,
+    y: np.ndarray,
+    codes: np.ndarray,
+    family: Family,
+    slope_index: list[int],
+    dims: str | None = None,
+) -> tuple[dict[str, pt.TensorVariable], pt.TensorVariable]:
+    """Add one mixed model's priors and likelihood to the model in context.
+
+    The same code serves the chained engine (the observed rows, predictors in `pm.Data`) and
+    the joint engine (every row, predictors a tensor holding other variables' missing cells,
+    the target's missing cells NaN in `y` and so latent variables by PyMC's imputation).
+
+    Parameters
+    ----------
+    target : str
+        The variable; names of the free variables start with ``<target>::``.
+    x : tensor or None
+        Standardised predictors (rows, predictors); None without predictors. The model must
+        have the coordinate ``<target>::predictor``.
+    n_rows : int
+        Number of rows of `y`.
+    y : numpy.ndarray
+        The target (standardised unless binary), NaN where missing.
+    codes : numpy.ndarray
+        Cluster code of every row.
+    family : {"normal", "heteroscedastic", "binary"}
+    slope_index : list of int
+        Columns of `x` with a random slope.
+    dims : str, optional
+        Dim of the rows of the likelihood.
+
+    Returns
+    -------
+    quantities : dict
+        ``intercept``, ``effects`` (J, q), ``chol``, ``sigma`` (not binary) and ``beta`` (with
+        predictors): what the predictive draw and `parameters` need, standardised.
+    target : tensor
+        The target's values, missing cells included.
+    """
+    binary = family == "binary"
+    model = pm.modelcontext(None)
+    names = model.coords.get(f"{target}::predictor") or ()
+    model.add_coord(f"{target}::re", ["Intercept", *(names[k] for k in slope_index)])
+    x_beta, beta = coefficients(target, x) if x is not None else (0.0, None)
+    intercept = pm.Normal(
+        f"{target}::intercept_std", 0.0, COEFFICIENT_SD if binary else INTERCEPT_SD
+    )
+    effects, chol = random_effects(target, 1 + len(slope_index))
+    z = design(x, n_rows, slope_index)
+    eta = intercept + x_beta + pt.sum(z * effects[codes], axis=1)
+    quantities = {"intercept": intercept, "effects": effects, "chol": chol}
+    if binary:
+        values = pm.Bernoulli(f"{target}::y", logit_p=eta, observed=y, dims=dims)
+    else:
+        sigma = _residual_sd(target, family)
+        rows_sigma = sigma[codes] if family == "heteroscedastic" else sigma
+        values = pm.Normal(f"{target}::y", eta, rows_sigma, observed=y, dims=dims)
+        quantities["sigma"] = sigma
+    if beta is not None:
+        quantities["beta"] = beta
+    return quantities, values
 
 
 def _unpack_random_intercept(point: Point, target: str, n_predictors: int) -> dict:

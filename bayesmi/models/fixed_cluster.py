@@ -32,7 +32,7 @@ from bayesmi.spec import ImputationModel
 
 def cluster_level_predictors(spec: ImputationModel, data: ImputationData) -> tuple[str, ...]:
     """Return the predictors of `spec` constant within every cluster (level 2)."""
-    return tuple(name for name in spec.predictors if data.level[name] == 2)
+    return tuple(name for name in spec.predictors if data.predictor_level(name) == 2)
 
 
 def fixed_cluster_model(spec: ImputationModel, data: ImputationData) -> ConditionalModel:
