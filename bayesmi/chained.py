@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from bayesmi._progress import ChainProgress
-from bayesmi._updaters import TransitionStats, make_updater
+from bayesmi._updaters import make_updater
 from bayesmi._validate import (
     check_fixed_cluster_support,
     check_settings,
@@ -54,9 +54,10 @@ from bayesmi._validate import (
 )
 from bayesmi.data import ImputationData, encode
 from bayesmi.diagnostics import warn_convergence
+from bayesmi.joint import JointSettings, analysis_model, check_joint, run_joint
 from bayesmi.models import FACTORIES, ConditionalModel
 from bayesmi.models.fixed_cluster import cluster_level_predictors
-from bayesmi.result import ChainTrace, VariableTrace, build_inference_data
+from bayesmi.result import ChainTrace, TraceRecorder, build_inference_data
 from bayesmi.spec import ImputationModel
 
 __all__ = ["impute"]
@@ -83,16 +84,19 @@ def impute(
     chains: int = 5,
     iterations: int = 20,
     draws: int = 1,
-    tune: int = 200,
+    tune: int | None = None,
     steps: int = 5,
     target_accept: float = 0.8,
     sampler: Literal["auto", "nuts"] = "auto",
+    engine: Literal["chained", "joint"] = "chained",
+    analysis: str | None = None,
+    nuts_sampler: str = "pymc",
     seed: int | None = None,
     cores: int | None = None,
     executor: Executor | None = None,
     progressbar: bool = True,
 ) -> az.InferenceData:
-    """Multiply impute incomplete clustered data by chained conditional models.
+    """Multiply impute incomplete clustered data by chained conditional models or one joint model.
 
     Each incomplete variable named in `spec` is imputed by its conditional model, fully
     Bayesian: parameters are drawn by NUTS from their posterior given the current completed
@@ -112,11 +116,12 @@ def impute(
     chains : int, default=5
         Number of independent chains.
     iterations : int, default=20
-        Iterations per chain, burn-in included.
+        Iterations per chain, burn-in included (joint engine: draws after tuning).
     draws : int, default=1
         Number of final iterations of each chain kept as imputations; ``m = chains * draws``.
-    tune : int, default=200
-        NUTS adaptation transitions of each conditional model in a chain's first iteration.
+    tune : int, optional
+        NUTS adaptation transitions of each conditional model in a chain's first iteration
+        (default 200); with the joint engine, `pymc.sample`'s tuning draws (default 500).
     steps : int, default=5
         NUTS transitions of each conditional model per iteration.
     target_accept : float, default=0.8
@@ -130,6 +135,20 @@ def impute(
           NUTS otherwise (binary, cluster_level, fixed_cluster); ``steps`` and ``tune`` then
           count sweeps.
         - ``"nuts"``: NUTS for every model (to cross-check the Gibbs sampler).
+
+    engine : {"chained", "joint"}, default="chained"
+        ``"joint"``: one PyMC model factored in the order of `spec`, every missing cell a
+        latent variable, sampled by one `pymc.sample` call (see `bayesmi.joint`); each
+        variable's model may use complete columns and the variables before it in `spec`.
+        It holds random_intercept, random_slopes, heteroscedastic and binary models.
+    analysis : str, optional
+        Joint engine: the analysis model, e.g. ``"y ~ x + w + x:w + (1 + x | cluster)"``, as
+        the last factor, so the imputations are compatible with its random slopes and
+        interactions. Its outcome must not be in `spec` nor a predictor in it.
+    nuts_sampler : {"pymc", "nutpie", "numpyro", "blackjax"}, default="pymc"
+        Joint engine: passed to `pymc.sample`. nutpie samples several times faster once
+        compiled (compiling takes seconds), so it pays off for long runs and large data; it
+        cannot update binary missing cells.
     seed : int, optional
         Seed of the whole run. The same seed gives the same result however the chains are
         scheduled. With None, fresh entropy is drawn and stored in ``idata.attrs["seed"]``,
@@ -187,11 +206,31 @@ def impute(
     >>> idata.posterior["popular::missing"].shape
     (2, 1, 848)
     """
+    if engine not in ("chained", "joint"):
+        raise ValueError(f"engine must be 'chained' or 'joint', got {engine!r}.")
+    if analysis is not None and engine != "joint":
+        raise ValueError("analysis= needs engine='joint': the chained engine has no such factor.")
+    tune = (500 if engine == "joint" else 200) if tune is None else tune
     check_settings(chains, iterations, draws, tune, steps, target_accept, cores)
     encoded = encode(data, cluster)
-    spec = _prepare_spec(spec, encoded)
+    spec = _prepare_spec(spec, encoded, allow_complete=analysis is not None)
     if sampler not in ("auto", "nuts"):
         raise ValueError(f"sampler must be 'auto' or 'nuts', got {sampler!r}.")
+    if engine == "joint":
+        outcome = None
+        if analysis is not None:
+            outcome = analysis_model(analysis, encoded)
+            if outcome.target in spec:
+                raise ValueError(
+                    f"{outcome.target!r} is the outcome of the analysis model {analysis!r}, "
+                    "which imputes it in the joint engine: leave it out of spec."
+                )
+            spec = check_spec(spec | {outcome.target: outcome}, encoded)
+        check_joint(spec, encoded, nuts_sampler, outcome)
+        if executor is not None:
+            raise ValueError(
+                "executor= is for the chained engine; the joint engine uses pymc.sample."
+            )
     settings = Settings(
         iterations, draws, tune, steps, float(target_accept), sampler, uuid.uuid4().hex
     )
@@ -203,7 +242,11 @@ def impute(
             "executor must be a concurrent.futures.Executor (e.g. client.get_executor() of a "
             f"Dask client), got {type(executor).__name__}."
         )
-    if executor is not None:
+    if engine == "joint":
+        joint = JointSettings(iterations, draws, tune, float(target_accept), nuts_sampler)
+        traces = run_joint(encoded, spec, joint, chains, seed_sequence, cores, progressbar)
+        steps, sampler = 1, nuts_sampler
+    elif executor is not None:
         traces = _run_on_executor(executor, encoded, spec, settings, chain_seeds, progressbar)
     else:
         traces = _run_chains(encoded, spec, settings, chain_seeds, cores, progressbar)
@@ -213,7 +256,8 @@ def impute(
         spec,
         attrs={
             "seed": str(seed_sequence.entropy),
-            "engine": "chained",
+            "engine": engine,
+            "analysis": analysis or "",
             "iterations": iterations,
             "draws": draws,
             "tune": tune,
@@ -227,7 +271,7 @@ def impute(
 
 
 def _prepare_spec(
-    spec: Mapping[str, ImputationModel], data: ImputationData
+    spec: Mapping[str, ImputationModel], data: ImputationData, allow_complete: bool = False
 ) -> dict[str, ImputationModel]:
     """Check the spec, drop complete targets (with a warning) and check each model's needs."""
     spec = check_spec(spec, data)
@@ -240,7 +284,7 @@ def _prepare_spec(
             stacklevel=3,
         )
         spec = {name: model for name, model in spec.items() if name not in complete}
-    if not spec:
+    if not spec and not allow_complete:
         raise ValueError("no variable in spec has missing values; there is nothing to impute.")
     for model in spec.values():
         if model.kind == "fixed_cluster":
@@ -369,7 +413,16 @@ def run_chain(
         name: make_updater(model, rng.spawn(1)[0], settings.sampler, settings.target_accept)
         for name, model in models.items()
     }
-    records = {name: _Recorder(settings, model) for name, model in models.items()}
+    records = {
+        name: TraceRecorder(
+            settings.iterations,
+            settings.draws,
+            model.parameter_dims,
+            model.coords,
+            int((~model.observed).sum()),
+        )
+        for name, model in models.items()
+    }
     for iteration in range(settings.iterations):
         for name, model in models.items():
             predictors = _predictor_matrix(current, model.predictors, data)
@@ -380,7 +433,7 @@ def run_chain(
             stats = updater.advance(settings.steps, tune=False)
             draws = model.draw_missing(updater.point, predictors, rng)
             current[name][data.missing[name]] = draws
-            records[name].add(iteration, model.parameters(updater.point), draws, stats)
+            records[name].add(iteration, model.parameters(updater.point), draws, vars(stats))
         report(chain, iteration + 1)
     return ChainTrace({name: record.trace() for name, record in records.items()})
 
@@ -438,38 +491,3 @@ def _predictor_matrix(
     """Return the current completed predictors, cluster means recomputed."""
     columns = [data.predictor(name, current) for name in predictors]
     return np.column_stack(columns) if columns else np.empty((data.frame.shape[0], 0))
-
-
-class _Recorder:
-    """Collects one variable's parameters, imputations and NUTS statistics per iteration."""
-
-    def __init__(self, settings: Settings, model: ConditionalModel) -> None:
-        self.first_kept = settings.iterations - settings.draws
-        self.dims = model.parameter_dims
-        self.coords = model.coords
-        self.parameters: dict[str, list[np.ndarray]] = {}
-        self.missing = np.empty((settings.draws, int((~model.observed).sum())))
-        self.summary = {"missing_mean": [], "missing_sd": []}
-        self.stats: dict[str, list] = {}
-
-    def add(
-        self, iteration: int, parameters: dict, draws: np.ndarray, stats: TransitionStats
-    ) -> None:
-        for key, value in parameters.items():
-            self.parameters.setdefault(key, []).append(np.asarray(value, dtype=float))
-        if iteration >= self.first_kept:
-            self.missing[iteration - self.first_kept] = draws
-        self.summary["missing_mean"].append(float(np.mean(draws)))
-        self.summary["missing_sd"].append(float(np.std(draws, ddof=1)) if draws.size > 1 else 0.0)
-        for key, value in vars(stats).items():
-            self.stats.setdefault(key, []).append(value)
-
-    def trace(self) -> VariableTrace:
-        return VariableTrace(
-            dims=self.dims,
-            coords=self.coords,
-            parameters={key: np.stack(values) for key, values in self.parameters.items()},
-            summary={key: np.asarray(values) for key, values in self.summary.items()},
-            missing=self.missing,
-            stats={key: np.asarray(values) for key, values in self.stats.items()},
-        )

@@ -129,13 +129,15 @@ def rhat_noise_bound(chains: int, draws: int) -> float:
 def warn_convergence(idata: az.InferenceData) -> None:
     """Warn about divergences after tuning and R-hat of chain means above 1.05."""
     spec = spec_from_json(idata.attrs["spec"])
-    for name in spec:
+    joint = idata.attrs.get("engine") == "joint"
+    for name in list(spec)[:1] if joint else spec:  # one sampler for all in the joint model
         divergences = int(iteration_trace(idata, f"{name}::divergences", "sample_stats").sum())
         if divergences:
+            label = "the joint model" if joint else repr(name)
             transitions = idata.attrs["steps"] * idata.attrs["iterations"]
             total = transitions * idata.posterior.sizes["chain"]
             warnings.warn(
-                f"{name!r}: {divergences} divergent NUTS transitions after tuning (of {total}, "
+                f"{label}: {divergences} divergent NUTS transitions after tuning (of {total}, "
                 f"{transitions} per chain); the imputations may be biased. Raise "
                 f"target_accept (now {idata.attrs['target_accept']}) or tune.",
                 ConvergenceWarning,

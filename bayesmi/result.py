@@ -12,7 +12,7 @@ frame (NaN kept), ``constant_data`` cluster codes, missing masks and variable le
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib.metadata import version
 from typing import Literal
@@ -45,6 +45,60 @@ class ChainTrace:
     """One chain's records, by variable."""
 
     variables: dict[str, VariableTrace]
+
+
+class TraceRecorder:
+    """Collects one chain's record of one variable, iteration by iteration.
+
+    Parameters
+    ----------
+    iterations, draws : int
+        Iterations of the chain, and how many of the last ones are kept as imputations.
+    dims, coords : dict
+        The variable's parameter dims and their coordinates.
+    n_missing : int
+        Number of missing cells of the variable.
+    """
+
+    def __init__(
+        self,
+        iterations: int,
+        draws: int,
+        dims: dict[str, tuple[str, ...]],
+        coords: dict[str, list],
+        n_missing: int,
+    ) -> None:
+        self.first_kept = iterations - draws
+        self.dims = dims
+        self.coords = coords
+        self.parameters: dict[str, list[np.ndarray]] = {}
+        self.missing = np.empty((draws, n_missing))
+        self.summary: dict[str, list[float]] = {"missing_mean": [], "missing_sd": []}
+        self.stats: dict[str, list] = {}
+
+    def add(
+        self, iteration: int, parameters: dict, draws: np.ndarray, stats: Mapping[str, float]
+    ) -> None:
+        """Record one iteration: parameters (data scale), imputed cells and sampler stats."""
+        for key, value in parameters.items():
+            self.parameters.setdefault(key, []).append(np.asarray(value, dtype=float))
+        if iteration >= self.first_kept:
+            self.missing[iteration - self.first_kept] = draws
+        self.summary["missing_mean"].append(float(np.mean(draws)) if draws.size else np.nan)
+        self.summary["missing_sd"].append(float(np.std(draws, ddof=1)) if draws.size > 1 else 0.0)
+        for key, value in stats.items():
+            self.stats.setdefault(key, []).append(value)
+
+    def trace(self) -> VariableTrace:
+        """Return the record as arrays."""
+        return VariableTrace(
+            dims=self.dims,
+            coords=self.coords,
+            parameters={key: np.stack(values) for key, values in self.parameters.items()},
+            summary={key: np.asarray(values) for key, values in self.summary.items()},
+            missing=self.missing,
+            stats={key: np.asarray(values) for key, values in self.stats.items()},
+        )
 
 
 def build_inference_data(
