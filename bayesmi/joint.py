@@ -109,16 +109,16 @@ def check_joint(
                 column, _ = source_column(part, columns)
                 if analysis is not None and column == analysis.target and name != column:
                     raise ValueError(
-                        f"{name!r}'s model {model.formula!r} uses the analysis outcome "
+                        f"the model of {name!r}, {model.formula!r}, uses the analysis outcome "
                         f"{column!r}; with analysis=, the outcome enters through the analysis "
-                        f"model, the last factor: drop {column!r} from {name!r}'s formula."
+                        f"model, the last factor: drop {column!r} from that formula."
                     )
                 if column in spec and order.index(column) > position:
                     raise ValueError(
                         f"in the joint engine each variable's model may use complete columns and "
-                        f"the variables before it in spec; {name!r}'s model {model.formula!r} "
-                        f"uses {column!r}, which comes after it. Put {column!r} first or drop it "
-                        "from the formula."
+                        f"the variables before it in spec; the model of {name!r}, "
+                        f"{model.formula!r}, uses {column!r}, which comes after it. Put "
+                        f"{column!r} first or drop it from the formula."
                     )
     if nuts_sampler not in NUTS_SAMPLERS:
         raise ValueError(
@@ -181,7 +181,7 @@ def build_joint_model(
                     name,
                     x,
                     n_rows,
-                    np.ma.masked_invalid(y),
+                    np.ma.masked_array(np.nan_to_num(y), mask=np.isnan(y)),
                     data.cluster_codes,
                     family,
                     slope_index,

@@ -19,8 +19,10 @@ __all__ = [
     "simulate_cluster_level",
     "simulate_heckman",
     "simulate_heteroscedastic",
+    "simulate_interaction",
     "simulate_random_intercept",
     "simulate_random_slopes",
+    "simulate_slope_predictor",
     "simulate_systematic",
 ]
 
@@ -413,3 +415,96 @@ def simulate_heckman(
     incomplete = complete.copy()
     incomplete.loc[~selected, "y"] = np.nan
     return SimulatedData(incomplete, complete, {"intercept": 1.0, "slope": 0.5, "rho": rho})
+
+
+def simulate_slope_predictor(
+    clusters: int = 100,
+    cluster_size: int = 20,
+    slope: float = 0.5,
+    intercept_sd: float = 0.5,
+    slope_sd: float = 0.4,
+    missing: float = 0.3,
+    seed: int | np.random.Generator | None = None,
+) -> SimulatedData:
+    """Simulate a random slope on an incomplete predictor: ``y = slope x + u0_j + u1_j x + e``.
+
+    x (standard normal) is deleted with probability ``expit(c + y)`` (missing at random given
+    y), the case where chained imputation that ignores the random slope biases its SD.
+
+    Parameters
+    ----------
+    clusters, cluster_size : int, default=100, 20
+        Number of clusters and units per cluster.
+    slope : float, default=0.5
+        Fixed slope (the intercept is 0).
+    intercept_sd, slope_sd : float, default=0.5, 0.4
+        SDs of the independent random intercepts and slopes; residual SD 1.
+    missing : float, default=0.3
+        Expected fraction of x deleted.
+    seed : int or numpy.random.Generator, optional
+        Seed of the simulation.
+
+    Returns
+    -------
+    SimulatedData
+        Columns ``cluster``, ``x`` (incomplete) and ``y`` (complete).
+
+    Examples
+    --------
+    >>> sim = bm.simulate.simulate_slope_predictor(seed=1)
+    >>> round(float(sim.incomplete["x"].isna().mean()), 1)
+    0.3
+    """
+    rng = np.random.default_rng(seed)
+    cluster = np.repeat(np.arange(clusters), cluster_size)
+    x = rng.standard_normal(cluster.size)
+    u0 = intercept_sd * rng.standard_normal(clusters)[cluster]
+    u1 = slope_sd * rng.standard_normal(clusters)[cluster]
+    y = slope * x + u0 + u1 * x + rng.standard_normal(cluster.size)
+    complete = pd.DataFrame({"cluster": cluster + 1, "x": x, "y": y})
+    incomplete = _delete(complete, "x", _probability(y, missing, "mar"), rng)
+    truth = {"slope": slope, "intercept_sd": intercept_sd, "slope_sd": slope_sd}
+    return SimulatedData(incomplete, complete, truth)
+
+
+def simulate_interaction(
+    clusters: int = 50,
+    cluster_size: int = 20,
+    interaction: float = 0.5,
+    missing: float = 0.3,
+    seed: int | np.random.Generator | None = None,
+) -> SimulatedData:
+    """Simulate ``y = x + w + interaction x w + u_j + e`` with x missing at random given y and w.
+
+    Parameters
+    ----------
+    clusters, cluster_size : int, default=50, 20
+        Number of clusters and units per cluster.
+    interaction : float, default=0.5
+        Coefficient of ``x w``.
+    missing : float, default=0.3
+        Expected fraction of x deleted, with probability ``expit(c + (y + w) / 2)``.
+    seed : int or numpy.random.Generator, optional
+        Seed of the simulation.
+
+    Returns
+    -------
+    SimulatedData
+        Columns ``cluster``, ``x`` (incomplete), ``w`` and ``y``; x and w standard normal,
+        correlated 0.3; cluster intercepts u_j with SD 0.3.
+
+    Examples
+    --------
+    >>> sim = bm.simulate.simulate_interaction(seed=1)
+    >>> sim.truth["interaction"]
+    0.5
+    """
+    rng = np.random.default_rng(seed)
+    cluster = np.repeat(np.arange(clusters), cluster_size)
+    w = rng.standard_normal(cluster.size)
+    x = 0.3 * w + np.sqrt(1 - 0.09) * rng.standard_normal(cluster.size)
+    u = 0.3 * rng.standard_normal(clusters)[cluster]
+    y = x + w + interaction * x * w + u + rng.standard_normal(cluster.size)
+    complete = pd.DataFrame({"cluster": cluster + 1, "x": x, "w": w, "y": y})
+    incomplete = _delete(complete, "x", _probability((y + w) / 2, missing, "mar"), rng)
+    return SimulatedData(incomplete, complete, {"interaction": interaction})
