@@ -59,6 +59,7 @@ def mixed_model(spec: ImputationModel, data: ImputationData, family: Family) -> 
     slope_index = [predictors.index(name) for name in spec.slopes]
     terms = ["Intercept", *spec.slopes]
     with new_model(data, target, predictors) as model:
+        model.add_coord(f"{target}::obs_row", length=len(inputs.y))
         x = None
         if predictors:
             x = pm.Data(
