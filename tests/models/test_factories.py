@@ -121,3 +121,17 @@ def test_parameter_dims_match_values(built):
     sizes = {"cluster": data.n_clusters} | {k: len(v) for k, v in model.coords.items()}
     for name, dims in model.parameter_dims.items():
         assert np.shape(params[name]) == tuple(sizes[d] for d in dims)
+
+
+@pytest.mark.parametrize("kind", ["random_intercept", "heteroscedastic", "binary"])
+def test_models_without_predictors_build_and_draw(kind, two_variable_data):
+    frame = two_variable_data.drop(columns="x").copy()
+    frame["y"] = (frame["y"] > frame["y"].median()).astype(float).where(frame["y"].notna())
+    data = encode(frame, "g")
+    spec = getattr(bm, kind)("y ~ 1 + (1 | g)")
+    model = FACTORIES[kind](spec, data)
+    assert model.predictors == ()
+    point = model.model.initial_point()
+    draws = model.draw_missing(point, predictor_values(data, ()), np.random.default_rng(0))
+    assert draws.shape == (int(frame["y"].isna().sum()),)
+    assert model.parameters(point)["beta"].shape == (1,)
