@@ -16,10 +16,17 @@ warnings.filterwarnings("ignore", message=r"\s*ArviZ is undergoing", category=Fu
 from bayesmi import datasets, simulate  # noqa: E402
 from bayesmi.chained import impute  # noqa: E402
 from bayesmi.data import missing_pattern  # noqa: E402
-from bayesmi.diagnostics import ConvergenceWarning, chain_mean_rhat  # noqa: E402
+from bayesmi.diagnostics import (  # noqa: E402
+    ConvergenceWarning,
+    chain_mean_rhat,
+    ess,
+    rhat,
+    summary,
+)
 from bayesmi.export import split_long, to_mids_csv  # noqa: E402
 from bayesmi.from_mice import from_mice  # noqa: E402
 from bayesmi.multiparameter import test_likelihood, test_wald  # noqa: E402
+from bayesmi.plots import plot_imputed, plot_missing, plot_trace  # noqa: E402
 from bayesmi.pooling import (  # noqa: E402
     AnalysisFit,
     PooledDraws,
@@ -58,6 +65,7 @@ __all__ = [
     "complete",
     "completed",
     "datasets",
+    "ess",
     "fit_each",
     "fixed_cluster",
     "from_mice",
@@ -65,14 +73,19 @@ __all__ = [
     "heteroscedastic",
     "impute",
     "missing_pattern",
+    "plot_imputed",
+    "plot_missing",
+    "plot_trace",
     "pool",
     "pool_draws",
     "pool_variance_components",
     "random_intercept",
     "random_slopes",
+    "rhat",
     "selection_summary",
     "simulate",
     "split_long",
+    "summary",
     "test_likelihood",
     "test_wald",
     "to_mids_csv",

@@ -1,0 +1,92 @@
+"""Plots and convergence summaries: what is drawn, and the files they write."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+
+import bayesmi as bm
+
+
+@pytest.fixture(scope="module")
+def popmis_idata(impute_quietly):
+    frame = bm.datasets.load_popmis().rename(columns={"school": "g"})
+    spec = {"popular": bm.random_intercept("popular ~ sex + texp + (1 | g)")}
+    return impute_quietly(frame, spec, chains=3, iterations=8, draws=2)
+
+
+def test_plot_missing_draws_patterns_and_systematic_clusters(tmp_path):
+    sim = bm.simulate.simulate_systematic(seed=1)
+    axes = bm.plot_missing(sim.incomplete, cluster="cluster")
+    pattern_axis, cluster_axis = axes
+    assert [label.get_text() for label in pattern_axis.get_xticklabels()] == ["cluster", "y", "x"]
+    assert [label.get_text() for label in pattern_axis.get_yticklabels()] == ["1453", "547"]
+    image = cluster_axis.get_images()[0].get_array()
+    assert image.shape == (1, 60)
+    crosses = cluster_axis.collections[0].get_offsets()
+    assert len(crosses) == 20  # the 20 systematically missing clusters
+    assert np.all(image[0, :20] == 1.0)
+    pattern_axis.figure.savefig(tmp_path / "missing.png")
+    assert (tmp_path / "missing.png").stat().st_size > 10_000
+
+
+def test_plot_trace_has_one_line_per_chain_over_every_iteration(popmis_idata, tmp_path):
+    mean_axis, sd_axis = bm.plot_trace(popmis_idata, "popular")
+    lines = mean_axis.get_lines()
+    assert len(lines) == 4  # 3 chains and the marker of the kept draws
+    assert all(len(line.get_xdata()) == 8 for line in lines[:3])
+    np.testing.assert_allclose(
+        lines[1].get_ydata(),
+        bm.diagnostics.iteration_trace(popmis_idata, "popular::missing_mean")[1],
+    )
+    assert lines[3].get_xdata()[0] == 7  # draws=2 of 8: kept from iteration 7
+    assert sd_axis.get_ylabel() == "SD of imputed popular"
+    mean_axis.figure.savefig(tmp_path / "trace.png")
+    assert (tmp_path / "trace.png").stat().st_size > 10_000
+
+
+def test_plot_trace_with_parameters_uses_arviz(popmis_idata):
+    _, parameter_axes = bm.plot_trace(popmis_idata, "popular", parameters=["beta", "tau"])
+    titles = [axis.get_title() for axis in parameter_axes[:, 0]]
+    assert titles == ["popular::beta", "popular::tau"]
+
+
+def test_plot_imputed_draws_observed_and_each_imputation(popmis_idata, tmp_path):
+    density_axis, strip_axis = bm.plot_imputed(popmis_idata, "popular", clusters=[1, 2, 3])
+    assert len(density_axis.get_lines()) == 1 + 6  # observed and 3 chains x 2 draws
+    assert [text.get_text() for text in density_axis.get_legend().get_texts()] == [
+        "observed",
+        "imputed",
+    ]
+    assert [label.get_text() for label in strip_axis.get_xticklabels()] == ["1", "2", "3"]
+    observed = bm.datasets.load_popmis().query("school == 1")["popular"].dropna()
+    assert len(strip_axis.collections[0].get_offsets()) == len(observed)
+    density_axis.figure.savefig(tmp_path / "imputed.png")
+    assert (tmp_path / "imputed.png").stat().st_size > 10_000
+
+
+def test_plots_refuse_a_variable_not_imputed(popmis_idata):
+    with pytest.raises(ValueError, match="'sex' was not imputed in this run"):
+        bm.plot_trace(popmis_idata, "sex")
+    with pytest.raises(ValueError, match=r"clusters \[999\] are not clusters of this run"):
+        bm.plot_imputed(popmis_idata, "popular", clusters=[999])
+
+
+def test_summary_rhat_and_ess_cover_parameters_and_chain_means(popmis_idata):
+    table = bm.summary(popmis_idata)
+    assert list(table.index) == [
+        "popular::missing_mean",
+        "popular::missing_sd",
+        "popular::beta[Intercept]",
+        "popular::beta[sex]",
+        "popular::beta[texp]",
+        "popular::tau",
+        "popular::sigma",
+    ]
+    window = bm.diagnostics.iteration_trace(popmis_idata, "popular::missing_mean")[:, 4:]
+    assert table.loc["popular::missing_mean", "mean"] == pytest.approx(window.mean(), abs=1e-3)
+    rhat = bm.rhat(popmis_idata)
+    assert rhat["popular::tau"] == pytest.approx(table.loc["popular::tau", "r_hat"])
+    assert np.all(bm.ess(popmis_idata) > 0)
