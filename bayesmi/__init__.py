@@ -47,6 +47,7 @@ from bayesmi.spec import (  # noqa: E402
     random_intercept,
     random_slopes,
 )
+from bayesmi.suggest import suggest  # noqa: E402
 
 try:
     __version__ = version("bayesmi")
@@ -85,6 +86,7 @@ __all__ = [
     "selection_summary",
     "simulate",
     "split_long",
+    "suggest",
     "summary",
     "test_likelihood",
     "test_wald",
