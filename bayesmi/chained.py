@@ -74,6 +74,8 @@ class Settings:
     target_accept: float
     sampler: str
     run_id: str = ""
+    start: str = "observed"
+    chains: int = 1
 
 
 def impute(
@@ -88,6 +90,7 @@ def impute(
     steps: int = 5,
     target_accept: float = 0.8,
     sampler: Literal["auto", "nuts"] = "auto",
+    start: Literal["observed", "overdispersed"] = "observed",
     engine: Literal["chained", "joint"] = "chained",
     analysis: str | None = None,
     nuts_sampler: str = "pymc",
@@ -136,6 +139,11 @@ def impute(
           count sweeps.
         - ``"nuts"``: NUTS for every model (to cross-check the Gibbs sampler).
 
+    start : {"observed", "overdispersed"}, default="observed"
+        Starting values of the missing cells: random draws from the variable's observed
+        values (as mice), or over-dispersed across chains, to test convergence as Gelman and
+        Rubin advise: chain c of C starts every cell at the observed mean plus
+        ``3 (2c / (C - 1) - 1)`` observed SDs (binary: all 0 or all 1 by chain).
     engine : {"chained", "joint"}, default="chained"
         ``"joint"``: one PyMC model factored in the order of `spec`, every missing cell a
         latent variable, sampled by one `pymc.sample` call (see `bayesmi.joint`); each
@@ -231,8 +239,18 @@ def impute(
             raise ValueError(
                 "executor= is for the chained engine; the joint engine uses pymc.sample."
             )
+    if start not in ("observed", "overdispersed"):
+        raise ValueError(f"start must be 'observed' or 'overdispersed', got {start!r}.")
     settings = Settings(
-        iterations, draws, tune, steps, float(target_accept), sampler, uuid.uuid4().hex
+        iterations,
+        draws,
+        tune,
+        steps,
+        float(target_accept),
+        sampler,
+        uuid.uuid4().hex,
+        start,
+        chains,
     )
     seed_sequence = np.random.SeedSequence(seed)
     chain_seeds = seed_sequence.spawn(chains)
@@ -407,7 +425,10 @@ def run_chain(
     """Run one chain of the chained engine; return its trace (numpy arrays only)."""
     report = report or _report_to_parent
     rng = np.random.default_rng(seed)
-    current = _starting_values(data, spec, rng)
+    spread = None
+    if settings.start == "overdispersed" and settings.chains > 1:
+        spread = 2.0 * chain / (settings.chains - 1) - 1.0
+    current = _starting_values(data, spec, rng, spread)
     models = _compiled_models(data, spec, settings.run_id)
     updaters = {
         name: make_updater(model, rng.spawn(1)[0], settings.sampler, settings.target_accept)
@@ -460,18 +481,27 @@ def _compiled_models(
 
 
 def _starting_values(
-    data: ImputationData, spec: dict[str, ImputationModel], rng: np.random.Generator
+    data: ImputationData,
+    spec: dict[str, ImputationModel],
+    rng: np.random.Generator,
+    spread: float | None = None,
 ) -> dict[str, np.ndarray]:
     """Completed columns to start from: missing cells drawn from the observed values.
 
     A cluster-level variable starts constant within clusters: each cluster with no value takes
-    one draw from the values of the other clusters.
+    one draw from the values of the other clusters. With `spread` in [-1, 1] (over-dispersed
+    starts) every missing cell starts at the observed mean plus ``3 spread`` observed SDs
+    (binary: 0 for spread < 0, else 1).
     """
     current = {}
     for name, model in spec.items():
         values = data.values(name)
         mask = data.missing[name]
-        if model.kind == "cluster_level":
+        if spread is not None:
+            mean, sd = data.observed_moments(name)
+            start = float(spread >= 0) if model.family == "binary" else mean + 3 * spread * sd
+            values[mask] = start
+        elif model.kind == "cluster_level":
             per_cluster = data.cluster_means(values)
             unknown = np.isnan(per_cluster)
             codes = np.unique(data.cluster_codes[unknown])

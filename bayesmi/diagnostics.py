@@ -39,16 +39,18 @@ _MIN_WINDOW = 4
 _NULL_RUNS = 4000
 
 
-def rank_rhat(values: np.ndarray) -> np.ndarray:
+def rank_rhat(values: np.ndarray, split: bool = True) -> np.ndarray:
     """Rank-normalised split R-hat over the last two axes (chain, draw) of `values`.
+
+    With ``split=False`` the chains are not split in halves (for windows too short to split).
 
     The same number as `arviz.rhat` (method ``"rank"``) for a (chain, draw) array, computed
     for a whole batch of such arrays at once.
     """
-    split = _split_chains(values)
-    bulk = _classic_rhat(_z_scale(split))
-    median = np.median(split.reshape(*split.shape[:-2], -1), axis=-1)[..., None, None]
-    tail = _classic_rhat(_z_scale(np.abs(split - median)))
+    chains = _split_chains(values) if split else values
+    bulk = _classic_rhat(_z_scale(chains))
+    median = np.median(chains.reshape(*chains.shape[:-2], -1), axis=-1)[..., None, None]
+    tail = _classic_rhat(_z_scale(np.abs(chains - median)))
     return np.maximum(bulk, tail)
 
 
@@ -186,8 +188,9 @@ def chain_mean_rhat(idata: az.InferenceData) -> dict[str, float]:
     Returns
     -------
     dict of str to float
-        R-hat per imputed variable; NaN when there are fewer than 2 chains or fewer than 4
-        iterations in the second half of the run.
+        R-hat per imputed variable, over the second half of the iterations (split chains);
+        in runs shorter than 8 iterations over all of them, without splitting (an
+        over-dispersed start then still shows); NaN with fewer than 2 chains or iterations.
 
     Examples
     --------
@@ -200,22 +203,34 @@ def chain_mean_rhat(idata: az.InferenceData) -> dict[str, float]:
     values = {}
     for name in spec_from_json(idata.attrs["spec"]):
         trace = iteration_trace(idata, f"{name}::missing_mean")
-        window = trace[:, trace.shape[1] // 2 :]
-        if window.shape[0] < 2 or window.shape[1] < _MIN_WINDOW:
+        first, split = rhat_window(trace.shape[1])
+        window = trace[:, first:]
+        if window.shape[0] < 2 or window.shape[1] < 2:
             values[name] = float("nan")
             continue
-        values[name] = float(rank_rhat(window))
+        values[name] = float(rank_rhat(window, split))
     return values
 
 
+def rhat_window(iterations: int) -> tuple[int, bool]:
+    """Return the first iteration R-hat uses and whether it splits the chains.
+
+    The second half, split, when it has at least 4 iterations; otherwise every iteration,
+    unsplit.
+    """
+    if iterations - iterations // 2 >= _MIN_WINDOW:
+        return iterations // 2, True
+    return 0, False
+
+
 @lru_cache(maxsize=64)
-def rhat_noise_bound(chains: int, draws: int) -> float:
+def rhat_noise_bound(chains: int, draws: int, split: bool = True) -> float:
     """Return the 99% quantile of R-hat of independent normal draws of this shape.
 
     R-hat above this bound is unlikely (1%) when the chains have in fact mixed.
     """
     rng = np.random.default_rng(20261125)
-    values = rank_rhat(rng.standard_normal((_NULL_RUNS, chains, draws)))
+    values = rank_rhat(rng.standard_normal((_NULL_RUNS, chains, draws)), split)
     return float(np.quantile(values, 0.99))
 
 
@@ -237,17 +252,19 @@ def warn_convergence(idata: az.InferenceData) -> None:
                 stacklevel=3,
             )
     chains, iterations = idata.posterior.sizes["chain"], idata.attrs["iterations"]
-    window = iterations - iterations // 2
+    first, split = rhat_window(iterations)
+    window = iterations - first
+    span = f"the second half of {iterations}" if split else "the whole run, unsplit"
     for name, rhat in chain_mean_rhat(idata).items():
         if np.isnan(rhat) or rhat <= RHAT_THRESHOLD:
             continue
-        bound = rhat_noise_bound(chains, window)
+        bound = rhat_noise_bound(chains, window, split)
         if rhat > bound:
             warnings.warn(
                 f"{name!r}: R-hat of the chain means of the imputed values is {rhat:.3f}, above "
                 f"{RHAT_THRESHOLD} and above {bound:.3f}, which R-hat of well-mixed chains "
-                f"stays below in 99% of runs with {chains} chains of {window} iterations (the "
-                f"second half of {iterations}); the chains have not mixed. Run more iterations "
+                f"stays below in 99% of runs with {chains} chains of {window} iterations ({span}); "
+                "the chains have not mixed. Run more iterations "
                 "and look at the traces of the chain means.",
                 ConvergenceWarning,
                 stacklevel=3,

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import bayesmi as bm
-from bayesmi.diagnostics import rank_rhat, rhat_noise_bound, warn_convergence
+from bayesmi.diagnostics import iteration_trace, rank_rhat, rhat_noise_bound, warn_convergence
 
 
 @pytest.fixture(scope="module")
@@ -58,5 +58,55 @@ def test_divergences_warn_with_the_count(longer_run):
         warn_convergence(idata)
 
 
-def test_short_runs_have_no_rhat(two_variable_idata):
-    assert np.isnan(bm.chain_mean_rhat(two_variable_idata)["y"])
+def test_short_runs_use_every_iteration_unsplit(two_variable_idata):
+    trace = iteration_trace(two_variable_idata, "y::missing_mean")
+    assert trace.shape == (2, 4)  # second half too short to split
+    expected = rank_rhat(trace, split=False)
+    assert bm.chain_mean_rhat(two_variable_idata)["y"] == pytest.approx(float(expected))
+
+
+def test_single_iteration_runs_have_no_rhat(two_variable_data, two_variable_spec, impute_quietly):
+    idata = impute_quietly(two_variable_data, two_variable_spec, iterations=1, draws=1)
+    assert np.isnan(bm.chain_mean_rhat(idata)["y"])
+
+
+def test_non_converged_run_warns_and_converged_run_does_not():
+    """2 iterations from over-dispersed starts, one untuned NUTS transition each: R-hat of
+    the chain means far above 1.05 and a warning; 20 iterations of the default run: neither."""
+    data = bm.datasets.load_popmis()
+    spec = {"popular": bm.random_intercept("popular ~ sex + texp + (1 | school)")}
+    settings = {"cluster": "school", "chains": 10, "seed": 1, "progressbar": False}
+    with pytest.warns(bm.ConvergenceWarning, match="R-hat of the chain means") as caught:
+        stuck = bm.impute(
+            data,
+            spec,
+            iterations=2,
+            start="overdispersed",
+            sampler="nuts",
+            tune=0,
+            steps=1,
+            **settings,
+        )
+    assert bm.chain_mean_rhat(stuck)["popular"] > 1.5
+    assert any(
+        "10 chains of 2 iterations (the whole run, unsplit)" in str(w.message) for w in caught
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bm.ConvergenceWarning)
+        converged = bm.impute(data, spec, iterations=20, **settings)
+    assert bm.chain_mean_rhat(converged)["popular"] < 1.05
+
+
+def test_overdispersed_starts_spread_the_chains(two_variable_data):
+    from bayesmi.chained import Settings, _starting_values
+    from bayesmi.data import encode
+
+    data = encode(two_variable_data, "g")
+    spec = {"y": bm.random_intercept("y ~ w + (1 | g)")}
+    mean, sd = data.observed_moments("y")
+    low = _starting_values(data, spec, np.random.default_rng(0), -1.0)["y"]
+    high = _starting_values(data, spec, np.random.default_rng(0), 1.0)["y"]
+    missing = data.missing["y"]
+    assert np.all(low[missing] == pytest.approx(mean - 3 * sd))
+    assert np.all(high[missing] == pytest.approx(mean + 3 * sd))
+    assert Settings(1, 1, 0, 1, 0.8, "auto").start == "observed"
