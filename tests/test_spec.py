@@ -1,6 +1,8 @@
+import numpy as np
 import pytest
 
 import bayesmi as bm
+from bayesmi.data import encode
 from bayesmi.spec import spec_from_json, spec_to_json
 
 
@@ -31,8 +33,8 @@ def test_intercept_only_formula():
         (bm.random_intercept, "y ~ x", "exactly one grouping term"),
         (bm.random_intercept, "y ~ x + (1 + x | g)", "random slopes on x: use bm.random_slopes"),
         (bm.random_intercept, "y ~ x + (1 | g) + (1 | h)", "2 grouping factors"),
-        (bm.random_intercept, "y ~ log(x) + (1 | g)", "not a plain column name"),
-        (bm.random_intercept, "y ~ x:z + (1 | g)", "not a plain column name"),
+        (bm.random_intercept, "y ~ log(x) + (1 | g)", "not a column name or an interaction"),
+        (bm.random_intercept, "y ~ I(x * z) + (1 | g)", "not a column name or an interaction"),
         (bm.random_intercept, "y ~ 0 + x + (1 | g)", "removes the intercept"),
         (bm.random_intercept, "y ~ x +", "cannot parse the formula"),
         (bm.fixed_cluster, "~ x", "has no target"),
@@ -56,3 +58,24 @@ def test_spec_json_round_trip_keeps_order():
     back = spec_from_json(spec_to_json(spec))
     assert back == spec
     assert list(back) == ["y", "x"]
+
+
+def test_interactions_are_products_of_the_current_values(two_variable_data, impute_quietly):
+    model = bm.random_intercept("y ~ x * w + (1 | g)")
+    assert model.predictors == ("x", "w", "x:w")
+    idata = impute_quietly(
+        two_variable_data,
+        {"y": model, "x": bm.random_intercept("x ~ y + w + (1 | g)")},
+    )
+    assert list(idata.posterior["y::beta"].coords["y::beta_dim"].values) == [
+        "Intercept",
+        "x",
+        "w",
+        "x:w",
+    ]
+    data = encode(two_variable_data, "g")
+    current = {"x": np.arange(len(two_variable_data), dtype=float)}
+    expected = current["x"] * two_variable_data["w"].to_numpy()
+    np.testing.assert_allclose(data.predictor("x:w", current), expected)
+    assert data.predictor_level("x:w") == 1
+    assert data.predictor_level("z:w_mean") == 2
