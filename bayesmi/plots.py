@@ -124,9 +124,7 @@ def plot_trace(
     >>> len(axes[0].get_lines())  # three chains and the start of the kept draws
     4
     """
-    spec = spec_from_json(idata.attrs["spec"])
-    if variable not in spec:
-        raise ValueError(f"{variable!r} was not imputed in this run; imputed: {list(spec)}.")
+    _check_imputed(idata, variable)
     figure, axes = plt.subplots(1, 2, figsize=(11, 3.5))
     kept_from = idata.attrs["iterations"] - idata.attrs["draws"] + 1
     for axis, key, label in zip(axes, ("missing_mean", "missing_sd"), ("mean", "SD"), strict=True):
@@ -144,6 +142,12 @@ def plot_trace(
     names = _scalar_parameters(idata, variable) if parameters is True else parameters
     window = iteration_dataset(idata, [f"{variable}::{name}" for name in names])
     return axes, az.plot_trace(window, compact=True)
+
+
+def _check_imputed(idata: az.InferenceData, variable: str) -> None:
+    spec = spec_from_json(idata.attrs["spec"])
+    if variable not in spec:
+        raise ValueError(f"{variable!r} was not imputed in this run; imputed: {list(spec)}.")
 
 
 def _scalar_parameters(idata: az.InferenceData, variable: str) -> list[str]:
@@ -192,9 +196,7 @@ def plot_imputed(
     >>> len(axes[0].get_lines())  # the observed values and three imputations
     4
     """
-    spec = spec_from_json(idata.attrs["spec"])
-    if variable not in spec:
-        raise ValueError(f"{variable!r} was not imputed in this run; imputed: {list(spec)}.")
+    _check_imputed(idata, variable)
     observed_mask = idata.constant_data[f"{variable}::observed"].to_numpy()
     values = idata.observed_data[variable].to_numpy().astype(float)
     observed = values[observed_mask]

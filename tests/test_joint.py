@@ -10,6 +10,7 @@ import statsmodels.formula.api as smf
 import bayesmi as bm
 
 JOINT = {"engine": "joint", "iterations": 20, "tune": 100}
+LONG_JOINT = {"engine": "joint", "chains": 10, "iterations": 50, "tune": 500}
 
 
 @pytest.fixture(scope="module")
@@ -140,11 +141,8 @@ def test_analysis_compatible_random_slope_sd():
     joint = quietly(
         sim.incomplete,
         {"x": bm.random_intercept("x ~ 1 + (1 | cluster)")},
-        engine="joint",
         analysis="y ~ x + (1 + x | cluster)",
-        chains=10,
-        iterations=50,
-        tune=500,
+        **LONG_JOINT,
     )
     chained = quietly(
         sim.incomplete,
@@ -169,11 +167,8 @@ def test_analysis_compatible_interaction():
     joint = quietly(
         sim.incomplete,
         {"x": bm.random_intercept("x ~ w + (1 | cluster)")},
-        engine="joint",
         analysis="y ~ x * w + (1 | cluster)",
-        chains=10,
-        iterations=50,
-        tune=500,
+        **LONG_JOINT,
     )
     estimate = pooled(joint, lambda d: smf.ols("y ~ x * w", d).fit().params["x:w"])
     complete = smf.ols("y ~ x * w", sim.complete).fit().params["x:w"]
@@ -190,9 +185,9 @@ def test_joint_and_chained_agree_on_random_intercept_example():
     results = {}
     for engine, options in {
         "chained": {"iterations": 20},
-        "joint": {"engine": "joint", "iterations": 50, "tune": 500},
+        "joint": LONG_JOINT,
     }.items():
-        idata = quietly(sim.incomplete, spec, chains=10, **options)
+        idata = quietly(sim.incomplete, spec, **{"chains": 10} | options)
         frames = list(bm.completed(idata))
         results[engine] = (
             np.mean([frame["y"].mean() for frame in frames]),
