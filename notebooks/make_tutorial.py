@@ -193,8 +193,14 @@ completed mean drops below the observed one. Step 0's school dummies absorb the 
 `texp`, so its imputations carry no `texp` effect of their own; the random-intercept models
 (steps 1-3) keep it. Steps 2 and 3 let the sex difference vary between schools, and step 3
 also the residual variance, as mice's 2l.norm; on popmis these change the pooled estimates
-little, as in the R tutorial. The Heckman model adds what the MAR models cannot: whether being
-missing depends on popularity itself, through `rho`."""
+little, as in the R tutorial (with the full settings every step's pooled fixed effects are
+within 0.025 of mice's). The Heckman model adds what the MAR models cannot: whether being
+missing depends on popularity itself, through `rho`. In the full run its posterior lies well
+above 0 (about 0.8, 95% interval 0.70 to 0.90): less popular pupils are missing more often even
+given sex, school and teacher experience, so the selection model imputes much lower values
+(completed mean about 4.84 against 5.32-5.33 under MAR) and a larger sex effect. Whether to
+believe it rests on the exclusion restriction (teacher popularity affects only whether a
+pupil's popularity is recorded): a judgement about the study, not something the data prove."""
     ),
 ]
 
