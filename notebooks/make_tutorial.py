@@ -138,7 +138,7 @@ pooled estimates on the same data (m = 10, maxit = 10)."""
 rows = []
 for step, table in results.items():
     reference = {}
-    for key, values in REFERENCE["steps"].items():
+    for values in REFERENCE["steps"].values():
         if values["label"] == step:
             reference = {R_NAMES[name]: v["estimate"] for name, v in values["fixed"].items()}
     for term in ("Intercept", "sex", "texp"):
