@@ -181,6 +181,7 @@ def _check_model_columns(model: ImputationModel, data: ImputationData) -> None:
             "its distribution from: drop it from the spec or collect some values."
         )
     _check_levels(model, data, columns)
+    _check_information(model, data)
 
 
 def _check_column(
@@ -242,6 +243,47 @@ def _check_levels(model: ImputationModel, data: ImputationData, columns: list[st
                     f"cluster_level predictor {name!r} in {model.formula!r} varies within "
                     f"clusters; write its cluster mean {column}{MEAN_SUFFIX} instead."
                 )
+
+
+def _check_information(model: ImputationModel, data: ImputationData) -> None:
+    """Refuse a target with fewer than 2 observed values, constant or collinear predictors."""
+    n_observed = int((~data.missing[model.target]).sum())
+    if n_observed < 2:
+        raise ValueError(
+            f"target {model.target!r} has {n_observed} observed value(s); its distribution "
+            "cannot be estimated from fewer than 2: collect more values or drop it from the spec."
+        )
+    terms = [
+        term
+        for term in model.columns
+        if not (model.kind == "fixed_cluster" and data.predictor_level(term) == 2)
+    ]
+    if not terms:
+        return
+    values = np.column_stack([data.predictor(term) for term in terms])
+    rows = ~np.isnan(values).any(axis=1)
+    for term, column in zip(terms, values.T, strict=True):
+        observed = column[~np.isnan(column)]
+        if observed.size and np.ptp(observed) == 0:
+            raise ValueError(
+                f"predictor {term!r} of {model.formula!r} is constant (every observed value is "
+                f"{observed[0]:g}); it is collinear with the intercept: drop it from the formula."
+            )
+    complete = values[rows]
+    if complete.shape[0] <= complete.shape[1] + 1:
+        return
+    scale = complete.std(axis=0)
+    scale[scale == 0] = 1.0
+    design = np.column_stack([np.ones(len(complete)), (complete - complete.mean(axis=0)) / scale])
+    _, singular, right = np.linalg.svd(design, full_matrices=False)
+    if singular[-1] > 1e-8 * singular[0]:
+        return
+    involved = [terms[k - 1] for k in np.flatnonzero(np.abs(right[-1]) > 1e-6) if k > 0]
+    raise ValueError(
+        f"predictors {show(involved)} of {model.formula!r} are perfectly collinear on the "
+        f"{complete.shape[0]} rows where all are observed, so their coefficients are not "
+        "identified: drop one of them."
+    )
 
 
 def _clusters_varying(data: ImputationData, column: str) -> list:

@@ -264,6 +264,8 @@ def impute(
         joint = JointSettings(iterations, draws, tune, float(target_accept), nuts_sampler)
         traces = run_joint(encoded, spec, joint, chains, seed_sequence, cores, progressbar)
         steps, sampler = 1, nuts_sampler
+    elif not spec:
+        traces = [ChainTrace({}) for _ in chain_seeds]
     elif executor is not None:
         traces = _run_on_executor(executor, encoded, spec, settings, chain_seeds, progressbar)
     else:
@@ -303,7 +305,12 @@ def _prepare_spec(
         )
         spec = {name: model for name, model in spec.items() if name not in complete}
     if not spec and not allow_complete:
-        raise ValueError("no variable in spec has missing values; there is nothing to impute.")
+        warnings.warn(
+            "no variable in spec has missing values; there is nothing to impute, so every "
+            "'imputation' is the data as given.",
+            UserWarning,
+            stacklevel=3,
+        )
     for model in spec.values():
         if model.kind == "fixed_cluster":
             check_fixed_cluster_support(model, data)

@@ -234,14 +234,46 @@ def rhat_noise_bound(chains: int, draws: int, split: bool = True) -> float:
     return float(np.quantile(values, 0.99))
 
 
+ESS_THRESHOLD = 100
+"""Chain means with an effective sample size below this get a warning (long runs only)."""
+
+
+def _warn_low_ess(idata: az.InferenceData, spec: dict, chains: int, iterations: int) -> None:
+    """Warn when the chain means of imputed cells have ESS < 100 over the R-hat window.
+
+    Checked only when the window holds at least 100 draws (chains x iterations): shorter runs
+    cannot reach 100 even with independent draws, and R-hat's noise bound judges them.
+    """
+    first, _ = rhat_window(iterations)
+    window = iterations - first
+    if chains * window < ESS_THRESHOLD:
+        return
+    for name in spec:
+        trace = iteration_trace(idata, f"{name}::missing_mean")[:, first:]
+        value = float(az.ess(trace))
+        if value < ESS_THRESHOLD:
+            warnings.warn(
+                f"{name!r}: effective sample size of the chain means of the imputed values is "
+                f"{value:.0f} from {chains * window} iterations ({chains} chains x {window}), "
+                f"below {ESS_THRESHOLD}: the chains are strongly autocorrelated. Run more "
+                "iterations, or more chains.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+
+
 def warn_convergence(idata: az.InferenceData) -> None:
-    """Warn about divergences after tuning and R-hat of chain means above 1.05."""
+    """Warn about sampler trouble, with the numbers.
+
+    Divergences and maximum tree depth hits after tuning, R-hat of chain means above 1.05 and
+    its noise bound and, in long runs, ESS of the chain means below 100.
+    """
     spec = spec_from_json(idata.attrs["spec"])
     joint = idata.attrs.get("engine") == "joint"
     for name in list(spec)[:1] if joint else spec:  # one sampler for all in the joint model
+        label = "the joint model" if joint else repr(name)
         divergences = int(iteration_trace(idata, f"{name}::divergences", "sample_stats").sum())
         if divergences:
-            label = "the joint model" if joint else repr(name)
             transitions = idata.attrs["steps"] * idata.attrs["iterations"]
             total = transitions * idata.posterior.sizes["chain"]
             warnings.warn(
@@ -251,7 +283,17 @@ def warn_convergence(idata: az.InferenceData) -> None:
                 ConvergenceWarning,
                 stacklevel=3,
             )
+        hits = int(iteration_trace(idata, f"{name}::max_treedepth_hits", "sample_stats").sum())
+        if hits:
+            warnings.warn(
+                f"{label}: {hits} NUTS transitions stopped at the maximum tree depth; the "
+                "sampler explores the posterior slowly there (strong correlations or a funnel), "
+                "so run more iterations and check R-hat and the trace plots.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
     chains, iterations = idata.posterior.sizes["chain"], idata.attrs["iterations"]
+    _warn_low_ess(idata, spec, chains, iterations)
     first, split = rhat_window(iterations)
     window = iterations - first
     span = f"the second half of {iterations}" if split else "the whole run, unsplit"

@@ -136,6 +136,9 @@ def build_inference_data(
             np.stack([trace.missing for trace in per_chain]),
             dims=("chain", "draw", f"{name}::missing_row"),
         )
+    if not spec:  # nothing was imputed: the posterior still numbers the (identical) imputations
+        numbers = np.arange(len(traces) * draws).reshape(len(traces), draws)
+        groups["posterior"]["imputation"] = xr.DataArray(numbers, dims=("chain", "draw"))
     chain_coords = {"chain": np.arange(len(traces))}
     datasets = {}
     for group, variables in groups.items():

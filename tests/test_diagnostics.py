@@ -110,3 +110,47 @@ def test_overdispersed_starts_spread_the_chains(two_variable_data):
     assert np.all(low[missing] == pytest.approx(mean - 3 * sd))
     assert np.all(high[missing] == pytest.approx(mean + 3 * sd))
     assert Settings(1, 1, 0, 1, 0.8, "auto").start == "observed"
+
+
+def test_max_treedepth_hits_warn_with_the_count(longer_run):
+    idata = longer_run.copy()
+    hits = idata.sample_stats["y::max_treedepth_hits"].copy()
+    hits[1, 2] = 4
+    idata.sample_stats["y::max_treedepth_hits"] = hits
+    with pytest.warns(bm.ConvergenceWarning, match=r"'y': 4 NUTS transitions stopped at the"):
+        warn_convergence(idata)
+
+
+@pytest.fixture(scope="module")
+def hundred_draw_run(two_variable_data, impute_quietly):
+    """4 chains x 60 iterations: a window of 4 x 30 = 120 chain means."""
+    data = two_variable_data.drop(columns="x")
+    spec = {"y": bm.random_intercept("y ~ w + z + (1 | g)")}
+    return impute_quietly(data, spec, chains=4, iterations=60, draws=1, seed=3)
+
+
+def _with_chain_means(idata, values):
+    idata = idata.copy()
+    idata.warmup_posterior["y::missing_mean"].values[:] = values[:, :-1]
+    idata.posterior["y::missing_mean"].values[:] = values[:, -1:]
+    return idata
+
+
+def test_autocorrelated_chain_means_warn_with_their_ess(hundred_draw_run):
+    walk = np.cumsum(np.random.default_rng(1).standard_normal((4, 60)), axis=1) * 0.01
+    idata = _with_chain_means(hundred_draw_run, walk)
+    expected = az.ess(walk[:, 30:])
+    with pytest.warns(bm.ConvergenceWarning) as caught:  # R-hat fails too
+        warn_convergence(idata)
+    messages = [str(warning.message) for warning in caught]
+    ess_message = f"is {expected:.0f} from 120 iterations (4 chains x 30), below 100"
+    assert any("effective sample size" in m and ess_message in m for m in messages)
+
+
+def test_independent_chain_means_do_not_warn_about_ess(hundred_draw_run):
+    noise = np.random.default_rng(2).standard_normal((4, 60))
+    idata = _with_chain_means(hundred_draw_run, noise)
+    assert az.ess(noise[:, 30:]) > 100
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bm.ConvergenceWarning)
+        warn_convergence(idata)
