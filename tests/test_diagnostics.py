@@ -76,7 +76,7 @@ def test_non_converged_run_warns_and_converged_run_does_not():
     data = bm.datasets.load_popmis()
     spec = {"popular": bm.random_intercept("popular ~ sex + texp + (1 | school)")}
     settings = {"cluster": "school", "chains": 10, "seed": 1, "progressbar": False}
-    with pytest.warns(bm.ConvergenceWarning, match="R-hat of the chain means") as caught:
+    with pytest.warns(bm.ConvergenceWarning) as caught:
         stuck = bm.impute(
             data,
             spec,
@@ -88,9 +88,9 @@ def test_non_converged_run_warns_and_converged_run_does_not():
             **settings,
         )
     assert bm.chain_mean_rhat(stuck)["popular"] > 1.5
-    assert any(
-        "10 chains of 2 iterations (the whole run, unsplit)" in str(w.message) for w in caught
-    )
+    messages = [str(warning.message) for warning in caught]
+    assert any("10 chains of 2 iterations (the whole run, unsplit)" in m for m in messages)
+    assert any("20 divergent NUTS transitions" in m for m in messages)  # untuned step size
     with warnings.catch_warnings():
         warnings.simplefilter("error", bm.ConvergenceWarning)
         converged = bm.impute(data, spec, iterations=20, **settings)
