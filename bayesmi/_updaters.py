@@ -59,6 +59,15 @@ class GibbsUpdater:
         self._sweep = model.gibbs.sweep
         self._rng = rng
 
+    def state(self) -> dict:
+        """Return what the next sweeps depend on (for a checkpoint)."""
+        return {"point": self.point, "rng": self._rng.bit_generator.state}
+
+    def restore(self, state: dict) -> None:
+        """Continue from a `state`."""
+        self.point = state["point"]
+        self._rng.bit_generator.state = state["rng"]
+
     def advance(self, transitions: int, tune: bool) -> TransitionStats:
         """Run `transitions` sweeps; `tune` is ignored (a Gibbs sampler needs no tuning)."""
         accept = 0.0
@@ -104,6 +113,34 @@ class NutsUpdater:
             logp_dlogp_func=logp_dlogp_function,
         )
         self.tuning = True
+
+    _STEP_COUNTERS = ("iter_count", "step_size", "tune", "_num_divs_sample", "divergences")
+
+    def state(self) -> dict:
+        """Return what the next transitions depend on (for a checkpoint).
+
+        The point, the step's random generator, counters, step-size adaptation and mass
+        matrix; not the compiled functions.
+        """
+        step = self.step
+        return {
+            "point": self.point,
+            "tuning": self.tuning,
+            "rng": step.rng.bit_generator.state,
+            "counters": {name: getattr(step, name) for name in self._STEP_COUNTERS},
+            "step_adapt": dict(vars(step.step_adapt)),
+            "potential": dict(vars(step.potential)),
+        }
+
+    def restore(self, state: dict) -> None:
+        """Continue from a `state` (objects the integrator holds are updated in place)."""
+        step = self.step
+        self.point, self.tuning = state["point"], state["tuning"]
+        step.rng.bit_generator.state = state["rng"]
+        for name, value in state["counters"].items():
+            setattr(step, name, value)
+        vars(step.step_adapt).update(state["step_adapt"])
+        vars(step.potential).update(state["potential"])
 
     def advance(self, transitions: int, tune: bool) -> TransitionStats:
         """Advance the parameters by `transitions` NUTS transitions.

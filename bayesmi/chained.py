@@ -28,6 +28,7 @@ Hoffman, M. D. and Gelman, A. (2014). The No-U-Turn sampler. JMLR 15, 1593-1623.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import queue
@@ -48,17 +49,19 @@ from bayesmi._progress import ChainProgress
 from bayesmi._updaters import make_updater
 from bayesmi._validate import (
     check_fixed_cluster_support,
+    check_positive_int,
     check_settings,
     check_spec,
     show,
 )
+from bayesmi.checkpoint import CheckpointStore, data_fingerprint
 from bayesmi.data import ImputationData, encode
 from bayesmi.diagnostics import warn_convergence
 from bayesmi.joint import JointSettings, analysis_model, check_joint, run_joint
 from bayesmi.models import FACTORIES, ConditionalModel
 from bayesmi.models.fixed_cluster import cluster_level_predictors
 from bayesmi.result import ChainTrace, TraceRecorder, build_inference_data
-from bayesmi.spec import ImputationModel
+from bayesmi.spec import ImputationModel, spec_to_json
 
 __all__ = ["impute"]
 
@@ -76,6 +79,8 @@ class Settings:
     run_id: str = ""
     start: str = "observed"
     chains: int = 1
+    checkpoint: str | None = None
+    checkpoint_every: int = 5
 
 
 def impute(
@@ -97,6 +102,8 @@ def impute(
     seed: int | None = None,
     cores: int | None = None,
     executor: Executor | None = None,
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: int = 5,
     progressbar: bool = True,
 ) -> az.InferenceData:
     """Multiply impute incomplete clustered data by chained conditional models or one joint model.
@@ -168,6 +175,14 @@ def impute(
         Runs the chains instead of local processes: any executor, e.g. a Dask cluster's
         ``client.get_executor()`` to spread chains over machines. Results equal a local run
         with the same seed. The progress bars then advance as chains finish.
+    checkpoint : str or path-like, optional
+        A directory where every chain saves its whole state each `checkpoint_every`
+        iterations (see `bayesmi.checkpoint`). Calling `impute` again with the same data and
+        arguments (``seed=None`` included: the stored seed is reused) resumes the chains from
+        it, after an interruption or a killed process, with exactly the result of an
+        uninterrupted run. Chained engine only.
+    checkpoint_every : int, default=5
+        Iterations between checkpoints.
     progressbar : bool, default=True
         Show one progress bar per chain.
 
@@ -239,6 +254,15 @@ def impute(
             raise ValueError(
                 "executor= is for the chained engine; the joint engine uses pymc.sample."
             )
+    store = None
+    if checkpoint is not None:
+        if engine != "chained":
+            raise ValueError("checkpoint= is for the chained engine.")
+        check_positive_int("checkpoint_every", checkpoint_every)
+        store = CheckpointStore(checkpoint)
+        stored = store.stored_run()
+        if seed is None and stored is not None:
+            seed = int(stored["seed"])
     if start not in ("observed", "overdispersed"):
         raise ValueError(f"start must be 'observed' or 'overdispersed', got {start!r}.")
     settings = Settings(
@@ -251,9 +275,13 @@ def impute(
         uuid.uuid4().hex,
         start,
         chains,
+        None if store is None else str(store.directory),
+        checkpoint_every,
     )
     seed_sequence = np.random.SeedSequence(seed)
     chain_seeds = seed_sequence.spawn(chains)
+    if store is not None:
+        store.claim(_run_identity(data, spec, settings, seed_sequence))
     cores = min(chains, os.cpu_count() or 1) if cores is None else cores
     if executor is not None and not isinstance(executor, Executor):
         raise TypeError(
@@ -362,6 +390,11 @@ def _run_chains(
         with progress:
             _follow(futures, messages, progress)
         return [future.result() for future in futures]
+    except KeyboardInterrupt:
+        # Return control now: stop the workers (each chain's last checkpoint stays valid).
+        for process in list(getattr(executor, "_processes", {}).values()):
+            process.terminate()
+        raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
 
@@ -441,6 +474,7 @@ def run_chain(
         name: make_updater(model, rng.spawn(1)[0], settings.sampler, settings.target_accept)
         for name, model in models.items()
     }
+    store = None if settings.checkpoint is None else CheckpointStore(settings.checkpoint)
     records = {
         name: TraceRecorder(
             settings.iterations,
@@ -451,7 +485,12 @@ def run_chain(
         )
         for name, model in models.items()
     }
-    for iteration in range(settings.iterations):
+    first = 0
+    saved = None if store is None else store.load(chain)
+    if saved is not None:
+        first = _restore_chain(saved, rng, current, updaters, records)
+        report(chain, first)
+    for iteration in range(first, settings.iterations):
         for name, model in models.items():
             predictors = _predictor_matrix(current, model.predictors, data)
             model.set_predictors(predictors)
@@ -463,7 +502,55 @@ def run_chain(
             current[name][data.missing[name]] = draws
             records[name].add(iteration, model.parameters(updater.point), draws, vars(stats))
         report(chain, iteration + 1)
+        done = iteration + 1
+        if store is not None and (
+            done % settings.checkpoint_every == 0 or done == settings.iterations
+        ):
+            store.save(
+                chain,
+                {
+                    "iteration": done,
+                    "rng": rng.bit_generator.state,
+                    "current": current,
+                    "updaters": {name: updater.state() for name, updater in updaters.items()},
+                    "records": records,
+                },
+            )
     return ChainTrace({name: record.trace() for name, record in records.items()})
+
+
+def _restore_chain(
+    saved: dict,
+    rng: np.random.Generator,
+    current: dict[str, np.ndarray],
+    updaters: dict,
+    records: dict[str, TraceRecorder],
+) -> int:
+    """Put a chain back in its saved state; return the iteration it had reached."""
+    rng.bit_generator.state = saved["rng"]
+    current.update(saved["current"])
+    for name, updater in updaters.items():
+        updater.restore(saved["updaters"][name])
+    records.update(saved["records"])
+    return saved["iteration"]
+
+
+def _run_identity(
+    data: pd.DataFrame,
+    spec: dict[str, ImputationModel],
+    settings: Settings,
+    seed: np.random.SeedSequence,
+) -> dict:
+    """Return what a checkpoint must match to be resumed: data, spec, settings and seed."""
+    kept = {
+        key: value for key, value in vars(settings).items() if key not in ("run_id", "checkpoint")
+    }
+    return {
+        "data": data_fingerprint(data),
+        "spec": spec_to_json(spec),
+        "settings": json.dumps(kept, sort_keys=True),
+        "seed": str(seed.entropy),
+    }
 
 
 _COMPILED = threading.local()
