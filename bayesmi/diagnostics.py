@@ -69,7 +69,8 @@ def _classic_rhat(values: np.ndarray) -> np.ndarray:
     n = values.shape[-1]
     between = n * values.mean(axis=-1).var(axis=-1, ddof=1)
     within = values.var(axis=-1, ddof=1).mean(axis=-1)
-    return np.sqrt((between / within + n - 1) / n)
+    with np.errstate(invalid="ignore", divide="ignore"):  # constant traces: NaN, as ArviZ
+        return np.sqrt((between / within + n - 1) / n)
 
 
 class ConvergenceWarning(UserWarning):
