@@ -1,10 +1,12 @@
 """bayesmi: fully Bayesian multiple imputation of incomplete multilevel data, on PyMC.
 
-Specify one conditional model per incomplete variable (`random_intercept`, `fixed_cluster`),
-impute with `impute` into one ArviZ InferenceData, read the completed datasets back with
-`completed` or `complete`, fit the analysis to each with `fit_each` and pool it with `pool`,
-`test_wald`, `test_likelihood`, `pool_variance_components` or `pool_draws`. For a variable
-missing not at random, `heckman` imputes it and `selection_summary` reports the evidence.
+Specify one conditional model per incomplete variable (`random_intercept`, `random_slopes`,
+`heteroscedastic`, `binary`, `cluster_level`, `fixed_cluster`, `heckman`, or `from_mice`,
+or let `suggest` propose them), impute with `impute` into one ArviZ InferenceData, read the
+completed datasets back with `completed` or `complete`, fit the analysis to each with
+`fit_each` and pool it with `pool`, `wald_test`, `likelihood_ratio_test`,
+`pool_variance_components` or `pool_draws`. For a variable missing not at random, `heckman`
+imputes it and `selection_summary` reports the evidence.
 """
 
 import warnings
@@ -14,34 +16,36 @@ from importlib.metadata import PackageNotFoundError, version
 warnings.filterwarnings("ignore", message=r"\s*ArviZ is undergoing", category=FutureWarning)
 
 from bayesmi import datasets, simulate  # noqa: E402
-from bayesmi.chained import impute  # noqa: E402
 from bayesmi.data import missing_pattern  # noqa: E402
 from bayesmi.diagnostics import (  # noqa: E402
     ConvergenceWarning,
     chain_mean_rhat,
     ess,
     rhat,
+    selection_summary,
     summary,
 )
-from bayesmi.export import split_long, to_mids_csv  # noqa: E402
-from bayesmi.from_mice import from_mice  # noqa: E402
-from bayesmi.multiparameter import test_likelihood, test_wald  # noqa: E402
+from bayesmi.engines import impute  # noqa: E402
 from bayesmi.plots import plot_imputed, plot_missing, plot_trace  # noqa: E402
 from bayesmi.pooling import (  # noqa: E402
     AnalysisFit,
     PooledDraws,
     fit_each,
+    likelihood_ratio_test,
     pool,
     pool_draws,
     pool_variance_components,
+    test_likelihood,
+    test_wald,
+    wald_test,
 )
-from bayesmi.result import complete, completed  # noqa: E402
-from bayesmi.selection import selection_summary  # noqa: E402
+from bayesmi.result import complete, completed, split_long, to_mids_csv  # noqa: E402
 from bayesmi.spec import (  # noqa: E402
     ImputationModel,
     binary,
     cluster_level,
     fixed_cluster,
+    from_mice,
     heckman,
     heteroscedastic,
     random_intercept,
@@ -73,6 +77,7 @@ __all__ = [
     "heckman",
     "heteroscedastic",
     "impute",
+    "likelihood_ratio_test",
     "missing_pattern",
     "plot_imputed",
     "plot_missing",
@@ -91,4 +96,5 @@ __all__ = [
     "test_likelihood",
     "test_wald",
     "to_mids_csv",
+    "wald_test",
 ]

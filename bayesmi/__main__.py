@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 import bayesmi as bm
-from bayesmi.diagnostics import RHAT_THRESHOLD, rhat_noise_bound
+from bayesmi.diagnostics.kernels import RHAT_THRESHOLD, rhat_noise_bound
 
 
 def demo(chains: int, iterations: int, seed: int) -> None:

@@ -2,7 +2,8 @@
 
 mice users know ``md.pattern``, ``plot(imp)`` (chain means and SDs of the imputed values per
 iteration), ``densityplot`` and ``stripplot``; these are their counterparts, with ArviZ's
-``plot_trace`` for the model parameters. Every function returns its matplotlib axes.
+``plot_trace`` for the model parameters. Every function accepts the axes to draw on
+(``axes=``) and returns the axes it drew on, as a 1-d numpy array of matplotlib Axes.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ import arviz as az
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from scipy.stats import gaussian_kde
 
-from bayesmi.data import missing_pattern
-from bayesmi.diagnostics import iteration_dataset, iteration_trace, summary_variables
-from bayesmi.spec import spec_from_json
+from bayesmi.data.patterns import missing_pattern
+from bayesmi.diagnostics.summary import summary_variables
+from bayesmi.result.read import iteration_dataset, iteration_trace, observed_frame, run_spec
 
 __all__ = ["plot_imputed", "plot_missing", "plot_trace"]
 
@@ -23,7 +25,23 @@ OBSERVED_COLOR = "#1f77b4"
 IMPUTED_COLOR = "#d62728"
 
 
-def plot_missing(data: pd.DataFrame, cluster: str, max_clusters: int = 60) -> np.ndarray:
+def _axes(axes: object, count: int, figsize: tuple[float, float], **layout) -> np.ndarray:
+    """Return the caller's axes (checked: `count` of them), or a new figure's row of them."""
+    if axes is None:
+        _, created = plt.subplots(1, count, figsize=figsize, **layout)
+        return np.atleast_1d(created).ravel()
+    flat = np.atleast_1d(np.asarray(axes, dtype=object)).ravel()
+    if len(flat) != count or not all(isinstance(axis, Axes) for axis in flat):
+        raise ValueError(
+            f"axes must be {count} matplotlib Axes (e.g. plt.subplots(1, {count})[1]), got "
+            f"{len(flat)} object(s)."
+        )
+    return flat
+
+
+def plot_missing(
+    data: pd.DataFrame, cluster: str, max_clusters: int = 60, axes: object = None
+) -> np.ndarray:
     """Plot the missingness pattern and which clusters miss which variables.
 
     Parameters
@@ -34,6 +52,8 @@ def plot_missing(data: pd.DataFrame, cluster: str, max_clusters: int = 60) -> np
         The cluster column.
     max_clusters : int, default=60
         Show at most this many clusters in the heat map, those with the most missing cells.
+    axes : sequence of two matplotlib Axes, optional
+        Where to draw; default a new figure.
 
     Returns
     -------
@@ -49,47 +69,52 @@ def plot_missing(data: pd.DataFrame, cluster: str, max_clusters: int = 60) -> np
     'Missingness patterns'
     """
     pattern = missing_pattern(data, cluster)
-    patterns = pattern.patterns.drop(index="total")
+    axes = _axes(axes, 2, (12, 4.5), width_ratios=[1, 1.6])
+    _draw_patterns(axes[0], pattern.patterns.drop(index="total"))
+    _draw_cluster_fractions(axes[1], pattern.clusters, cluster, max_clusters)
+    axes[0].figure.tight_layout()
+    return axes
+
+
+def _draw_patterns(axis: Axes, patterns: pd.DataFrame) -> None:
+    from matplotlib.colors import ListedColormap
+
     columns = [c for c in patterns.columns if c not in ("count", "n_missing")]
-    counts = patterns["count"]
-    figure, axes = plt.subplots(1, 2, figsize=(12, 4.5), width_ratios=[1, 1.6])
     cells = patterns[columns].to_numpy(dtype=float)
-    axes[0].imshow(
-        cells, cmap=_two_colors(), vmin=0, vmax=1, aspect="auto", interpolation="nearest"
-    )
-    axes[0].set_xticks(range(len(columns)), columns, rotation=45, ha="right")
-    axes[0].set_yticks(range(len(cells)), [str(n) for n in counts])
-    axes[0].set_ylabel("rows with the pattern")
-    axes[0].set_title("Missingness patterns")
-    per_cluster = pattern.clusters
+    colors = ListedColormap([IMPUTED_COLOR, OBSERVED_COLOR])
+    axis.imshow(cells, cmap=colors, vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+    axis.set_xticks(range(len(columns)), [str(c) for c in columns], rotation=45, ha="right")
+    axis.set_yticks(range(len(cells)), [str(n) for n in patterns["count"]])
+    axis.set_ylabel("rows with the pattern")
+    axis.set_title("Missingness patterns")
+
+
+def _draw_cluster_fractions(
+    axis: Axes, per_cluster: pd.DataFrame, cluster: str, max_clusters: int
+) -> None:
     variables = [c.removesuffix("_missing") for c in per_cluster if c.endswith("_missing")]
     fractions = per_cluster[[f"{v}_missing" for v in variables]].to_numpy(dtype=float)
     fractions = fractions / per_cluster["n"].to_numpy(dtype=float)[:, None]
     shown = np.argsort(-fractions.sum(axis=1), kind="stable")[:max_clusters]
-    image = axes[1].imshow(
+    image = axis.imshow(
         fractions[shown].T, cmap="Reds", vmin=0, vmax=1, aspect="auto", interpolation="nearest"
     )
     systematic = per_cluster[[f"{v}_systematic" for v in variables]].to_numpy()[shown]
     rows, cols = np.nonzero(systematic.T)
-    axes[1].scatter(cols, rows, marker="x", color="black", s=25, label="systematic")
-    axes[1].set_yticks(range(len(variables)), variables)
-    axes[1].set_xticks(range(len(shown)), [str(c) for c in per_cluster.index[shown]], rotation=90)
-    axes[1].tick_params(axis="x", labelsize=6)
-    axes[1].set_xlabel(f"{cluster} (most missing first)")
-    axes[1].set_title("Fraction missing per cluster (x: systematically missing)")
-    figure.colorbar(image, ax=axes[1], fraction=0.03)
-    figure.tight_layout()
-    return axes
-
-
-def _two_colors():
-    from matplotlib.colors import ListedColormap
-
-    return ListedColormap([IMPUTED_COLOR, OBSERVED_COLOR])
+    axis.scatter(cols, rows, marker="x", color="black", s=25, label="systematic")
+    axis.set_yticks(range(len(variables)), variables)
+    axis.set_xticks(range(len(shown)), [str(c) for c in per_cluster.index[shown]], rotation=90)
+    axis.tick_params(axis="x", labelsize=6)
+    axis.set_xlabel(f"{cluster} (most missing first)")
+    axis.set_title("Fraction missing per cluster (x: systematically missing)")
+    axis.figure.colorbar(image, ax=axis, fraction=0.03)
 
 
 def plot_trace(
-    idata: az.InferenceData, variable: str, parameters: bool | list[str] = False
+    idata: az.InferenceData,
+    variable: str,
+    parameters: bool | list[str] = False,
+    axes: object = None,
 ) -> np.ndarray:
     """Plot the chain means and SDs of a variable's imputed cells per iteration (mice's plot).
 
@@ -101,31 +126,48 @@ def plot_trace(
         An imputed variable.
     parameters : bool or list of str, default=False
         Also draw the traces of the model's parameters with `arviz.plot_trace` (True: its
-        scalar and coefficient parameters; or a list such as ``["beta", "tau"]``).
+        scalar and coefficient parameters; or a list such as ``["beta", "tau"]``), one row
+        of two axes (density, trace) per parameter below the chain means and SDs.
+    axes : array of matplotlib Axes, optional
+        Where to draw: 2 axes, or ``(1 + k, 2)`` with ``k`` parameters; default a new figure.
 
     Returns
     -------
     numpy.ndarray of matplotlib.axes.Axes
         ``[mean, sd]``, one line per chain over every iteration, burn-in included (a dotted
-        line marks where the kept draws start); with `parameters`, a tuple of these and the
-        axes of `arviz.plot_trace`.
+        line marks where the kept draws start); with `parameters`, followed by each
+        parameter's density and trace axes.
 
     Raises
     ------
     ValueError
-        If `variable` was not imputed in this run.
+        If `variable` was not imputed in this run, or `axes` are not as many as needed.
 
     Examples
     --------
-    >>> spec = {"popular": bm.random_intercept("popular ~ sex + texp + (1 | school)")}
-    >>> idata = bm.impute(df, spec, cluster="school", chains=3, iterations=6, tune=50,
-    ...                   seed=1, progressbar=False)
+    >>> # idata: the popmis imputation of the example of bm.impute (m = 3)
     >>> axes = bm.plot_trace(idata, "popular")
     >>> len(axes[0].get_lines())  # three chains and the start of the kept draws
     4
     """
     _check_imputed(idata, variable)
-    figure, axes = plt.subplots(1, 2, figsize=(11, 3.5))
+    names = []
+    if parameters:
+        names = _scalar_parameters(idata, variable) if parameters is True else list(parameters)
+    rows = 1 + len(names)
+    if axes is None:
+        _, created = plt.subplots(rows, 2, figsize=(11, 3.5 * rows), squeeze=False)
+        axes = created.ravel()
+    axes = _axes(axes, 2 * rows, (11, 3.5))
+    _draw_chain_summaries(idata, variable, axes[:2])
+    if names:
+        window = iteration_dataset(idata, [f"{variable}::{name}" for name in names])
+        az.plot_trace(window, compact=True, axes=axes[2:].reshape(len(names), 2))
+    axes[0].figure.tight_layout()
+    return axes
+
+
+def _draw_chain_summaries(idata: az.InferenceData, variable: str, axes: np.ndarray) -> None:
     kept_from = idata.attrs["iterations"] - idata.attrs["draws"] + 1
     for axis, key, label in zip(axes, ("missing_mean", "missing_sd"), ("mean", "SD"), strict=True):
         trace = iteration_trace(idata, f"{variable}::{key}")
@@ -136,16 +178,10 @@ def plot_trace(
         axis.set_xlabel("iteration")
         axis.set_ylabel(f"{label} of imputed {variable}")
         axis.set_title(f"{variable}: {label} of the imputed values")
-    figure.tight_layout()
-    if not parameters:
-        return axes
-    names = _scalar_parameters(idata, variable) if parameters is True else parameters
-    window = iteration_dataset(idata, [f"{variable}::{name}" for name in names])
-    return axes, az.plot_trace(window, compact=True)
 
 
 def _check_imputed(idata: az.InferenceData, variable: str) -> None:
-    spec = spec_from_json(idata.attrs["spec"])
+    spec = run_spec(idata)
     if variable not in spec:
         raise ValueError(f"{variable!r} was not imputed in this run; imputed: {list(spec)}.")
 
@@ -165,6 +201,7 @@ def plot_imputed(
     variable: str,
     clusters: list | None = None,
     n_clusters: int = 12,
+    axes: object = None,
 ) -> np.ndarray:
     """Compare observed and imputed values: densities per imputation, strips per cluster.
 
@@ -179,6 +216,8 @@ def plot_imputed(
         imputed cells.
     n_clusters : int, default=12
         Number of clusters shown when `clusters` is not given.
+    axes : sequence of two matplotlib Axes, optional
+        Where to draw; default a new figure.
 
     Returns
     -------
@@ -189,90 +228,86 @@ def plot_imputed(
 
     Examples
     --------
-    >>> spec = {"popular": bm.random_intercept("popular ~ sex + texp + (1 | school)")}
-    >>> idata = bm.impute(df, spec, cluster="school", chains=3, iterations=4, tune=50,
-    ...                   seed=1, progressbar=False)
+    >>> # idata: the popmis imputation of the example of bm.impute (m = 3)
     >>> axes = bm.plot_imputed(idata, "popular")
     >>> len(axes[0].get_lines())  # the observed values and three imputations
     4
     """
     _check_imputed(idata, variable)
     observed_mask = idata.constant_data[f"{variable}::observed"].to_numpy()
-    values = idata.observed_data[variable].to_numpy().astype(float)
-    observed = values[observed_mask]
+    values = observed_frame(idata)[variable].to_numpy(dtype=float, na_value=np.nan)
     imputed = idata.posterior[f"{variable}::missing"].to_numpy()
     imputed = imputed.reshape(-1, imputed.shape[-1])
-    figure, axes = plt.subplots(1, 2, figsize=(11, 3.8))
-    binary = np.all(np.isin(observed, (0.0, 1.0)))
-    if binary:
-        axes[0].plot([0], [observed.mean()], "o", color=OBSERVED_COLOR, label="observed")
-        for k, row in enumerate(imputed):
-            axes[0].plot(
-                [1],
-                [row.mean()],
-                "o",
-                color=IMPUTED_COLOR,
-                alpha=0.6,
-                label="imputed" if k == 0 else None,
-            )
-        axes[0].set_xticks([0, 1], ["observed", "imputed"])
-        axes[0].set_ylabel(f"proportion of {variable} = 1")
-    else:
-        grid = np.linspace(
-            np.min([observed.min(), imputed.min()]), np.max([observed.max(), imputed.max()]), 200
-        )
-        axes[0].plot(
-            grid, gaussian_kde(observed)(grid), color=OBSERVED_COLOR, lw=2.5, label="observed"
-        )
-        for k, row in enumerate(imputed):
-            density = gaussian_kde(row)(grid) if np.ptp(row) > 0 else np.zeros_like(grid)
-            axes[0].plot(
-                grid,
-                density,
-                color=IMPUTED_COLOR,
-                lw=0.8,
-                alpha=0.7,
-                label="imputed" if k == 0 else None,
-            )
-        axes[0].set_xlabel(variable)
-        axes[0].set_ylabel("density")
-    axes[0].legend()
-    axes[0].set_title(f"{variable}: observed and imputed ({len(imputed)} imputations)")
     codes = idata.constant_data["cluster_code"].to_numpy()
     labels = idata.constant_data["cluster"].to_numpy()
-    missing_codes = codes[~observed_mask]
+    chosen = _chosen_clusters(codes[~observed_mask], labels, clusters, n_clusters)
+    axes = _axes(axes, 2, (11, 3.8))
+    _draw_densities(axes[0], variable, values[observed_mask], imputed)
+    _draw_strips(axes[1], variable, values, observed_mask, imputed, codes, labels, chosen)
+    axes[0].figure.tight_layout()
+    return axes
+
+
+def _chosen_clusters(
+    missing_codes: np.ndarray, labels: np.ndarray, clusters: list | None, n_clusters: int
+) -> np.ndarray:
     if clusters is None:
         counts = np.bincount(missing_codes, minlength=len(labels))
-        chosen = np.argsort(-counts, kind="stable")[:n_clusters]
+        return np.argsort(-counts, kind="stable")[:n_clusters]
+    index = {label: code for code, label in enumerate(labels)}
+    unknown = [label for label in clusters if label not in index]
+    if unknown:
+        raise ValueError(f"clusters {unknown} are not clusters of this run.")
+    return np.array([index[label] for label in clusters])
+
+
+def _draw_densities(axis: Axes, variable: str, observed: np.ndarray, imputed: np.ndarray) -> None:
+    if np.all(np.isin(observed, (0.0, 1.0))):
+        axis.plot([0], [observed.mean()], "o", color=OBSERVED_COLOR, label="observed")
+        for k, row in enumerate(imputed):
+            label = "imputed" if k == 0 else None
+            axis.plot([1], [row.mean()], "o", color=IMPUTED_COLOR, alpha=0.6, label=label)
+        axis.set_xticks([0, 1], ["observed", "imputed"])
+        axis.set_ylabel(f"proportion of {variable} = 1")
     else:
-        index = {label: code for code, label in enumerate(labels)}
-        unknown = [label for label in clusters if label not in index]
-        if unknown:
-            raise ValueError(f"clusters {unknown} are not clusters of this run.")
-        chosen = np.array([index[label] for label in clusters])
+        low = np.min([observed.min(), imputed.min()])
+        grid = np.linspace(low, np.max([observed.max(), imputed.max()]), 200)
+        density = gaussian_kde(observed)(grid)
+        axis.plot(grid, density, color=OBSERVED_COLOR, lw=2.5, label="observed")
+        for k, row in enumerate(imputed):
+            density = gaussian_kde(row)(grid) if np.ptp(row) > 0 else np.zeros_like(grid)
+            label = "imputed" if k == 0 else None
+            axis.plot(grid, density, color=IMPUTED_COLOR, lw=0.8, alpha=0.7, label=label)
+        axis.set_xlabel(variable)
+        axis.set_ylabel("density")
+    axis.legend()
+    axis.set_title(f"{variable}: observed and imputed ({len(imputed)} imputations)")
+
+
+def _draw_strips(axis, variable, values, observed_mask, imputed, codes, labels, chosen) -> None:
     rng = np.random.default_rng(0)
+    missing_codes = codes[~observed_mask]
     for position, code in enumerate(chosen):
         own = values[observed_mask & (codes == code)]
         cells = imputed[:, missing_codes == code].ravel()
-        axes[1].scatter(
+        first = position == 0
+        axis.scatter(
             position + rng.uniform(-0.15, 0.15, own.size) - 0.2,
             own,
             s=8,
             color=OBSERVED_COLOR,
-            label="observed" if position == 0 else None,
+            label="observed" if first else None,
         )
-        axes[1].scatter(
+        axis.scatter(
             position + rng.uniform(-0.15, 0.15, cells.size) + 0.2,
             cells,
             s=4,
             color=IMPUTED_COLOR,
             alpha=0.4,
-            label="imputed" if position == 0 else None,
+            label="imputed" if first else None,
         )
-    axes[1].set_xticks(range(len(chosen)), [str(labels[c]) for c in chosen], rotation=45)
-    axes[1].set_xlabel("cluster")
-    axes[1].set_ylabel(variable)
-    axes[1].legend()
-    axes[1].set_title(f"{variable} per cluster")
-    figure.tight_layout()
-    return axes
+    axis.set_xticks(range(len(chosen)), [str(labels[c]) for c in chosen], rotation=45)
+    axis.set_xlabel("cluster")
+    axis.set_ylabel(variable)
+    axis.legend()
+    axis.set_title(f"{variable} per cluster")

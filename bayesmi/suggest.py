@@ -20,19 +20,15 @@ why values are missing that the data cannot make.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from bayesmi._formula import MEAN_SUFFIX, factors, parse, single_group
-from bayesmi._validate import check_cluster_column, check_frame
-from bayesmi.data import encode
-from bayesmi.spec import (
-    ImputationModel,
-    binary,
-    cluster_level,
-    random_intercept,
-    random_slopes,
-)
+from bayesmi.data.encoding import encode
+from bayesmi.spec.constructors import binary, cluster_level, random_intercept, random_slopes
+from bayesmi.spec.model import ImputationModel
+from bayesmi.spec.terms import MEAN_SUFFIX, parse_formula
 
 __all__ = ["SuggestedSpec", "suggest"]
 
@@ -89,17 +85,17 @@ def suggest(data: pd.DataFrame, analysis: str, cluster: str, verbose: bool = Tru
     >>> spec["popular"].formula
     'popular ~ sex + texp + (1 + sex | school)'
     """
-    check_frame(data)
-    check_cluster_column(data, cluster)
-    outcome, predictors, groups = parse(analysis)
-    group, slopes = single_group(analysis, groups, "the analysis model")
+    parsed = parse_formula(analysis)
+    group, slopes = parsed.single_group("the analysis model")
     if group != cluster:
         raise ValueError(
             f"the analysis model {analysis!r} is grouped by {group!r}, not by the cluster "
             f"column {cluster!r}."
         )
     encoded = encode(data, cluster)
-    variables = list(dict.fromkeys([outcome, *(p for term in predictors for p in factors(term))]))
+    variables = list(
+        dict.fromkeys([parsed.target, *(v for term in parsed.fixed for v in term.variables)])
+    )
     for name in variables:
         if name not in encoded.level:
             raise ValueError(
@@ -108,47 +104,16 @@ def suggest(data: pd.DataFrame, analysis: str, cluster: str, verbose: bool = Tru
     incomplete = [name for name in variables if encoded.missing[name].any()]
     if not incomplete:
         raise ValueError(f"no variable of the analysis model {analysis!r} has missing values.")
-    level_two = [name for name in variables if encoded.level[name] == 2]
-    chosen: dict[str, tuple[ImputationModel, str]] = {}
-    order = sorted(incomplete, key=lambda n: (n == outcome, encoded.level[n] != 2))
-    for name in order:
-        others = [other for other in variables if other != name]
-        if name == outcome:
-            others = list(predictors)  # interactions of the analysis included
-        values = encoded.values(name)
-        is_binary = bool(np.all(np.isin(values[~np.isnan(values)], (0.0, 1.0))))
-        if name in level_two:
-            terms = [o if o in level_two else f"{o}{MEAN_SUFFIX}" for o in others]
-            formula = f"{name} ~ {' + '.join(terms) or '1'}"
-            chosen[name] = (
-                cluster_level(formula),
-                f"constant within clusters of {cluster!r} (level 2): one value per cluster, "
-                "from the other level-2 variables and the cluster means of the level-1 ones "
-                "(2lonly.norm)",
-            )
-            continue
-        slope_terms = _slopes(name, outcome, slopes, others, level_two)
-        random_part = f"(1{''.join(f' + {s}' for s in slope_terms)} | {cluster})"
-        formula = f"{name} ~ {' + '.join(others) or '1'} + {random_part}"
-        reasons = []
-        if slope_terms and name == outcome:
-            reasons.append(f"the analysis' random slopes of {', '.join(slope_terms)}")
-        elif slope_terms:
-            reasons.append(
-                f"random slope of {name!r} in the analysis: random slope on the outcome "
-                f"{outcome!r} here (2l.pan, reverse regression)"
-            )
-        if is_binary:
-            model = binary(formula)
-            reasons.insert(0, "values 0/1: logistic mixed model (2l.bin)")
-        elif slope_terms:
-            model = random_slopes(formula)
-        else:
-            model = random_intercept(formula)
-            reasons.append("level-1 variable: random intercept per cluster (2l.pan)")
-        reason = "; ".join(reasons)
-        role = "outcome of the analysis; " if name == outcome else ""
-        chosen[name] = (model, role + reason)
+    analysis_terms = _AnalysisTerms(
+        parsed.target,
+        [term.name for term in parsed.fixed],
+        [term.name for term in slopes],
+        variables,
+        [name for name in variables if encoded.level[name] == 2],
+        cluster,
+    )
+    order = sorted(incomplete, key=lambda n: (n == parsed.target, encoded.level[n] != 2))
+    chosen = {name: _choose(name, encoded.values(name), analysis_terms) for name in order}
     spec = SuggestedSpec({name: model for name, (model, _) in chosen.items()})
     spec.table = pd.DataFrame(
         {
@@ -161,6 +126,54 @@ def suggest(data: pd.DataFrame, analysis: str, cluster: str, verbose: bool = Tru
     if verbose:
         print(repr(spec))
     return spec
+
+
+@dataclass(frozen=True)
+class _AnalysisTerms:
+    """What the rules read from the analysis model and the data."""
+
+    outcome: str
+    predictors: list[str]
+    slopes: list[str]
+    variables: list[str]
+    level_two: list[str]
+    cluster: str
+
+
+def _choose(name: str, values: np.ndarray, analysis: _AnalysisTerms) -> tuple[ImputationModel, str]:
+    """Return the model for one incomplete variable and the reason for it."""
+    others = [other for other in analysis.variables if other != name]
+    if name == analysis.outcome:
+        others = list(analysis.predictors)  # interactions of the analysis included
+    if name in analysis.level_two:
+        terms = [o if o in analysis.level_two else f"{o}{MEAN_SUFFIX}" for o in others]
+        return (
+            cluster_level(f"{name} ~ {' + '.join(terms) or '1'}"),
+            f"constant within clusters of {analysis.cluster!r} (level 2): one value per "
+            "cluster, from the other level-2 variables and the cluster means of the level-1 "
+            "ones (2lonly.norm)",
+        )
+    slope_terms = _slopes(name, analysis.outcome, analysis.slopes, others, analysis.level_two)
+    random_part = f"(1{''.join(f' + {s}' for s in slope_terms)} | {analysis.cluster})"
+    formula = f"{name} ~ {' + '.join(others) or '1'} + {random_part}"
+    reasons = []
+    if slope_terms and name == analysis.outcome:
+        reasons.append(f"the analysis' random slopes of {', '.join(slope_terms)}")
+    elif slope_terms:
+        reasons.append(
+            f"random slope of {name!r} in the analysis: random slope on the outcome "
+            f"{analysis.outcome!r} here (2l.pan, reverse regression)"
+        )
+    if bool(np.all(np.isin(values[~np.isnan(values)], (0.0, 1.0)))):
+        model = binary(formula)
+        reasons.insert(0, "values 0/1: logistic mixed model (2l.bin)")
+    elif slope_terms:
+        model = random_slopes(formula)
+    else:
+        model = random_intercept(formula)
+        reasons.append("level-1 variable: random intercept per cluster (2l.pan)")
+    role = "outcome of the analysis; " if name == analysis.outcome else ""
+    return model, role + "; ".join(reasons)
 
 
 def _slopes(

@@ -22,7 +22,7 @@ import arviz as az
 import numpy as np
 
 import bayesmi as bm
-from bayesmi.diagnostics import iteration_trace
+from bayesmi.result.read import iteration_trace
 
 ITERATIONS = 200
 

@@ -17,16 +17,18 @@ import time
 import numpy as np
 
 import bayesmi as bm
-from bayesmi.chained import Settings, _prepare_spec, run_chain
-from bayesmi.data import encode
+from bayesmi.data.checks import prepare_spec
+from bayesmi.data.encoding import encode
+from bayesmi.engines.chained import run_chain
+from bayesmi.engines.options import ChainedSettings
 
 ITERATIONS = 30
 
 
 def seconds_per_iteration(data, spec, sampler: str) -> float:
     encoded = encode(data, "cluster")
-    spec = _prepare_spec(spec, encoded)
-    settings = Settings(ITERATIONS, 1, 200, 5, 0.8, sampler, run_id=f"bench-{time.time()}")
+    spec = prepare_spec(spec, encoded)
+    settings = ChainedSettings(ITERATIONS, 1, 200, 5, 0.8, sampler, run_id=f"bench-{time.time()}")
     stamps = []
     run_chain(
         encoded,

@@ -44,6 +44,8 @@ def run(data, spec, **settings):
     """A short, quiet imputation."""
     options = {"chains": 2, "iterations": 4, "draws": 2, "tune": 40, "steps": 2, "seed": 1}
     options |= {"cores": 1, "progressbar": False} | settings
+    if options.get("engine") == "joint":
+        del options["steps"]  # a chained-engine option, refused by the joint engine
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bm.ConvergenceWarning)
         return bm.impute(data, spec, cluster="g", **options)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import bayesmi as bm
-from bayesmi.checkpoint import saved_iterations
+from bayesmi.engines.checkpoint import saved_iterations
 
 SCRIPT = """
 import sys, warnings

@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 
 import bayesmi as bm
-from bayesmi.diagnostics import iteration_trace, rank_rhat, rhat_noise_bound, warn_convergence
+from bayesmi.diagnostics.convergence import warn_convergence
+from bayesmi.diagnostics.kernels import rank_rhat, rhat_noise_bound
+from bayesmi.result.read import iteration_trace
 
 
 @pytest.fixture(scope="module")
@@ -98,18 +100,19 @@ def test_non_converged_run_warns_and_converged_run_does_not():
 
 
 def test_overdispersed_starts_spread_the_chains(two_variable_data):
-    from bayesmi.chained import Settings, _starting_values
     from bayesmi.data import encode
+    from bayesmi.engines.chained import starting_values
+    from bayesmi.engines.options import ChainedSettings
 
     data = encode(two_variable_data, "g")
     spec = {"y": bm.random_intercept("y ~ w + (1 | g)")}
     mean, sd = data.observed_moments("y")
-    low = _starting_values(data, spec, np.random.default_rng(0), -1.0)["y"]
-    high = _starting_values(data, spec, np.random.default_rng(0), 1.0)["y"]
+    low = starting_values(data, spec, np.random.default_rng(0), -1.0)["y"]
+    high = starting_values(data, spec, np.random.default_rng(0), 1.0)["y"]
     missing = data.missing["y"]
     assert np.all(low[missing] == pytest.approx(mean - 3 * sd))
     assert np.all(high[missing] == pytest.approx(mean + 3 * sd))
-    assert Settings(1, 1, 0, 1, 0.8, "auto").start == "observed"
+    assert ChainedSettings(1, 1, 0, 1, 0.8, "auto").start == "observed"
 
 
 def test_max_treedepth_hits_warn_with_the_count(longer_run):

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import bayesmi as bm
-from bayesmi._updaters import GibbsUpdater, NutsUpdater
 from bayesmi.data import encode
+from bayesmi.engines.updaters import GibbsUpdater, NutsUpdater
 from bayesmi.models import FACTORIES
 
 
@@ -15,7 +15,7 @@ def model_and_data():
     data = encode(sim.incomplete, "cluster")
     spec = bm.random_intercept("y ~ x + (1 | cluster)")
     model = FACTORIES[spec.kind](spec, data)
-    model.set_predictors(data.predictor("x")[:, None])
+    model.set_predictors(data.values("x")[:, None])
     return model
 
 
@@ -63,7 +63,7 @@ def test_slopes_and_cluster_variances_gibbs_agree_with_nuts(spec):
     sim = bm.simulate.simulate_random_slopes(clusters=15, cluster_size=10, slope_sd=0.5, seed=4)
     data = encode(sim.incomplete, "cluster")
     model = FACTORIES[spec.kind](spec, data)
-    model.set_predictors(data.predictor("x")[:, None])
+    model.set_predictors(data.values("x")[:, None])
 
     def draws(updater, n, burn):
         values = []
@@ -94,7 +94,7 @@ def test_random_intercept_uses_gibbs_and_nuts_on_request(two_variable_data, impu
 
 
 def test_unknown_sampler_is_refused(two_variable_data):
-    with pytest.raises(ValueError, match="sampler must be 'auto' or 'nuts'"):
+    with pytest.raises(ValueError, match="sampler must be one of 'auto', 'nuts'"):
         bm.impute(
             two_variable_data.drop(columns="x"),
             {"y": bm.random_intercept("y ~ w + (1 | g)")},

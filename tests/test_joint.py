@@ -71,7 +71,8 @@ def test_joint_refuses_models_it_does_not_hold(two_variable_data):
 
 
 def test_analysis_needs_the_joint_engine(two_variable_data, two_variable_spec):
-    with pytest.raises(ValueError, match="analysis= needs engine='joint'"):
+    message = "analysis is an option of engine='joint', which engine='chained' does not use"
+    with pytest.raises(ValueError, match=message):
         bm.impute(two_variable_data, two_variable_spec, cluster="g", analysis="y ~ x + (1 | g)")
 
 

@@ -39,7 +39,7 @@ def test_plot_trace_has_one_line_per_chain_over_every_iteration(popmis_idata, tm
     assert all(len(line.get_xdata()) == 8 for line in lines[:3])
     np.testing.assert_allclose(
         lines[1].get_ydata(),
-        bm.diagnostics.iteration_trace(popmis_idata, "popular::missing_mean")[1],
+        bm.result.read.iteration_trace(popmis_idata, "popular::missing_mean")[1],
     )
     assert lines[3].get_xdata()[0] == 7  # draws=2 of 8: kept from iteration 7
     assert sd_axis.get_ylabel() == "SD of imputed popular"
@@ -48,9 +48,29 @@ def test_plot_trace_has_one_line_per_chain_over_every_iteration(popmis_idata, tm
 
 
 def test_plot_trace_with_parameters_uses_arviz(popmis_idata):
-    _, parameter_axes = bm.plot_trace(popmis_idata, "popular", parameters=["beta", "tau"])
-    titles = [axis.get_title() for axis in parameter_axes[:, 0]]
+    axes = bm.plot_trace(popmis_idata, "popular", parameters=["beta", "tau"])
+    assert axes.shape == (6,)  # mean, sd, then density and trace of each parameter
+    titles = [axis.get_title() for axis in axes[2::2]]
     assert titles == ["popular::beta", "popular::tau"]
+    assert len({axis.figure for axis in axes}) == 1
+
+
+def test_plots_draw_on_the_axes_given_and_return_them(popmis_idata):
+    import matplotlib.pyplot as plt
+
+    for plot, arguments in [
+        (bm.plot_trace, (popmis_idata, "popular")),
+        (bm.plot_imputed, (popmis_idata, "popular")),
+        (bm.plot_missing, (bm.datasets.load_popmis(), "school")),
+    ]:
+        figure, given = plt.subplots(1, 2)
+        returned = plot(*arguments, axes=given)
+        assert isinstance(returned, np.ndarray)
+        assert list(returned) == list(given)
+        assert all(axis.has_data() for axis in given)
+        plt.close(figure)
+        with pytest.raises(ValueError, match="axes must be 2 matplotlib Axes"):
+            plot(*arguments, axes=given[:1])
 
 
 def test_plot_imputed_draws_observed_and_each_imputation(popmis_idata, tmp_path):
@@ -85,7 +105,7 @@ def test_summary_rhat_and_ess_cover_parameters_and_chain_means(popmis_idata):
         "popular::tau",
         "popular::sigma",
     ]
-    window = bm.diagnostics.iteration_trace(popmis_idata, "popular::missing_mean")[:, 4:]
+    window = bm.result.read.iteration_trace(popmis_idata, "popular::missing_mean")[:, 4:]
     assert table.loc["popular::missing_mean", "mean"] == pytest.approx(window.mean(), abs=1e-3)
     rhat = bm.rhat(popmis_idata)
     assert rhat["popular::tau"] == pytest.approx(table.loc["popular::tau", "r_hat"])

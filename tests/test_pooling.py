@@ -82,7 +82,7 @@ def test_nhanes_pool_shape_and_terms(nhanes):
 def test_nhanes_d1_matches_mitml():
     case = VECTORS["nhanes_lm"]
     expected = case["D1_age_bmi_zero"]
-    result = bm.test_wald(protocol_fits(case), ["age", "bmi"], method="D1", dfcom=22)
+    result = bm.wald_test(protocol_fits(case), ["age", "bmi"], method="D1", dfcom=22)
     for figure in ("statistic", "df1", "df2", "p_value", "riv"):
         assert result[figure] == pytest.approx(expected[figure], rel=RTOL), figure
 
@@ -145,14 +145,14 @@ def test_d2_combines_chi_squares():
     m, k = 5, 2
     r = (1 + 1 / m) * np.var(np.sqrt(d), ddof=1)
     statistic = (d.mean() / k - (m + 1) / (m - 1) * r) / (1 + r)
-    result = bm.test_wald(protocol_fits(case), ["age", "bmi"], method="D2")
+    result = bm.wald_test(protocol_fits(case), ["age", "bmi"], method="D2")
     assert result["statistic"] == pytest.approx(statistic, rel=1e-12)
     assert result["df2"] == pytest.approx(k ** (-3 / m) * (m - 1) * (1 + 1 / r) ** 2, rel=1e-12)
 
 
 def test_d1_large_sample_df():
     case = VECTORS["nhanes_lm"]
-    result = bm.test_wald(protocol_fits(case), ["age", "bmi"])
+    result = bm.wald_test(protocol_fits(case), ["age", "bmi"])
     t, r = 2 * 4, result["riv"]
     assert result["df2"] == pytest.approx(4 + (t - 4) * (1 + (1 - 2 / t) / r) ** 2, rel=1e-12)
     assert result["statistic"] == pytest.approx(
@@ -204,9 +204,9 @@ def test_unknown_result_type_is_refused():
 def test_unknown_test_method_and_terms():
     fits = protocol_fits(VECTORS["nhanes_lm"])
     with pytest.raises(ValueError, match="method must be one of D1, D2"):
-        bm.test_wald(fits, ["age"], method="D4")
+        bm.wald_test(fits, ["age"], method="D4")
     with pytest.raises(ValueError, match=r"terms \['weight'\] are not among"):
-        bm.test_wald(fits, ["weight"])
+        bm.wald_test(fits, ["weight"])
 
 
 # with statsmodels, end to end ---------------------------------------------------------
@@ -262,8 +262,8 @@ def test_d3_for_ols_rejects_a_real_effect(popmis_idata):
 
     full = bm.fit_each(popmis_idata, lambda d: smf.ols("popular ~ sex + texp", d).fit())
     null = bm.fit_each(popmis_idata, lambda d: smf.ols("popular ~ sex", d).fit())
-    d3 = bm.test_likelihood(full, null)
-    d1 = bm.test_wald(full, ["texp"])
+    d3 = bm.likelihood_ratio_test(full, null)
+    d1 = bm.wald_test(full, ["texp"])
     assert d3["df1"] == 1
     # texp's t is about 20 here: Wald and likelihood-ratio statistics both far in the tail
     # (they differ by design at such sizes: LR = n log(1 + W / (n - k)) for one OLS fit)
@@ -281,7 +281,7 @@ def test_d3_with_identical_datasets_is_the_complete_data_lr_test():
     y = 1 + x @ [0.3, 0.0] + rng.normal(size=50)
     full = [sm.OLS(y, sm.add_constant(x)).fit() for _ in range(3)]
     null = [sm.OLS(y, np.ones((50, 1))).fit() for _ in range(3)]
-    result = bm.test_likelihood(full, null)
+    result = bm.likelihood_ratio_test(full, null)
     lr = 2 * (full[0].llf - null[0].llf)
     assert result["riv"] == pytest.approx(0, abs=1e-10)
     assert result["statistic"] == pytest.approx(lr / 2, rel=1e-10)
@@ -290,7 +290,7 @@ def test_d3_with_identical_datasets_is_the_complete_data_lr_test():
 def test_d3_needs_a_likelihood():
     fits = protocol_fits(VECTORS["nhanes_lm"])
     with pytest.raises(ValueError, match="imputation 1: the analysis cannot evaluate its log"):
-        bm.test_likelihood(fits, fits)
+        bm.likelihood_ratio_test(fits, fits)
 
 
 def test_pool_draws_mixes_posteriors():

@@ -3,7 +3,7 @@ import pytest
 
 import bayesmi as bm
 from bayesmi.data import encode
-from bayesmi.spec import spec_from_json, spec_to_json
+from bayesmi.spec import Term, spec_from_json, spec_to_json
 
 
 def test_random_intercept_parses_target_predictors_and_group():
@@ -76,6 +76,6 @@ def test_interactions_are_products_of_the_current_values(two_variable_data, impu
     data = encode(two_variable_data, "g")
     current = {"x": np.arange(len(two_variable_data), dtype=float)}
     expected = current["x"] * two_variable_data["w"].to_numpy()
-    np.testing.assert_allclose(data.predictor("x:w", current), expected)
-    assert data.predictor_level("x:w") == 1
-    assert data.predictor_level("z:w_mean") == 2
+    np.testing.assert_allclose(data.term_values(Term(("x", "w")), current), expected)
+    assert data.term_level(Term(("x", "w"))) == 1
+    assert data.term_level(Term(("z", "w_mean"))) == 2

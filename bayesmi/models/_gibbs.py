@@ -30,7 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from bayesmi.models._blocks import COEFFICIENT_SD, INTERCEPT_SD, Point
+from bayesmi.models.blocks import COEFFICIENT_SD, INTERCEPT_SD
+from bayesmi.models.conditional import Point
 
 
 @dataclass(frozen=True)
@@ -60,36 +61,36 @@ class RandomInterceptGibbs:
     def sweep(self, point: Point, x: np.ndarray, rng: np.random.Generator) -> tuple[Point, float]:
         """One sweep from `point` with standardised predictors `x`; return it and acceptance."""
         name = self.target
-        tau2 = float(np.exp(2 * point[f"{name}::tau_std_log__"]))
+        intercept_variance = float(np.exp(2 * point[f"{name}::tau_std_log__"]))
         sigma2 = float(np.exp(2 * point[f"{name}::sigma_std_log__"]))
         w = np.column_stack([np.ones(self.y.shape[0]), x])
-        theta = self._fixed_effects(w, tau2, sigma2, rng)
+        theta = self._fixed_effects(w, intercept_variance, sigma2, rng)
         residual = self.y - w @ theta
         counts = np.bincount(self.codes, minlength=self.n_clusters)
         sums = np.bincount(self.codes, weights=residual, minlength=self.n_clusters)
-        precision = counts / sigma2 + 1 / tau2
+        precision = counts / sigma2 + 1 / intercept_variance
         u = sums / sigma2 / precision + rng.standard_normal(self.n_clusters) / np.sqrt(precision)
         sigma2, accept_sigma = _scale_step(residual - u[self.codes], sigma2, rng)
-        tau2, accept_tau = _scale_step(u, tau2, rng)
+        intercept_variance, accept_covariance = _scale_step(u, intercept_variance, rng)
         new = {
             f"{name}::intercept_std": np.asarray(theta[0]),
-            f"{name}::tau_std_log__": np.asarray(0.5 * np.log(tau2)),
+            f"{name}::tau_std_log__": np.asarray(0.5 * np.log(intercept_variance)),
             f"{name}::sigma_std_log__": np.asarray(0.5 * np.log(sigma2)),
-            f"{name}::eta": u / np.sqrt(tau2),
+            f"{name}::eta": u / np.sqrt(intercept_variance),
         }
         if self.n_predictors:
             new[f"{name}::beta_std"] = theta[1:]
-        return new, (accept_sigma + accept_tau) / 2
+        return new, (accept_sigma + accept_covariance) / 2
 
     def _fixed_effects(
-        self, w: np.ndarray, tau2: float, sigma2: float, rng: np.random.Generator
+        self, w: np.ndarray, intercept_variance: float, sigma2: float, rng: np.random.Generator
     ) -> np.ndarray:
         counts = np.bincount(self.codes, minlength=self.n_clusters)
         cluster_sums = np.column_stack(
             [np.bincount(self.codes, weights=column, minlength=self.n_clusters) for column in w.T]
         )
         y_sums = np.bincount(self.codes, weights=self.y, minlength=self.n_clusters)
-        shrink = tau2 / (sigma2 + counts * tau2)
+        shrink = intercept_variance / (sigma2 + counts * intercept_variance)
         prior = np.full(w.shape[1], 1 / COEFFICIENT_SD**2)
         prior[0] = 1 / INTERCEPT_SD**2
         precision = (w.T @ w - cluster_sums.T @ (shrink[:, None] * cluster_sums)) / sigma2
@@ -142,7 +143,7 @@ class RandomSlopesGibbs:
     codes: np.ndarray
     n_clusters: int
     slope_index: tuple[int, ...]
-    heteroscedastic: bool
+    cluster_variance: bool
 
     def start(self, n_predictors: int, rng: np.random.Generator) -> dict:
         """Return a starting state near the prior's centre, jittered."""
@@ -153,7 +154,7 @@ class RandomSlopesGibbs:
             "effects": np.zeros((self.n_clusters, q)),
             "chol": np.eye(q) * 0.5,
         }
-        if self.heteroscedastic:
+        if self.cluster_variance:
             state |= {
                 "sigma": np.ones(self.n_clusters),
                 "log_sigma_mean": 0.0,
@@ -168,26 +169,26 @@ class RandomSlopesGibbs:
         w = np.column_stack([np.ones(self.y.shape[0]), x])
         z = np.column_stack([np.ones(self.y.shape[0]), x[:, list(self.slope_index)]])
         variance = np.asarray(state["sigma"], dtype=float) ** 2
-        if self.heteroscedastic:
+        if self.cluster_variance:
             row_variance = variance[self.codes]
         else:
             row_variance = np.full(self.y.shape[0], float(variance))
         sums = _ClusterSums(w, z, self.y, 1 / row_variance, self.codes, self.n_clusters)
-        tau = state["chol"] @ state["chol"].T
-        theta = sums.fixed_effects(tau, rng)
-        effects = sums.effects(theta, tau, rng)
-        tau, accept_tau = _covariance_step(effects, tau, rng)
+        covariance = state["chol"] @ state["chol"].T
+        theta = sums.fixed_effects(covariance, rng)
+        effects = sums.effects(theta, covariance, rng)
+        covariance, accept_covariance = _covariance_step(effects, covariance, rng)
         residual = self.y - w @ theta - np.sum(z * effects[self.codes], axis=1)
         new = {
             "intercept": float(theta[0]),
             "beta": theta[1:],
             "effects": effects,
-            "chol": np.linalg.cholesky(tau),
+            "chol": np.linalg.cholesky(covariance),
         }
-        if not self.heteroscedastic:
+        if not self.cluster_variance:
             variance, accept_sigma = _scale_step(residual, float(state["sigma"]) ** 2, rng)
-            return new | {"sigma": float(np.sqrt(variance))}, (accept_tau + accept_sigma) / 2
-        return new | self._cluster_scales(state, residual, rng), accept_tau
+            return new | {"sigma": float(np.sqrt(variance))}, (accept_covariance + accept_sigma) / 2
+        return new | self._cluster_scales(state, residual, rng), accept_covariance
 
     def _cluster_scales(self, state: dict, residual: np.ndarray, rng: np.random.Generator) -> dict:
         mu, omega = state["log_sigma_mean"], state["log_sigma_sd"]
@@ -254,9 +255,10 @@ class _ClusterSums:
         )
         return sums.reshape((self.n_clusters, *values.shape[1:]))
 
-    def fixed_effects(self, tau: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def fixed_effects(self, covariance: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Draw theta with the cluster effects integrated out."""
-        inner = np.linalg.inv(np.linalg.inv(tau)[None] + self.zz)  # (Z'V Z + T^-1)^-1 per cluster
+        # (Z'V Z + T^-1)^-1 per cluster
+        inner = np.linalg.inv(np.linalg.inv(covariance)[None] + self.zz)
         correction = np.einsum("jik,jkl,jml->im", self.wz, inner, self.wz)
         precision = self.ww.sum(axis=0) - correction + np.diag(self.prior)
         rhs = self.wy.sum(axis=0) - np.einsum("jik,jkl,jl->i", self.wz, inner, self.zy)
@@ -264,9 +266,11 @@ class _ClusterSums:
         mean = np.linalg.solve(chol.T, np.linalg.solve(chol, rhs))
         return mean + np.linalg.solve(chol.T, rng.standard_normal(len(rhs)))
 
-    def effects(self, theta: np.ndarray, tau: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def effects(
+        self, theta: np.ndarray, covariance: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
         """Draw every cluster's effects from their normal conditional."""
-        precision = self.zz + np.linalg.inv(tau)[None]
+        precision = self.zz + np.linalg.inv(covariance)[None]
         rhs = self.zy - np.einsum("jik,i->jk", self.wz, theta)
         chol = np.linalg.cholesky(precision)
         mean = np.linalg.solve(precision, rhs[..., None])[..., 0]
@@ -275,10 +279,10 @@ class _ClusterSums:
         return mean + np.linalg.solve(np.transpose(chol, (0, 2, 1)), noise[..., None])[..., 0]
 
 
-def _log_prior_covariance(tau: np.ndarray) -> float:
+def _log_prior_covariance(covariance: np.ndarray) -> float:
     """Log prior density of T from s_k ~ HalfNormal(1), Omega ~ LKJ(2), up to a constant."""
-    s = np.sqrt(np.diag(tau))
-    omega = tau / np.outer(s, s)
+    s = np.sqrt(np.diag(covariance))
+    omega = covariance / np.outer(s, s)
     sign, log_det = np.linalg.slogdet(omega)
     if sign <= 0:
         return -np.inf
@@ -286,15 +290,15 @@ def _log_prior_covariance(tau: np.ndarray) -> float:
 
 
 def _covariance_step(
-    effects: np.ndarray, tau: np.ndarray, rng: np.random.Generator
+    effects: np.ndarray, covariance: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, float]:
     """Independence MH for T: inverse-Wishart proposal from the effects, prior-ratio acceptance."""
     n, q = effects.shape
     scatter = effects.T @ effects
     if q == 1:
-        variance, accept = _scale_step(effects[:, 0], float(tau[0, 0]), rng)
+        variance, accept = _scale_step(effects[:, 0], float(covariance[0, 0]), rng)
         return np.array([[variance]]), accept
     proposal = stats.invwishart.rvs(df=n - q - 1, scale=scatter, random_state=rng)
-    log_ratio = _log_prior_covariance(proposal) - _log_prior_covariance(tau)
+    log_ratio = _log_prior_covariance(proposal) - _log_prior_covariance(covariance)
     accept = float(np.exp(min(0.0, log_ratio)))
-    return (proposal, accept) if rng.random() < accept else (tau, accept)
+    return (proposal, accept) if rng.random() < accept else (covariance, accept)

@@ -14,87 +14,96 @@ miss ``w`` in a cluster where other units report it get the reported value.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pymc as pm
 
-from bayesmi.data import ImputationData
-from bayesmi.models._blocks import (
+from bayesmi.data.encoding import ImputationData
+from bayesmi.models.blocks import (
     INTERCEPT_SD,
     SCALE_SD,
-    ConditionalModel,
-    Point,
-    Scaling,
     linear_part,
     linear_predictor,
     point_beta,
-    predictor_values,
 )
-from bayesmi.spec import ImputationModel
+from bayesmi.models.conditional import ConditionalModel, Point
+from bayesmi.models.scaling import Scaling, starting_predictors
+from bayesmi.spec.model import ImputationModel
+
+__all__ = ["ClusterLevelModel", "cluster_level_model"]
 
 
-def cluster_level_model(spec: ImputationModel, data: ImputationData) -> ConditionalModel:
-    """Build the cluster-level model of ``spec.target``.
+def cluster_level_model(model: ImputationModel, data: ImputationData) -> ClusterLevelModel:
+    """Build the cluster-level model of ``model.target``.
 
     Returns
     -------
-    ConditionalModel
+    ClusterLevelModel
         Parameters on the original scale: ``beta`` (``Intercept`` and one coefficient per
         predictor) and ``sigma`` (residual SD across clusters).
     """
-    target, predictors = spec.target, spec.predictors
-    codes = data.cluster_codes
-    observed_rows = ~data.missing[target]
-    first_row = np.unique(codes, return_index=True)[1]
+    target, terms, predictors = model.target, model.fixed_terms, model.predictors
+    first_row = np.unique(data.cluster_codes, return_index=True)[1]
     cluster_value = data.cluster_means(data.values(target))[first_row]
     known = ~np.isnan(cluster_value)
-    scaling = Scaling.from_data(data, target, predictors)
+    scaling = Scaling.from_data(data, target, terms)
     likelihood_rows = first_row[known]
     y = (cluster_value[known] - scaling.y_center) / scaling.y_scale
-    x = scaling.x(predictor_values(data, predictors)[likelihood_rows])
-    missing_rows = np.flatnonzero(~observed_rows)
-    missing_codes = codes[missing_rows]
-    n_predictors = len(predictors)
-
+    x = scaling.x(starting_predictors(data, terms)[likelihood_rows])
     coords = {"cluster": list(data.cluster_labels), f"{target}::predictor": list(predictors)}
-    with pm.Model(coords=coords) as model:
+    with pm.Model(coords=coords) as pymc_model:
         x_beta, _ = linear_predictor(target, predictors, x)
         intercept = pm.Normal(f"{target}::intercept_std", 0.0, INTERCEPT_SD)
         sigma = pm.HalfNormal(f"{target}::sigma_std", SCALE_SD)
         pm.Normal(f"{target}::y", intercept + x_beta, sigma, observed=y, dims=f"{target}::obs_row")
-
-    def unpack(point: Point) -> tuple[float, np.ndarray, float]:
-        return (
-            float(point[f"{target}::intercept_std"]),
-            point_beta(point, target, n_predictors),
-            float(np.exp(point[f"{target}::sigma_std_log__"])),
-        )
-
-    def draw(point: Point, x_all: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        intercept_value, beta, sigma_value = unpack(point)
-        mean = intercept_value + linear_part(x_all[first_row], beta)
-        per_cluster = mean + sigma_value * rng.standard_normal(len(first_row))
-        known_std = (cluster_value - scaling.y_center) / scaling.y_scale
-        per_cluster = np.where(known, known_std, per_cluster)
-        return per_cluster[missing_codes]
-
-    def parameters(point: Point) -> dict[str, np.ndarray]:
-        intercept_value, beta, sigma_value = unpack(point)
-        return {
-            "beta": np.concatenate(
-                [[scaling.intercept(intercept_value, beta)], scaling.coefficients(beta)]
-            ),
-            "sigma": np.asarray(scaling.y_scale * sigma_value),
-        }
-
-    return ConditionalModel(
+    observed = ~data.missing[target]
+    return ClusterLevelModel(
         target=target,
-        predictors=predictors,
-        model=model,
-        observed=observed_rows,
+        terms=terms,
+        model=pymc_model,
+        observed=observed,
         likelihood_rows=likelihood_rows,
         scaling=scaling,
         parameter_dims={"beta": (f"{target}::beta_dim",), "sigma": ()},
         coords={f"{target}::beta_dim": ["Intercept", *predictors]},
-        _draw=draw,
-        _parameters=parameters,
+        first_row=first_row,
+        known_standardised=(cluster_value - scaling.y_center) / scaling.y_scale,
+        missing_codes=data.cluster_codes[~observed],
     )
+
+
+@dataclass(kw_only=True)
+class ClusterLevelModel(ConditionalModel):
+    """A compiled cluster-level model (see the module docstring)."""
+
+    first_row: np.ndarray
+    known_standardised: np.ndarray
+    missing_codes: np.ndarray
+
+    def _unpack(self, point: Point) -> tuple[float, np.ndarray, float]:
+        target = self.target
+        return (
+            float(point[f"{target}::intercept_std"]),
+            point_beta(point, target, len(self.terms)),
+            float(np.exp(point[f"{target}::sigma_std_log__"])),
+        )
+
+    def draw_standardised(
+        self, point: Point, x: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Draw one value per cluster without one; reported values stay."""
+        intercept, beta, sigma = self._unpack(point)
+        mean = intercept + linear_part(x[self.first_row], beta)
+        per_cluster = mean + sigma * rng.standard_normal(len(self.first_row))
+        known = ~np.isnan(self.known_standardised)
+        per_cluster = np.where(known, self.known_standardised, per_cluster)
+        return per_cluster[self.missing_codes]
+
+    def parameters(self, point: Point) -> dict[str, np.ndarray]:
+        """Return ``beta`` and ``sigma`` on the data's scale."""
+        intercept, beta, sigma = self._unpack(point)
+        return {
+            "beta": self.scaling.fixed_effects(intercept, beta),
+            "sigma": np.asarray(self.scaling.y_scale * sigma),
+        }

@@ -12,93 +12,100 @@ and are left out (the engine warns), as mice removes collinear predictors.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pymc as pm
 
-from bayesmi.data import ImputationData
-from bayesmi.models._blocks import (
+from bayesmi.data.checks import level_two_terms
+from bayesmi.data.encoding import ImputationData
+from bayesmi.models.blocks import (
     INTERCEPT_SD,
     SCALE_SD,
-    ConditionalModel,
-    Inputs,
-    Point,
     linear_part,
     linear_predictor,
     new_model,
     point_beta,
 )
-from bayesmi.spec import ImputationModel
+from bayesmi.models.conditional import ConditionalModel, Point
+from bayesmi.models.scaling import Inputs
+from bayesmi.spec.model import ImputationModel
+
+__all__ = ["FixedClusterModel", "fixed_cluster_model"]
 
 
-def cluster_level_predictors(spec: ImputationModel, data: ImputationData) -> tuple[str, ...]:
-    """Return the predictors of `spec` constant within every cluster (level 2)."""
-    return tuple(name for name in spec.predictors if data.predictor_level(name) == 2)
-
-
-def fixed_cluster_model(spec: ImputationModel, data: ImputationData) -> ConditionalModel:
-    """Build the fixed-cluster model of ``spec.target``.
+def fixed_cluster_model(model: ImputationModel, data: ImputationData) -> FixedClusterModel:
+    """Build the fixed-cluster model of ``model.target``.
 
     Parameters
     ----------
-    spec : ImputationModel
-        A ``fixed_cluster`` spec.
+    model : ImputationModel
+        A ``fixed_cluster`` model.
     data : ImputationData
         The encoded data; every cluster must have an observed target (checked earlier).
 
     Returns
     -------
-    ConditionalModel
+    FixedClusterModel
         Parameters on the original scale: ``alpha`` (each cluster's intercept), ``beta`` (one
         coefficient per level-1 predictor, absent when there is none) and ``sigma``.
     """
-    dropped = cluster_level_predictors(spec, data)
-    kept = tuple(name for name in spec.predictors if name not in dropped)
-    inputs = Inputs.from_data(data, spec.target, kept)
-    target, predictors, scaling = inputs.target, inputs.predictors, inputs.scaling
-    n_predictors = len(predictors)
-
-    with new_model(data, target, predictors) as model:
+    dropped = level_two_terms(model, data)
+    kept = tuple(term for term in model.fixed_terms if term not in dropped)
+    inputs = Inputs.from_data(data, model.target, kept)
+    target, predictors = inputs.target, inputs.predictors
+    with new_model(data, target, predictors) as pymc_model:
         x_beta, _ = linear_predictor(target, predictors, inputs.x)
         alpha = pm.Normal(f"{target}::alpha_std", 0.0, INTERCEPT_SD, dims="cluster")
         sigma = pm.HalfNormal(f"{target}::sigma_std", SCALE_SD)
         mu = alpha[inputs.codes_observed] + x_beta
         pm.Normal(f"{target}::y", mu, sigma, observed=inputs.y, dims=f"{target}::obs_row")
+    dims: dict[str, tuple[str, ...]] = {"alpha": ("cluster",), "sigma": ()}
+    if predictors:
+        dims["beta"] = (f"{target}::beta_dim",)
+    return FixedClusterModel(
+        target=target,
+        terms=inputs.terms,
+        model=pymc_model,
+        observed=inputs.observed,
+        likelihood_rows=np.flatnonzero(inputs.observed),
+        scaling=inputs.scaling,
+        parameter_dims=dims,
+        coords={f"{target}::beta_dim": list(predictors)},
+        codes_missing=inputs.codes_missing,
+    )
 
-    def unpack(point: Point) -> tuple[np.ndarray, np.ndarray, float]:
+
+@dataclass(kw_only=True)
+class FixedClusterModel(ConditionalModel):
+    """A compiled fixed-cluster model (see the module docstring)."""
+
+    codes_missing: np.ndarray
+
+    def _unpack(self, point: Point) -> tuple[np.ndarray, np.ndarray, float]:
+        target = self.target
         return (
             point[f"{target}::alpha_std"],
-            point_beta(point, target, n_predictors),
+            point_beta(point, target, len(self.terms)),
             float(np.exp(point[f"{target}::sigma_std_log__"])),
         )
 
-    def draw(point: Point, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        x_missing = x[~inputs.observed]
-        alpha_value, beta, sigma_value = unpack(point)
-        mean = alpha_value[inputs.codes_missing] + linear_part(x_missing, beta)
-        return mean + sigma_value * rng.standard_normal(mean.shape[0])
+    def draw_standardised(
+        self, point: Point, x: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Draw the missing cells from their cluster's normal."""
+        x_missing = x[~self.observed]
+        alpha, beta, sigma = self._unpack(point)
+        mean = alpha[self.codes_missing] + linear_part(x_missing, beta)
+        return mean + sigma * rng.standard_normal(mean.shape[0])
 
-    def parameters(point: Point) -> dict[str, np.ndarray]:
-        alpha_value, beta, sigma_value = unpack(point)
+    def parameters(self, point: Point) -> dict[str, np.ndarray]:
+        """Return ``alpha``, ``sigma`` and (with predictors) ``beta`` on the data's scale."""
+        alpha, beta, sigma = self._unpack(point)
         values = {
-            "alpha": scaling.intercept(alpha_value, beta),
-            "sigma": np.asarray(scaling.y_scale * sigma_value),
+            "alpha": self.scaling.intercept(alpha, beta),
+            "sigma": np.asarray(self.scaling.y_scale * sigma),
         }
-        if n_predictors:
-            values["beta"] = scaling.coefficients(beta)
+        if self.terms:
+            values["beta"] = self.scaling.coefficients(beta)
         return values
-
-    dims: dict[str, tuple[str, ...]] = {"alpha": ("cluster",), "sigma": ()}
-    if n_predictors:
-        dims["beta"] = (f"{target}::beta_dim",)
-    return ConditionalModel(
-        target=target,
-        predictors=predictors,
-        model=model,
-        observed=inputs.observed,
-        likelihood_rows=np.flatnonzero(inputs.observed),
-        scaling=scaling,
-        parameter_dims=dims,
-        coords={f"{target}::beta_dim": list(predictors)},
-        _draw=draw,
-        _parameters=parameters,
-    )

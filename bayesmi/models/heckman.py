@@ -18,206 +18,257 @@ compiled once per chain.
 
 from __future__ import annotations
 
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 from scipy.special import ndtr, ndtri
 
-from bayesmi.data import ImputationData
+from bayesmi.data.encoding import ImputationData
 from bayesmi.models._bivariate_normal import log_bivariate_normal_cdf
-from bayesmi.models._blocks import (
+from bayesmi.models.blocks import (
     COEFFICIENT_SD,
     INTERCEPT_SD,
     SCALE_SD,
-    ConditionalModel,
-    Inputs,
-    Point,
     effects_on_data_scale,
     linear_predictor,
     new_model,
-    point_function,
-    predictor_values,
     random_design,
     random_effect_dims,
     random_effects,
 )
-from bayesmi.spec import ImputationModel
+from bayesmi.models.conditional import ConditionalModel, Point, point_function
+from bayesmi.models.scaling import Inputs, Scaling, starting_predictors
+from bayesmi.spec.model import ImputationModel
+
+__all__ = ["HeckmanModel", "heckman_model"]
 
 RHO_SPREAD_SD = 0.5
 """Prior SD of the half-normal prior on the between-cluster SD of atanh(rho_j)."""
 
 
-def heckman_model(spec: ImputationModel, data: ImputationData) -> ConditionalModel:
-    """Build the Heckman selection model of ``spec.target``.
+@dataclass(frozen=True)
+class _Layout:
+    """Which columns of the predictor matrix each equation reads, and which rows are which."""
+
+    outcome: list[int]
+    selection: list[int]
+    slopes: list[int]
+    observed_rows: np.ndarray
+    missing_rows: np.ndarray
+
+
+def heckman_model(model: ImputationModel, data: ImputationData) -> HeckmanModel:
+    """Build the Heckman selection model of ``model.target``.
 
     Returns
     -------
-    ConditionalModel
+    HeckmanModel
         Parameters on the data's scale: the outcome's ``beta``, ``tau`` or
         ``re_sd``/``re_corr``, ``u`` and (gaussian) ``sigma``; the selection equation's
         ``gamma`` (``Intercept`` and one probit coefficient per predictor) and ``tau_v``;
         ``rho``, and with ``cluster_rho`` also ``rho_cluster`` and ``atanh_rho_sd``.
     """
-    target, columns = spec.target, spec.columns
-    binary = spec.family == "binary"
-    inputs = Inputs.from_data(data, target, columns, standardise_target=not binary)
-    outcome_index = [columns.index(name) for name in spec.predictors]
-    selection_index = [columns.index(name) for name in spec.selection]
-    slope_index = [spec.predictors.index(name) for name in spec.slopes]
-    terms = ["Intercept", *spec.slopes]
-    observed_rows = np.flatnonzero(inputs.observed)
-    missing_rows = np.flatnonzero(~inputs.observed)
-    w_all = inputs.scaling.x(predictor_values(data, columns))[:, selection_index]
-    n_outcome = len(spec.predictors)
+    terms, columns = model.terms, model.columns
+    inputs = Inputs.from_data(data, model.target, terms, model.family == "gaussian")
+    layout = _Layout(
+        outcome=[columns.index(name) for name in model.predictors],
+        selection=[columns.index(name) for name in model.selection],
+        slopes=[model.predictors.index(name) for name in model.slopes],
+        observed_rows=np.flatnonzero(inputs.observed),
+        missing_rows=np.flatnonzero(~inputs.observed),
+    )
+    w_all = inputs.scaling.x(starting_predictors(data, terms))[:, layout.selection]
+    with new_model(data, model.target, model.predictors) as pymc_model:
+        quantities = _outcome_equation(model, inputs, layout)
+        eta = _selection_equation(model, w_all, data.cluster_codes, quantities)
+        _likelihood(model, inputs, layout, quantities, eta)
+    re_terms = ["Intercept", *model.slopes]
+    return HeckmanModel(
+        target=model.target,
+        terms=terms,
+        model=pymc_model,
+        observed=inputs.observed,
+        likelihood_rows=np.arange(len(inputs.observed)),
+        scaling=inputs.scaling,
+        parameter_dims=_parameter_dims(model, len(re_terms)),
+        coords={
+            f"{model.target}::beta_dim": ["Intercept", *model.predictors],
+            f"{model.target}::gamma_dim": ["Intercept", *model.selection],
+            f"{model.target}::re": re_terms,
+            f"{model.target}::re_bis": re_terms,
+        },
+        layout=layout,
+        codes_missing=inputs.codes_missing,
+        family=model.family,
+        cluster_rho=model.cluster_rho,
+        quantities=quantities,
+    )
 
-    with new_model(data, target, spec.predictors) as model:
-        model.add_coord(f"{target}::re", terms)
-        model.add_coord(f"{target}::selection_predictor", list(spec.selection))
-        x_beta, beta = linear_predictor(target, spec.predictors, inputs.x[:, outcome_index])
-        intercept_sd = COEFFICIENT_SD if binary else INTERCEPT_SD
-        intercept = pm.Normal(f"{target}::intercept_std", 0.0, intercept_sd)
-        effects, chol = random_effects(target, len(terms))
-        z = random_design(model, target, len(observed_rows), slope_index)
-        mu = intercept + x_beta + pt.sum(z * effects[inputs.codes_observed], axis=1)
-        w = pm.Data(
-            f"{target}::W", w_all, dims=(f"{target}::row", f"{target}::selection_predictor")
+
+def _outcome_equation(model: ImputationModel, inputs: Inputs, layout: _Layout) -> dict:
+    """Add the outcome equation's parameters; return them and its mean ``mu`` (observed rows)."""
+    target = model.target
+    pymc_model = pm.modelcontext(None)
+    pymc_model.add_coord(f"{target}::re", ["Intercept", *model.slopes])
+    pymc_model.add_coord(f"{target}::selection_predictor", list(model.selection))
+    x_beta, beta = linear_predictor(target, model.predictors, inputs.x[:, layout.outcome])
+    intercept_sd = INTERCEPT_SD if model.family == "gaussian" else COEFFICIENT_SD
+    intercept = pm.Normal(f"{target}::intercept_std", 0.0, intercept_sd)
+    effects, chol = random_effects(target, 1 + len(model.slopes))
+    z = random_design(pymc_model, target, len(layout.observed_rows), layout.slopes)
+    mu = intercept + x_beta + pt.sum(z * effects[inputs.codes_observed], axis=1)
+    quantities = {"intercept": intercept, "effects": effects, "chol": chol, "mu": mu}
+    if beta is not None:
+        quantities["beta"] = beta
+    return quantities
+
+
+def _selection_equation(
+    model: ImputationModel, w_all: np.ndarray, codes: np.ndarray, quantities: dict
+) -> pt.TensorVariable:
+    """Add the selection equation's parameters; return its linear predictor over every row."""
+    target = model.target
+    dims = (f"{target}::row", f"{target}::selection_predictor")
+    w = pm.Data(f"{target}::W", w_all, dims=dims)
+    selection_intercept = pm.Normal(f"{target}::selection_intercept", 0.0, COEFFICIENT_SD)
+    gamma = pm.Normal(
+        f"{target}::gamma_std", 0.0, COEFFICIENT_SD, dims=f"{target}::selection_predictor"
+    )
+    tau_v = pm.HalfNormal(f"{target}::tau_v", SCALE_SD)
+    v = tau_v * pm.Normal(f"{target}::eta_v", 0.0, 1.0, dims="cluster")
+    quantities |= {"g0": selection_intercept, "gamma": gamma, "v": v}
+    return selection_intercept + w @ gamma + v[codes]
+
+
+def _likelihood(
+    model: ImputationModel,
+    inputs: Inputs,
+    layout: _Layout,
+    quantities: dict,
+    eta: pt.TensorVariable,
+) -> None:
+    """Add the error correlation and the likelihood of being observed (and of the outcome)."""
+    target, mu = model.target, quantities.pop("mu")
+    rho, rho_cluster = _correlation(target, model.cluster_rho)
+    quantities["rho"] = rho
+    rho_observed = rho_cluster[inputs.codes_observed] if model.cluster_rho else rho
+    eta_observed = eta[layout.observed_rows]
+    if model.family == "binary":
+        observed = log_bivariate_normal_cdf(
+            mu, eta_observed, rho_observed, sign=2.0 * inputs.y - 1.0
         )
-        selection_intercept = pm.Normal(f"{target}::selection_intercept", 0.0, COEFFICIENT_SD)
-        gamma = pm.Normal(
-            f"{target}::gamma_std", 0.0, COEFFICIENT_SD, dims=f"{target}::selection_predictor"
+    else:
+        sigma = pm.HalfNormal(f"{target}::sigma_std", SCALE_SD)
+        residual = (inputs.y - mu) / sigma
+        observed = pm.logp(pm.Normal.dist(mu, sigma), inputs.y) + pm.logcdf(
+            pm.Normal.dist(0.0, 1.0),
+            (eta_observed + rho_observed * residual) / pt.sqrt(1 - rho_observed**2),
         )
-        tau_v = pm.HalfNormal(f"{target}::tau_v", SCALE_SD)
-        v = tau_v * pm.Normal(f"{target}::eta_v", 0.0, 1.0, dims="cluster")
-        eta = selection_intercept + w @ gamma + v[data.cluster_codes]
-        rho, rho_cluster = _correlation(target, spec.cluster_rho)
-        rho_observed = rho_cluster[inputs.codes_observed] if spec.cluster_rho else rho
-        outputs = {
-            "intercept": intercept,
-            "effects": effects,
-            "chol": chol,
-            "g0": selection_intercept,
-            "gamma": gamma,
-            "v": v,
-            "rho": rho,
-        }
-        if binary:
-            observed = log_bivariate_normal_cdf(
-                mu, eta[observed_rows], rho_observed, sign=2.0 * inputs.y - 1.0
-            )
-        else:
-            sigma = pm.HalfNormal(f"{target}::sigma_std", SCALE_SD)
-            residual = (inputs.y - mu) / sigma
-            observed = pm.logp(pm.Normal.dist(mu, sigma), inputs.y) + pm.logcdf(
-                pm.Normal.dist(0.0, 1.0),
-                (eta[observed_rows] + rho_observed * residual) / pt.sqrt(1 - rho_observed**2),
-            )
-            outputs["sigma"] = sigma
-        missing = pm.logcdf(pm.Normal.dist(0.0, 1.0), -eta[missing_rows])
-        pm.Potential(f"{target}::selection_likelihood", observed.sum() + missing.sum())
-        if spec.cluster_rho:
-            outputs["rho_cluster"] = rho_cluster
-        if beta is not None:
-            outputs["beta"] = beta
+        quantities["sigma"] = sigma
+    missing = pm.logcdf(pm.Normal.dist(0.0, 1.0), -eta[layout.missing_rows])
+    pm.Potential(f"{target}::selection_likelihood", observed.sum() + missing.sum())
+    if model.cluster_rho:
+        quantities["rho_cluster"] = rho_cluster
+    if "beta" in quantities:  # last, as the point function's outputs were ordered
+        quantities["beta"] = quantities.pop("beta")
 
-    @cache
-    def values():
-        return point_function(model, list(outputs.values()))
 
-    def unpack(point: Point) -> dict:
-        named = dict(zip(outputs, values()(point), strict=True))
-        named.setdefault("beta", np.zeros(0))
-        return named
-
-    def set_data(x_all: np.ndarray) -> None:
-        values_ = {f"{target}::W": x_all[:, selection_index]}
-        if n_outcome:
-            values_[f"{target}::X"] = x_all[observed_rows][:, outcome_index]
-        pm.set_data(values_, model=model)
-
-    def draw(point: Point, x_all: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        current = unpack(point)
-        codes = inputs.codes_missing
-        x_missing = x_all[missing_rows][:, outcome_index]
-        z_missing = np.column_stack([np.ones(len(codes)), x_missing[:, slope_index]])
-        mean = float(current["intercept"]) + x_missing @ current["beta"]
-        mean = mean + np.sum(z_missing * current["effects"][codes], axis=1)
-        eta_missing = (
-            float(current["g0"])
-            + x_all[missing_rows][:, selection_index] @ current["gamma"]
-            + current["v"][codes]
-        )
-        upper = np.maximum(ndtr(-eta_missing), 1e-300)
-        d = ndtri(rng.random(len(codes)) * upper)
-        rho_missing = current["rho_cluster"][codes] if spec.cluster_rho else current["rho"]
-        noise = rho_missing * d + np.sqrt(1 - rho_missing**2) * rng.standard_normal(len(codes))
-        if binary:
-            return (mean + noise > 0).astype(float)
-        return mean + float(current["sigma"]) * noise
-
-    outcome_scaling = inputs.scaling.subset(outcome_index)
-    selection_scaling = inputs.scaling.subset(selection_index, target=False)
-
-    def parameters(point: Point) -> dict[str, np.ndarray]:
-        current = unpack(point)
-        named = {
-            "beta": np.concatenate(
-                [
-                    [outcome_scaling.intercept(float(current["intercept"]), current["beta"])],
-                    outcome_scaling.coefficients(current["beta"]),
-                ]
-            ),
-            "gamma": np.concatenate(
-                [
-                    [selection_scaling.intercept(float(current["g0"]), current["gamma"])],
-                    selection_scaling.coefficients(current["gamma"]),
-                ]
-            ),
-            "tau_v": np.asarray(float(np.exp(point[f"{target}::tau_v_log__"]))),
-            "rho": np.asarray(float(current["rho"])),
-        }
-        if not binary:
-            named["sigma"] = np.asarray(inputs.scaling.y_scale * float(current["sigma"]))
-        if spec.cluster_rho:
-            named["rho_cluster"] = current["rho_cluster"]
-            named["atanh_rho_sd"] = np.asarray(
-                float(np.exp(point[f"{target}::atanh_rho_sd_log__"]))
-            )
-        named |= effects_on_data_scale(
-            current["effects"], current["chol"], outcome_scaling, slope_index
-        )
-        return named
-
+def _parameter_dims(model: ImputationModel, q: int) -> dict[str, tuple[str, ...]]:
+    target = model.target
     dims: dict[str, tuple[str, ...]] = {
         "beta": (f"{target}::beta_dim",),
         "gamma": (f"{target}::gamma_dim",),
         "tau_v": (),
         "rho": (),
     }
-    if not binary:
+    if model.family == "gaussian":
         dims["sigma"] = ()
-    if spec.cluster_rho:
+    if model.cluster_rho:
         dims |= {"rho_cluster": ("cluster",), "atanh_rho_sd": ()}
-    dims |= random_effect_dims(target, len(terms))
-    return ConditionalModel(
-        target=target,
-        predictors=columns,
-        model=model,
-        observed=inputs.observed,
-        likelihood_rows=np.arange(len(inputs.observed)),
-        scaling=inputs.scaling,
-        parameter_dims=dims,
-        coords={
-            f"{target}::beta_dim": ["Intercept", *spec.predictors],
-            f"{target}::gamma_dim": ["Intercept", *spec.selection],
-            f"{target}::re": terms,
-            f"{target}::re_bis": terms,
-        },
-        _draw=draw,
-        _parameters=parameters,
-        _set_data=set_data,
-    )
+    return dims | random_effect_dims(target, q)
+
+
+@dataclass(kw_only=True)
+class HeckmanModel(ConditionalModel):
+    """A compiled Heckman selection model (see the module docstring)."""
+
+    layout: _Layout = field(repr=False)
+    codes_missing: np.ndarray
+    family: str
+    cluster_rho: bool
+    quantities: dict = field(repr=False)
+
+    @cached_property
+    def _point_values(self):
+        return point_function(self.model, list(self.quantities.values()))
+
+    def _unpack(self, point: Point) -> dict:
+        named = dict(zip(self.quantities, self._point_values(point), strict=True))
+        named.setdefault("beta", np.zeros(0))
+        return named
+
+    def set_predictors(self, predictors: np.ndarray) -> None:
+        """Feed both equations' predictors: the outcome's observed rows, every row's W."""
+        x_all = self.scaling.x(predictors)
+        values = {f"{self.target}::W": x_all[:, self.layout.selection]}
+        if self.layout.outcome:
+            rows = x_all[self.layout.observed_rows]
+            values[f"{self.target}::X"] = rows[:, self.layout.outcome]
+        pm.set_data(values, model=self.model)
+
+    def draw_standardised(
+        self, point: Point, x: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Draw the outcome of the missing rows given that they were not observed."""
+        current = self._unpack(point)
+        codes, layout = self.codes_missing, self.layout
+        x_missing = x[layout.missing_rows][:, layout.outcome]
+        z_missing = np.column_stack([np.ones(len(codes)), x_missing[:, layout.slopes]])
+        mean = float(current["intercept"]) + x_missing @ current["beta"]
+        mean = mean + np.sum(z_missing * current["effects"][codes], axis=1)
+        eta_missing = (
+            float(current["g0"])
+            + x[layout.missing_rows][:, layout.selection] @ current["gamma"]
+            + current["v"][codes]
+        )
+        upper = np.maximum(ndtr(-eta_missing), 1e-300)
+        d = ndtri(rng.random(len(codes)) * upper)
+        rho_missing = current["rho_cluster"][codes] if self.cluster_rho else current["rho"]
+        noise = rho_missing * d + np.sqrt(1 - rho_missing**2) * rng.standard_normal(len(codes))
+        if self.family == "binary":
+            return (mean + noise > 0).astype(float)
+        return mean + float(current["sigma"]) * noise
+
+    @cached_property
+    def _equation_scalings(self) -> tuple[Scaling, Scaling]:
+        return (
+            self.scaling.subset(self.layout.outcome),
+            self.scaling.subset(self.layout.selection, target=False),
+        )
+
+    def parameters(self, point: Point) -> dict[str, np.ndarray]:
+        """Return both equations' parameters and rho on the data's scale."""
+        current = self._unpack(point)
+        outcome, selection = self._equation_scalings
+        named = {
+            "beta": outcome.fixed_effects(float(current["intercept"]), current["beta"]),
+            "gamma": selection.fixed_effects(float(current["g0"]), current["gamma"]),
+            "tau_v": np.asarray(float(np.exp(point[f"{self.target}::tau_v_log__"]))),
+            "rho": np.asarray(float(current["rho"])),
+        }
+        if self.family == "gaussian":
+            named["sigma"] = np.asarray(self.scaling.y_scale * float(current["sigma"]))
+        if self.cluster_rho:
+            named["rho_cluster"] = current["rho_cluster"]
+            spread = point[f"{self.target}::atanh_rho_sd_log__"]
+            named["atanh_rho_sd"] = np.asarray(float(np.exp(spread)))
+        named |= effects_on_data_scale(
+            current["effects"], current["chol"], outcome, self.layout.slopes
+        )
+        return named
 
 
 def _correlation(target: str, by_cluster: bool) -> tuple[pt.TensorVariable, pt.TensorVariable]:

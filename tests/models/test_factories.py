@@ -6,7 +6,7 @@ import pytest
 import bayesmi as bm
 from bayesmi.data import encode
 from bayesmi.models import FACTORIES
-from bayesmi.models._blocks import predictor_values
+from bayesmi.models.scaling import starting_predictors
 
 SPECS = {
     "random_intercept": bm.random_intercept("y ~ w + z + (1 | g)"),
@@ -56,7 +56,7 @@ def test_set_predictors_changes_the_log_density(built):
     point = model.model.initial_point()
     point = {key: value + 0.3 for key, value in point.items()}
     logp = model.model.compile_logp()
-    x = predictor_values(data, model.predictors)
+    x = starting_predictors(data, model.terms)
     model.set_predictors(x)
     before = logp(point)
     model.set_predictors(x + 1.0)
@@ -68,7 +68,7 @@ def test_set_predictors_changes_the_log_density(built):
 def test_draws_fill_the_missing_rows_on_the_data_scale(built):
     data, model = built
     point = model.model.initial_point()
-    x = predictor_values(data, model.predictors)
+    x = starting_predictors(data, model.terms)
     draws = model.draw_missing(point, x, np.random.default_rng(0))
     missing = data.missing[model.target]
     assert draws.shape == (int(missing.sum()),)
@@ -95,7 +95,7 @@ def test_parameters_reproduce_the_predictive_mean(built):
         pytest.skip("checked for the normal MAR models of y")
     rng = np.random.default_rng(1)
     point = {k: v + rng.normal(0, 0.5, np.shape(v)) for k, v in model.model.initial_point().items()}
-    x = predictor_values(data, model.predictors)
+    x = starting_predictors(data, model.terms)
     params = model.parameters(point)
     missing = data.missing["y"]
     codes = data.cluster_codes[missing]
@@ -132,6 +132,6 @@ def test_models_without_predictors_build_and_draw(kind, two_variable_data):
     model = FACTORIES[kind](spec, data)
     assert model.predictors == ()
     point = model.model.initial_point()
-    draws = model.draw_missing(point, predictor_values(data, ()), np.random.default_rng(0))
+    draws = model.draw_missing(point, starting_predictors(data, ()), np.random.default_rng(0))
     assert draws.shape == (int(frame["y"].isna().sum()),)
     assert model.parameters(point)["beta"].shape == (1,)

@@ -1,0 +1,354 @@
+"""Checks of a spec against the encoded data, run before anything is compiled or sampled.
+
+Every check raises `ValueError` (bad value) or `TypeError` (wrong type) with a message that
+names the column, rows or clusters at fault and says how to fix it; what is legal but likely a
+mistake (a level-2 variable given a level-1 model) is a `UserWarning` with the numbers.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from bayesmi.data.encoding import ImputationData, ResolvedTerm
+from bayesmi.messages import show
+from bayesmi.spec.model import ImputationModel
+from bayesmi.spec.terms import MEAN_SUFFIX, Term, cluster_mean_of
+
+__all__ = ["check_spec", "level_two_terms", "prepare_spec"]
+
+OVERFLOW = 1e150
+"""Largest absolute value whose square (and so a variance) float64 holds with room to spare."""
+
+
+def prepare_spec(
+    spec: object, data: ImputationData, allow_complete: bool = False
+) -> dict[str, ImputationModel]:
+    """Check a spec and drop complete targets (with a warning); return it in visiting order.
+
+    Parameters
+    ----------
+    spec : mapping of str to ImputationModel
+        The user's spec.
+    data : ImputationData
+        The encoded data.
+    allow_complete : bool, default=False
+        Whether an empty spec after dropping complete targets is expected (the joint engine's
+        analysis model imputes the outcome), so no warning is given for it.
+    """
+    checked = check_spec(spec, data)
+    complete = [name for name in checked if not data.missing[name].any()]
+    if complete:
+        warnings.warn(
+            f"{show(complete)} have no missing values; nothing to impute for them, so they "
+            "are left out of the spec (their observed values stay as predictors).",
+            UserWarning,
+            stacklevel=4,
+        )
+        checked = {name: model for name, model in checked.items() if name not in complete}
+    if not checked and not allow_complete:
+        warnings.warn(
+            "no variable in spec has missing values; there is nothing to impute, so every "
+            "'imputation' is the data as given.",
+            UserWarning,
+            stacklevel=4,
+        )
+    for model in checked.values():
+        _check_support(model, data)
+    return checked
+
+
+def check_spec(spec: object, data: ImputationData) -> dict[str, ImputationModel]:
+    """Check a spec against the encoded data; return it as a plain dict in visiting order."""
+    if not isinstance(spec, Mapping):
+        raise TypeError(
+            "spec must be a mapping from variable name to an imputation model, e.g. "
+            '{"popular": bm.random_intercept("popular ~ sex + (1 | school)")}; '
+            f"got {type(spec).__name__}."
+        )
+    if not spec:
+        raise ValueError("spec is empty: name at least one variable to impute.")
+    checked: dict[str, ImputationModel] = {}
+    for variable, model in spec.items():
+        if not isinstance(model, ImputationModel):
+            raise TypeError(
+                f"spec[{variable!r}] must be an imputation model made by bm.random_intercept, "
+                f"bm.fixed_cluster, ...; got {type(model).__name__}."
+            )
+        if variable != model.target:
+            raise ValueError(
+                f"spec key {variable!r} does not match the target of its formula "
+                f"{model.formula!r} ({model.target!r}); key each model by its target."
+            )
+        _check_model_columns(model, data)
+        checked[variable] = model
+    _check_incomplete_predictors(checked, data)
+    return checked
+
+
+def _check_model_columns(model: ImputationModel, data: ImputationData) -> None:
+    _check_target_name(model)
+    _check_column(model.target, "target", model, data)
+    for term in model.terms:
+        for variable in term.variables:
+            _check_variable(variable, model, data)
+    _check_group(model, data)
+    if data.missing[model.target].all():
+        raise ValueError(
+            f"target {model.target!r} is missing in every row; there is nothing to learn "
+            "its distribution from: drop it from the spec or collect some values."
+        )
+    if model.kind == "heckman" and not data.missing[model.target].any():
+        raise ValueError(
+            f"heckman target {model.target!r} has no missing values: there is no selection to "
+            "model. Drop it from the spec."
+        )
+    _check_levels(model, data)
+    _check_information(model, data)
+
+
+def _check_target_name(model: ImputationModel) -> None:
+    """Refuse target names that break the result's ``<variable>::<parameter>`` names."""
+    for part, reason in (("::", "separates a variable from its parameters"), ("/", "")):
+        if part in model.target:
+            why = reason or "cannot be stored in netCDF names"
+            raise ValueError(
+                f"target {model.target!r} contains {part!r}, which {why} in the result; "
+                "rename the column (e.g. data.rename(columns=...)) before imputing it."
+            )
+
+
+def _check_variable(variable: str, model: ImputationModel, data: ImputationData) -> None:
+    source = data.source(variable)
+    if source is None:
+        base = cluster_mean_of(variable)
+        hint = f" (nor is {base!r}, whose cluster mean it would be)" if base else ""
+        raise ValueError(
+            f"predictor {variable!r} of the formula {model.formula!r} is not a column of "
+            f"data{hint}; its columns are {show(sorted(map(str, data.missing)), 20)}."
+        )
+    _check_column(source.column, "predictor", model, data)
+    if source.column == model.target:
+        what = "its own cluster mean" if source.cluster_mean else "itself"
+        raise ValueError(
+            f"target {model.target!r} is predicted by {what} in {model.formula!r}; a "
+            "variable cannot be imputed from its own values: remove that predictor."
+        )
+
+
+def _check_group(model: ImputationModel, data: ImputationData) -> None:
+    if model.group is not None and model.group != data.cluster:
+        raise ValueError(
+            f"the grouping factor {model.group!r} in {model.formula!r} is not the cluster "
+            f"column {data.cluster!r}; bayesmi models two levels, grouped by cluster="
+            f"{data.cluster!r}: write (1 | {data.cluster})."
+        )
+
+
+def _check_column(name: str, role: str, model: ImputationModel, data: ImputationData) -> None:
+    if name not in data.missing:
+        raise ValueError(
+            f"{role} {name!r} of the formula {model.formula!r} is not a column of data; "
+            f"its columns are {show(sorted(map(str, data.missing)), 20)}."
+        )
+    if name == data.cluster:
+        raise ValueError(
+            f"the cluster column {name!r} cannot be a {model.kind} target or predictor "
+            f"in {model.formula!r}; the model already accounts for the clusters."
+        )
+    if name not in data.level:
+        raise TypeError(
+            f"column {name!r} used in {model.formula!r} is not numeric "
+            f"(dtype {data.frame[name].dtype}); encode it as numbers before imputing: 0/1 "
+            "dummies made where it is observed, missing where it is missing (note that "
+            "pandas.get_dummies turns missing values into the reference category)."
+        )
+    _check_finite(name, data)
+
+
+def _check_finite(name: str, data: ImputationData) -> None:
+    """Refuse infinite values and values whose squares overflow (or underflow) float64."""
+    values = data.values(name)
+    infinite = data.frame.index[np.isinf(values)]
+    if len(infinite):
+        raise ValueError(
+            f"column {name!r} has infinite values (rows {show(infinite)}); replace them "
+            "with NaN to impute them, or with finite values."
+        )
+    size = np.abs(values[~np.isnan(values) & (values != 0)])
+    if size.size and (size.max() > OVERFLOW or size.max() < 1 / OVERFLOW):
+        extreme = size.max()
+        raise ValueError(
+            f"column {name!r} has values of size {extreme:.3g} at most, so their squares "
+            f"{'overflow' if extreme > OVERFLOW else 'underflow'} float64 arithmetic and its "
+            f"mean and SD cannot be computed; rescale it (e.g. divide it by {extreme:.0e})."
+        )
+
+
+def _check_levels(model: ImputationModel, data: ImputationData) -> None:
+    """Refuse what a model's level structure cannot carry; warn of a likely wrong level."""
+    for term in model.slope_terms:
+        if data.term_level(term) == 2:
+            raise ValueError(
+                f"random slope on {term.name!r} in {model.formula!r}: {term.name!r} is constant "
+                f"within clusters of {data.cluster!r} (level 2), so its slope cannot vary "
+                "between clusters (not identified); keep it as a fixed effect only."
+            )
+    if model.family == "binary":
+        values = data.values(model.target)
+        odd = np.unique(values[~np.isnan(values) & (values != 0) & (values != 1)])
+        if odd.size:
+            raise ValueError(
+                f"binary target {model.target!r} has values other than 0 and 1 "
+                f"({show(odd)}); recode it to 0/1, or use a model for continuous variables."
+            )
+    if model.kind == "cluster_level":
+        _check_cluster_level(model, data)
+    elif data.level[model.target] == 2 and model.kind != "fixed_cluster":
+        _warn_level_two_target(model, data)
+
+
+def _check_cluster_level(model: ImputationModel, data: ImputationData) -> None:
+    if data.level[model.target] != 2:
+        raise ValueError(
+            f"cluster_level target {model.target!r} varies within clusters "
+            f"({show(_clusters_varying(data, model.target))} of {data.cluster!r}); a level-2 "
+            "variable takes one value per cluster. Impute it with a level-1 model such as "
+            "bm.random_intercept."
+        )
+    n_known = data.n_clusters - len(data.systematic_clusters(model.target))
+    if n_known < 2:
+        raise ValueError(
+            f"cluster_level target {model.target!r} is observed in {n_known} cluster of "
+            f"{data.n_clusters}; a regression across clusters needs the value of at least 2 "
+            "clusters: collect more values or drop it from the spec."
+        )
+    for term in model.fixed_terms:
+        for source in data.resolve(term).sources:
+            if not source.cluster_mean and data.level[source.column] == 1:
+                raise ValueError(
+                    f"cluster_level predictor {source.column!r} in {model.formula!r} varies "
+                    f"within clusters; write its cluster mean {source.column}{MEAN_SUFFIX} "
+                    "instead."
+                )
+
+
+def _warn_level_two_target(model: ImputationModel, data: ImputationData) -> None:
+    """Warn that a variable constant within every cluster was given a level-1 model.
+
+    Only when at least two clusters observe it more than once: one value per cluster says
+    nothing about variation within clusters.
+    """
+    observed = data.cluster_sizes - data.missing_per_cluster(model.target)
+    n_informative = int(np.sum(observed >= 2))
+    if n_informative < 2:
+        return
+    warnings.warn(
+        f"{model.target!r} is constant within each of the {n_informative} clusters of "
+        f"{data.cluster!r} where it is observed more than once (a level-2 variable), but "
+        f"{model.kind} imputes it unit by unit, so imputed values will vary within clusters. "
+        "Impute it with "
+        f'bm.cluster_level("{model.target} ~ ...") on cluster-level predictors and cluster '
+        "means.",
+        UserWarning,
+        stacklevel=6,
+    )
+
+
+def level_two_terms(model: ImputationModel, data: ImputationData) -> tuple[Term, ...]:
+    """Return the fixed terms of `model` constant within every cluster (level 2)."""
+    return tuple(term for term in model.fixed_terms if data.term_level(term) == 2)
+
+
+def _check_information(model: ImputationModel, data: ImputationData) -> None:
+    """Refuse a target with fewer than 2 observed values, constant or collinear predictors."""
+    n_observed = int((~data.missing[model.target]).sum())
+    if n_observed < 2:
+        raise ValueError(
+            f"target {model.target!r} has {n_observed} observed value(s); its distribution "
+            "cannot be estimated from fewer than 2: collect more values or drop it from the spec."
+        )
+    dropped = level_two_terms(model, data) if model.kind == "fixed_cluster" else ()
+    terms = [data.resolve(term) for term in model.terms if term not in dropped]
+    if not terms:
+        return
+    values = np.column_stack([data.term_values(term) for term in terms])
+    for term, column in zip(terms, values.T, strict=True):
+        observed = column[~np.isnan(column)]
+        if observed.size and np.ptp(observed) == 0:
+            raise ValueError(
+                f"predictor {term.name!r} of {model.formula!r} is constant (every observed "
+                f"value is {observed[0]:g}); it is collinear with the intercept: drop it from "
+                "the formula."
+            )
+    _check_collinear(model, terms, values[~np.isnan(values).any(axis=1)])
+
+
+def _check_collinear(model: ImputationModel, terms: list[ResolvedTerm], complete: np.ndarray):
+    """Refuse perfectly collinear predictors, naming the columns of the null vector."""
+    if complete.shape[0] <= complete.shape[1] + 1:
+        return
+    scale = complete.std(axis=0)
+    scale[scale == 0] = 1.0
+    design = np.column_stack([np.ones(len(complete)), (complete - complete.mean(axis=0)) / scale])
+    _, singular, right = np.linalg.svd(design, full_matrices=False)
+    if singular[-1] > 1e-8 * singular[0]:
+        return
+    involved = [terms[k - 1].name for k in np.flatnonzero(np.abs(right[-1]) > 1e-6) if k > 0]
+    raise ValueError(
+        f"predictors {show(involved)} of {model.formula!r} are perfectly collinear on the "
+        f"{complete.shape[0]} rows where all are observed, so their coefficients are not "
+        "identified: drop one of them."
+    )
+
+
+def _clusters_varying(data: ImputationData, column: str) -> list:
+    values = data.values(column)
+    observed = ~np.isnan(values)
+    frame = pd.DataFrame({"c": data.cluster_codes[observed], "v": values[observed]})
+    counts = frame.groupby("c")["v"].nunique()
+    return list(data.cluster_labels[counts.index[counts > 1]])
+
+
+def _check_incomplete_predictors(spec: dict[str, ImputationModel], data: ImputationData) -> None:
+    for model in spec.values():
+        for term in model.terms:
+            for column in data.resolve(term).columns:
+                n_missing = int(data.missing[column].sum())
+                if n_missing and column not in spec:
+                    rows = data.frame.index[data.missing[column]]
+                    raise ValueError(
+                        f"predictor {column!r} of {model.formula!r} has {n_missing} missing "
+                        f"values (rows {show(rows)}) and no model in spec imputes {column!r}; "
+                        f"add a spec entry for {column!r} or drop it from the formula."
+                    )
+
+
+def _check_support(model: ImputationModel, data: ImputationData) -> None:
+    """Refuse fixed_cluster with clusters that never observe the target; warn of drops."""
+    if model.kind != "fixed_cluster":
+        return
+    observed = np.bincount(
+        data.cluster_codes, weights=~data.missing[model.target], minlength=data.n_clusters
+    )
+    empty = data.cluster_labels[observed == 0]
+    if len(empty):
+        raise ValueError(
+            f"fixed_cluster cannot impute {model.target!r} in clusters with no observed value "
+            f"(clusters {show(empty)} of {data.cluster!r}): their dummies have no data. Use "
+            f'bm.random_intercept("{model.target} ~ ... + (1 | {data.cluster})"), which '
+            "draws such clusters from the population of clusters."
+        )
+    dropped = level_two_terms(model, data)
+    if dropped:
+        warnings.warn(
+            f"fixed_cluster for {model.target!r}: the cluster-level predictors "
+            f"{show(term.name for term in dropped)} are constant within clusters and collinear "
+            "with the cluster dummies, so they are left out (the dummies carry their "
+            "information), as mice removes collinear predictors.",
+            UserWarning,
+            stacklevel=5,
+        )

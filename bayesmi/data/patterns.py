@@ -1,0 +1,101 @@
+"""The missingness of a clustered frame as tables: mice's ``md.pattern`` and one row per cluster."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from bayesmi.data.encoding import ImputationData, encode
+
+__all__ = ["MissingPattern", "missing_pattern"]
+
+
+class MissingPattern(NamedTuple):
+    """The missingness of a clustered frame, as two tables.
+
+    Attributes
+    ----------
+    patterns : pandas.DataFrame
+        mice's ``md.pattern``: one row per pattern (1 observed, 0 missing), columns ordered by
+        their number of missing values, a ``count`` column with the number of rows showing the
+        pattern and an ``n_missing`` column with the number of variables it misses; the last
+        row, labelled ``"total"``, counts the missing values of each column.
+    clusters : pandas.DataFrame
+        One row per cluster: ``n`` (rows), then for every incomplete variable
+        ``<variable>_missing`` (missing cells in the cluster) and ``<variable>_systematic``
+        (True when the cluster misses the variable for every row).
+    """
+
+    patterns: pd.DataFrame
+    clusters: pd.DataFrame
+
+
+def missing_pattern(data: pd.DataFrame, cluster: str) -> MissingPattern:
+    """Tabulate the missingness of a clustered frame, overall and per cluster.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The incomplete data, one row per unit.
+    cluster : str
+        Name of the cluster column (complete).
+
+    Returns
+    -------
+    MissingPattern
+        ``patterns`` (as mice's ``md.pattern``) and ``clusters`` (per-cluster counts and
+        systematic flags).
+
+    Raises
+    ------
+    TypeError
+        If `data` is not a DataFrame.
+    ValueError
+        If the cluster column is absent, has missing values or holds fewer than two clusters.
+
+    See Also
+    --------
+    impute : imputes the incomplete variables.
+
+    Examples
+    --------
+    >>> pattern = bm.missing_pattern(df, cluster="school")
+    >>> int(pattern.patterns.loc["total", "popular"])
+    848
+    >>> int(pattern.clusters["popular_systematic"].sum())
+    0
+    """
+    encoded = encode(data, cluster)
+    return MissingPattern(_pattern_table(encoded), _cluster_table(encoded))
+
+
+def _pattern_table(encoded: ImputationData) -> pd.DataFrame:
+    columns = list(encoded.frame.columns)
+    counts = {c: int(encoded.missing[c].sum()) for c in columns}
+    order = sorted(columns, key=lambda c: (counts[c], columns.index(c)))
+    observed = np.column_stack([~encoded.missing[c] for c in order]).astype(int)
+    rows, n_rows = np.unique(observed, axis=0, return_counts=True)
+    table = pd.DataFrame(rows, columns=order)
+    table.insert(0, "count", n_rows)
+    table["n_missing"] = len(order) - rows.sum(axis=1)
+    table = table.sort_values(["n_missing", "count"], ascending=[True, False], ignore_index=True)
+    total = {c: counts[c] for c in order} | {"count": int(observed.shape[0])}
+    total["n_missing"] = int(sum(counts.values()))
+    table.loc["total"] = pd.Series(total)
+    return table.astype(int)
+
+
+def _cluster_table(encoded: ImputationData) -> pd.DataFrame:
+    table = pd.DataFrame(
+        {"n": encoded.cluster_sizes},
+        index=pd.Index(encoded.cluster_labels, name=encoded.cluster),
+    )
+    for column, mask in encoded.missing.items():
+        if not mask.any():
+            continue
+        n_missing = encoded.missing_per_cluster(column)
+        table[f"{column}_missing"] = n_missing
+        table[f"{column}_systematic"] = n_missing == encoded.cluster_sizes
+    return table

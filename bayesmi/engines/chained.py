@@ -1,0 +1,203 @@
+"""The chained-equations (FCS) engine: one chain of conditional model updates and draws.
+
+Algorithm, per chain (chains are independent; `bayesmi.engines.parallel` runs them):
+
+1. Every missing cell starts at a random draw from its variable's observed values.
+2. Each variable's conditional model is built and compiled once (a PyMC model whose likelihood
+   uses the rows where that variable is observed, with its predictors in `pm.Data`), with one
+   parameter updater: an exact Gibbs sampler where the model has one, else NUTS started at a
+   jittered initial point (`bayesmi.engines.updaters`).
+3. Each iteration visits the incomplete variables in the order of the spec. For each: the
+   current completed predictors are set into its model (`set_predictors`); its parameters
+   advance by ``steps`` transitions from where they were (in the first iteration after ``tune``
+   adaptation transitions; NUTS' step size and mass matrix are fixed afterwards); its missing
+   cells are drawn from the model's predictive distribution given the new parameters, and
+   become predictors of the variables visited after it.
+4. The last ``draws`` iterations are kept: every (chain, draw) pair is one imputation, so
+   ``m = chains * draws``. With ``draws=1`` this is mice's scheme (m chains, the last
+   iteration of each). Earlier iterations are burn-in, kept as parameter traces and as the
+   mean and SD of the imputed cells, for trace plots.
+
+Randomness: one `numpy.random.SeedSequence` per chain (children of the run's), so a chain's
+result does not depend on how many processes run the chains or in which order.
+
+References
+----------
+van Buuren, S. (2018). Flexible Imputation of Missing Data, 2nd ed., chapters 4 and 7.
+Hoffman, M. D. and Gelman, A. (2014). The No-U-Turn sampler. JMLR 15, 1593-1623.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import numpy as np
+
+from bayesmi.data.encoding import ImputationData
+from bayesmi.engines.checkpoint import CheckpointStore
+from bayesmi.engines.options import ChainedSettings
+from bayesmi.engines.updaters import make_updater
+from bayesmi.models import FACTORIES, ConditionalModel
+from bayesmi.result.trace import ChainTrace, TraceRecorder
+from bayesmi.spec.model import ImputationModel
+
+__all__ = ["run_chain", "starting_values"]
+
+Report = Callable[[int, int], None]
+"""``(chain, iterations done) -> None``: where a chain reports its progress."""
+
+
+def run_chain(
+    data: ImputationData,
+    spec: dict[str, ImputationModel],
+    settings: ChainedSettings,
+    chain: int,
+    seed: np.random.SeedSequence,
+    report: Report,
+) -> ChainTrace:
+    """Run one chain of the chained engine; return its trace (numpy arrays only)."""
+    rng = np.random.default_rng(seed)
+    spread = None
+    if settings.start == "overdispersed" and settings.chains > 1:
+        spread = 2.0 * chain / (settings.chains - 1) - 1.0
+    current = starting_values(data, spec, rng, spread)
+    models = compiled_models(data, spec, settings.run_id)
+    updaters = {
+        name: make_updater(model, rng.spawn(1)[0], settings.sampler, settings.target_accept)
+        for name, model in models.items()
+    }
+    records = {
+        name: TraceRecorder(
+            settings.iterations,
+            settings.draws,
+            model.parameter_dims,
+            model.coords,
+            int((~model.observed).sum()),
+        )
+        for name, model in models.items()
+    }
+    store = None if settings.checkpoint is None else CheckpointStore(settings.checkpoint)
+    first = 0
+    saved = None if store is None else store.load(chain)
+    if saved is not None:
+        first = _restore_chain(saved, rng, current, updaters, records)
+        report(chain, first)
+    for iteration in range(first, settings.iterations):
+        _iterate(data, models, updaters, records, current, iteration, settings, rng)
+        report(chain, iteration + 1)
+        done = iteration + 1
+        if store is not None and (
+            done % settings.checkpoint_every == 0 or done == settings.iterations
+        ):
+            store.save(chain, _chain_state(done, rng, current, updaters, records))
+    return ChainTrace({name: record.trace() for name, record in records.items()})
+
+
+def _iterate(data, models, updaters, records, current, iteration, settings, rng) -> None:
+    """One iteration: update and draw every variable in the order of the spec."""
+    for name, model in models.items():
+        predictors = data.design(model.terms, current)
+        model.set_predictors(predictors)
+        updater = updaters[name]
+        if iteration == 0 and settings.tune:
+            updater.advance(settings.tune, tune=True)
+        stats = updater.advance(settings.steps, tune=False)
+        draws = model.draw_missing(updater.point, predictors, rng)
+        current[name][data.missing[name]] = draws
+        records[name].add(iteration, model.parameters(updater.point), draws, vars(stats))
+
+
+def _chain_state(done, rng, current, updaters, records) -> dict:
+    """Return what a checkpoint keeps of a chain after `done` iterations."""
+    return {
+        "iteration": done,
+        "rng": rng.bit_generator.state,
+        "current": current,
+        "updaters": {name: updater.state() for name, updater in updaters.items()},
+        "records": records,
+    }
+
+
+def _restore_chain(
+    saved: dict,
+    rng: np.random.Generator,
+    current: dict[str, np.ndarray],
+    updaters: dict,
+    records: dict[str, TraceRecorder],
+) -> int:
+    """Put a chain back in its saved state; return the iteration it had reached."""
+    rng.bit_generator.state = saved["rng"]
+    current.update(saved["current"])
+    for name, updater in updaters.items():
+        updater.restore(saved["updaters"][name])
+    records.update(saved["records"])
+    return saved["iteration"]
+
+
+_COMPILED = threading.local()
+"""This thread's compiled models of the run it last worked on (``run_id`` to models)."""
+
+
+def compiled_models(
+    data: ImputationData, spec: dict[str, ImputationModel], run_id: str
+) -> dict[str, ConditionalModel]:
+    """Build and compile the run's models once per process (thread), reused by later chains.
+
+    A chain sets every model's predictors before each update and starts its own sampler
+    state, so reuse changes nothing in the result; it saves the compilation (seconds per
+    model) for every chain after a worker's first. Only the latest run is kept.
+    """
+    if getattr(_COMPILED, "run_id", None) != run_id:
+        _COMPILED.run_id = run_id
+        _COMPILED.models = {
+            name: FACTORIES[model.kind](model, data) for name, model in spec.items()
+        }
+    return _COMPILED.models
+
+
+def forget_compiled_models() -> None:
+    """Drop this thread's compiled models (at the end of a run in this process)."""
+    _COMPILED.__dict__.clear()
+
+
+def starting_values(
+    data: ImputationData,
+    spec: dict[str, ImputationModel],
+    rng: np.random.Generator,
+    spread: float | None = None,
+) -> dict[str, np.ndarray]:
+    """Completed columns to start from: missing cells drawn from the observed values.
+
+    A cluster-level variable starts constant within clusters: each cluster with no value takes
+    one draw from the values of the other clusters. With `spread` in [-1, 1] (over-dispersed
+    starts) every missing cell starts at the observed mean plus ``3 spread`` observed SDs
+    (binary: 0 for spread < 0, else 1).
+    """
+    current = {}
+    for name, model in spec.items():
+        values = data.values(name)
+        mask = data.missing[name]
+        if spread is not None:
+            mean, sd = data.observed_moments(name)
+            start = float(spread >= 0) if model.family == "binary" else mean + 3 * spread * sd
+            values[mask] = start
+        elif model.kind == "cluster_level":
+            values[mask] = _cluster_level_start(data, values, rng)[mask]
+        else:
+            values[mask] = rng.choice(values[~mask], size=int(mask.sum()), replace=True)
+        current[name] = values
+    return current
+
+
+def _cluster_level_start(
+    data: ImputationData, values: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Per row, the cluster's value, or for clusters without one a draw from the others'."""
+    per_cluster = data.cluster_means(values)
+    unknown = np.isnan(per_cluster)
+    codes = np.unique(data.cluster_codes[unknown])
+    pool = np.unique(per_cluster[~unknown])
+    start = np.full(data.n_clusters, np.nan)
+    start[codes] = rng.choice(pool, size=codes.size, replace=True)
+    return np.where(unknown, start[data.cluster_codes], per_cluster)

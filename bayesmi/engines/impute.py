@@ -1,0 +1,353 @@
+"""The front door: `impute` checks every argument, encodes, dispatches to an engine, builds, warns.
+
+Nothing is written to disk, no process is started and no model is compiled before every check
+has passed: the options of both engines (`bayesmi.engines.options`), the frame and the spec
+against it (`bayesmi.data`), what the result can store (`bayesmi.result.frame_codec`) and the
+memory the result needs. Then the chained engine (`bayesmi.engines.parallel` running
+`bayesmi.engines.chained`) or the joint engine (`bayesmi.engines.joint`) samples, the
+InferenceData is assembled (`bayesmi.result.build`) and sampler trouble is warned about
+(`bayesmi.diagnostics.convergence`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
+from typing import Literal
+
+import arviz as az
+import numpy as np
+import pandas as pd
+
+from bayesmi.data.checks import check_spec, prepare_spec
+from bayesmi.data.encoding import ImputationData, encode
+from bayesmi.diagnostics.convergence import warn_convergence
+from bayesmi.engines.checkpoint import CheckpointStore, data_fingerprint
+from bayesmi.engines.joint import analysis_model, check_joint, run_joint
+from bayesmi.engines.options import (
+    ChainedSettings,
+    JointSettings,
+    Options,
+    check_memory,
+    check_options,
+    seed_sequence,
+)
+from bayesmi.engines.parallel import run_chains
+from bayesmi.result.build import build_inference_data
+from bayesmi.result.frame_codec import check_storable
+from bayesmi.result.trace import ChainTrace
+from bayesmi.spec.model import ImputationModel
+from bayesmi.spec.serialize import spec_to_json
+
+__all__ = ["impute"]
+
+Seed = int | Sequence[int] | np.random.SeedSequence | np.random.Generator | None
+
+
+def impute(
+    data: pd.DataFrame,
+    spec: Mapping[str, ImputationModel],
+    cluster: str,
+    *,
+    chains: int = 5,
+    iterations: int = 20,
+    draws: int = 1,
+    tune: int | None = None,
+    steps: int | None = None,
+    target_accept: float = 0.8,
+    sampler: Literal["auto", "nuts"] | None = None,
+    start: Literal["observed", "overdispersed"] | None = None,
+    engine: Literal["chained", "joint"] = "chained",
+    analysis: str | None = None,
+    nuts_sampler: Literal["pymc", "nutpie", "numpyro", "blackjax"] | None = None,
+    seed: Seed = None,
+    cores: int | None = None,
+    executor: Executor | None = None,
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: int | None = None,
+    progressbar: bool = True,
+) -> az.InferenceData:
+    """Multiply impute incomplete clustered data by chained conditional models or one joint model.
+
+    Each incomplete variable named in `spec` is imputed by its conditional model, fully
+    Bayesian: parameters are drawn from their posterior given the current completed data (by
+    an exact Gibbs sampler where the model has one, else by NUTS), and missing cells from the
+    posterior predictive distribution. See `bayesmi.engines.chained` for the algorithm.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per unit, missing values as NaN. Not modified. Columns the spec does not use
+        may hold anything; they come back as given.
+    spec : mapping of str to ImputationModel
+        The model imputing each incomplete variable, e.g.
+        ``{"popular": bm.random_intercept("popular ~ sex + texp + (1 | school)")}``. Variables
+        are visited in this order in every iteration.
+    cluster : str
+        Name of the cluster column (complete; labels of any type that sorts).
+    chains : int, default=5
+        Number of independent chains.
+    iterations : int, default=20
+        Iterations per chain, burn-in included (joint engine: draws after tuning).
+    draws : int, default=1
+        Number of final iterations of each chain kept as imputations; ``m = chains * draws``.
+    tune : int, optional
+        Chained engine: NUTS adaptation transitions (or Gibbs sweeps) of each conditional
+        model in a chain's first iteration (default 200); joint engine: `pymc.sample`'s
+        tuning draws (default 500).
+    steps : int, optional
+        Chained engine: transitions (NUTS) or sweeps (Gibbs) of each conditional model per
+        iteration (default 5).
+    target_accept : float, default=0.8
+        Target acceptance rate of NUTS' step-size adaptation; raise it (e.g. 0.95) when
+        divergences are reported.
+    sampler : {"auto", "nuts"}, optional
+        Chained engine: how each model's parameters are updated (default ``"auto"``):
+
+        - ``"auto"``: an exact Gibbs sampler where the model has one (random_intercept,
+          random_slopes and heteroscedastic, as pan and 2l.norm; see
+          `bayesmi.models.mixed`), NUTS otherwise (binary, cluster_level, fixed_cluster,
+          heckman).
+        - ``"nuts"``: NUTS for every model (to cross-check the Gibbs sampler).
+
+    start : {"observed", "overdispersed"}, optional
+        Chained engine: starting values of the missing cells (default ``"observed"``):
+        random draws from the variable's observed values (as mice), or over-dispersed across
+        chains, to test convergence as Gelman and Rubin advise: chain c of C starts every cell
+        at the observed mean plus ``3 (2c / (C - 1) - 1)`` observed SDs (binary: all 0 or all
+        1 by chain).
+    engine : {"chained", "joint"}, default="chained"
+        ``"chained"``: one conditional model per variable, updated in turn (mice's way).
+        ``"joint"``: one PyMC model factored in the order of `spec`, every missing cell a
+        latent variable, sampled by one `pymc.sample` call (see `bayesmi.engines.joint`); each
+        variable's model may use complete columns and the variables before it in `spec`. It
+        holds random_intercept, random_slopes, heteroscedastic and binary models.
+    analysis : str, optional
+        Joint engine: the analysis model, e.g. ``"y ~ x + w + x:w + (1 + x | cluster)"``, as
+        the last factor, so the imputations are compatible with its random slopes and
+        interactions. Its outcome must not be in `spec` nor a predictor in it.
+    nuts_sampler : {"pymc", "nutpie", "numpyro", "blackjax"}, optional
+        Joint engine: passed to `pymc.sample` (default ``"pymc"``). nutpie samples several
+        times faster once compiled, so it pays off for long runs and large data; it cannot
+        update binary missing cells.
+    seed : int, sequence of int, numpy.random.SeedSequence or numpy.random.Generator, optional
+        Seed of the whole run. The same seed gives the same result however the chains are
+        scheduled. A Generator gives 128 bits of entropy drawn from it (it advances); a
+        SeedSequence is not modified. With None, fresh entropy is drawn and stored in
+        ``idata.attrs["seed"]`` (as JSON), so the run can still be repeated.
+    cores : int, optional
+        Processes running chains in parallel; default ``min(chains, os.cpu_count())``.
+        ``cores=1`` runs the chains one after another in this process.
+    executor : concurrent.futures.Executor, optional
+        Chained engine: runs the chains instead of local processes: any executor, e.g. a Dask
+        cluster's ``client.get_executor()`` to spread chains over machines. Results equal a
+        local run with the same seed. The progress bars then advance as chains finish.
+    checkpoint : str or path-like, optional
+        Chained engine: a directory where every chain saves its whole state each
+        `checkpoint_every` iterations (see `bayesmi.engines.checkpoint`). Calling `impute`
+        again with the same data (rows in the same order, same labels and values) and arguments
+        (``seed=None`` included: the stored seed is reused) resumes the chains from it, after
+        an interruption or a killed process, with exactly the result of an uninterrupted run.
+    checkpoint_every : int, optional
+        Chained engine: iterations between checkpoints (default 5).
+    progressbar : bool, default=True
+        Show one progress bar per chain.
+
+    Returns
+    -------
+    arviz.InferenceData
+        ``posterior`` (parameters ``<variable>::<parameter>`` and imputed cells
+        ``<variable>::missing`` over ``chain``, ``draw``), ``warmup_posterior`` (parameters and
+        the mean and SD of the imputed cells in burn-in), ``sample_stats`` and
+        ``warmup_sample_stats`` (sampler statistics per variable update), ``observed_data``
+        (the input frame), ``constant_data`` (cluster codes, missing masks, levels) and attrs
+        (spec as JSON, seed, engine, settings, bayesmi version).
+
+    Raises
+    ------
+    TypeError
+        If `data` is not a DataFrame, a spec entry is not an `ImputationModel`, a used
+        column is not numeric, or a setting, the seed or the executor has the wrong type.
+    ValueError
+        If a column, the cluster column or a setting is wrong, an option belongs to the other
+        engine, or the result would not fit in memory; the message names the column, rows,
+        clusters or option and says how to fix it. Raised before anything is compiled,
+        written or started.
+
+    Warns
+    -----
+    ConvergenceWarning
+        When NUTS diverges after tuning, or the R-hat of the chain means of a variable's
+        imputed cells is above 1.05 and its noise bound.
+
+    See Also
+    --------
+    completed : the m completed DataFrames.
+    complete : the completed data in mice's formats.
+    missing_pattern : the missingness, overall and per cluster.
+
+    Notes
+    -----
+    Parameters are stored on the data's original scale, in float64.
+
+    Examples
+    --------
+    >>> spec = {"popular": bm.random_intercept("popular ~ sex + texp + (1 | school)")}
+    >>> idata = bm.impute(df, spec, cluster="school", chains=3, iterations=8, tune=50,
+    ...                   seed=1, progressbar=False)
+    >>> idata.posterior["popular::missing"].shape
+    (3, 1, 848)
+
+    Other examples in bayesmi's docstrings use this ``idata``.
+    """
+    options = check_options(
+        engine,
+        chains=chains,
+        iterations=iterations,
+        draws=draws,
+        tune=tune,
+        steps=steps,
+        target_accept=target_accept,
+        sampler=sampler,
+        start=start,
+        analysis=analysis,
+        nuts_sampler=nuts_sampler,
+        seed=seed,
+        cores=cores,
+        executor=executor,
+        checkpoint=checkpoint,
+        checkpoint_every=checkpoint_every,
+        progressbar=progressbar,
+    )
+    encoded = encode(data, cluster)
+    spec = _checked_spec(spec, encoded, options)
+    check_memory(options, int(sum(encoded.missing[name].sum() for name in spec)), len(spec))
+    check_storable(encoded.frame)
+    if options.engine == "joint":
+        traces, attrs = _run_joint(encoded, spec, options)
+    else:
+        traces, attrs = _run_chained(data, encoded, spec, options)
+    idata = build_inference_data(traces, encoded, spec, attrs)
+    warn_convergence(idata)
+    return idata
+
+
+def _checked_spec(spec: object, data: ImputationData, options: Options) -> dict:
+    """Check the spec against the data; add the joint engine's analysis model last."""
+    checked = prepare_spec(spec, data, allow_complete=options.analysis is not None)
+    if options.engine != "joint":
+        return checked
+    outcome = None
+    if options.analysis is not None:
+        outcome = analysis_model(options.analysis, data)
+        if outcome.target in checked:
+            raise ValueError(
+                f"{outcome.target!r} is the outcome of the analysis model {options.analysis!r}, "
+                "which imputes it in the joint engine: leave it out of spec."
+            )
+        checked = check_spec(checked | {outcome.target: outcome}, data)
+    check_joint(checked, data, options.nuts_sampler, outcome)
+    return checked
+
+
+def _run_chained(
+    frame: pd.DataFrame, data: ImputationData, spec: dict, options: Options
+) -> tuple[list[ChainTrace], dict]:
+    """Run the chained engine (resuming from a checkpoint); return traces and the run's attrs."""
+    store = None if options.checkpoint is None else CheckpointStore(options.checkpoint)
+    stored = None if store is None else store.stored_run()
+    seed = options.seed
+    if seed is None and stored is not None:
+        seed = seed_sequence(json.loads(stored["seed"]))
+    seed = _fresh(seed)
+    settings = ChainedSettings(
+        iterations=options.iterations,
+        draws=options.draws,
+        tune=options.tune,
+        steps=options.steps,
+        target_accept=options.target_accept,
+        sampler=options.sampler,
+        run_id=uuid.uuid4().hex,
+        start=options.start,
+        chains=options.chains,
+        checkpoint=None if store is None else str(store.directory),
+        checkpoint_every=options.checkpoint_every,
+    )
+    chain_seeds = seed.spawn(options.chains)
+    if store is not None:
+        store.claim(_run_identity(frame, spec, settings, seed))
+    if spec:
+        traces = run_chains(
+            data, spec, settings, chain_seeds, options.cores, options.executor, options.progressbar
+        )
+    else:
+        traces = [ChainTrace({}) for _ in chain_seeds]
+    return traces, _attrs(options, seed, steps=options.steps, sampler=options.sampler)
+
+
+def _run_joint(data: ImputationData, spec: dict, options: Options) -> tuple[list, dict]:
+    """Run the joint engine; return traces and the run's attrs."""
+    seed = _fresh(options.seed)
+    settings = JointSettings(
+        options.iterations, options.draws, options.tune, options.target_accept, options.nuts_sampler
+    )
+    traces = run_joint(
+        data, spec, settings, options.chains, seed, options.cores, options.progressbar
+    )
+    return traces, _attrs(options, seed, steps=1, sampler=options.nuts_sampler)
+
+
+def _fresh(seed: np.random.SeedSequence | None) -> np.random.SeedSequence:
+    """Return a SeedSequence of the run's own: fresh entropy, or a copy of the caller's."""
+    if seed is None:
+        return np.random.SeedSequence()
+    return np.random.SeedSequence(
+        seed.entropy,
+        spawn_key=seed.spawn_key,
+        pool_size=seed.pool_size,
+        n_children_spawned=seed.n_children_spawned,
+    )
+
+
+def _seed_text(seed: np.random.SeedSequence) -> str:
+    """Return the seed as the attrs keep it: JSON of the entropy (an int or ints)."""
+    entropy = seed.entropy
+    return json.dumps(entropy if isinstance(entropy, int) else [int(v) for v in entropy])
+
+
+def _attrs(options: Options, seed: np.random.SeedSequence, steps: int, sampler: str) -> dict:
+    attrs = {
+        "seed": _seed_text(seed),
+        "engine": options.engine,
+        "analysis": options.analysis or "",
+        "iterations": options.iterations,
+        "draws": options.draws,
+        "tune": options.tune,
+        "steps": steps,
+        "target_accept": options.target_accept,
+        "sampler": sampler,
+    }
+    if seed.spawn_key:
+        attrs["seed_spawn_key"] = json.dumps([int(v) for v in seed.spawn_key])
+    return attrs
+
+
+def _run_identity(
+    frame: pd.DataFrame,
+    spec: dict[str, ImputationModel],
+    settings: ChainedSettings,
+    seed: np.random.SeedSequence,
+) -> dict:
+    """Return what a checkpoint must match to be resumed: data, spec, settings and seed."""
+    kept = {
+        key: value for key, value in vars(settings).items() if key not in ("run_id", "checkpoint")
+    }
+    return {
+        "data": data_fingerprint(frame),
+        "spec": spec_to_json(spec),
+        "settings": json.dumps(kept, sort_keys=True),
+        "seed": _seed_text(seed),
+    }

@@ -1,0 +1,158 @@
+"""The engine contract: what every conditional model is, and what the engines may ask of it.
+
+A `ConditionalModel` is what every factory in `bayesmi.models` returns and all the chained
+engine sees: a compiled PyMC model whose likelihood uses the rows where the target is observed,
+with the predictors of those rows in a `pm.Data` container (so new imputations of other
+variables are fed in with `set_predictors`, without recompiling), a draw of the missing cells
+from the predictive distribution given the parameters (`draw_missing`), and the parameters on
+the data's original scale (`parameters`). A model with an exact Gibbs sampler carries it as a
+`GibbsSampler`; the engine then uses it instead of NUTS.
+
+Inside every model the target and the predictors are standardised once, by the mean and SD of
+their observed values (`bayesmi.models.scaling.Scaling`); priors are stated on that scale and
+results are transformed back.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pymc as pm
+from pymc.blocking import DictToArrayBijection
+
+from bayesmi.models.scaling import Scaling
+from bayesmi.spec.terms import Term
+
+__all__ = ["ConditionalModel", "GibbsSampler", "Point", "jittered_start", "point_function"]
+
+Point = dict[str, np.ndarray]
+"""Values of a model's free variables (as NUTS holds them), or a Gibbs sampler's state."""
+
+
+@dataclass(frozen=True)
+class GibbsSampler:
+    """An exact Gibbs sampler of a model's parameters.
+
+    Attributes
+    ----------
+    start : callable
+        ``rng -> state``: a starting state.
+    sweep : callable
+        ``(state, rng) -> (state, acceptance)``: one sweep given the current predictors.
+    """
+
+    start: Callable[[np.random.Generator], Point]
+    sweep: Callable[[Point, np.random.Generator], tuple[Point, float]]
+
+
+@dataclass(kw_only=True)
+class ConditionalModel(ABC):
+    """A compiled conditional model for one incomplete variable.
+
+    Attributes
+    ----------
+    target : str
+        The variable the model imputes.
+    terms : tuple of Term
+        The columns of the predictor matrix the engine passes in, in order.
+    model : pymc.Model
+        The model; its likelihood uses the rows where the target is observed.
+    observed : numpy.ndarray
+        Boolean mask of the rows where the target is observed.
+    likelihood_rows : numpy.ndarray
+        Indices of the rows whose predictors the likelihood uses (the observed rows, or one
+        row per observed cluster for a cluster-level model).
+    scaling : Scaling
+        Centre and scale of the target and the predictors.
+    parameter_dims : dict of str to tuple of str
+        Dims of every parameter `parameters` returns, after ``chain`` and ``draw``.
+    coords : dict of str to list
+        Coordinates of those dims.
+    gibbs : GibbsSampler or None
+        An exact Gibbs sampler of the parameters given the current predictors, where the
+        model has one; the engine then uses it instead of NUTS.
+    """
+
+    target: str
+    terms: tuple[Term, ...]
+    model: pm.Model
+    observed: np.ndarray
+    likelihood_rows: np.ndarray
+    scaling: Scaling
+    parameter_dims: dict[str, tuple[str, ...]]
+    coords: dict[str, list]
+    gibbs: GibbsSampler | None = field(default=None, repr=False)
+    _logp_dlogp: object = field(default=None, repr=False)
+
+    @property
+    def predictors(self) -> tuple[str, ...]:
+        """Names of the predictor matrix's columns."""
+        return tuple(term.name for term in self.terms)
+
+    @property
+    def data_name(self) -> str:
+        """Name of the `pm.Data` container holding the standardised predictors."""
+        return f"{self.target}::X"
+
+    def logp_dlogp_function(self):
+        """Return the model's compiled log density and gradient (for NUTS), compiled once."""
+        if self._logp_dlogp is None:
+            self._logp_dlogp = self.model.logp_dlogp_function(ravel_inputs=True)
+            self._logp_dlogp.trust_input = True
+        return self._logp_dlogp
+
+    def set_predictors(self, predictors: np.ndarray) -> None:
+        """Feed the current completed predictors (all rows, original scale) to the model."""
+        if self.terms:
+            values = self.scaling.x(predictors[self.likelihood_rows])
+            pm.set_data({self.data_name: values}, model=self.model)
+
+    def draw_missing(
+        self, point: Point, predictors: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Draw the missing cells from the predictive distribution, on the original scale.
+
+        Parameters
+        ----------
+        point : dict
+            Current values of the model's free variables (as NUTS holds them).
+        predictors : numpy.ndarray
+            Current completed predictors, all rows, original scale.
+        rng : numpy.random.Generator
+            Source of the predictive noise.
+
+        Returns
+        -------
+        numpy.ndarray
+            One value per missing row, in row order.
+        """
+        draws = self.draw_standardised(point, self.scaling.x(predictors), rng)
+        return self.scaling.y_center + self.scaling.y_scale * draws
+
+    @abstractmethod
+    def draw_standardised(
+        self, point: Point, x: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Draw the missing cells on the standardised scale, given standardised predictors."""
+
+    @abstractmethod
+    def parameters(self, point: Point) -> dict[str, np.ndarray]:
+        """Return the parameters on the original scale, keyed by `parameter_dims`' names."""
+
+
+def jittered_start(model: pm.Model, rng: np.random.Generator) -> Point:
+    """Return the initial point plus uniform(-1, 1) jitter, as PyMC's ``jitter+adapt_diag``."""
+    start = model.initial_point()
+    mapped = DictToArrayBijection.map(start)
+    jittered = mapped.data + rng.uniform(-1.0, 1.0, size=mapped.data.size)
+    return DictToArrayBijection.rmap(mapped._replace(data=jittered), start)
+
+
+def point_function(model: pm.Model, outputs: list):
+    """Compile once the map from a NUTS point to the quantities the draws need."""
+    return model.compile_fn(
+        model.replace_rvs_by_values(outputs), inputs=model.value_vars, point_fn=True
+    )

@@ -1,0 +1,311 @@
+"""The two-level mixed model behind random_intercept, random_slopes, heteroscedastic and binary.
+
+On the standardised scale (predictors always, the target unless it is binary)::
+
+    eta_ij = b0 + x_ij' beta + z_ij' b_j,    z_ij = (1, slope variables)
+    b_j = diag(s) L_Omega e_j,  e_j ~ N(0, I)          (q >= 2; LKJ(2) on Omega, s ~ HN(1))
+    b_j = tau e_j,              e_j ~ N(0, 1)          (q = 1; tau ~ HN(1))
+    gaussian:                  y_ij ~ N(eta_ij, sigma^2),    sigma ~ HN(1)
+    gaussian, cluster variance: y_ij ~ N(eta_ij, sigma_j^2), log sigma_j = mu_s + omega d_j,
+                               mu_s ~ N(0, 1), omega ~ HN(0.5), d_j ~ N(0, 1)
+    binary:                    y_ij ~ Bernoulli(logit^-1(eta_ij))
+    b0 ~ N(0, 5^2) (N(0, 2.5^2) for binary), beta_k ~ N(0, 2.5^2)
+
+The likelihood uses the rows with an observed target. Missing cells are drawn from the
+predictive given the current parameters and their cluster's b_j (and sigma_j); clusters with no
+observed target keep b_j and sigma_j under their population distribution, so those are draws
+from it. A compiled function maps NUTS' point to the quantities the draw needs; the gaussian
+models also have an exact Gibbs sampler (`bayesmi.models._gibbs`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+from scipy.special import expit
+
+from bayesmi.data.encoding import ImputationData
+from bayesmi.models._gibbs import RandomInterceptGibbs, RandomSlopesGibbs
+from bayesmi.models.blocks import (
+    COEFFICIENT_SD,
+    INTERCEPT_SD,
+    SCALE_SD,
+    coefficients,
+    design,
+    effects_on_data_scale,
+    new_model,
+    random_effect_dims,
+    random_effects,
+)
+from bayesmi.models.conditional import (
+    ConditionalModel,
+    GibbsSampler,
+    Point,
+    jittered_start,
+    point_function,
+)
+from bayesmi.models.scaling import Inputs
+from bayesmi.spec.model import Family, ImputationModel
+
+__all__ = ["MixedModel", "mixed_factor", "mixed_model"]
+
+
+def mixed_model(
+    model: ImputationModel, data: ImputationData, cluster_variance: bool = False
+) -> MixedModel:
+    """Build the mixed model of ``model.target`` (see the module docstring).
+
+    Parameters
+    ----------
+    model : ImputationModel
+        A random_intercept, random_slopes, heteroscedastic or binary model.
+    data : ImputationData
+        The encoded data.
+    cluster_variance : bool, default=False
+        A residual variance per cluster (heteroscedastic).
+    """
+    binary = model.family == "binary"
+    inputs = Inputs.from_data(data, model.target, model.fixed_terms, standardise_target=not binary)
+    target, predictors = inputs.target, inputs.predictors
+    slope_index = [predictors.index(name) for name in model.slopes]
+    with new_model(data, target, predictors) as pymc_model:
+        pymc_model.add_coord(f"{target}::obs_row", length=len(inputs.y))
+        x = None
+        if predictors:
+            dims = (f"{target}::obs_row", f"{target}::predictor")
+            x = pm.Data(f"{target}::X", inputs.x, dims=dims)
+        quantities, _ = mixed_factor(
+            target,
+            x,
+            len(inputs.y),
+            inputs.y,
+            inputs.codes_observed,
+            model.family,
+            slope_index,
+            cluster_variance=cluster_variance,
+            dims=f"{target}::obs_row",
+        )
+    terms = ["Intercept", *model.slopes]
+    return MixedModel(
+        target=target,
+        terms=inputs.terms,
+        model=pymc_model,
+        observed=inputs.observed,
+        likelihood_rows=np.flatnonzero(inputs.observed),
+        scaling=inputs.scaling,
+        parameter_dims=_parameter_dims(target, len(terms), model.family, cluster_variance),
+        coords={
+            f"{target}::beta_dim": ["Intercept", *predictors],
+            f"{target}::re": terms,
+            f"{target}::re_bis": terms,
+        },
+        gibbs=_gibbs_sampler(pymc_model, inputs, data.n_clusters, model, cluster_variance),
+        inputs=inputs,
+        family=model.family,
+        cluster_variance=cluster_variance,
+        slope_index=slope_index,
+        quantities=quantities,
+    )
+
+
+def _parameter_dims(
+    target: str, q: int, family: Family, cluster_variance: bool
+) -> dict[str, tuple[str, ...]]:
+    dims: dict[str, tuple[str, ...]] = {"beta": (f"{target}::beta_dim",)}
+    dims |= random_effect_dims(target, q)
+    if family == "gaussian":
+        dims["sigma"] = ("cluster",) if cluster_variance else ()
+    return dims
+
+
+@dataclass(kw_only=True)
+class MixedModel(ConditionalModel):
+    """A compiled two-level mixed model (see the module docstring).
+
+    Parameters on the data's scale: ``beta`` (``Intercept`` and one coefficient per
+    predictor), ``tau`` (SD of the random intercepts) or ``re_sd`` and ``re_corr`` (SDs and
+    correlations of the random intercept and slopes), ``u`` (each cluster's effects) and, for
+    a gaussian target, ``sigma`` (one residual SD, or one per cluster). Binary models' are on
+    the logit scale.
+    """
+
+    inputs: Inputs = field(repr=False)
+    family: Family
+    cluster_variance: bool
+    slope_index: list[int]
+    quantities: dict[str, pt.TensorVariable] = field(repr=False)
+
+    @cached_property
+    def _point_values(self):
+        """Compiled on first use only: Gibbs states never need it."""
+        return point_function(self.model, list(self.quantities.values()))
+
+    def _unpack(self, point: Point) -> dict:
+        """Return the standardised quantities of a NUTS point or a Gibbs state."""
+        if "effects" in point:  # a Gibbs state holds the quantities themselves
+            return point
+        if self.family == "gaussian" and not self.cluster_variance and not self.slope_index:
+            return _unpack_random_intercept(point, self.target, len(self.terms))
+        result = self._point_values(point)
+        named = {"intercept": float(result[0]), "effects": result[1], "chol": result[2]}
+        if self.family == "gaussian":
+            named["sigma"] = result[3]
+        named["beta"] = result[-1] if "beta" in self.quantities else np.zeros(0)
+        return named
+
+    def draw_standardised(
+        self, point: Point, x: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Draw the missing cells: normal, or Bernoulli for a binary target."""
+        x_missing = x[~self.inputs.observed]
+        current = self._unpack(point)
+        codes = self.inputs.codes_missing
+        z_missing = np.column_stack([np.ones(len(codes)), x_missing[:, self.slope_index]])
+        mean = current["intercept"] + x_missing @ current["beta"]
+        mean = mean + np.sum(z_missing * current["effects"][codes], axis=1)
+        if self.family == "binary":
+            return (rng.random(len(codes)) < expit(mean)).astype(float)
+        sigma = current["sigma"][codes] if self.cluster_variance else current["sigma"]
+        return mean + sigma * rng.standard_normal(len(codes))
+
+    def parameters(self, point: Point) -> dict[str, np.ndarray]:
+        """Return the parameters on the data's scale."""
+        current = self._unpack(point)
+        scaling = self.scaling
+        named = {"beta": scaling.fixed_effects(current["intercept"], current["beta"])}
+        named |= effects_on_data_scale(
+            current["effects"], current["chol"], scaling, self.slope_index
+        )
+        if self.family == "gaussian":
+            sigma = scaling.y_scale * current["sigma"]
+            named["sigma"] = sigma if self.cluster_variance else np.asarray(sigma)
+        return named
+
+
+def mixed_factor(
+    target: str,
+    x: pt.TensorVariable | None,
+    n_rows: int,
+    y: np.ndarray,
+    codes: np.ndarray,
+    family: Family,
+    slope_index: list[int],
+    cluster_variance: bool = False,
+    dims: str | None = None,
+) -> tuple[dict[str, pt.TensorVariable], pt.TensorVariable]:
+    """Add one mixed model's priors and likelihood to the model in context.
+
+    The same code serves the chained engine (the observed rows, predictors in `pm.Data`) and
+    the joint engine (every row, predictors a tensor holding other variables' missing cells,
+    the target's missing cells NaN in `y` and so latent variables by PyMC's imputation).
+
+    Parameters
+    ----------
+    target : str
+        The variable; names of the free variables start with ``<target>::``.
+    x : tensor or None
+        Standardised predictors (rows, predictors); None without predictors. The model must
+        have the coordinate ``<target>::predictor``.
+    n_rows : int
+        Number of rows of `y`.
+    y : numpy.ndarray
+        The target (standardised unless binary), NaN where missing.
+    codes : numpy.ndarray
+        Cluster code of every row.
+    family : {"gaussian", "binary"}
+        Distribution of the target.
+    slope_index : list of int
+        Columns of `x` with a random slope.
+    cluster_variance : bool, default=False
+        A residual SD per cluster (gaussian only).
+    dims : str, optional
+        Dim of the rows of the likelihood.
+
+    Returns
+    -------
+    quantities : dict
+        ``intercept``, ``effects`` (J, q), ``chol``, ``sigma`` (gaussian) and ``beta`` (with
+        predictors): what the predictive draw and `parameters` need, standardised.
+    target : tensor
+        The target's values, missing cells included.
+    """
+    binary = family == "binary"
+    model = pm.modelcontext(None)
+    names = model.coords.get(f"{target}::predictor") or ()
+    model.add_coord(f"{target}::re", ["Intercept", *(names[k] for k in slope_index)])
+    x_beta, beta = coefficients(target, x) if x is not None else (0.0, None)
+    intercept = pm.Normal(
+        f"{target}::intercept_std", 0.0, COEFFICIENT_SD if binary else INTERCEPT_SD
+    )
+    effects, chol = random_effects(target, 1 + len(slope_index))
+    z = design(x, n_rows, slope_index)
+    eta = intercept + x_beta + pt.sum(z * effects[codes], axis=1)
+    quantities = {"intercept": intercept, "effects": effects, "chol": chol}
+    if binary:
+        values = pm.Bernoulli(f"{target}::y", logit_p=eta, observed=y, dims=dims)
+    else:
+        sigma = _residual_sd(target, cluster_variance)
+        rows_sigma = sigma[codes] if cluster_variance else sigma
+        values = pm.Normal(f"{target}::y", eta, rows_sigma, observed=y, dims=dims)
+        quantities["sigma"] = sigma
+    if beta is not None:
+        quantities["beta"] = beta
+    return quantities, values
+
+
+def _unpack_random_intercept(point: Point, target: str, n_predictors: int) -> dict:
+    """Return the random-intercept model's quantities from a point, without compiling."""
+    tau = float(np.exp(point[f"{target}::tau_std_log__"]))
+    return {
+        "intercept": float(point[f"{target}::intercept_std"]),
+        "effects": tau * point[f"{target}::eta"][:, None],
+        "chol": np.array([[tau]]),
+        "sigma": float(np.exp(point[f"{target}::sigma_std_log__"])),
+        "beta": point[f"{target}::beta_std"] if n_predictors else np.zeros(0),
+    }
+
+
+def _gibbs_sampler(
+    pymc_model: pm.Model,
+    inputs: Inputs,
+    n_clusters: int,
+    model: ImputationModel,
+    cluster_variance: bool,
+) -> GibbsSampler | None:
+    """Return the exact Gibbs sampler of a gaussian model (None for binary models)."""
+    if model.family == "binary":
+        return None
+    name = f"{inputs.target}::X"
+    slopes = tuple(inputs.predictors.index(term) for term in model.slopes)
+
+    def current_x() -> np.ndarray:
+        if inputs.terms:
+            return pymc_model[name].get_value()
+        return np.empty((len(inputs.y), 0))
+
+    if not cluster_variance and not slopes:
+        kernel = RandomInterceptGibbs(
+            inputs.target, inputs.y, inputs.codes_observed, n_clusters, len(inputs.terms)
+        )
+        return GibbsSampler(
+            start=lambda rng: jittered_start(pymc_model, rng),
+            sweep=lambda point, rng: kernel.sweep(point, current_x(), rng),
+        )
+    mixed = RandomSlopesGibbs(inputs.y, inputs.codes_observed, n_clusters, slopes, cluster_variance)
+    return GibbsSampler(
+        start=lambda rng: mixed.start(len(inputs.terms), rng),
+        sweep=lambda point, rng: mixed.sweep(point, current_x(), rng),
+    )
+
+
+def _residual_sd(target: str, cluster_variance: bool) -> pt.TensorVariable:
+    if not cluster_variance:
+        return pm.HalfNormal(f"{target}::sigma_std", SCALE_SD)
+    location = pm.Normal(f"{target}::log_sigma_mean", 0.0, 1.0)
+    spread = pm.HalfNormal(f"{target}::log_sigma_sd", 0.5)
+    deviation = pm.Normal(f"{target}::log_sigma_offset", 0.0, 1.0, dims="cluster")
+    return pt.exp(location + spread * deviation)

@@ -1,0 +1,115 @@
+"""Standardisation inside the models: centre and scale from the observed values, and back.
+
+Every conditional model works on the target and predictors centred and scaled once by the
+mean and SD of their observed values (`Scaling`); priors are stated on that scale and the
+parameters transformed back to the data's scale. `Inputs` is what a factory needs from the data
+on that scale: the observed rows of target and predictors, and their clusters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bayesmi.data.encoding import ImputationData
+from bayesmi.spec.terms import Term
+
+__all__ = ["Inputs", "Scaling", "starting_predictors"]
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """Centre and scale of the target and the predictors, from their observed values."""
+
+    y_center: float
+    y_scale: float
+    x_center: np.ndarray
+    x_scale: np.ndarray
+
+    @classmethod
+    def from_data(
+        cls,
+        data: ImputationData,
+        target: str,
+        terms: Sequence[Term],
+        standardise_target: bool = True,
+    ) -> Scaling:
+        """Compute the scaling from the observed values of each predictor (and the target)."""
+        y_center, y_scale = data.observed_moments(target) if standardise_target else (0.0, 1.0)
+        moments = np.array([data.observed_moments(term) for term in terms]).reshape(-1, 2)
+        return cls(y_center, y_scale, moments[:, 0], moments[:, 1])
+
+    def x(self, values: np.ndarray) -> np.ndarray:
+        """Standardise a predictor matrix."""
+        return (values - self.x_center) / self.x_scale
+
+    def subset(self, columns: list[int], target: bool = True) -> Scaling:
+        """Return the scaling of some predictor columns (and of the target, or none)."""
+        y_center, y_scale = (self.y_center, self.y_scale) if target else (0.0, 1.0)
+        return Scaling(y_center, y_scale, self.x_center[columns], self.x_scale[columns])
+
+    def coefficients(self, beta: np.ndarray) -> np.ndarray:
+        """Coefficients on the original scale from standardised ones."""
+        return self.y_scale * beta / self.x_scale
+
+    def intercept(self, intercept: np.ndarray, beta: np.ndarray) -> np.ndarray:
+        """Return an intercept on the original scale from standardised estimates."""
+        shift = np.sum(beta * self.x_center / self.x_scale, axis=-1)
+        return self.y_center + self.y_scale * (intercept - shift)
+
+    def fixed_effects(self, intercept: float, beta: np.ndarray) -> np.ndarray:
+        """Intercept and coefficients on the original scale, intercept first."""
+        return np.concatenate([[self.intercept(intercept, beta)], self.coefficients(beta)])
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a factory needs from the data, standardised: observed rows, clusters, scaling."""
+
+    target: str
+    terms: tuple[Term, ...]
+    observed: np.ndarray
+    scaling: Scaling
+    y: np.ndarray
+    x: np.ndarray
+    codes_observed: np.ndarray
+    codes_missing: np.ndarray
+
+    @property
+    def predictors(self) -> tuple[str, ...]:
+        """Names of the predictor columns."""
+        return tuple(term.name for term in self.terms)
+
+    @classmethod
+    def from_data(
+        cls,
+        data: ImputationData,
+        target: str,
+        terms: Sequence[Term],
+        standardise_target: bool = True,
+    ) -> Inputs:
+        """Standardise the observed target and the starting predictors of the observed rows."""
+        observed = ~data.missing[target]
+        scaling = Scaling.from_data(data, target, terms, standardise_target)
+        return cls(
+            target=target,
+            terms=tuple(terms),
+            observed=observed,
+            scaling=scaling,
+            y=(data.values(target)[observed] - scaling.y_center) / scaling.y_scale,
+            x=scaling.x(starting_predictors(data, terms)[observed]),
+            codes_observed=data.cluster_codes[observed],
+            codes_missing=data.cluster_codes[~observed],
+        )
+
+
+def starting_predictors(data: ImputationData, terms: Sequence[Term]) -> np.ndarray:
+    """Predictor matrix with missing cells at the observed mean (a start before imputation)."""
+    columns = []
+    for term in terms:
+        values = data.term_values(term)
+        values[np.isnan(values)] = data.observed_moments(term)[0]
+        columns.append(values)
+    return np.column_stack(columns) if columns else np.empty((data.n_rows, 0))
