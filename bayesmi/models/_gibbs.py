@@ -130,7 +130,9 @@ class RandomSlopesGibbs:
        (the likelihood factor), accepted with the ratio of the prior density of T implied by
        ``s_k ~ HalfNormal(1)`` and ``Omega ~ LKJ(2)``:
        ``log p(T) = sum(-s_k^2 / 2) + log det(Omega) - q sum(log s_k)`` (with the Jacobian of
-       ``(s, Omega) -> T``);
+       ``(s, Omega) -> T``). With few clusters (``J - q - 1 < q``, no proper inverse Wishart)
+       the proposal's df is ``q`` and the ratio gains the factor ``|T|^((q + q + 1 - J) / 2)``
+       by which the likelihood factor differs from it;
     4. ``sigma^2`` as in `RandomInterceptGibbs`, or, per cluster, ``sigma_j^2`` by independence
        MH from ``InvGamma(n_j / 2, SSR_j / 2)`` accepted with the log-normal prior ratio
        (one observed row: a random-walk step on ``log sigma_j``; none: a draw from the
@@ -289,6 +291,14 @@ def _log_prior_covariance(covariance: np.ndarray) -> float:
     return float(np.sum(-(s**2) / 2) + log_det - len(s) * np.sum(np.log(s)))
 
 
+def _log_target_ratio(covariance: np.ndarray, power: float) -> float:
+    """Log of target over proposal density of T, up to a constant: prior times |T|^power."""
+    log_prior = _log_prior_covariance(covariance)
+    if power == 0 or not np.isfinite(log_prior):
+        return log_prior
+    return log_prior + power * float(np.linalg.slogdet(covariance)[1])
+
+
 def _covariance_step(
     effects: np.ndarray, covariance: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, float]:
@@ -298,7 +308,9 @@ def _covariance_step(
     if q == 1:
         variance, accept = _scale_step(effects[:, 0], float(covariance[0, 0]), rng)
         return np.array([[variance]]), accept
-    proposal = stats.invwishart.rvs(df=n - q - 1, scale=scatter, random_state=rng)
-    log_ratio = _log_prior_covariance(proposal) - _log_prior_covariance(covariance)
+    df = max(n - q - 1, q)  # the likelihood factor's, where it is a proper inverse Wishart
+    proposal = stats.invwishart.rvs(df=df, scale=scatter, random_state=rng)
+    power = (df + q + 1 - n) / 2  # 0 unless few clusters: the proposal then differs by |T|^power
+    log_ratio = _log_target_ratio(proposal, power) - _log_target_ratio(covariance, power)
     accept = float(np.exp(min(0.0, log_ratio)))
     return (proposal, accept) if rng.random() < accept else (covariance, accept)

@@ -152,7 +152,7 @@ def _encode_rows(index: pd.Index) -> tuple[np.ndarray | None, dict]:
     if _native(index):
         return None, {"coordinate": str(index.dtype), "name": name}
     array, info = _encode_column(pd.Series(index, dtype=index.dtype))
-    return array, {"column": info, "name": name}
+    return array, {"column": info, "name": name, "freq": getattr(index, "freqstr", None)}
 
 
 def _decode_rows(dataset: xr.Dataset, info: dict) -> pd.Index:
@@ -164,6 +164,8 @@ def _decode_rows(dataset: xr.Dataset, info: dict) -> pd.Index:
         return pd.Index(values, dtype=info["coordinate"], name=name)
     positions = pd.RangeIndex(dataset.sizes["row"])
     series = _decode_column(dataset["index::labels"].to_numpy(), info["column"], positions)
+    if info.get("freq") is not None:
+        return pd.DatetimeIndex(series, freq=info["freq"], name=name)
     return pd.Index(series, name=name)
 
 
