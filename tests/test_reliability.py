@@ -101,7 +101,8 @@ def test_untouched_columns_and_labels_come_back_exactly(labels, tmp_path):
     frames = list(bm.completed(idata))
     for frame in frames:
         assert_frames_equal(frame[untouched], data[untouched])
-        assert frame.index.equals(data.index) and frame.index.dtype == data.index.dtype
+        assert frame.index.equals(data.index)
+        assert frame.index.dtype == data.index.dtype
         observed = data["y"].notna()
         assert frame.loc[observed, "y"].equals(data.loc[observed, "y"])
         assert frame["y"].notna().all()
@@ -179,7 +180,7 @@ def test_a_bad_argument_given_last_leaves_no_checkpoint(tmp_path, no_sampling):
     data = odd_frame()[["g", "y", "x"]]
     spec = {"y": bm.random_intercept("y ~ x + (1 | g)")}
     target = tmp_path / "ck"
-    with pytest.raises(TypeError, match="executor must be a concurrent.futures.Executor"):
+    with pytest.raises(TypeError, match=r"executor must be a concurrent\.futures\.Executor"):
         impute(data, spec, checkpoint=target, executor="two processes")
     with pytest.raises(ValueError, match="checkpoint is an option of engine='chained'"):
         impute(data, spec, engine="joint", checkpoint=target, steps=None)
@@ -313,7 +314,9 @@ def test_seed_takes_ints_sequences_seed_sequences_and_generators():
     from_generator = seeded(generator)
     assert not np.array_equal(from_generator.posterior["y::missing"], by_int)
     repeat = seeded(json.loads(from_generator.attrs["seed"]))
-    np.testing.assert_array_equal(repeat.posterior["y::missing"], from_generator.posterior["y::missing"])
+    np.testing.assert_array_equal(
+        repeat.posterior["y::missing"], from_generator.posterior["y::missing"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -349,9 +352,9 @@ def test_absurd_settings_are_refused_before_memory_is_taken(settings, no_samplin
 
 def test_completed_refuses_what_bayesmi_did_not_make():
     foreign = az.from_dict(posterior={"mu": np.zeros((2, 10))})
-    with pytest.raises(ValueError, match="not made by bayesmi.impute"):
+    with pytest.raises(ValueError, match=r"not made by bayesmi\.impute"):
         list(bm.completed(foreign))
-    with pytest.raises(TypeError, match="InferenceData returned by bayesmi.impute"):
+    with pytest.raises(TypeError, match=r"InferenceData returned by bayesmi\.impute"):
         bm.complete(odd_frame())
 
 
@@ -363,7 +366,7 @@ def test_an_analysis_that_raises_is_reraised_naming_the_imputation():
             raise np.linalg.LinAlgError("singular matrix")
         return {"estimates": {"mean": frame["y"].mean()}, "covariance": [[1.0]]}
 
-    with pytest.raises(np.linalg.LinAlgError, match="imputation 2 .*singular matrix"):
+    with pytest.raises(np.linalg.LinAlgError, match=r"imputation 2 .*singular matrix"):
         bm.fit_each(idata, analysis)
     with pytest.warns(FutureWarning, match="fit_each\\(func=...\\)"):
         fits = bm.fit_each(idata, analysis=lambda d: {"estimates": {"m": 1.0}, "covariance": [[1]]})
