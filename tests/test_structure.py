@@ -143,3 +143,62 @@ def test_public_names_exist_and_are_documented(name):
     value = getattr(bm, name)
     if name != "__version__":
         assert value.__doc__, f"bm.{name} has no docstring"
+
+
+WINDOW = 6
+
+
+def code_lines(path: Path) -> list[tuple[int, str]]:
+    """The file's lines of code, stripped: no docstrings, comments, blank or import lines."""
+    source = path.read_text()
+    tree = ast.parse(source)
+    skipped = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            if isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+                skipped.update(range(body[0].lineno, body[0].end_lineno + 1))
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            skipped.update(range(node.lineno, node.end_lineno + 1))
+    lines = []
+    for number, line in enumerate(source.splitlines(), start=1):
+        text = line.split("#")[0].strip() if not line.strip().startswith("#") else ""
+        if number not in skipped and text:
+            lines.append((number, text))
+    return lines
+
+
+def repeated_blocks(paths) -> list[str]:
+    """Runs of WINDOW code lines that stand twice, word for word (trivial runs aside)."""
+    seen: dict[tuple[str, ...], str] = {}
+    repeats = []
+    for path in paths:
+        lines = code_lines(path)
+        for start in range(len(lines) - WINDOW + 1):
+            window = tuple(text for _, text in lines[start : start + WINDOW])
+            if sum(len(text) > 12 for text in window) < WINDOW - 1:
+                continue  # mostly brackets and short keywords
+            place = f"{path.relative_to(PACKAGE)}:{lines[start][0]}"
+            if window in seen and seen[window].split(":")[0] != place.split(":")[0]:
+                repeats.append(f"{seen[window]} ~ {place}")
+            elif window in seen and int(seen[window].split(":")[1]) + WINDOW <= lines[start][0]:
+                repeats.append(f"{seen[window]} ~ {place}")
+            seen.setdefault(window, place)
+    return repeats
+
+
+def test_no_block_of_code_is_repeated():
+    assert not repeated_blocks(MODULES.values()), repeated_blocks(MODULES.values())
+
+
+def test_the_repeat_finder_finds_repeats(tmp_path):
+    block = "\n".join(f"value_number_{k} = compute_something({k})" for k in range(6))
+    one, two = tmp_path / "one.py", tmp_path / "two.py"
+    one.write_text(f'"""One."""\n{block}\n')
+    two.write_text(f'"""Two."""\n\n{block}\n')
+    global PACKAGE
+    package, PACKAGE = PACKAGE, tmp_path
+    try:
+        assert repeated_blocks([one, two]) == ["one.py:2 ~ two.py:3"]
+    finally:
+        PACKAGE = package

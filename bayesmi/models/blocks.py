@@ -26,6 +26,7 @@ __all__ = [
     "design",
     "effects_on_data_scale",
     "linear_part",
+    "linear_point",
     "linear_predictor",
     "new_model",
     "point_beta",
@@ -74,6 +75,14 @@ def coefficients(target: str, x: pt.TensorVariable) -> tuple[pt.TensorVariable, 
 def point_beta(point: Point, target: str, n_predictors: int) -> np.ndarray:
     """Return the standardised coefficients in a point (empty without predictors)."""
     return point[f"{target}::beta_std"] if n_predictors else np.zeros(0)
+
+
+def linear_point(
+    point: Point, target: str, intercept: str, n_predictors: int
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Return the intercept (or intercepts), coefficients and residual SD a point holds."""
+    sigma = float(np.exp(point[f"{target}::sigma_std_log__"]))
+    return point[f"{target}::{intercept}"], point_beta(point, target, n_predictors), sigma
 
 
 def linear_part(x: np.ndarray, beta: np.ndarray) -> np.ndarray:

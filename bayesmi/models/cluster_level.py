@@ -24,8 +24,8 @@ from bayesmi.models.blocks import (
     INTERCEPT_SD,
     SCALE_SD,
     linear_part,
+    linear_point,
     linear_predictor,
-    point_beta,
 )
 from bayesmi.models.conditional import ConditionalModel, Point
 from bayesmi.models.scaling import Scaling, starting_predictors
@@ -82,12 +82,8 @@ class ClusterLevelModel(ConditionalModel):
     missing_codes: np.ndarray
 
     def _unpack(self, point: Point) -> tuple[float, np.ndarray, float]:
-        target = self.target
-        return (
-            float(point[f"{target}::intercept_std"]),
-            point_beta(point, target, len(self.terms)),
-            float(np.exp(point[f"{target}::sigma_std_log__"])),
-        )
+        intercept, beta, sigma = linear_point(point, self.target, "intercept_std", len(self.terms))
+        return float(intercept), beta, sigma
 
     def draw_standardised(
         self, point: Point, x: np.ndarray, rng: np.random.Generator

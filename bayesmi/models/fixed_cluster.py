@@ -23,9 +23,9 @@ from bayesmi.models.blocks import (
     INTERCEPT_SD,
     SCALE_SD,
     linear_part,
+    linear_point,
     linear_predictor,
     new_model,
-    point_beta,
 )
 from bayesmi.models.conditional import ConditionalModel, Point
 from bayesmi.models.scaling import Inputs
@@ -64,12 +64,7 @@ def fixed_cluster_model(model: ImputationModel, data: ImputationData) -> FixedCl
     if predictors:
         dims["beta"] = (f"{target}::beta_dim",)
     return FixedClusterModel(
-        target=target,
-        terms=inputs.terms,
-        model=pymc_model,
-        observed=inputs.observed,
-        likelihood_rows=np.flatnonzero(inputs.observed),
-        scaling=inputs.scaling,
+        **inputs.model_fields(pymc_model),
         parameter_dims=dims,
         coords={f"{target}::beta_dim": list(predictors)},
         codes_missing=inputs.codes_missing,
@@ -83,12 +78,7 @@ class FixedClusterModel(ConditionalModel):
     codes_missing: np.ndarray
 
     def _unpack(self, point: Point) -> tuple[np.ndarray, np.ndarray, float]:
-        target = self.target
-        return (
-            point[f"{target}::alpha_std"],
-            point_beta(point, target, len(self.terms)),
-            float(np.exp(point[f"{target}::sigma_std_log__"])),
-        )
+        return linear_point(point, self.target, "alpha_std", len(self.terms))
 
     def draw_standardised(
         self, point: Point, x: np.ndarray, rng: np.random.Generator

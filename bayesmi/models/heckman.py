@@ -87,12 +87,7 @@ def heckman_model(model: ImputationModel, data: ImputationData) -> HeckmanModel:
         _likelihood(model, inputs, layout, quantities, eta)
     re_terms = ["Intercept", *model.slopes]
     return HeckmanModel(
-        target=model.target,
-        terms=terms,
-        model=pymc_model,
-        observed=inputs.observed,
-        likelihood_rows=np.arange(len(inputs.observed)),
-        scaling=inputs.scaling,
+        **inputs.model_fields(pymc_model, likelihood_rows=np.arange(len(inputs.observed))),
         parameter_dims=_parameter_dims(model, len(re_terms)),
         coords={
             f"{model.target}::beta_dim": ["Intercept", *model.predictors],

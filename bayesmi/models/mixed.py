@@ -91,12 +91,7 @@ def mixed_model(
         )
     terms = ["Intercept", *model.slopes]
     return MixedModel(
-        target=target,
-        terms=inputs.terms,
-        model=pymc_model,
-        observed=inputs.observed,
-        likelihood_rows=np.flatnonzero(inputs.observed),
-        scaling=inputs.scaling,
+        **inputs.model_fields(pymc_model),
         parameter_dims=_parameter_dims(target, len(terms), model.family, cluster_variance),
         coords={
             f"{target}::beta_dim": ["Intercept", *predictors],

@@ -82,6 +82,21 @@ class Inputs:
         """Names of the predictor columns."""
         return tuple(term.name for term in self.terms)
 
+    def model_fields(self, pymc_model, likelihood_rows: np.ndarray | None = None) -> dict:
+        """Return the `ConditionalModel` fields these inputs determine.
+
+        The likelihood uses the observed rows unless `likelihood_rows` says otherwise.
+        """
+        rows = np.flatnonzero(self.observed) if likelihood_rows is None else likelihood_rows
+        return {
+            "target": self.target,
+            "terms": self.terms,
+            "model": pymc_model,
+            "observed": self.observed,
+            "likelihood_rows": rows,
+            "scaling": self.scaling,
+        }
+
     @classmethod
     def from_data(
         cls,

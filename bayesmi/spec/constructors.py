@@ -9,18 +9,10 @@ cluster column) happen in `bayesmi.impute` before any model is compiled.
 
 from __future__ import annotations
 
-from bayesmi.spec.model import Family, ImputationModel, ModelKind
+from bayesmi.spec.model import KINDS, Family, ImputationModel, ModelKind
 from bayesmi.spec.terms import parse_formula
 
-__all__ = [
-    "binary",
-    "cluster_level",
-    "fixed_cluster",
-    "heckman",
-    "heteroscedastic",
-    "random_intercept",
-    "random_slopes",
-]
+__all__ = list(KINDS)  # one constructor per model kind, named as the kind
 
 
 HECKMAN_SEPARATOR = " | selection "
