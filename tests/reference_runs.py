@@ -214,8 +214,9 @@ def run_quietly(name: str) -> az.InferenceData:
 def main(arguments: list[str]) -> None:
     """Write each run's InferenceData, every run in a process of its own.
 
-    A fresh process per run, because NUTS runs in a process that has earlier run chains in
-    concurrent threads (`two_variables_executor`) differ from the ninth digit on.
+    A fresh process per run, so that no run depends on what an earlier one did to the process
+    (chains compiled on a thread pool, as in `two_variables_executor`, used to leave later
+    models running in Python, moving NUTS results from the ninth digit on).
     """
     names = [argument for argument in arguments if not argument.startswith("--")]
     if "--out" in arguments:

@@ -2,12 +2,12 @@
 
 The reference files were written by `tests/reference_runs.py` from the code before it was
 reorganised; each run here repeats one call and compares every group, variable, coordinate and
-attribute. Runs that use NUTS run in a fresh process: in a process that has earlier run
-chains in concurrent threads (as a pytest worker may have), NUTS results differ from the ninth
-digit on (and the joint engine's from the fourth), a process-state effect of PyTensor/PyMC
-seen before the reorganisation too. Values are compared to a relative 1e-7: a fresh process
-on this machine gives identical numbers; another CPU may round a BLAS call's last bit
-differently. A change of algorithm, seed handling or order of updates moves the numbers in the
+attribute. Runs that use NUTS run in a fresh process, so that nothing an earlier test did to
+the process can move their numbers: before `bayesmi.models.conditional.COMPILE_LOCK`, chains
+compiled on a thread pool left the process running later models' operations in Python, which
+moved NUTS results from the ninth digit on (the joint engine's from the fourth). Values are
+compared to a relative 1e-7: a fresh process on this machine gives identical numbers; another
+CPU may round a BLAS call's last bit differently. A change of algorithm, seed handling or order of updates moves the numbers in the
 first digits.
 """
 

@@ -39,6 +39,7 @@ from bayesmi.engines.checkpoint import CheckpointStore
 from bayesmi.engines.options import ChainedSettings
 from bayesmi.engines.updaters import make_updater
 from bayesmi.models import FACTORIES, ConditionalModel
+from bayesmi.models.conditional import COMPILE_LOCK
 from bayesmi.result.trace import ChainTrace, TraceRecorder
 from bayesmi.spec.model import ImputationModel
 
@@ -62,11 +63,12 @@ def run_chain(
     if settings.start == "overdispersed" and settings.chains > 1:
         spread = 2.0 * chain / (settings.chains - 1) - 1.0
     current = starting_values(data, spec, rng, spread)
-    models = compiled_models(data, spec, settings.run_id)
-    updaters = {
-        name: make_updater(model, rng.spawn(1)[0], settings.sampler, settings.target_accept)
-        for name, model in models.items()
-    }
+    with COMPILE_LOCK:  # chains may run in threads: PyTensor compiles one at a time
+        models = compiled_models(data, spec, settings.run_id)
+        updaters = {
+            name: make_updater(model, rng.spawn(1)[0], settings.sampler, settings.target_accept)
+            for name, model in models.items()
+        }
     records = {
         name: TraceRecorder(
             settings.iterations,
