@@ -176,7 +176,8 @@ from bayesmi.models import FACTORIES
 
 def python_operations():
     sim = bm.simulate.simulate_binary(clusters=10, cluster_size=10, seed=1)
-    model = FACTORIES["binary"](bm.binary("y ~ x + (1 | cluster)"), encode(sim.incomplete, "cluster"))
+    spec = bm.binary("y ~ x + (1 | cluster)")
+    model = FACTORIES["binary"](spec, encode(sim.incomplete, "cluster"))
     function = model.logp_dlogp_function()._pytensor_function
     return sum(not hasattr(thunk, "cthunk") for thunk in function.vm.thunks)
 

@@ -7,8 +7,8 @@ the process can move their numbers: before `bayesmi.models.conditional.COMPILE_L
 compiled on a thread pool left the process running later models' operations in Python, which
 moved NUTS results from the ninth digit on (the joint engine's from the fourth). Values are
 compared to a relative 1e-7: a fresh process on this machine gives identical numbers; another
-CPU may round a BLAS call's last bit differently. A change of algorithm, seed handling or order of updates moves the numbers in the
-first digits.
+CPU may round a BLAS call's last bit differently. A change of algorithm, seed handling or
+order of updates moves the numbers in the first digits.
 """
 
 import subprocess
