@@ -45,6 +45,7 @@ def test_gibbs_and_nuts_agree(model_and_data):
     np.testing.assert_allclose(gibbs.std(axis=0), nuts.std(axis=0), rtol=0.15)
 
 
+@pytest.mark.slow  # 85 s of sampling: a statistical check (test_gibbs_and_nuts_agree stays fast)
 @pytest.mark.parametrize(
     "spec",
     [
