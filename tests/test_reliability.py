@@ -374,7 +374,7 @@ def test_an_analysis_that_raises_is_reraised_naming_the_imputation():
 
 
 def test_dates_as_labels_round_trip_through_json():
-    from bayesmi.result.frame_codec import _from_json, _to_json
+    from bayesmi.result.frame_codec import from_json_value, to_json_value
 
     values = [
         pd.Timestamp("2020-03-01 12:00", tz="America/New_York"),
@@ -386,7 +386,7 @@ def test_dates_as_labels_round_trip_through_json():
         pd.Timedelta("3h"),
     ]
     for value in values:
-        back = _from_json(json.loads(json.dumps(_to_json(value))))
+        back = from_json_value(json.loads(json.dumps(to_json_value(value))))
         if isinstance(value, float):
             assert np.isnan(back)
         else:

@@ -27,7 +27,7 @@ import pytensor.tensor as pt
 from scipy.special import ndtr, ndtri
 
 from bayesmi.data.encoding import ImputationData
-from bayesmi.models._bivariate_normal import log_bivariate_normal_cdf
+from bayesmi.models.bivariate_normal import log_bivariate_normal_cdf
 from bayesmi.models.blocks import (
     COEFFICIENT_SD,
     INTERCEPT_SD,

@@ -29,8 +29,10 @@ __all__ = [
     "check_storable",
     "decode_frame",
     "encode_frame",
+    "from_json_value",
     "label_coordinate",
     "row_coordinate",
+    "to_json_value",
     "variable_names",
 ]
 
@@ -146,7 +148,7 @@ def row_coordinate(index: pd.Index) -> np.ndarray:
 
 
 def _encode_rows(index: pd.Index) -> tuple[np.ndarray | None, dict]:
-    name = _to_json(index.name)
+    name = to_json_value(index.name)
     if isinstance(index, pd.RangeIndex):
         return None, {"range": [index.start, index.stop, index.step], "name": name}
     if _native(index):
@@ -156,7 +158,7 @@ def _encode_rows(index: pd.Index) -> tuple[np.ndarray | None, dict]:
 
 
 def _decode_rows(dataset: xr.Dataset, info: dict) -> pd.Index:
-    name = _from_json(info["name"])
+    name = from_json_value(info["name"])
     if "range" in info:
         return pd.RangeIndex(*info["range"], name=name)
     if "coordinate" in info:
@@ -172,27 +174,27 @@ def _decode_rows(dataset: xr.Dataset, info: dict) -> pd.Index:
 def _encode_index(index: pd.Index) -> dict:
     """Return a small index (column names, categories) as JSON."""
     if isinstance(index, pd.RangeIndex):
-        return {"range": [index.start, index.stop, index.step], "name": _to_json(index.name)}
+        return {"range": [index.start, index.stop, index.step], "name": to_json_value(index.name)}
     if isinstance(index.dtype, pd.CategoricalDtype):
         codes = index.codes.tolist()
         categories = _encode_index(index.categories)
         return {"categorical": [codes, categories, bool(index.ordered)], "name": None}
     return {
-        "values": [_to_json(value) for value in index],
+        "values": [to_json_value(value) for value in index],
         "dtype": str(index.dtype),
-        "name": _to_json(index.name),
+        "name": to_json_value(index.name),
     }
 
 
 def _decode_index(info: dict) -> pd.Index:
-    name = _from_json(info["name"])
+    name = from_json_value(info["name"])
     if "range" in info:
         return pd.RangeIndex(*info["range"], name=name)
     if "categorical" in info:
         codes, categories, ordered = info["categorical"]
         values = pd.Categorical.from_codes(codes, _decode_index(categories), ordered=ordered)
         return pd.CategoricalIndex(values, name=name)
-    values = [_from_json(value) for value in info["values"]]
+    values = [from_json_value(value) for value in info["values"]]
     if info["dtype"] == "object":
         return pd.Index(_object_array(values), dtype=object, name=name)
     return pd.Index(values, dtype=info["dtype"], name=name)
@@ -222,7 +224,7 @@ def _encode_column(series: pd.Series) -> tuple[np.ndarray, dict]:
         data = np.asarray(series.array._data)  # masked arrays: numbers and a mask
         info = {"kind": "masked", "dtype": str(dtype), "missing": np.flatnonzero(missing).tolist()}
         return data, info
-    values = np.array([json.dumps(_to_json(v)) for v in series], dtype=object)
+    values = np.array([json.dumps(to_json_value(v)) for v in series], dtype=object)
     return values, {"kind": "json", "dtype": str(dtype)}
 
 
@@ -246,7 +248,7 @@ def _decode_column(values: np.ndarray, info: dict, index: pd.Index) -> pd.Series
         data = pd.array(values, dtype=info["dtype"])
         data[info["missing"]] = pd.NA
         return pd.Series(data, index=index)
-    objects = _object_array([_from_json(json.loads(v)) for v in values])
+    objects = _object_array([from_json_value(json.loads(v)) for v in values])
     if info["dtype"] == "object":
         return pd.Series(objects, index=index, dtype=object)
     return pd.Series(pd.array(objects, dtype=info["dtype"]), index=index)
@@ -269,7 +271,7 @@ def _from_i8(values: np.ndarray, dtype: str) -> pd.api.extensions.ExtensionArray
     return naive.tz_localize("UTC").tz_convert(tz).array if tz is not None else naive.array
 
 
-def _to_json(value: object) -> object:
+def to_json_value(value: object) -> object:
     """Return a label or value as JSON, tagged where JSON has no type for it."""
     if value is None or isinstance(value, bool | str):
         return value
@@ -285,11 +287,11 @@ def _to_json(value: object) -> object:
     if value is pd.NaT:
         return {"NaT": 1}
     if isinstance(value, tuple):
-        return {"tuple": [_to_json(part) for part in value]}
-    return _to_json_object(value)
+        return {"tuple": [to_json_value(part) for part in value]}
+    return _object_to_json(value)
 
 
-def _to_json_object(value: object) -> dict:
+def _object_to_json(value: object) -> dict:
     if isinstance(value, pd.Timestamp):
         return {"timestamp": value.isoformat(), "tz": None if value.tz is None else str(value.tz)}
     if isinstance(value, pd.Timedelta):
@@ -311,7 +313,7 @@ _DECODERS = {
     "NA": lambda _: pd.NA,
     "NaT": lambda _: pd.NaT,
     "float": float,
-    "tuple": lambda parts: tuple(_from_json(part) for part in parts),
+    "tuple": lambda parts: tuple(from_json_value(part) for part in parts),
     "timedelta": pd.Timedelta,
     "datetime": datetime.datetime.fromisoformat,
     "date": datetime.date.fromisoformat,
@@ -321,7 +323,8 @@ _DECODERS = {
 }
 
 
-def _from_json(value: object) -> object:
+def from_json_value(value: object) -> object:
+    """Return the label or value `to_json_value` wrote."""
     if not isinstance(value, dict):
         return value
     if "timestamp" in value:

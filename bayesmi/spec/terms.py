@@ -53,11 +53,6 @@ class Term:
         """The term as written in a formula: ``x``, ``x_mean``, ``x:w``."""
         return INTERACTION.join(self.variables)
 
-    @classmethod
-    def from_name(cls, name: str) -> Term:
-        """Rebuild a term from its name (``x:w`` is the product of ``x`` and ``w``)."""
-        return cls(tuple(name.split(INTERACTION)))
-
     def __str__(self) -> str:
         """Return the term's name."""
         return self.name
