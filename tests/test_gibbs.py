@@ -45,6 +45,24 @@ def test_gibbs_and_nuts_agree(model_and_data):
     np.testing.assert_allclose(gibbs.std(axis=0), nuts.std(axis=0), rtol=0.15)
 
 
+def slopes_model(sim, spec):
+    """The compiled model of `spec` on simulated data, its predictor x set."""
+    data = encode(sim.incomplete, "cluster")
+    model = FACTORIES[spec.kind](spec, data)
+    model.set_predictors(data.values("x")[:, None])
+    return model
+
+
+def sampled(model, updater, n, burn, summary):
+    """`n` draws of `summary(parameters)` after `burn` tuning transitions of `updater`."""
+    values = []
+    for k in range(burn + n):
+        updater.advance(1, tune=k < burn)
+        if k >= burn:
+            values.append(summary(model.parameters(updater.point)))
+    return np.array(values)
+
+
 @pytest.mark.slow  # 85 s of sampling: a statistical check (test_gibbs_and_nuts_agree stays fast)
 @pytest.mark.parametrize(
     "spec",
@@ -62,23 +80,15 @@ def test_slopes_and_cluster_variances_gibbs_agree_with_nuts(spec):
     the random-intercept SD mixes slowest under Gibbs (ESS about 100 of 6000) and sets them.
     """
     sim = bm.simulate.simulate_random_slopes(clusters=15, cluster_size=10, slope_sd=0.5, seed=4)
-    data = encode(sim.incomplete, "cluster")
-    model = FACTORIES[spec.kind](spec, data)
-    model.set_predictors(data.values("x")[:, None])
+    model = slopes_model(sim, spec)
 
-    def draws(updater, n, burn):
-        values = []
-        for k in range(burn + n):
-            updater.advance(1, tune=k < burn)
-            if k >= burn:
-                p = model.parameters(updater.point)
-                sd = np.atleast_1d(p.get("re_sd", p.get("tau")))
-                sigma = np.atleast_1d(p["sigma"])
-                values.append([*p["beta"], *sd, sigma[0], sigma[-1]])
-        return np.array(values)
+    def summary(p):
+        sd = np.atleast_1d(p.get("re_sd", p.get("tau")))
+        sigma = np.atleast_1d(p["sigma"])
+        return [*p["beta"], *sd, sigma[0], sigma[-1]]
 
-    gibbs = draws(GibbsUpdater(model, np.random.default_rng(1)), 6000, 300)
-    nuts = draws(NutsUpdater(model.model, np.random.default_rng(2)), 3000, 500)
+    gibbs = sampled(model, GibbsUpdater(model, np.random.default_rng(1)), 6000, 300, summary)
+    nuts = sampled(model, NutsUpdater(model.model, np.random.default_rng(2)), 3000, 500, summary)
     print(spec.kind, gibbs.mean(axis=0).round(3), nuts.mean(axis=0).round(3))
     np.testing.assert_allclose(gibbs.mean(axis=0), nuts.mean(axis=0), atol=0.05)
     np.testing.assert_allclose(gibbs.std(axis=0), nuts.std(axis=0), rtol=0.2)
@@ -114,21 +124,13 @@ def test_covariance_step_with_few_clusters_agrees_with_nuts():
     SDs within 20%. Seen: random-intercept SD 0.473 (Gibbs) vs 0.508 (NUTS), posterior SD 0.38.
     """
     sim = bm.simulate.simulate_random_slopes(clusters=4, cluster_size=15, slope_sd=0.5, seed=4)
-    spec = bm.random_slopes("y ~ x + (1 + x | cluster)")
-    data = encode(sim.incomplete, "cluster")
-    model = FACTORIES[spec.kind](spec, data)
-    model.set_predictors(data.values("x")[:, None])
+    model = slopes_model(sim, bm.random_slopes("y ~ x + (1 + x | cluster)"))
 
-    def draws(updater, n, burn):
-        values = []
-        for k in range(burn + n):
-            updater.advance(1, tune=k < burn)
-            if k >= burn:
-                p = model.parameters(updater.point)
-                values.append([*p["beta"], *p["re_sd"], p["re_corr"][0, 1], float(p["sigma"])])
-        return np.array(values)
+    def summary(p):
+        return [*p["beta"], *p["re_sd"], p["re_corr"][0, 1], float(p["sigma"])]
 
-    gibbs = draws(GibbsUpdater(model, np.random.default_rng(1)), 20000, 500)
-    nuts = draws(NutsUpdater(model.model, np.random.default_rng(2), 0.95), 6000, 1000)
+    gibbs = sampled(model, GibbsUpdater(model, np.random.default_rng(1)), 20000, 500, summary)
+    nuts_updater = NutsUpdater(model.model, np.random.default_rng(2), 0.95)
+    nuts = sampled(model, nuts_updater, 6000, 1000, summary)
     np.testing.assert_allclose(gibbs.mean(axis=0), nuts.mean(axis=0), atol=0.1)
     np.testing.assert_allclose(gibbs.std(axis=0), nuts.std(axis=0), rtol=0.2)
