@@ -60,10 +60,18 @@ def test_predictor_absent(data):
         impute(data, {"y": bm.random_intercept("y ~ q + (1 | g)")})
 
 
-def test_non_numeric_predictor(data):
-    data["w"] = np.where(data["w"] > 0, "high", "low")
-    with pytest.raises(TypeError, match=r"column 'w' used in .* is not numeric"):
+def test_categorical_target_of_a_normal_model(data):
+    data["y"] = np.where(data["y"] > 0, "high", "low")
+    data.loc[data.index[:3], "y"] = None
+    with pytest.raises(ValueError, match=r"target 'y' is categorical .* impute it with bm.binary"):
         impute(data, {"y": bm.random_intercept(RI)})
+
+
+def test_binary_target_with_three_categories(data):
+    data["y"] = pd.cut(data["y"], 3, labels=["low", "mid", "high"])
+    data.loc[data.index[:3], "y"] = None
+    with pytest.raises(ValueError, match=r"binary target 'y' has 3 categories .*bm.categorical"):
+        impute(data, {"y": bm.binary(RI)})
 
 
 def test_predictor_with_missing_values_no_spec_imputes(two_variable_data):

@@ -1,13 +1,18 @@
 """The data: checks of the frame, encoding into arrays, formula terms read from it, missingness.
 
-`encoding` holds `ImputationData` and `encode`, `frame` the checks of the caller's frame,
-`checks` the checks of a spec against the data and `patterns` the missingness tables.
+`encoding` holds `ImputationData` and `encode`, `factors` the categories of factor columns and
+their codes, `frame` the checks of the caller's frame, `checks` the checks of a spec against the
+data, `support_checks` those of a target's values against its model's family, and `patterns`
+the missingness tables.
 """
 
-from bayesmi.data.encoding import ImputationData, ResolvedTerm, Source, encode
+from bayesmi.data.encoding import DesignColumn, ImputationData, ResolvedTerm, Source, encode
+from bayesmi.data.factors import Factor
 from bayesmi.data.patterns import MissingPattern, missing_pattern
 
 __all__ = [
+    "DesignColumn",
+    "Factor",
     "ImputationData",
     "MissingPattern",
     "ResolvedTerm",

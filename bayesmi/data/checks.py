@@ -13,7 +13,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from bayesmi.data.encoding import ImputationData, ResolvedTerm
+from bayesmi.data.encoding import DesignColumn, ImputationData
+from bayesmi.data.support_checks import check_factor_predictors, check_target_support
 from bayesmi.messages import show
 from bayesmi.spec.model import ImputationModel
 from bayesmi.spec.terms import MEAN_SUFFIX, Term, cluster_mean_of
@@ -106,6 +107,8 @@ def _check_model_columns(model: ImputationModel, data: ImputationData) -> None:
             f"heckman target {model.target!r} has no missing values: there is no selection to "
             "model. Drop it from the spec."
         )
+    check_target_support(model, data)
+    check_factor_predictors(model, data)
     _check_levels(model, data)
     _check_information(model, data)
 
@@ -161,10 +164,9 @@ def _check_column(name: str, role: str, model: ImputationModel, data: Imputation
         )
     if name not in data.level:
         raise TypeError(
-            f"column {name!r} used in {model.formula!r} is not numeric "
-            f"(dtype {data.frame[name].dtype}); encode it as numbers before imputing: 0/1 "
-            "dummies made where it is observed, missing where it is missing (note that "
-            "pandas.get_dummies turns missing values into the reference category)."
+            f"column {name!r} used in {model.formula!r} holds neither numbers nor categories "
+            f"(dtype {data.frame[name].dtype}); convert it to numbers (e.g. days since a date) "
+            "or to a categorical with data[column].astype('category')."
         )
     _check_finite(name, data)
 
@@ -196,14 +198,6 @@ def _check_levels(model: ImputationModel, data: ImputationData) -> None:
                 f"random slope on {term.name!r} in {model.formula!r}: {term.name!r} is constant "
                 f"within clusters of {data.cluster!r} (level 2), so its slope cannot vary "
                 "between clusters (not identified); keep it as a fixed effect only."
-            )
-    if model.family == "binary":
-        values = data.values(model.target)
-        odd = np.unique(values[~np.isnan(values) & (values != 0) & (values != 1)])
-        if odd.size:
-            raise ValueError(
-                f"binary target {model.target!r} has values other than 0 and 1 "
-                f"({show(odd)}); recode it to 0/1, or use a model for continuous variables."
             )
     if model.kind == "cluster_level":
         _check_cluster_level(model, data)
@@ -272,22 +266,24 @@ def _check_information(model: ImputationModel, data: ImputationData) -> None:
             "cannot be estimated from fewer than 2: collect more values or drop it from the spec."
         )
     dropped = level_two_terms(model, data) if model.kind == "fixed_cluster" else ()
-    terms = [data.resolve(term) for term in model.terms if term not in dropped]
-    if not terms:
+    columns = data.design_columns([term for term in model.terms if term not in dropped])
+    if not columns:
         return
-    values = np.column_stack([data.term_values(term) for term in terms])
-    for term, column in zip(terms, values.T, strict=True):
-        observed = column[~np.isnan(column)]
+    values = data.design(columns)
+    for column, column_values in zip(columns, values.T, strict=True):
+        observed = column_values[~np.isnan(column_values)]
         if observed.size and np.ptp(observed) == 0:
             raise ValueError(
-                f"predictor {term.name!r} of {model.formula!r} is constant (every observed "
+                f"predictor {column.name!r} of {model.formula!r} is constant (every observed "
                 f"value is {observed[0]:g}); it is collinear with the intercept: drop it from "
                 "the formula."
             )
-    _check_collinear(model, terms, values[~np.isnan(values).any(axis=1)])
+    _check_collinear(model, columns, values[~np.isnan(values).any(axis=1)])
 
 
-def _check_collinear(model: ImputationModel, terms: list[ResolvedTerm], complete: np.ndarray):
+def _check_collinear(
+    model: ImputationModel, terms: tuple[DesignColumn, ...], complete: np.ndarray
+) -> None:
     """Refuse perfectly collinear predictors, naming the columns of the null vector."""
     if complete.shape[0] <= complete.shape[1] + 1:
         return

@@ -1,14 +1,18 @@
 """Encode a clustered DataFrame once into numpy arrays, and read formula terms from it.
 
 `encode` turns the caller's frame into an `ImputationData`: cluster codes ``0..J-1`` in sorted
-order of the cluster labels, a missing mask per column, the level of every numeric column
-(level 2 when it is constant within every cluster among its observed values, level 1 otherwise)
-and, per column, the clusters that miss it entirely (systematically missing) or partly
-(sporadically missing). The caller's frame is copied, never modified.
+order of the cluster labels, a missing mask per column, the factors (`bayesmi.data.factors`:
+categorical, bool, string and object columns, seen by the models as category codes), the level
+of every usable column (level 2 when it is constant within every cluster among its observed
+values, level 1 otherwise) and, per column, the clusters that miss it entirely (systematically
+missing) or partly (sporadically missing). The caller's frame is copied, never modified.
 
 Formula terms (`bayesmi.spec.terms.Term`) are resolved against the data here, once: each
-variable of a term reads a column, or (``x_mean`` when the data have no column ``x_mean``) the
-mean of column ``x`` over each row's cluster; a term's values are the product of its variables'.
+variable of a term reads a column, its cluster mean (``x_mean`` when the data have no column
+``x_mean``), or a factor (a factor column, or ``C(x)``); a term becomes one `DesignColumn`, or
+one per non-reference category of each factor in it (treatment coding: ``sex[girl]``,
+``sex[girl]:x``; the cluster mean of a factor is the cluster's proportion in each category,
+``sex_mean[girl]``). A design column's values are the product of its parts'.
 """
 
 from __future__ import annotations
@@ -19,10 +23,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from bayesmi.data.factors import (
+    Factor,
+    factor_call_of,
+    factor_codes,
+    factor_of,
+    numeric_factor,
+)
 from bayesmi.data.frame import check_cluster_column, check_frame
-from bayesmi.spec.terms import Term, cluster_mean_of
+from bayesmi.spec.terms import INTERACTION, Term, cluster_mean_of
 
-__all__ = ["ImputationData", "ResolvedTerm", "Source", "encode"]
+__all__ = ["DesignColumn", "ImputationData", "ResolvedTerm", "Source", "encode"]
 
 
 @dataclass(frozen=True)
@@ -35,10 +46,13 @@ class Source:
         The data column read.
     cluster_mean : bool
         Whether the variable is that column's mean over each row's cluster.
+    factor : bool
+        Whether the variable is the column read as a factor (a factor column, or ``C(x)``).
     """
 
     column: str
     cluster_mean: bool
+    factor: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,32 @@ class ResolvedTerm:
 
 
 @dataclass(frozen=True)
+class DesignColumn:
+    """One column of a model's predictor matrix: a term, or one dummy of a factor term.
+
+    Attributes
+    ----------
+    name : str
+        As bambi names it: ``x``, ``x_mean``, ``x:w``, ``sex[girl]``, ``sex_mean[girl]``,
+        ``sex[girl]:x``.
+    sources : tuple of Source
+        The variables multiplied, in the term's order.
+    categories : tuple of int or None
+        Per source, the category whose indicator (or, for a cluster mean, proportion) the
+        column reads; None for a numeric source.
+    """
+
+    name: str
+    sources: tuple[Source, ...]
+    categories: tuple[int | None, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The data columns the design column reads, without repeats."""
+        return tuple(dict.fromkeys(source.column for source in self.sources))
+
+
+@dataclass(frozen=True)
 class ImputationData:
     """A clustered data frame encoded for imputation.
 
@@ -85,7 +125,10 @@ class ImputationData:
         Boolean mask of missing cells per column (keyed by the column labels).
     level : dict of hashable to int
         1 for variables that vary within clusters, 2 for variables constant within every
-        cluster (among observed values). Only numeric columns are listed.
+        cluster (among observed values). Only columns a model can use (numbers and factors)
+        are listed.
+    factors : dict of hashable to Factor
+        The categories of every factor column (categorical, bool, string, object).
     """
 
     frame: pd.DataFrame
@@ -95,7 +138,11 @@ class ImputationData:
     missing: dict[Hashable, np.ndarray]
     level: dict[Hashable, int]
     cluster_sizes: np.ndarray = field(repr=False)
+    factors: dict[Hashable, Factor] = field(default_factory=dict)
     _floats: dict[Hashable, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    _numeric_factors: dict[Hashable, Factor] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def n_clusters(self) -> int:
@@ -108,10 +155,42 @@ class ImputationData:
         return self.frame.shape[0]
 
     def values(self, column: Hashable) -> np.ndarray:
-        """Return a column as a new float array with NaN where it is missing."""
+        """Return a column as a new float array with NaN where it is missing.
+
+        A factor column's values are its category codes ``0..K-1``.
+        """
         if column not in self._floats:  # converted from pandas once, then copied
-            self._floats[column] = self.frame[column].to_numpy(dtype=float, na_value=np.nan)
+            series = self.frame[column]
+            factor = self.factors.get(column)
+            self._floats[column] = (
+                factor_codes(series, factor)
+                if factor is not None
+                else series.to_numpy(dtype=float, na_value=np.nan)
+            )
         return self._floats[column].copy()
+
+    def factor(self, column: Hashable) -> Factor:
+        """Return a column's categories: a factor column's own, a numeric one's distinct values."""
+        if column in self.factors:
+            return self.factors[column]
+        if column not in self._numeric_factors:
+            self._numeric_factors[column] = numeric_factor(self.values(column))
+        return self._numeric_factors[column]
+
+    def category_values(self, column: Hashable) -> np.ndarray:
+        """Return the value each category takes in `values`: its code, or its number."""
+        if column in self.factors:
+            return np.arange(self.factors[column].n_categories, dtype=float)
+        return np.array(self.factor(column).categories, dtype=float)
+
+    def codes(self, column: Hashable, values: np.ndarray | None = None) -> np.ndarray:
+        """Category codes of a column's values (the current ones when given), NaN where missing."""
+        values = self.values(column) if values is None else values
+        if column in self.factors:
+            return values
+        codes = np.searchsorted(self.category_values(column), values).astype(float)
+        codes[np.isnan(values)] = np.nan
+        return codes
 
     def missing_per_cluster(self, column: Hashable) -> np.ndarray:
         """Count the missing cells of `column` in each cluster, in code order."""
@@ -131,14 +210,18 @@ class ImputationData:
     def source(self, variable: str) -> Source | None:
         """Return where a term's variable reads its values, or None when it cannot be read.
 
-        ``x`` reads column ``x``; ``x_mean`` reads column ``x_mean`` when there is one, else
-        the cluster mean of ``x``.
+        ``x`` reads column ``x`` (a factor when the column is one); ``x_mean`` reads column
+        ``x_mean`` when there is one, else the cluster mean of ``x``; ``C(x)`` reads column
+        ``x`` as a factor.
         """
         if variable in self.missing:
-            return Source(variable, cluster_mean=False)
+            return Source(variable, cluster_mean=False, factor=variable in self.factors)
         base = cluster_mean_of(variable)
         if base is not None and base in self.missing:
-            return Source(base, cluster_mean=True)
+            return Source(base, cluster_mean=True, factor=base in self.factors)
+        base = factor_call_of(variable)
+        if base is not None and base in self.missing:
+            return Source(base, cluster_mean=False, factor=True)
         return None
 
     def resolve(self, term: Term) -> ResolvedTerm:
@@ -157,46 +240,80 @@ class ImputationData:
             sources.append(source)
         return ResolvedTerm(term, tuple(sources))
 
-    def term_values(
-        self, term: Term | ResolvedTerm, current: Mapping[str, np.ndarray] | None = None
+    def design_columns(self, terms: Sequence[Term]) -> tuple[DesignColumn, ...]:
+        """Return the design columns of terms: one per term, or per dummy of its factors."""
+        return tuple(column for term in terms for column in self._expand(self.resolve(term)))
+
+    def design_names(self, terms: Sequence[Term]) -> tuple[str, ...]:
+        """Return the names of the design columns of terms."""
+        return tuple(column.name for column in self.design_columns(terms))
+
+    def _expand(self, resolved: ResolvedTerm) -> list[DesignColumn]:
+        """Return one term's columns: its variables' categories multiplied (treatment coding)."""
+        columns = [("", (), ())]
+        for variable, source in zip(resolved.term.variables, resolved.sources, strict=True):
+            levels = range(1, self.factor(source.column).n_categories) if source.factor else [None]
+            columns = [
+                (
+                    name + (INTERACTION if name else "") + self._part_name(variable, source, level),
+                    (*sources, source),
+                    (*categories, level),
+                )
+                for name, sources, categories in columns
+                for level in levels
+            ]
+        return [DesignColumn(*column) for column in columns]
+
+    def _part_name(self, variable: str, source: Source, level: int | None) -> str:
+        if level is None:
+            return variable
+        return f"{variable}[{self.factor(source.column).label(level)}]"
+
+    def column_values(
+        self, column: DesignColumn, current: Mapping[str, np.ndarray] | None = None
     ) -> np.ndarray:
-        """Return a term's values per row: a column, a cluster mean or their product.
+        """Return a design column's values per row.
+
+        A column, a category's indicator, a cluster mean (proportion) or their product.
 
         Parameters
         ----------
-        term : Term or ResolvedTerm
-            The term.
+        column : DesignColumn
+            The column.
         current : mapping, optional
             Current completed values of imputed columns; other columns come from the data.
             Cluster means of incomplete columns average the observed values only.
         """
-        resolved = term if isinstance(term, ResolvedTerm) else self.resolve(term)
-        columns = [self._source_values(source, current) for source in resolved.sources]
-        return columns[0] if len(columns) == 1 else np.prod(columns, axis=0)
+        parts = [
+            self._source_values(source, category, current)
+            for source, category in zip(column.sources, column.categories, strict=True)
+        ]
+        return parts[0] if len(parts) == 1 else np.prod(parts, axis=0)
 
     def _source_values(
-        self, source: Source, current: Mapping[str, np.ndarray] | None
+        self, source: Source, category: int | None, current: Mapping[str, np.ndarray] | None
     ) -> np.ndarray:
         values = current.get(source.column) if current is not None else None
         values = self.values(source.column) if values is None else values
+        if category is not None:
+            codes = self.codes(source.column, values)
+            values = np.where(np.isnan(codes), np.nan, (codes == category).astype(float))
         return self.cluster_means(values) if source.cluster_mean else values.copy()
 
     def design(
-        self, terms: Sequence[Term], current: Mapping[str, np.ndarray] | None = None
+        self, columns: Sequence[DesignColumn], current: Mapping[str, np.ndarray] | None = None
     ) -> np.ndarray:
-        """Return the (rows, terms) matrix of the terms' current values."""
-        columns = [self.term_values(term, current) for term in terms]
-        return np.column_stack(columns) if columns else np.empty((self.n_rows, 0))
+        """Return the (rows, columns) matrix of the design columns' current values."""
+        values = [self.column_values(column, current) for column in columns]
+        return np.column_stack(values) if values else np.empty((self.n_rows, 0))
 
-    def term_level(self, term: Term | ResolvedTerm) -> int:
+    def term_level(self, term: Term | ResolvedTerm | DesignColumn) -> int:
         """Return 2 for a term constant within clusters, else 1.
 
         Level-2 columns, cluster means and products of them are constant within clusters.
         """
-        resolved = term if isinstance(term, ResolvedTerm) else self.resolve(term)
-        constant = [
-            source.cluster_mean or self.level[source.column] == 2 for source in resolved.sources
-        ]
+        sources = self.resolve(term).sources if isinstance(term, Term) else term.sources
+        constant = [source.cluster_mean or self.level[source.column] == 2 for source in sources]
         return 2 if all(constant) else 1
 
     def cluster_means(self, values: np.ndarray) -> np.ndarray:
@@ -212,9 +329,12 @@ class ImputationData:
         means = np.divide(totals, counts, out=np.full(self.n_clusters, np.nan), where=counts > 0)
         return means[self.cluster_codes]
 
-    def observed_moments(self, term: Term | str) -> tuple[float, float]:
-        """Mean and SD of a term's (or column's) observed values (SD 1 when it is 0)."""
-        values = self.term_values(term) if isinstance(term, Term) else self.values(term)
+    def observed_moments(self, column: DesignColumn | str) -> tuple[float, float]:
+        """Mean and SD of a design column's (or data column's) observed values (SD 1 when 0)."""
+        if isinstance(column, DesignColumn):
+            values = self.column_values(column)
+        else:
+            values = self.values(column)
         values = values[~np.isnan(values)]
         sd = float(np.std(values)) if values.size > 1 else 0.0
         return float(np.mean(values)), sd if sd > 0 else 1.0
@@ -248,20 +368,25 @@ def encode(data: pd.DataFrame, cluster: str) -> ImputationData:
     frame = data.copy(deep=True)
     codes, labels = _cluster_codes(frame[cluster])
     missing = {column: frame[column].isna().to_numpy() for column in frame.columns}
-    level = {
-        column: _level(frame[column], codes, len(labels))
-        for column in frame.columns
-        if column != cluster and is_numeric(frame[column])
-    }
-    return ImputationData(
+    factors = {}
+    for column in frame.columns:
+        factor = factor_of(frame[column]) if column != cluster else None
+        if factor is not None:
+            factors[column] = factor
+    data = ImputationData(
         frame=frame,
         cluster=cluster,
         cluster_codes=codes,
         cluster_labels=labels,
         missing=missing,
-        level=level,
+        level={},
         cluster_sizes=np.bincount(codes, minlength=len(labels)),
+        factors=factors,
     )
+    for column in frame.columns:
+        if column != cluster and (column in factors or is_numeric(frame[column])):
+            data.level[column] = _level(data.values(column), codes, len(labels))
+    return data
 
 
 def _cluster_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -283,13 +408,12 @@ def _cluster_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def is_numeric(series: pd.Series) -> bool:
-    """Whether a column holds numbers (or booleans) a model can use."""
-    return pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)
+    """Whether a column holds numbers a model can use as they are (booleans are factors)."""
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
-def _level(series: pd.Series, codes: np.ndarray, n_clusters: int) -> int:
+def _level(values: np.ndarray, codes: np.ndarray, n_clusters: int) -> int:
     """Return 2 when the observed values are constant within every cluster, else 1."""
-    values = series.to_numpy(dtype=float, na_value=np.nan)
     observed = ~np.isnan(values)
     if not observed.any():
         return 1

@@ -99,7 +99,7 @@ def run_chain(
 def _iterate(data, models, updaters, records, current, iteration, settings, rng) -> None:
     """One iteration: update and draw every variable in the order of the spec."""
     for name, model in models.items():
-        predictors = data.design(model.terms, current)
+        predictors = data.design(model.columns, current)
         model.set_predictors(predictors)
         updater = updaters[name]
         if iteration == 0 and settings.tune:

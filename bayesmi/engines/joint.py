@@ -73,9 +73,10 @@ def check_joint(
     Raises
     ------
     ValueError
-        For a model kind the joint engine lacks, a factor using a variable imputed after it, a
-        model using the analysis outcome, an unknown or missing ``nuts_sampler``, or a binary
-        incomplete variable with a sampler other than PyMC's.
+        For a model kind the joint engine lacks, a categorical column (factor) in a formula,
+        a factor using a variable imputed after it, a model using the analysis outcome, an
+        unknown or missing ``nuts_sampler``, or a binary incomplete variable with a sampler
+        other than PyMC's.
     """
     for name, model in spec.items():
         if model.kind not in JOINT_KINDS:
@@ -83,6 +84,8 @@ def check_joint(
                 f"{name!r} is imputed by {model.kind}, which the joint engine does not hold "
                 f"(it holds {', '.join(JOINT_KINDS)}); use engine='chained' or another model."
             )
+    for model in [*spec.values(), *([analysis] if analysis is not None else [])]:
+        _refuse_factors(model, data)
     order = list(spec)
     for position, (name, model) in enumerate(spec.items()):
         for column in (c for term in model.fixed_terms for c in data.resolve(term).columns):
@@ -113,6 +116,23 @@ def check_joint(
             )
 
 
+def _refuse_factors(model: ImputationModel, data: ImputationData) -> None:
+    """Refuse categorical columns (factors), as targets or predictors: chained engine only."""
+    factors = [model.target] if model.target in data.factors else []
+    factors += [
+        source.column
+        for term in model.terms
+        for source in data.resolve(term).sources
+        if source.factor
+    ]
+    if factors:
+        raise ValueError(
+            f"{model.formula!r} uses the categorical columns {show(dict.fromkeys(factors))}; "
+            "the joint engine models numeric columns only: use engine='chained', which "
+            "imputes and uses factors."
+        )
+
+
 def build_joint_model(
     data: ImputationData, spec: dict[str, ImputationModel]
 ) -> tuple[pm.Model, dict[str, Scaling]]:
@@ -132,7 +152,10 @@ def build_joint_model(
     with pm.Model(coords={"cluster": list(data.cluster_labels)}) as joint:
         for name, model in spec.items():
             scaling = Scaling.from_data(
-                data, name, model.fixed_terms, standardise_target=model.family != "binary"
+                data,
+                name,
+                data.design_columns(model.fixed_terms),
+                standardise_target=model.family != "binary",
             )
             values = _factor(data, model, scaling, completed)
             completed[name] = scaling.y_center + scaling.y_scale * values
@@ -178,7 +201,8 @@ def _predictor_tensor(
     result = 1.0
     for variable, source in zip(term.variables, data.resolve(term).sources, strict=True):
         if source.column not in completed:
-            result = result * data.term_values(Term((variable,)))
+            (column,) = data.design_columns([Term((variable,))])
+            result = result * data.column_values(column)
             continue
         values = completed[source.column]
         if source.cluster_mean:

@@ -43,14 +43,16 @@ def cluster_level_model(model: ImputationModel, data: ImputationData) -> Cluster
         Parameters on the original scale: ``beta`` (``Intercept`` and one coefficient per
         predictor) and ``sigma`` (residual SD across clusters).
     """
-    target, terms, predictors = model.target, model.fixed_terms, model.predictors
+    target = model.target
+    columns = data.design_columns(model.fixed_terms)
+    predictors = [column.name for column in columns]
     first_row = np.unique(data.cluster_codes, return_index=True)[1]
     cluster_value = data.cluster_means(data.values(target))[first_row]
     known = ~np.isnan(cluster_value)
-    scaling = Scaling.from_data(data, target, terms)
+    scaling = Scaling.from_data(data, target, columns)
     likelihood_rows = first_row[known]
     y = (cluster_value[known] - scaling.y_center) / scaling.y_scale
-    x = scaling.x(starting_predictors(data, terms)[likelihood_rows])
+    x = scaling.x(starting_predictors(data, columns)[likelihood_rows])
     coords = {"cluster": list(data.cluster_labels), f"{target}::predictor": list(predictors)}
     with pm.Model(coords=coords) as pymc_model:
         x_beta, _ = linear_predictor(target, predictors, x)
@@ -60,7 +62,7 @@ def cluster_level_model(model: ImputationModel, data: ImputationData) -> Cluster
     observed = ~data.missing[target]
     return ClusterLevelModel(
         target=target,
-        terms=terms,
+        columns=columns,
         model=pymc_model,
         observed=observed,
         likelihood_rows=likelihood_rows,
@@ -82,7 +84,8 @@ class ClusterLevelModel(ConditionalModel):
     missing_codes: np.ndarray
 
     def _unpack(self, point: Point) -> tuple[float, np.ndarray, float]:
-        intercept, beta, sigma = linear_point(point, self.target, "intercept_std", len(self.terms))
+        n_predictors = len(self.columns)
+        intercept, beta, sigma = linear_point(point, self.target, "intercept_std", n_predictors)
         return float(intercept), beta, sigma
 
     def draw_standardised(

@@ -24,8 +24,8 @@ import numpy as np
 import pymc as pm
 from pymc.blocking import DictToArrayBijection
 
+from bayesmi.data.encoding import DesignColumn
 from bayesmi.models.scaling import Scaling
-from bayesmi.spec.terms import Term
 
 __all__ = [
     "COMPILE_LOCK",
@@ -69,7 +69,7 @@ class ConditionalModel(ABC):
     ----------
     target : str
         The variable the model imputes.
-    terms : tuple of Term
+    columns : tuple of DesignColumn
         The columns of the predictor matrix the engine passes in, in order.
     model : pymc.Model
         The model; its likelihood uses the rows where the target is observed.
@@ -90,7 +90,7 @@ class ConditionalModel(ABC):
     """
 
     target: str
-    terms: tuple[Term, ...]
+    columns: tuple[DesignColumn, ...]
     model: pm.Model
     observed: np.ndarray
     likelihood_rows: np.ndarray
@@ -103,7 +103,7 @@ class ConditionalModel(ABC):
     @property
     def predictors(self) -> tuple[str, ...]:
         """Names of the predictor matrix's columns."""
-        return tuple(term.name for term in self.terms)
+        return tuple(column.name for column in self.columns)
 
     @property
     def data_name(self) -> str:
@@ -120,7 +120,7 @@ class ConditionalModel(ABC):
 
     def set_predictors(self, predictors: np.ndarray) -> None:
         """Feed the current completed predictors (all rows, original scale) to the model."""
-        if self.terms:
+        if self.columns:
             values = self.scaling.x(predictors[self.likelihood_rows])
             pm.set_data({self.data_name: values}, model=self.model)
 

@@ -78,7 +78,7 @@ class FixedClusterModel(ConditionalModel):
     codes_missing: np.ndarray
 
     def _unpack(self, point: Point) -> tuple[np.ndarray, np.ndarray, float]:
-        return linear_point(point, self.target, "alpha_std", len(self.terms))
+        return linear_point(point, self.target, "alpha_std", len(self.columns))
 
     def draw_standardised(
         self, point: Point, x: np.ndarray, rng: np.random.Generator
@@ -96,6 +96,6 @@ class FixedClusterModel(ConditionalModel):
             "alpha": self.scaling.intercept(alpha, beta),
             "sigma": np.asarray(self.scaling.y_scale * sigma),
         }
-        if self.terms:
+        if self.columns:
             values["beta"] = self.scaling.coefficients(beta)
         return values

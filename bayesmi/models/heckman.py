@@ -53,6 +53,9 @@ RHO_SPREAD_SD = 0.5
 class _Layout:
     """Which columns of the predictor matrix each equation reads, and which rows are which."""
 
+    predictor_names: tuple[str, ...]
+    selection_names: tuple[str, ...]
+    slope_names: tuple[str, ...]
     outcome: list[int]
     selection: list[int]
     slopes: list[int]
@@ -71,29 +74,34 @@ def heckman_model(model: ImputationModel, data: ImputationData) -> HeckmanModel:
         ``gamma`` (``Intercept`` and one probit coefficient per predictor) and ``tau_v``;
         ``rho``, and with ``cluster_rho`` also ``rho_cluster`` and ``atanh_rho_sd``.
     """
-    terms, columns = model.terms, model.columns
-    inputs = Inputs.from_data(data, model.target, terms, model.family == "gaussian")
+    inputs = Inputs.from_data(data, model.target, model.terms, model.family == "gaussian")
+    columns, predictors = inputs.predictors, data.design_names(model.fixed_terms)
+    selection = data.design_names(model.selection_terms)
+    slopes = data.design_names(model.slope_terms)
     layout = _Layout(
-        outcome=[columns.index(name) for name in model.predictors],
-        selection=[columns.index(name) for name in model.selection],
-        slopes=[model.predictors.index(name) for name in model.slopes],
+        predictor_names=predictors,
+        selection_names=selection,
+        slope_names=slopes,
+        outcome=[columns.index(name) for name in predictors],
+        selection=[columns.index(name) for name in selection],
+        slopes=[predictors.index(name) for name in slopes],
         observed_rows=np.flatnonzero(inputs.observed),
         missing_rows=np.flatnonzero(~inputs.observed),
     )
-    w_all = inputs.scaling.x(starting_predictors(data, terms))[:, layout.selection]
-    with new_model(data, model.target, model.predictors) as pymc_model:
+    w_all = inputs.scaling.x(starting_predictors(data, inputs.columns))[:, layout.selection]
+    with new_model(data, model.target, predictors) as pymc_model:
         quantities = _outcome_equation(model, inputs, layout)
         eta = _selection_equation(model, w_all, data.cluster_codes, quantities)
         _likelihood(model, inputs, layout, quantities, eta)
-    re_terms = ["Intercept", *model.slopes]
+    effects = ["Intercept", *slopes]
     return HeckmanModel(
         **inputs.model_fields(pymc_model, likelihood_rows=np.arange(len(inputs.observed))),
-        parameter_dims=_parameter_dims(model, len(re_terms)),
+        parameter_dims=_parameter_dims(model, len(effects)),
         coords={
-            f"{model.target}::beta_dim": ["Intercept", *model.predictors],
-            f"{model.target}::gamma_dim": ["Intercept", *model.selection],
-            f"{model.target}::re": re_terms,
-            f"{model.target}::re_bis": re_terms,
+            f"{model.target}::beta_dim": ["Intercept", *predictors],
+            f"{model.target}::gamma_dim": ["Intercept", *selection],
+            f"{model.target}::re": effects,
+            f"{model.target}::re_bis": effects,
         },
         layout=layout,
         codes_missing=inputs.codes_missing,
@@ -107,12 +115,12 @@ def _outcome_equation(model: ImputationModel, inputs: Inputs, layout: _Layout) -
     """Add the outcome equation's parameters; return them and its mean ``mu`` (observed rows)."""
     target = model.target
     pymc_model = pm.modelcontext(None)
-    pymc_model.add_coord(f"{target}::re", ["Intercept", *model.slopes])
-    pymc_model.add_coord(f"{target}::selection_predictor", list(model.selection))
-    x_beta, beta = linear_predictor(target, model.predictors, inputs.x[:, layout.outcome])
+    pymc_model.add_coord(f"{target}::re", ["Intercept", *layout.slope_names])
+    pymc_model.add_coord(f"{target}::selection_predictor", list(layout.selection_names))
+    x_beta, beta = linear_predictor(target, layout.predictor_names, inputs.x[:, layout.outcome])
     intercept_sd = INTERCEPT_SD if model.family == "gaussian" else COEFFICIENT_SD
     intercept = pm.Normal(f"{target}::intercept_std", 0.0, intercept_sd)
-    effects, chol = random_effects(target, 1 + len(model.slopes))
+    effects, chol = random_effects(target, 1 + len(layout.slopes))
     z = random_design(pymc_model, target, len(layout.observed_rows), layout.slopes)
     mu = intercept + x_beta + pt.sum(z * effects[inputs.codes_observed], axis=1)
     quantities = {"intercept": intercept, "effects": effects, "chol": chol, "mu": mu}

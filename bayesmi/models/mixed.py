@@ -71,7 +71,8 @@ def mixed_model(
     binary = model.family == "binary"
     inputs = Inputs.from_data(data, model.target, model.fixed_terms, standardise_target=not binary)
     target, predictors = inputs.target, inputs.predictors
-    slope_index = [predictors.index(name) for name in model.slopes]
+    slopes = data.design_names(model.slope_terms)
+    slope_index = [predictors.index(name) for name in slopes]
     with new_model(data, target, predictors) as pymc_model:
         pymc_model.add_coord(f"{target}::obs_row", length=len(inputs.y))
         x = None
@@ -89,16 +90,18 @@ def mixed_model(
             cluster_variance=cluster_variance,
             dims=f"{target}::obs_row",
         )
-    terms = ["Intercept", *model.slopes]
+    effects = ["Intercept", *slopes]
     return MixedModel(
         **inputs.model_fields(pymc_model),
-        parameter_dims=_parameter_dims(target, len(terms), model.family, cluster_variance),
+        parameter_dims=_parameter_dims(target, len(effects), model.family, cluster_variance),
         coords={
             f"{target}::beta_dim": ["Intercept", *predictors],
-            f"{target}::re": terms,
-            f"{target}::re_bis": terms,
+            f"{target}::re": effects,
+            f"{target}::re_bis": effects,
         },
-        gibbs=_gibbs_sampler(pymc_model, inputs, data.n_clusters, model, cluster_variance),
+        gibbs=_gibbs_sampler(
+            pymc_model, inputs, data.n_clusters, model.family, slope_index, cluster_variance
+        ),
         inputs=inputs,
         family=model.family,
         cluster_variance=cluster_variance,
@@ -144,7 +147,7 @@ class MixedModel(ConditionalModel):
         if "effects" in point:  # a Gibbs state holds the quantities themselves
             return point
         if self.family == "gaussian" and not self.cluster_variance and not self.slope_index:
-            return _unpack_random_intercept(point, self.target, len(self.terms))
+            return _unpack_random_intercept(point, self.target, len(self.columns))
         result = self._point_values(point)
         named = {"intercept": float(result[0]), "effects": result[1], "chol": result[2]}
         if self.family == "gaussian":
@@ -268,23 +271,24 @@ def _gibbs_sampler(
     pymc_model: pm.Model,
     inputs: Inputs,
     n_clusters: int,
-    model: ImputationModel,
+    family: Family,
+    slope_index: list[int],
     cluster_variance: bool,
 ) -> GibbsSampler | None:
-    """Return the exact Gibbs sampler of a gaussian model (None for binary models)."""
-    if model.family == "binary":
+    """Return the exact Gibbs sampler of a gaussian model (None for other families)."""
+    if family != "gaussian":
         return None
     name = f"{inputs.target}::X"
-    slopes = tuple(inputs.predictors.index(term) for term in model.slopes)
+    slopes = tuple(slope_index)
 
     def current_x() -> np.ndarray:
-        if inputs.terms:
+        if inputs.columns:
             return pymc_model[name].get_value()
         return np.empty((len(inputs.y), 0))
 
     if not cluster_variance and not slopes:
         kernel = RandomInterceptGibbs(
-            inputs.target, inputs.y, inputs.codes_observed, n_clusters, len(inputs.terms)
+            inputs.target, inputs.y, inputs.codes_observed, n_clusters, len(inputs.columns)
         )
         return GibbsSampler(
             start=lambda rng: jittered_start(pymc_model, rng),
@@ -292,7 +296,7 @@ def _gibbs_sampler(
         )
     mixed = RandomSlopesGibbs(inputs.y, inputs.codes_observed, n_clusters, slopes, cluster_variance)
     return GibbsSampler(
-        start=lambda rng: mixed.start(len(inputs.terms), rng),
+        start=lambda rng: mixed.start(len(inputs.columns), rng),
         sweep=lambda point, rng: mixed.sweep(point, current_x(), rng),
     )
 

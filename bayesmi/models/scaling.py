@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bayesmi.data.encoding import ImputationData
+from bayesmi.data.encoding import DesignColumn, ImputationData
 from bayesmi.spec.terms import Term
 
 __all__ = ["Inputs", "Scaling", "starting_predictors"]
@@ -33,12 +33,12 @@ class Scaling:
         cls,
         data: ImputationData,
         target: str,
-        terms: Sequence[Term],
+        columns: Sequence[DesignColumn],
         standardise_target: bool = True,
     ) -> Scaling:
         """Compute the scaling from the observed values of each predictor (and the target)."""
         y_center, y_scale = data.observed_moments(target) if standardise_target else (0.0, 1.0)
-        moments = np.array([data.observed_moments(term) for term in terms]).reshape(-1, 2)
+        moments = np.array([data.observed_moments(column) for column in columns]).reshape(-1, 2)
         return cls(y_center, y_scale, moments[:, 0], moments[:, 1])
 
     def x(self, values: np.ndarray) -> np.ndarray:
@@ -69,7 +69,7 @@ class Inputs:
     """What a factory needs from the data, standardised: observed rows, clusters, scaling."""
 
     target: str
-    terms: tuple[Term, ...]
+    columns: tuple[DesignColumn, ...]
     observed: np.ndarray
     scaling: Scaling
     y: np.ndarray
@@ -80,7 +80,7 @@ class Inputs:
     @property
     def predictors(self) -> tuple[str, ...]:
         """Names of the predictor columns."""
-        return tuple(term.name for term in self.terms)
+        return tuple(column.name for column in self.columns)
 
     def model_fields(self, pymc_model, likelihood_rows: np.ndarray | None = None) -> dict:
         """Return the `ConditionalModel` fields these inputs determine.
@@ -90,7 +90,7 @@ class Inputs:
         rows = np.flatnonzero(self.observed) if likelihood_rows is None else likelihood_rows
         return {
             "target": self.target,
-            "terms": self.terms,
+            "columns": self.columns,
             "model": pymc_model,
             "observed": self.observed,
             "likelihood_rows": rows,
@@ -105,26 +105,30 @@ class Inputs:
         terms: Sequence[Term],
         standardise_target: bool = True,
     ) -> Inputs:
-        """Standardise the observed target and the starting predictors of the observed rows."""
+        """Standardise the observed target and the starting predictors of the observed rows.
+
+        The predictors are the design columns of `terms` (a factor term gives one per dummy).
+        """
         observed = ~data.missing[target]
-        scaling = Scaling.from_data(data, target, terms, standardise_target)
+        columns = data.design_columns(terms)
+        scaling = Scaling.from_data(data, target, columns, standardise_target)
         return cls(
             target=target,
-            terms=tuple(terms),
+            columns=columns,
             observed=observed,
             scaling=scaling,
             y=(data.values(target)[observed] - scaling.y_center) / scaling.y_scale,
-            x=scaling.x(starting_predictors(data, terms)[observed]),
+            x=scaling.x(starting_predictors(data, columns)[observed]),
             codes_observed=data.cluster_codes[observed],
             codes_missing=data.cluster_codes[~observed],
         )
 
 
-def starting_predictors(data: ImputationData, terms: Sequence[Term]) -> np.ndarray:
+def starting_predictors(data: ImputationData, columns: Sequence[DesignColumn]) -> np.ndarray:
     """Predictor matrix with missing cells at the observed mean (a start before imputation)."""
-    columns = []
-    for term in terms:
-        values = data.term_values(term)
-        values[np.isnan(values)] = data.observed_moments(term)[0]
-        columns.append(values)
-    return np.column_stack(columns) if columns else np.empty((data.n_rows, 0))
+    values = []
+    for column in columns:
+        column_values = data.column_values(column)
+        column_values[np.isnan(column_values)] = data.observed_moments(column)[0]
+        values.append(column_values)
+    return np.column_stack(values) if values else np.empty((data.n_rows, 0))

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from bayesmi.data.factors import factor_of, from_codes
 from bayesmi.result.frame_codec import decode_frame
 from bayesmi.spec.model import ImputationModel
 from bayesmi.spec.serialize import spec_from_json
@@ -100,14 +101,27 @@ def completed(idata: az.InferenceData) -> Iterator[pd.DataFrame]:
     posterior = idata.posterior
     masks = {name: ~idata.constant_data[f"{name}::observed"].to_numpy() for name in spec}
     cells = {name: posterior[f"{name}::missing"].to_numpy() for name in spec}
+    factors = {name: factor_of(base[name]) for name in spec}
     for chain in range(posterior.sizes["chain"]):
         for draw in range(posterior.sizes["draw"]):
             frame = base.copy()
             for name, mask in masks.items():
-                values = frame[name].to_numpy(dtype=float, na_value=np.nan, copy=True)
-                values[mask] = cells[name][chain, draw]
-                frame[name] = _in_dtype(values, base[name].dtype)
+                codes = np.full(len(mask), np.nan)
+                codes[mask] = cells[name][chain, draw]
+                frame[name] = _filled(base[name], mask, codes, factors[name])
             yield frame
+
+
+def _filled(column: pd.Series, mask: np.ndarray, cells: np.ndarray, factor) -> pd.Series:
+    """Return the column with its missing cells (`mask`) set to `cells`, in its dtype.
+
+    A factor's cells are category codes, given back as its labels.
+    """
+    if factor is not None:
+        return from_codes(cells, column, factor)
+    values = column.to_numpy(dtype=float, na_value=np.nan, copy=True)
+    values[mask] = cells[mask]
+    return pd.Series(_in_dtype(values, column.dtype), index=column.index, name=column.name)
 
 
 def _in_dtype(values: np.ndarray, dtype) -> np.ndarray | pd.api.extensions.ExtensionArray:

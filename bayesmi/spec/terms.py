@@ -4,7 +4,8 @@ A formula such as ``"y ~ x + x_mean + x:w + (1 + x | school)"`` becomes a `Formu
 ``y``, its fixed `Term` objects (``x``, ``x_mean``, ``x:w``) and, per grouping factor, the terms
 with a random slope (``x``). A term is a product of one or more variables (an interaction when
 more than one); a variable named ``x_mean`` is the cluster mean of ``x`` unless the data have a
-column of that name, which `bayesmi.data` decides against the data. This module is the only one
+column of that name, and ``C(x)`` is column ``x`` read as a factor, which `bayesmi.data` decides
+against the data (a factor column is a factor without ``C``). This module is the only one
 that reads formula strings; every other module reads the term objects.
 
 The fixed intercept is always part of an imputation model, and every grouping term has a random
@@ -20,7 +21,7 @@ from formulae.parser import ParseError
 from formulae.terms.terms import Intercept
 from formulae.terms.terms import Term as FormulaeTerm
 
-__all__ = ["MEAN_SUFFIX", "Formula", "Term", "cluster_mean_of", "parse_formula"]
+__all__ = ["INTERACTION", "MEAN_SUFFIX", "Formula", "Term", "cluster_mean_of", "parse_formula"]
 
 MEAN_SUFFIX = "_mean"
 """A variable ``x_mean`` is the cluster mean of ``x`` (when the data have no column ``x_mean``)."""
@@ -163,12 +164,26 @@ def _groups(group_terms: list, formula: str) -> dict[str, tuple[Term, ...]]:
 
 
 def _term(term: object, formula: str) -> Term:
-    """Return a formulae term as a `Term`; refuse calls and transformations."""
+    """Return a formulae term as a `Term`; refuse calls and transformations other than C(x)."""
     components = getattr(term, "components", [])
-    if not components or any(type(part).__name__ != "Variable" for part in components):
+    if not components or not all(_plain_or_factor(part) for part in components):
         raise ValueError(
-            f"term {term} in {formula!r} is not a column name or an interaction of column "
-            "names (x:w); create the column (transformation) in the data first and use its "
+            f"term {term} in {formula!r} is not a column name, C(column) or an interaction of "
+            "those (x:w); create the column (transformation) in the data first and use its "
             "name."
         )
     return Term(tuple(str(part.name) for part in components))
+
+
+def _plain_or_factor(part: object) -> bool:
+    """Whether a formulae component is a column name or ``C(column)`` (a factor)."""
+    if type(part).__name__ == "Variable":
+        return True
+    call = getattr(part, "call", None)
+    return (
+        type(part).__name__ == "Call"
+        and getattr(call, "callee", None) == "C"
+        and len(call.args) == 1
+        and not call.kwargs
+        and type(call.args[0]).__name__ == "LazyVariable"
+    )

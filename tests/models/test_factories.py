@@ -56,7 +56,7 @@ def test_set_predictors_changes_the_log_density(built):
     point = model.model.initial_point()
     point = {key: value + 0.3 for key, value in point.items()}
     logp = model.model.compile_logp()
-    x = starting_predictors(data, model.terms)
+    x = starting_predictors(data, model.columns)
     model.set_predictors(x)
     before = logp(point)
     model.set_predictors(x + 1.0)
@@ -68,7 +68,7 @@ def test_set_predictors_changes_the_log_density(built):
 def test_draws_fill_the_missing_rows_on_the_data_scale(built):
     data, model = built
     point = model.model.initial_point()
-    x = starting_predictors(data, model.terms)
+    x = starting_predictors(data, model.columns)
     draws = model.draw_missing(point, x, np.random.default_rng(0))
     missing = data.missing[model.target]
     assert draws.shape == (int(missing.sum()),)
@@ -95,7 +95,7 @@ def test_parameters_reproduce_the_predictive_mean(built):
         pytest.skip("checked for the normal MAR models of y")
     rng = np.random.default_rng(1)
     point = {k: v + rng.normal(0, 0.5, np.shape(v)) for k, v in model.model.initial_point().items()}
-    x = starting_predictors(data, model.terms)
+    x = starting_predictors(data, model.columns)
     params = model.parameters(point)
     missing = data.missing["y"]
     codes = data.cluster_codes[missing]
