@@ -1,12 +1,12 @@
 """bayesmi: fully Bayesian multiple imputation of incomplete multilevel data, on PyMC.
 
 Specify one conditional model per incomplete variable (`random_intercept`, `random_slopes`,
-`heteroscedastic`, `binary`, `cluster_level`, `fixed_cluster`, `heckman`, or `from_mice`,
-or let `suggest` propose them), impute with `impute` into one ArviZ InferenceData, read the
-completed datasets back with `completed` or `complete`, fit the analysis to each with
-`fit_each` and pool it with `pool`, `wald_test`, `likelihood_ratio_test`,
-`pool_variance_components` or `pool_draws`. For a variable missing not at random, `heckman`
-imputes it and `selection_summary` reports the evidence.
+`heteroscedastic`, `binary`, `categorical`, `ordinal`, `count`, `cluster_level`,
+`fixed_cluster`, `heckman`, or `from_mice`, or let `suggest` propose them), impute with
+`impute` into one ArviZ InferenceData, read the completed datasets back with `completed` or
+`complete`, fit the analysis to each with `fit_each` and pool it with `pool`, `wald_test`,
+`likelihood_ratio_test`, `pool_variance_components` or `pool_draws`. For a variable missing
+not at random, `heckman` imputes it and `selection_summary` reports the evidence.
 """
 
 import warnings
@@ -43,11 +43,14 @@ from bayesmi.result import complete, completed, split_long, to_mids_csv  # noqa:
 from bayesmi.spec import (  # noqa: E402
     ImputationModel,
     binary,
+    categorical,
     cluster_level,
+    count,
     fixed_cluster,
     from_mice,
     heckman,
     heteroscedastic,
+    ordinal,
     random_intercept,
     random_slopes,
 )
@@ -65,10 +68,12 @@ __all__ = [
     "PooledDraws",
     "__version__",
     "binary",
+    "categorical",
     "chain_mean_rhat",
     "cluster_level",
     "complete",
     "completed",
+    "count",
     "datasets",
     "ess",
     "fit_each",
@@ -79,6 +84,7 @@ __all__ = [
     "impute",
     "likelihood_ratio_test",
     "missing_pattern",
+    "ordinal",
     "plot_imputed",
     "plot_missing",
     "plot_trace",

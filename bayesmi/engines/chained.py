@@ -174,22 +174,32 @@ def starting_values(
     A cluster-level variable starts constant within clusters: each cluster with no value takes
     one draw from the values of the other clusters. With `spread` in [-1, 1] (over-dispersed
     starts) every missing cell starts at the observed mean plus ``3 spread`` observed SDs
-    (binary: 0 for spread < 0, else 1).
+    (categories: the first for spread < 0, else the last; counts: that value rounded, at
+    least 0).
     """
     current = {}
     for name, model in spec.items():
         values = data.values(name)
         mask = data.missing[name]
         if spread is not None:
-            mean, sd = data.observed_moments(name)
-            start = float(spread >= 0) if model.family == "binary" else mean + 3 * spread * sd
-            values[mask] = start
+            values[mask] = _overdispersed_start(data, name, model.family, spread)
         elif model.kind == "cluster_level":
             values[mask] = _cluster_level_start(data, values, rng)[mask]
         else:
             values[mask] = rng.choice(values[~mask], size=int(mask.sum()), replace=True)
         current[name] = values
     return current
+
+
+def _overdispersed_start(data: ImputationData, name: str, family: str, spread: float) -> float:
+    """Return the value every missing cell of a variable starts at, `spread` in [-1, 1]."""
+    if family in ("binary", "categorical", "ordinal"):
+        categories = data.category_values(name)
+        return float(categories[0] if spread < 0 else categories[-1])
+    mean, sd = data.observed_moments(name)
+    if family in ("poisson", "negative_binomial"):
+        return float(max(0.0, np.round(mean + 3 * spread * sd)))
+    return mean + 3 * spread * sd
 
 
 def _cluster_level_start(

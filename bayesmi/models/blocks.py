@@ -125,18 +125,27 @@ def design(x: pt.TensorVariable | None, n_rows: int, slope_index: list[int]) -> 
 
 
 def effects_on_data_scale(
-    effects: np.ndarray, chol: np.ndarray, scaling: Scaling, slope_index: list[int]
+    effects: np.ndarray,
+    chol: np.ndarray,
+    scaling: Scaling,
+    slope_index: list[int],
+    blocks: int = 1,
 ) -> dict[str, np.ndarray]:
     """Cluster effects and their SDs (and correlations) on the data's scale.
 
     An effect vector b for standardised slope variables is ``A b`` on the data's scale, ``A``
-    undoing the centring and scaling of x and y, so the covariance is ``A L L' A'``.
+    undoing the centring and scaling of x and y, so the covariance is ``A L L' A'``. With
+    `blocks` > 1 the effects are that many blocks of (intercept, slopes), one per category of a
+    categorical target, each transformed alike.
     """
-    q = effects.shape[1]
+    q = effects.shape[1] // blocks
     transform = np.eye(q) * scaling.y_scale
     for k, column in enumerate(slope_index, start=1):
         transform[k, k] = scaling.y_scale / scaling.x_scale[column]
         transform[0, k] = -scaling.y_scale * scaling.x_center[column] / scaling.x_scale[column]
+    if blocks > 1:
+        transform = np.kron(np.eye(blocks), transform)
+        q = effects.shape[1]
     u = effects @ transform.T
     covariance = transform @ chol @ chol.T @ transform.T
     sd = np.sqrt(np.diag(covariance))

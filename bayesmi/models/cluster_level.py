@@ -1,37 +1,54 @@
-"""The cluster-level conditional model (mice 2lonly.norm): one row per cluster.
+"""The cluster-level conditional model (mice 2lonly.norm, 2lonly.pmm): one row per cluster.
 
-On the standardised scale::
+On the standardised scale (predictors always, the target when gaussian)::
 
-    w_j = g0 + a_j' gamma + e_j,   e_j ~ N(0, sigma_w^2)
-    g0 ~ N(0, 5^2), gamma_k ~ N(0, 2.5^2), sigma_w ~ HalfNormal(1)
+    eta_j = g0 + a_j' gamma
+    gaussian:  w_j ~ N(eta_j, sigma_w^2),  sigma_w ~ HalfNormal(1)
+    binary, categorical, ordinal, poisson, negative_binomial: `bayesmi.models.families`
+    g0 ~ N(0, 5^2) (N(0, 2.5^2) for binary and categorical; none for ordinal),
+    gamma_k ~ N(0, 2.5^2)  (categorical: g0 and gamma per non-reference category)
 
 ``a_j`` holds the cluster's level-2 predictors and the cluster means of level-1 predictors
 (``x_mean``) in the current completed data. The likelihood uses the clusters where ``w`` is
 observed (for some unit; the value is constant within a cluster); the other clusters get a
-draw from ``N(g0 + a_j' gamma, sigma_w^2)``, written to every unit of the cluster. Units that
-miss ``w`` in a cluster where other units report it get the reported value.
+draw from the model given ``a_j`` (or, with predictive mean matching, the value of a cluster
+with a close predicted mean), written to every unit of the cluster. Units that miss ``w`` in a
+cluster where other units report it get the reported value.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pymc as pm
+import pytensor.tensor as pt
 
 from bayesmi.data.encoding import ImputationData
 from bayesmi.models.blocks import (
+    COEFFICIENT_SD,
     INTERCEPT_SD,
     SCALE_SD,
     linear_part,
     linear_point,
     linear_predictor,
 )
-from bayesmi.models.conditional import ConditionalModel, Point
+from bayesmi.models.conditional import ConditionalModel, Point, point_function
+from bayesmi.models.families import (
+    family_draw,
+    family_likelihood,
+    has_intercept,
+    threshold_labels,
+)
+from bayesmi.models.matching import match_donors
 from bayesmi.models.scaling import Scaling, starting_predictors
-from bayesmi.spec.model import ImputationModel
+from bayesmi.spec.model import Family, ImputationModel
 
 __all__ = ["ClusterLevelModel", "cluster_level_model"]
+
+CODED_FAMILIES = ("categorical", "ordinal")
+"""Families whose likelihood reads category codes rather than the column's values."""
 
 
 def cluster_level_model(model: ImputationModel, data: ImputationData) -> ClusterLevelModel:
@@ -41,25 +58,36 @@ def cluster_level_model(model: ImputationModel, data: ImputationData) -> Cluster
     -------
     ClusterLevelModel
         Parameters on the original scale: ``beta`` (``Intercept`` and one coefficient per
-        predictor) and ``sigma`` (residual SD across clusters).
+        predictor; per non-reference category for categorical; no ``Intercept`` for ordinal),
+        ``sigma`` (gaussian: residual SD across clusters), ``thresholds`` (ordinal) and
+        ``alpha`` (negative binomial).
     """
-    target = model.target
+    target, family = model.target, model.family
     columns = data.design_columns(model.fixed_terms)
     predictors = [column.name for column in columns]
     first_row = np.unique(data.cluster_codes, return_index=True)[1]
     cluster_value = data.cluster_means(data.values(target))[first_row]
     known = ~np.isnan(cluster_value)
-    scaling = Scaling.from_data(data, target, columns)
+    scaling = Scaling.from_data(data, target, columns, standardise_target=family == "gaussian")
     likelihood_rows = first_row[known]
-    y = (cluster_value[known] - scaling.y_center) / scaling.y_scale
+    response = data.codes(target) if family in CODED_FAMILIES else data.values(target)
+    y = (data.cluster_means(response)[likelihood_rows] - scaling.y_center) / scaling.y_scale
     x = scaling.x(starting_predictors(data, columns)[likelihood_rows])
     coords = {"cluster": list(data.cluster_labels), f"{target}::predictor": list(predictors)}
+    factor = data.factor(target) if family in CODED_FAMILIES else None
     with pm.Model(coords=coords) as pymc_model:
-        x_beta, _ = linear_predictor(target, predictors, x)
-        intercept = pm.Normal(f"{target}::intercept_std", 0.0, INTERCEPT_SD)
-        sigma = pm.HalfNormal(f"{target}::sigma_std", SCALE_SD)
-        pm.Normal(f"{target}::y", intercept + x_beta, sigma, observed=y, dims=f"{target}::obs_row")
+        if family == "gaussian":
+            x_beta, _ = linear_predictor(target, predictors, x)
+            intercept = pm.Normal(f"{target}::intercept_std", 0.0, INTERCEPT_SD)
+            sigma = pm.HalfNormal(f"{target}::sigma_std", SCALE_SD)
+            mu = intercept + x_beta
+            pm.Normal(f"{target}::y", mu, sigma, observed=y, dims=f"{target}::obs_row")
+            quantities = {}
+        else:
+            categories = factor.n_categories if factor is not None else 0
+            quantities = _discrete_equation(target, family, predictors, x, y, categories)
     observed = ~data.missing[target]
+    dims, extra_coords = _parameter_dims(target, family, predictors, factor)
     return ClusterLevelModel(
         target=target,
         columns=columns,
@@ -67,42 +95,157 @@ def cluster_level_model(model: ImputationModel, data: ImputationData) -> Cluster
         observed=observed,
         likelihood_rows=likelihood_rows,
         scaling=scaling,
-        parameter_dims={"beta": (f"{target}::beta_dim",), "sigma": ()},
-        coords={f"{target}::beta_dim": ["Intercept", *predictors]},
+        parameter_dims=dims,
+        coords=extra_coords,
+        donors=model.donors if model.pmm else 0,
+        family=family,
+        quantities=quantities,
         first_row=first_row,
         known_standardised=(cluster_value - scaling.y_center) / scaling.y_scale,
+        known_values=cluster_value,
         missing_codes=data.cluster_codes[~observed],
+        category_values=data.category_values(target) if factor is not None else None,
     )
+
+
+def _discrete_equation(
+    target: str, family: Family, predictors: list[str], x: np.ndarray, y: np.ndarray, k: int
+) -> dict[str, pt.TensorVariable]:
+    """Add a discrete family's coefficients and likelihood; return what the draw needs."""
+    model = pm.modelcontext(None)
+    quantities = {}
+    if family == "categorical":
+        model.add_coord(f"{target}::category", length=k - 1)
+        dims = (f"{target}::category", f"{target}::predictor")
+        intercept = pm.Normal(
+            f"{target}::intercept_std", 0.0, COEFFICIENT_SD, dims=f"{target}::category"
+        )
+        eta = pt.ones((len(y), 1)) * intercept[None, :]
+        quantities["intercept"] = intercept
+        if predictors:
+            x_data = pm.Data(f"{target}::X", x, dims=(f"{target}::obs_row", f"{target}::predictor"))
+            beta = pm.Normal(f"{target}::beta_std", 0.0, COEFFICIENT_SD, dims=dims)
+            eta = eta + x_data @ beta.T
+            quantities["beta"] = beta
+    else:
+        x_beta, beta = linear_predictor(target, predictors, x) if predictors else (0.0, None)
+        eta = x_beta + pt.zeros(len(y))
+        if has_intercept(family):
+            intercept_sd = COEFFICIENT_SD if family == "binary" else INTERCEPT_SD
+            intercept = pm.Normal(f"{target}::intercept_std", 0.0, intercept_sd)
+            eta = eta + intercept
+            quantities["intercept"] = intercept
+        if beta is not None:
+            quantities["beta"] = beta
+    family_quantities, _ = family_likelihood(target, family, eta, y, k, dims=f"{target}::obs_row")
+    return quantities | family_quantities
+
+
+def _parameter_dims(
+    target: str, family: Family, predictors: list[str], factor
+) -> tuple[dict[str, tuple[str, ...]], dict[str, list]]:
+    beta_dim = f"{target}::beta_dim"
+    names = [*(["Intercept"] if has_intercept(family) else []), *predictors]
+    dims: dict[str, tuple[str, ...]] = {}
+    coords: dict[str, list] = {beta_dim: names}
+    if names:
+        dims["beta"] = (beta_dim,)
+    if family == "gaussian":
+        dims["sigma"] = ()
+    elif family == "categorical":
+        dims["beta"] = (f"{target}::category", beta_dim)
+        coords[f"{target}::category"] = [factor.label(k) for k in range(1, factor.n_categories)]
+    elif family == "ordinal":
+        dims["thresholds"] = (f"{target}::threshold",)
+        coords[f"{target}::threshold"] = threshold_labels(factor)
+    elif family == "negative_binomial":
+        dims["alpha"] = ()
+    return dims, coords
 
 
 @dataclass(kw_only=True)
 class ClusterLevelModel(ConditionalModel):
     """A compiled cluster-level model (see the module docstring)."""
 
+    family: Family
+    quantities: dict[str, pt.TensorVariable] = field(repr=False)
     first_row: np.ndarray
     known_standardised: np.ndarray
+    known_values: np.ndarray
     missing_codes: np.ndarray
+    category_values: np.ndarray | None = field(default=None, repr=False)
 
-    def _unpack(self, point: Point) -> tuple[float, np.ndarray, float]:
-        n_predictors = len(self.columns)
-        intercept, beta, sigma = linear_point(point, self.target, "intercept_std", n_predictors)
-        return float(intercept), beta, sigma
+    @cached_property
+    def _point_values(self):
+        return point_function(self.model, list(self.quantities.values()))
+
+    def _unpack(self, point: Point) -> dict:
+        if self.family == "gaussian":
+            n_predictors = len(self.columns)
+            intercept, beta, sigma = linear_point(point, self.target, "intercept_std", n_predictors)
+            return {"intercept": float(intercept), "beta": beta, "sigma": sigma}
+        named = dict(zip(self.quantities, self._point_values(point), strict=True))
+        if self.family == "categorical":
+            named.setdefault("beta", np.zeros((named["intercept"].shape[0], 0)))
+        else:
+            named["intercept"] = float(named.get("intercept", 0.0))
+            named.setdefault("beta", np.zeros(0))
+        return named
+
+    def _cluster_means(self, current: dict, x: np.ndarray) -> np.ndarray:
+        """Linear predictor of every cluster (one column per category for categorical)."""
+        x_cluster = x[self.first_row]
+        if self.family == "categorical":
+            return current["intercept"][None, :] + x_cluster @ current["beta"].T
+        return current["intercept"] + linear_part(x_cluster, current["beta"])
 
     def draw_standardised(
         self, point: Point, x: np.ndarray, rng: np.random.Generator
     ) -> np.ndarray:
         """Draw one value per cluster without one; reported values stay."""
-        intercept, beta, sigma = self._unpack(point)
-        mean = intercept + linear_part(x[self.first_row], beta)
-        per_cluster = mean + sigma * rng.standard_normal(len(self.first_row))
+        current = self._unpack(point)
+        mean = self._cluster_means(current, x)
+        if self.family == "gaussian":
+            per_cluster = mean + current["sigma"] * rng.standard_normal(len(self.first_row))
+        else:
+            per_cluster = family_draw(self.family, mean, current, rng)
+            if self.category_values is not None:
+                per_cluster = self.category_values[per_cluster.astype(int)]
         known = ~np.isnan(self.known_standardised)
         per_cluster = np.where(known, self.known_standardised, per_cluster)
         return per_cluster[self.missing_codes]
 
+    def draw_missing(
+        self, point: Point, predictors: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Draw the missing cells; with `donors`, a close cluster's value (matching)."""
+        if not self.donors:
+            return super().draw_missing(point, predictors, rng)
+        mean = self._cluster_means(self._unpack(point), self.scaling.x(predictors))
+        known = ~np.isnan(self.known_values)
+        per_cluster = self.known_values.copy()
+        per_cluster[~known] = match_donors(
+            mean[known], mean[~known], self.known_values[known], self.donors, rng
+        )
+        return per_cluster[self.missing_codes]
+
     def parameters(self, point: Point) -> dict[str, np.ndarray]:
-        """Return ``beta`` and ``sigma`` on the data's scale."""
-        intercept, beta, sigma = self._unpack(point)
-        return {
-            "beta": self.scaling.fixed_effects(intercept, beta),
-            "sigma": np.asarray(self.scaling.y_scale * sigma),
-        }
+        """Return the parameters on the data's scale."""
+        current = self._unpack(point)
+        scaling, beta = self.scaling, current["beta"]
+        if self.family == "categorical":
+            rows = zip(current["intercept"], beta, strict=True)
+            return {"beta": np.array([scaling.fixed_effects(a, b) for a, b in rows])}
+        named = {}
+        if self.family == "ordinal":
+            shift = np.sum(beta * scaling.x_center / scaling.x_scale)
+            named["thresholds"] = np.asarray(current["thresholds"]) + shift
+            if beta.size:
+                named["beta"] = scaling.coefficients(beta)
+        else:
+            named["beta"] = scaling.fixed_effects(current["intercept"], beta)
+        if self.family == "gaussian":
+            named["sigma"] = np.asarray(scaling.y_scale * current["sigma"])
+        elif self.family == "negative_binomial":
+            named["alpha"] = np.asarray(current["alpha"])
+        return named

@@ -25,6 +25,7 @@ import pymc as pm
 from pymc.blocking import DictToArrayBijection
 
 from bayesmi.data.encoding import DesignColumn
+from bayesmi.models.matching import match_donors
 from bayesmi.models.scaling import Scaling
 
 __all__ = [
@@ -87,6 +88,11 @@ class ConditionalModel(ABC):
     gibbs : GibbsSampler or None
         An exact Gibbs sampler of the parameters given the current predictors, where the
         model has one; the engine then uses it instead of NUTS.
+    donors : int
+        Predictive mean matching with this many donors (`bayesmi.models.matching`); 0 draws
+        the missing cells from the model's predictive distribution.
+    observed_values : numpy.ndarray or None
+        The target's observed values (original scale), which matching imputes.
     """
 
     target: str
@@ -98,6 +104,8 @@ class ConditionalModel(ABC):
     parameter_dims: dict[str, tuple[str, ...]]
     coords: dict[str, list]
     gibbs: GibbsSampler | None = field(default=None, repr=False)
+    donors: int = 0
+    observed_values: np.ndarray | None = field(default=None, repr=False)
     _logp_dlogp: object = field(default=None, repr=False)
 
     @property
@@ -141,10 +149,24 @@ class ConditionalModel(ABC):
         Returns
         -------
         numpy.ndarray
-            One value per missing row, in row order.
+            One value per missing row, in row order: with `donors`, observed values of donors
+            whose predicted means are close (predictive mean matching).
         """
-        draws = self.draw_standardised(point, self.scaling.x(predictors), rng)
+        x = self.scaling.x(predictors)
+        if self.donors:
+            means = self.predicted_means(point, x)
+            return match_donors(
+                means[self.observed], means[~self.observed], self.observed_values, self.donors, rng
+            )
+        draws = self.draw_standardised(point, x, rng)
         return self.scaling.y_center + self.scaling.y_scale * draws
+
+    def predicted_means(self, point: Point, x: np.ndarray) -> np.ndarray:
+        """Return every row's predicted mean (standardised), its cluster's effects included.
+
+        What predictive mean matching compares; models that match override it.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no predictive mean matching")
 
     @abstractmethod
     def draw_standardised(

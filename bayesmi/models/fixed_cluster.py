@@ -67,7 +67,10 @@ def fixed_cluster_model(model: ImputationModel, data: ImputationData) -> FixedCl
         **inputs.model_fields(pymc_model),
         parameter_dims=dims,
         coords={f"{target}::beta_dim": list(predictors)},
+        donors=model.donors if model.pmm else 0,
+        observed_values=data.values(target)[inputs.observed] if model.pmm else None,
         codes_missing=inputs.codes_missing,
+        codes_all=inputs.codes_all,
     )
 
 
@@ -76,6 +79,7 @@ class FixedClusterModel(ConditionalModel):
     """A compiled fixed-cluster model (see the module docstring)."""
 
     codes_missing: np.ndarray
+    codes_all: np.ndarray
 
     def _unpack(self, point: Point) -> tuple[np.ndarray, np.ndarray, float]:
         return linear_point(point, self.target, "alpha_std", len(self.columns))
@@ -88,6 +92,11 @@ class FixedClusterModel(ConditionalModel):
         alpha, beta, sigma = self._unpack(point)
         mean = alpha[self.codes_missing] + linear_part(x_missing, beta)
         return mean + sigma * rng.standard_normal(mean.shape[0])
+
+    def predicted_means(self, point: Point, x: np.ndarray) -> np.ndarray:
+        """Return every row's predicted mean (standardised): its cluster's intercept + x'beta."""
+        alpha, beta, _ = self._unpack(point)
+        return alpha[self.codes_all] + linear_part(x, beta)
 
     def parameters(self, point: Point) -> dict[str, np.ndarray]:
         """Return ``alpha``, ``sigma`` and (with predictors) ``beta`` on the data's scale."""

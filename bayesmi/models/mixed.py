@@ -1,6 +1,8 @@
-"""The two-level mixed model behind random_intercept, random_slopes, heteroscedastic and binary.
+"""The two-level mixed model with one linear predictor: the normal, binary, ordinal and count kinds.
 
-On the standardised scale (predictors always, the target unless it is binary)::
+It serves random_intercept, random_slopes, heteroscedastic, binary, ordinal and count.
+
+On the standardised scale (predictors always, the target when it is gaussian)::
 
     eta_ij = b0 + x_ij' beta + z_ij' b_j,    z_ij = (1, slope variables)
     b_j = diag(s) L_Omega e_j,  e_j ~ N(0, I)          (q >= 2; LKJ(2) on Omega, s ~ HN(1))
@@ -9,6 +11,7 @@ On the standardised scale (predictors always, the target unless it is binary)::
     gaussian, cluster variance: y_ij ~ N(eta_ij, sigma_j^2), log sigma_j = mu_s + omega d_j,
                                mu_s ~ N(0, 1), omega ~ HN(0.5), d_j ~ N(0, 1)
     binary:                    y_ij ~ Bernoulli(logit^-1(eta_ij))
+    ordinal, poisson, negative_binomial: see `bayesmi.models.families` (ordinal: no b0)
     b0 ~ N(0, 5^2) (N(0, 2.5^2) for binary), beta_k ~ N(0, 2.5^2)
 
 The likelihood uses the rows with an observed target. Missing cells are drawn from the
@@ -26,7 +29,6 @@ from functools import cached_property
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
-from scipy.special import expit
 
 from bayesmi.data.encoding import ImputationData
 from bayesmi.models._gibbs import RandomInterceptGibbs, RandomSlopesGibbs
@@ -48,6 +50,13 @@ from bayesmi.models.conditional import (
     jittered_start,
     point_function,
 )
+from bayesmi.models.families import (
+    DISCRETE_FAMILIES,
+    family_draw,
+    family_likelihood,
+    has_intercept,
+    threshold_labels,
+)
 from bayesmi.models.scaling import Inputs
 from bayesmi.spec.model import Family, ImputationModel
 
@@ -62,14 +71,20 @@ def mixed_model(
     Parameters
     ----------
     model : ImputationModel
-        A random_intercept, random_slopes, heteroscedastic or binary model.
+        A random_intercept, random_slopes, heteroscedastic, binary, ordinal or count model.
     data : ImputationData
         The encoded data.
     cluster_variance : bool, default=False
         A residual variance per cluster (heteroscedastic).
     """
-    binary = model.family == "binary"
-    inputs = Inputs.from_data(data, model.target, model.fixed_terms, standardise_target=not binary)
+    family = model.family
+    inputs = Inputs.from_data(
+        data,
+        model.target,
+        model.fixed_terms,
+        standardise_target=family == "gaussian",
+        target_codes=family == "ordinal",
+    )
     target, predictors = inputs.target, inputs.predictors
     slopes = data.design_names(model.slope_terms)
     slope_index = [predictors.index(name) for name in slopes]
@@ -89,21 +104,28 @@ def mixed_model(
             slope_index,
             cluster_variance=cluster_variance,
             dims=f"{target}::obs_row",
+            n_categories=data.factor(target).n_categories if family == "ordinal" else 0,
         )
     effects = ["Intercept", *slopes]
+    coords = {
+        f"{target}::beta_dim": [*(["Intercept"] if has_intercept(family) else []), *predictors],
+        f"{target}::re": effects,
+        f"{target}::re_bis": effects,
+    }
+    if family == "ordinal":
+        coords[f"{target}::threshold"] = threshold_labels(data.factor(target))
     return MixedModel(
         **inputs.model_fields(pymc_model),
-        parameter_dims=_parameter_dims(target, len(effects), model.family, cluster_variance),
-        coords={
-            f"{target}::beta_dim": ["Intercept", *predictors],
-            f"{target}::re": effects,
-            f"{target}::re_bis": effects,
-        },
+        parameter_dims=_parameter_dims(target, len(effects), family, cluster_variance, predictors),
+        coords=coords,
         gibbs=_gibbs_sampler(
-            pymc_model, inputs, data.n_clusters, model.family, slope_index, cluster_variance
+            pymc_model, inputs, data.n_clusters, family, slope_index, cluster_variance
         ),
+        donors=model.donors if model.pmm else 0,
+        observed_values=data.values(target)[inputs.observed] if model.pmm else None,
+        category_values=data.category_values(target) if family in ("ordinal",) else None,
         inputs=inputs,
-        family=model.family,
+        family=family,
         cluster_variance=cluster_variance,
         slope_index=slope_index,
         quantities=quantities,
@@ -111,12 +133,18 @@ def mixed_model(
 
 
 def _parameter_dims(
-    target: str, q: int, family: Family, cluster_variance: bool
+    target: str, q: int, family: Family, cluster_variance: bool, predictors: tuple[str, ...]
 ) -> dict[str, tuple[str, ...]]:
-    dims: dict[str, tuple[str, ...]] = {"beta": (f"{target}::beta_dim",)}
+    dims: dict[str, tuple[str, ...]] = {}
+    if has_intercept(family) or predictors:
+        dims["beta"] = (f"{target}::beta_dim",)
     dims |= random_effect_dims(target, q)
     if family == "gaussian":
         dims["sigma"] = ("cluster",) if cluster_variance else ()
+    elif family == "ordinal":
+        dims["thresholds"] = (f"{target}::threshold",)
+    elif family == "negative_binomial":
+        dims["alpha"] = ()
     return dims
 
 
@@ -136,6 +164,7 @@ class MixedModel(ConditionalModel):
     cluster_variance: bool
     slope_index: list[int]
     quantities: dict[str, pt.TensorVariable] = field(repr=False)
+    category_values: np.ndarray | None = field(default=None, repr=False)
 
     @cached_property
     def _point_values(self):
@@ -148,39 +177,58 @@ class MixedModel(ConditionalModel):
             return point
         if self.family == "gaussian" and not self.cluster_variance and not self.slope_index:
             return _unpack_random_intercept(point, self.target, len(self.columns))
-        result = self._point_values(point)
-        named = {"intercept": float(result[0]), "effects": result[1], "chol": result[2]}
-        if self.family == "gaussian":
-            named["sigma"] = result[3]
-        named["beta"] = result[-1] if "beta" in self.quantities else np.zeros(0)
+        named = dict(zip(self.quantities, self._point_values(point), strict=True))
+        named["intercept"] = float(named.get("intercept", 0.0))
+        named.setdefault("beta", np.zeros(0))
         return named
+
+    def _linear_predictor(self, current: dict, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Return the linear predictor of some rows, their clusters' effects included."""
+        codes = self.inputs.codes_all[rows]
+        x_rows = x[rows]
+        z = np.column_stack([np.ones(len(codes)), x_rows[:, self.slope_index]])
+        mean = current["intercept"] + x_rows @ current["beta"]
+        return mean + np.sum(z * current["effects"][codes], axis=1)
 
     def draw_standardised(
         self, point: Point, x: np.ndarray, rng: np.random.Generator
     ) -> np.ndarray:
-        """Draw the missing cells: normal, or Bernoulli for a binary target."""
-        x_missing = x[~self.inputs.observed]
+        """Draw the missing cells: normal, or from the family's distribution."""
         current = self._unpack(point)
-        codes = self.inputs.codes_missing
-        z_missing = np.column_stack([np.ones(len(codes)), x_missing[:, self.slope_index]])
-        mean = current["intercept"] + x_missing @ current["beta"]
-        mean = mean + np.sum(z_missing * current["effects"][codes], axis=1)
-        if self.family == "binary":
-            return (rng.random(len(codes)) < expit(mean)).astype(float)
-        sigma = current["sigma"][codes] if self.cluster_variance else current["sigma"]
-        return mean + sigma * rng.standard_normal(len(codes))
+        mean = self._linear_predictor(current, x, np.flatnonzero(~self.inputs.observed))
+        if self.family == "gaussian":
+            codes = self.inputs.codes_missing
+            sigma = current["sigma"][codes] if self.cluster_variance else current["sigma"]
+            return mean + sigma * rng.standard_normal(len(codes))
+        draws = family_draw(self.family, mean, current, rng)
+        if self.category_values is not None:
+            return self.category_values[draws.astype(int)]
+        return draws
+
+    def predicted_means(self, point: Point, x: np.ndarray) -> np.ndarray:
+        """Return every row's predicted mean (standardised), its cluster's effects included."""
+        return self._linear_predictor(self._unpack(point), x, np.arange(x.shape[0]))
 
     def parameters(self, point: Point) -> dict[str, np.ndarray]:
         """Return the parameters on the data's scale."""
         current = self._unpack(point)
         scaling = self.scaling
-        named = {"beta": scaling.fixed_effects(current["intercept"], current["beta"])}
+        named = {}
+        if self.family == "ordinal":
+            shift = np.sum(current["beta"] * scaling.x_center / scaling.x_scale)
+            named["thresholds"] = np.asarray(current["thresholds"]) + shift
+            if current["beta"].size:
+                named["beta"] = scaling.coefficients(current["beta"])
+        else:
+            named["beta"] = scaling.fixed_effects(current["intercept"], current["beta"])
         named |= effects_on_data_scale(
             current["effects"], current["chol"], scaling, self.slope_index
         )
         if self.family == "gaussian":
             sigma = scaling.y_scale * current["sigma"]
             named["sigma"] = sigma if self.cluster_variance else np.asarray(sigma)
+        elif self.family == "negative_binomial":
+            named["alpha"] = np.asarray(current["alpha"])
         return named
 
 
@@ -194,6 +242,7 @@ def mixed_factor(
     slope_index: list[int],
     cluster_variance: bool = False,
     dims: str | None = None,
+    n_categories: int = 0,
 ) -> tuple[dict[str, pt.TensorVariable], pt.TensorVariable]:
     """Add one mixed model's priors and likelihood to the model in context.
 
@@ -214,37 +263,45 @@ def mixed_factor(
         The target (standardised unless binary), NaN where missing.
     codes : numpy.ndarray
         Cluster code of every row.
-    family : {"gaussian", "binary"}
-        Distribution of the target.
+    family : str
+        Distribution of the target: "gaussian", "binary", "ordinal", "poisson" or
+        "negative_binomial".
     slope_index : list of int
         Columns of `x` with a random slope.
     cluster_variance : bool, default=False
         A residual SD per cluster (gaussian only).
     dims : str, optional
         Dim of the rows of the likelihood.
+    n_categories : int, default=0
+        Number of categories of an ordinal target.
 
     Returns
     -------
     quantities : dict
-        ``intercept``, ``effects`` (J, q), ``chol``, ``sigma`` (gaussian) and ``beta`` (with
-        predictors): what the predictive draw and `parameters` need, standardised.
+        ``intercept`` (not ordinal), ``effects`` (J, q), ``chol``, ``sigma`` (gaussian),
+        ``thresholds`` (ordinal), ``alpha`` (negative binomial) and ``beta`` (with
+        predictors), in this order: what the predictive draw and `parameters` need,
+        standardised.
     target : tensor
         The target's values, missing cells included.
     """
-    binary = family == "binary"
     model = pm.modelcontext(None)
     names = model.coords.get(f"{target}::predictor") or ()
     model.add_coord(f"{target}::re", ["Intercept", *(names[k] for k in slope_index)])
     x_beta, beta = coefficients(target, x) if x is not None else (0.0, None)
-    intercept = pm.Normal(
-        f"{target}::intercept_std", 0.0, COEFFICIENT_SD if binary else INTERCEPT_SD
-    )
+    quantities = {}
+    intercept = 0.0
+    if has_intercept(family):
+        intercept_sd = COEFFICIENT_SD if family == "binary" else INTERCEPT_SD
+        intercept = pm.Normal(f"{target}::intercept_std", 0.0, intercept_sd)
+        quantities["intercept"] = intercept
     effects, chol = random_effects(target, 1 + len(slope_index))
     z = design(x, n_rows, slope_index)
     eta = intercept + x_beta + pt.sum(z * effects[codes], axis=1)
-    quantities = {"intercept": intercept, "effects": effects, "chol": chol}
-    if binary:
-        values = pm.Bernoulli(f"{target}::y", logit_p=eta, observed=y, dims=dims)
+    quantities |= {"effects": effects, "chol": chol}
+    if family in DISCRETE_FAMILIES:
+        family_quantities, values = family_likelihood(target, family, eta, y, n_categories, dims)
+        quantities |= family_quantities
     else:
         sigma = _residual_sd(target, cluster_variance)
         rows_sigma = sigma[codes] if cluster_variance else sigma

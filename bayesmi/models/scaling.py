@@ -76,6 +76,7 @@ class Inputs:
     x: np.ndarray
     codes_observed: np.ndarray
     codes_missing: np.ndarray
+    codes_all: np.ndarray
 
     @property
     def predictors(self) -> tuple[str, ...]:
@@ -104,23 +105,27 @@ class Inputs:
         target: str,
         terms: Sequence[Term],
         standardise_target: bool = True,
+        target_codes: bool = False,
     ) -> Inputs:
         """Standardise the observed target and the starting predictors of the observed rows.
 
         The predictors are the design columns of `terms` (a factor term gives one per dummy).
+        With `target_codes`, ``y`` holds the target's category codes (``0..K-1``).
         """
         observed = ~data.missing[target]
         columns = data.design_columns(terms)
         scaling = Scaling.from_data(data, target, columns, standardise_target)
+        values = data.codes(target) if target_codes else data.values(target)
         return cls(
             target=target,
             columns=columns,
             observed=observed,
             scaling=scaling,
-            y=(data.values(target)[observed] - scaling.y_center) / scaling.y_scale,
+            y=(values[observed] - scaling.y_center) / scaling.y_scale,
             x=scaling.x(starting_predictors(data, columns)[observed]),
             codes_observed=data.cluster_codes[observed],
             codes_missing=data.cluster_codes[~observed],
+            codes_all=data.cluster_codes,
         )
 
 

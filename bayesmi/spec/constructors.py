@@ -9,17 +9,36 @@ cluster column) happen in `bayesmi.impute` before any model is compiled.
 
 from __future__ import annotations
 
-from bayesmi.spec.model import KINDS, Family, ImputationModel, ModelKind
+from dataclasses import replace
+
+from bayesmi.spec.model import DEFAULT_DONORS, FAMILIES, Family, ImputationModel, ModelKind
 from bayesmi.spec.terms import parse_formula
 
-__all__ = list(KINDS)  # one constructor per model kind, named as the kind
+__all__ = [
+    "binary",
+    "cluster_level",
+    "fixed_cluster",
+    "grouped_model",
+    "heckman",
+    "heteroscedastic",
+    "random_intercept",
+    "random_slopes",
+]
+
+MIXED_FAMILIES: dict[str, Family] = {
+    "binary": "binary",
+    "categorical": "categorical",
+    "ordinal": "ordinal",
+    "count": "poisson",
+}
+"""The family of each mixed model kind that is not gaussian (count's default)."""
 
 
 HECKMAN_SEPARATOR = " | selection "
 """Between the outcome and the selection formula in a heckman model's ``formula``."""
 
 
-def fixed_cluster(formula: str) -> ImputationModel:
+def fixed_cluster(formula: str, pmm: bool = False, donors: int = DEFAULT_DONORS) -> ImputationModel:
     r"""Impute a level-1 variable by a normal linear model with one dummy per cluster.
 
     The tutorial's "step 0", as mice's ``norm`` with the cluster as a factor predictor: every
@@ -30,6 +49,15 @@ def fixed_cluster(formula: str) -> ImputationModel:
     formula : str
         ``"y ~ x1 + x2"``: the target on the left, plain column names on the right. The cluster
         dummies come from ``cluster=`` in `impute`; write no ``( | )`` term.
+
+    pmm : bool, default=False
+        Impute by predictive mean matching (mice's ``pmm``, miceadds' ``2l.pmm``): for each
+        missing cell, the `donors` observed cells whose predicted means under the current
+        parameter draw are closest to the cell's are the donors, and one donor's observed
+        value, chosen at random, is imputed. Imputations are then always observed values
+        (whole scores stay whole, within their observed range).
+    donors : int, default=5
+        Number of donors.
 
     Returns
     -------
@@ -81,10 +109,13 @@ def fixed_cluster(formula: str) -> ImputationModel:
             f"{', '.join(parsed.groups)}; the cluster dummies come from impute(..., "
             "cluster=...). For random effects use bm.random_intercept."
         )
-    return ImputationModel("fixed_cluster", formula, parsed.target, parsed.fixed)
+    model = ImputationModel("fixed_cluster", formula, parsed.target, parsed.fixed)
+    return _matching(model, pmm, donors)
 
 
-def random_intercept(formula: str) -> ImputationModel:
+def random_intercept(
+    formula: str, pmm: bool = False, donors: int = DEFAULT_DONORS
+) -> ImputationModel:
     r"""Impute a level-1 variable by a linear mixed model with a random intercept per cluster.
 
     mice's ``2l.pan`` or ``2l.lmer`` with every predictor coded 1, fully Bayesian.
@@ -94,6 +125,15 @@ def random_intercept(formula: str) -> ImputationModel:
     formula : str
         ``"y ~ x1 + x2 + (1 | cluster)"``: the target on the left, plain column names and one
         random-intercept term whose grouping factor is the cluster column.
+
+    pmm : bool, default=False
+        Impute by predictive mean matching (mice's ``pmm``, miceadds' ``2l.pmm``): for each
+        missing cell, the `donors` observed cells whose predicted means under the current
+        parameter draw are closest to the cell's are the donors, and one donor's observed
+        value, chosen at random, is imputed. Imputations are then always observed values
+        (whole scores stay whole, within their observed range).
+    donors : int, default=5
+        Number of donors.
 
     Returns
     -------
@@ -145,11 +185,17 @@ def random_intercept(formula: str) -> ImputationModel:
             f"random_intercept takes (1 | {group}) only; {formula!r} has random slopes on "
             f"{', '.join(term.name for term in slopes)}: use bm.random_slopes."
         )
-    return ImputationModel("random_intercept", formula, parsed.target, parsed.fixed, group)
+    model = ImputationModel("random_intercept", formula, parsed.target, parsed.fixed, group)
+    return _matching(model, pmm, donors)
 
 
-def _mixed(formula: str, kind: ModelKind) -> ImputationModel:
-    """Build a mixed model: one grouping factor, slopes among the fixed predictors."""
+def _matching(model: ImputationModel, pmm: bool, donors: int) -> ImputationModel:
+    """Return the model with its predictive-mean-matching options (checked by the model)."""
+    return replace(model, pmm=pmm, donors=donors)
+
+
+def grouped_model(formula: str, kind: ModelKind) -> ImputationModel:
+    """Build a mixed model of a kind: one grouping factor, slopes among the fixed predictors."""
     parsed = parse_formula(formula)
     group, slopes = parsed.single_group(kind)
     absent = [term.name for term in slopes if term not in parsed.fixed]
@@ -158,11 +204,11 @@ def _mixed(formula: str, kind: ModelKind) -> ImputationModel:
             f"{formula!r} has a random slope on {', '.join(absent)} but no fixed effect for it; "
             f"add {' + '.join(absent)} to the fixed part (the slopes' mean)."
         )
-    family = "binary" if kind == "binary" else "gaussian"
+    family = MIXED_FAMILIES.get(kind, "gaussian")
     return ImputationModel(kind, formula, parsed.target, parsed.fixed, group, slopes, family=family)
 
 
-def random_slopes(formula: str) -> ImputationModel:
+def random_slopes(formula: str, pmm: bool = False, donors: int = DEFAULT_DONORS) -> ImputationModel:
     r"""Impute a level-1 variable by a linear mixed model with random intercept and slopes.
 
     mice's ``2l.pan`` with predictors coded 2 (or 4 with their cluster means), fully
@@ -172,6 +218,15 @@ def random_slopes(formula: str) -> ImputationModel:
     ----------
     formula : str
         ``"y ~ x1 + x2 + (1 + x1 | cluster)"``: each random slope also in the fixed part.
+
+    pmm : bool, default=False
+        Impute by predictive mean matching (mice's ``pmm``, miceadds' ``2l.pmm``): for each
+        missing cell, the `donors` observed cells whose predicted means under the current
+        parameter draw are closest to the cell's are the donors, and one donor's observed
+        value, chosen at random, is imputed. Imputations are then always observed values
+        (whole scores stay whole, within their observed range).
+    donors : int, default=5
+        Number of donors.
 
     Returns
     -------
@@ -215,10 +270,12 @@ def random_slopes(formula: str) -> ImputationModel:
     >>> model.slopes
     ('sex',)
     """
-    return _mixed(formula, "random_slopes")
+    return _matching(grouped_model(formula, "random_slopes"), pmm, donors)
 
 
-def heteroscedastic(formula: str) -> ImputationModel:
+def heteroscedastic(
+    formula: str, pmm: bool = False, donors: int = DEFAULT_DONORS
+) -> ImputationModel:
     r"""Impute by a mixed model with a residual variance of its own in every cluster.
 
     mice's ``2l.norm`` (Kasim and Raudenbush), fully Bayesian: clusters with more or less
@@ -228,6 +285,15 @@ def heteroscedastic(formula: str) -> ImputationModel:
     ----------
     formula : str
         ``"y ~ x1 + x2 + (1 | cluster)"`` or with random slopes ``(1 + x1 | cluster)``.
+
+    pmm : bool, default=False
+        Impute by predictive mean matching (mice's ``pmm``, miceadds' ``2l.pmm``): for each
+        missing cell, the `donors` observed cells whose predicted means under the current
+        parameter draw are closest to the cell's are the donors, and one donor's observed
+        value, chosen at random, is imputed. Imputations are then always observed values
+        (whole scores stay whole, within their observed range).
+    donors : int, default=5
+        Number of donors.
 
     Returns
     -------
@@ -265,7 +331,7 @@ def heteroscedastic(formula: str) -> ImputationModel:
     >>> bm.heteroscedastic("popular ~ sex + texp + (1 + sex | school)").kind
     'heteroscedastic'
     """
-    return _mixed(formula, "heteroscedastic")
+    return _matching(grouped_model(formula, "heteroscedastic"), pmm, donors)
 
 
 def binary(formula: str) -> ImputationModel:
@@ -299,10 +365,15 @@ def binary(formula: str) -> ImputationModel:
     >>> bm.binary("sex ~ popular + (1 | school)").kind
     'binary'
     """
-    return _mixed(formula, "binary")
+    return grouped_model(formula, "binary")
 
 
-def cluster_level(formula: str) -> ImputationModel:
+def cluster_level(
+    formula: str,
+    family: Family = "gaussian",
+    pmm: bool = False,
+    donors: int = DEFAULT_DONORS,
+) -> ImputationModel:
     r"""Impute a cluster-level (level-2) variable by a regression across clusters.
 
     mice's ``2lonly.norm``: one row per cluster; level-1 predictors enter as their cluster
@@ -313,6 +384,17 @@ def cluster_level(formula: str) -> ImputationModel:
     ----------
     formula : str
         ``"z ~ x_mean + w"`` with no grouping term.
+    family : str, default="gaussian"
+        The target's distribution across clusters: "gaussian" (a normal regression),
+        "binary" (logistic), "categorical" (multinomial logit, first category the reference),
+        "ordinal" (cumulative logit) or "poisson" / "negative_binomial" (log link), each
+        with the priors of the level-1 model of that family (`binary`, `categorical`,
+        `ordinal`, `count`) and no random effect: one row per cluster.
+    pmm : bool, default=False
+        Impute by predictive mean matching among the clusters that report the value
+        (gaussian only; as miceadds' ``2lonly.pmm``).
+    donors : int, default=5
+        Number of donor clusters.
 
     Returns
     -------
@@ -346,7 +428,13 @@ def cluster_level(formula: str) -> ImputationModel:
             f"cluster_level takes no grouping term, but {formula!r} groups by "
             f"{', '.join(parsed.groups)}: the model already has one row per cluster."
         )
-    return ImputationModel("cluster_level", formula, parsed.target, parsed.fixed)
+    if family not in FAMILIES:
+        raise ValueError(
+            f"family must be one of {', '.join(FAMILIES)}, not {family!r}; a count is "
+            "'poisson' or 'negative_binomial'."
+        )
+    model = ImputationModel("cluster_level", formula, parsed.target, parsed.fixed, family=family)
+    return _matching(model, pmm, donors)
 
 
 def heckman(
@@ -423,7 +511,7 @@ def heckman(
     >>> model.selection
     ('sex', 'teachpop')
     """
-    model = _mixed(outcome, "heckman")
+    model = grouped_model(outcome, "heckman")
     if family not in ("gaussian", "binary"):
         raise ValueError(f"family must be 'gaussian' or 'binary', not {family!r}.")
     if not isinstance(selection, str):

@@ -13,23 +13,42 @@ from typing import Literal, get_args
 
 from bayesmi.spec.terms import Term
 
-__all__ = ["FAMILIES", "KINDS", "Family", "ImputationModel", "ModelKind"]
+__all__ = [
+    "DEFAULT_DONORS",
+    "FAMILIES",
+    "KINDS",
+    "PMM_FAMILIES",
+    "Family",
+    "ImputationModel",
+    "ModelKind",
+]
 
 ModelKind = Literal[
     "binary",
+    "categorical",
     "cluster_level",
+    "count",
     "fixed_cluster",
     "heckman",
     "heteroscedastic",
+    "ordinal",
     "random_intercept",
     "random_slopes",
 ]
 KINDS: tuple[str, ...] = get_args(ModelKind)
 """Every model kind, named as its constructor."""
 
-Family = Literal["gaussian", "binary"]
+Family = Literal["gaussian", "binary", "categorical", "ordinal", "poisson", "negative_binomial"]
 FAMILIES: tuple[str, ...] = get_args(Family)
-"""Distributions of a target: ``"gaussian"`` (continuous) and ``"binary"`` (0/1)."""
+"""Distributions of a target: ``"gaussian"`` (continuous), ``"binary"`` (two categories),
+``"categorical"`` (nominal), ``"ordinal"`` (ordered categories), ``"poisson"`` and
+``"negative_binomial"`` (counts)."""
+
+PMM_FAMILIES = ("gaussian",)
+"""Families whose models can impute by predictive mean matching."""
+
+DEFAULT_DONORS = 5
+"""Donors of predictive mean matching (mice's ``donors``)."""
 
 
 @dataclass(frozen=True)
@@ -55,11 +74,16 @@ class ImputationModel:
         Predictors with a random slope (each also in `fixed_terms`).
     selection_terms : tuple of Term
         Predictors of the selection equation of a `heckman` model (empty otherwise).
-    family : {"gaussian", "binary"}
-        Distribution of the target: "binary" for `binary` and for a `heckman` model of a 0/1
-        variable.
+    family : str
+        Distribution of the target (`FAMILIES`): "gaussian" for the normal models, "binary",
+        "categorical", "ordinal", "poisson" or "negative_binomial" for the models named so,
+        and any of these for `cluster_level`.
     cluster_rho : bool
         Whether a `heckman` model's error correlation varies between clusters.
+    pmm : bool
+        Whether a normal model imputes by predictive mean matching.
+    donors : int
+        Number of donors of predictive mean matching.
     """
 
     kind: ModelKind
@@ -71,9 +95,11 @@ class ImputationModel:
     selection_terms: tuple[Term, ...] = ()
     family: Family = "gaussian"
     cluster_rho: bool = False
+    pmm: bool = False
+    donors: int = DEFAULT_DONORS
 
     def __post_init__(self) -> None:
-        """Refuse an unknown kind or family (e.g. from a hand-edited spec)."""
+        """Refuse an unknown kind or family, or bad matching options (a hand-edited spec)."""
         if self.kind not in KINDS:
             raise ValueError(
                 f"unknown model kind {self.kind!r} for {self.target!r}; the kinds are "
@@ -83,6 +109,18 @@ class ImputationModel:
             raise ValueError(
                 f"family must be one of {', '.join(FAMILIES)}, not {self.family!r} "
                 f"(model of {self.target!r})."
+            )
+        if not isinstance(self.pmm, bool):
+            raise TypeError(f"pmm must be True or False, got {self.pmm!r} ({self.target!r}).")
+        if self.pmm and (self.family not in PMM_FAMILIES or self.kind == "heckman"):
+            raise ValueError(
+                f"pmm=True matches predicted means of a normal model; {self.kind} "
+                f"({self.family}) of {self.target!r} draws from its own distribution already."
+            )
+        if isinstance(self.donors, bool) or not isinstance(self.donors, int) or self.donors < 1:
+            raise ValueError(
+                f"donors must be a positive whole number (mice uses 5), got {self.donors!r} "
+                f"({self.target!r})."
             )
 
     @property

@@ -20,22 +20,40 @@ from bayesmi.spec.constructors import (
     random_intercept,
     random_slopes,
 )
-from bayesmi.spec.model import KINDS, ImputationModel
+from bayesmi.spec.discrete import categorical, count, ordinal
+from bayesmi.spec.model import DEFAULT_DONORS, KINDS, ImputationModel
 
 __all__ = ["model_from_dict", "model_to_dict", "spec_from_json", "spec_to_json"]
 
-_CONSTRUCTORS: dict[str, Callable[[str], ImputationModel]] = {
+_CONSTRUCTORS: dict[str, Callable[..., ImputationModel]] = {
     "binary": binary,
+    "categorical": categorical,
     "cluster_level": cluster_level,
+    "count": count,
     "fixed_cluster": fixed_cluster,
     "heteroscedastic": heteroscedastic,
+    "ordinal": ordinal,
     "random_intercept": random_intercept,
     "random_slopes": random_slopes,
 }
 
+_OPTIONS: dict[str, tuple[str, ...]] = {
+    "cluster_level": ("family", "pmm", "donors"),
+    "count": ("family",),
+    "fixed_cluster": ("pmm", "donors"),
+    "heteroscedastic": ("pmm", "donors"),
+    "random_intercept": ("pmm", "donors"),
+    "random_slopes": ("pmm", "donors"),
+}
+"""The constructor's options of each kind besides the formula, as `model_to_dict` keys."""
+
 
 def model_to_dict(model: ImputationModel) -> dict:
-    """Return a model as a JSON-ready dict (formula, options, and the parsed names)."""
+    """Return a model as a JSON-ready dict (formula, options, and the parsed names).
+
+    Predictive mean matching is written only when on, so specs without it read as before.
+    """
+    matching = {"pmm": True, "donors": model.donors} if model.pmm else {}
     return {
         "kind": model.kind,
         "formula": model.formula,
@@ -46,7 +64,7 @@ def model_to_dict(model: ImputationModel) -> dict:
         "selection": list(model.selection),
         "family": model.family,
         "cluster_rho": model.cluster_rho,
-    }
+    } | matching
 
 
 def model_from_dict(values: Mapping) -> ImputationModel:
@@ -76,7 +94,12 @@ def model_from_dict(values: Mapping) -> ImputationModel:
             family=values.get("family", "gaussian"),
             cluster_rho=bool(values.get("cluster_rho", False)),
         )
-    return _CONSTRUCTORS[kind](values["formula"])
+    defaults = {"family": "gaussian" if kind != "count" else "poisson", "pmm": False}
+    options = {
+        name: values.get(name, defaults.get(name, DEFAULT_DONORS))
+        for name in _OPTIONS.get(kind, ())
+    }
+    return _CONSTRUCTORS[kind](values["formula"], **options)
 
 
 def spec_to_json(spec: Mapping[str, ImputationModel]) -> str:

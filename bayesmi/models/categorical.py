@@ -1,0 +1,174 @@
+"""The baseline-category multinomial logit mixed model of a nominal variable (categorical).
+
+On the standardised-predictor scale, for a target with categories ``0..K-1`` (0 the
+reference) and every other category k::
+
+    eta_ijk = a_k + x_ij' beta_k + z_ij' b_jk,    z_ij = (1, slope variables)
+    P(y_ij = k) = exp(eta_ijk) / (1 + sum_l exp(eta_ijl))
+    b_j = (b_j1, ..., b_j,K-1) ~ N(0, T),  T = diag(s) Omega diag(s)  (non-centred, LKJ(2),
+                                                                       s ~ HN(1))
+    a_k ~ N(0, 2.5^2), beta_k ~ N(0, 2.5^2)
+
+The cluster effects of all categories are correlated. The likelihood uses the rows with an
+observed target; clusters without one keep their effects under the population distribution,
+so their missing cells are drawn with fresh effects. Draws are categories (codes), given back
+as the column's values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+
+from bayesmi.data.encoding import ImputationData
+from bayesmi.models.blocks import (
+    COEFFICIENT_SD,
+    design,
+    effects_on_data_scale,
+    new_model,
+    random_effect_dims,
+    random_effects,
+)
+from bayesmi.models.conditional import ConditionalModel, Point, point_function
+from bayesmi.models.families import family_draw, family_likelihood
+from bayesmi.models.scaling import Inputs
+from bayesmi.spec.model import ImputationModel
+
+__all__ = ["CategoricalModel", "categorical_model"]
+
+
+def categorical_model(model: ImputationModel, data: ImputationData) -> CategoricalModel:
+    """Build the multinomial logit mixed model of ``model.target`` (see the module docstring).
+
+    Returns
+    -------
+    CategoricalModel
+        Parameters on the data's scale: ``beta`` (per non-reference category, ``Intercept``
+        and one coefficient per predictor, on the log-odds scale against the reference),
+        ``re_sd`` and ``re_corr`` (SDs and correlations of the cluster effects of every
+        category, named ``<category>:Intercept``, ``<category>:<slope>``) and ``u``.
+    """
+    target = model.target
+    inputs = Inputs.from_data(
+        data, target, model.fixed_terms, standardise_target=False, target_codes=True
+    )
+    factor = data.factor(target)
+    categories = [factor.label(k) for k in range(1, factor.n_categories)]
+    predictors = inputs.predictors
+    slopes = data.design_names(model.slope_terms)
+    slope_index = [predictors.index(name) for name in slopes]
+    effects = [f"{category}:{name}" for category in categories for name in ("Intercept", *slopes)]
+    with new_model(data, target, predictors) as pymc_model:
+        pymc_model.add_coord(f"{target}::obs_row", length=len(inputs.y))
+        pymc_model.add_coord(f"{target}::category", categories)
+        pymc_model.add_coord(f"{target}::re", effects)
+        x = None
+        if predictors:
+            x = pm.Data(
+                f"{target}::X", inputs.x, dims=(f"{target}::obs_row", f"{target}::predictor")
+            )
+        quantities = _linear_predictors(target, x, inputs, len(categories), slope_index)
+        eta = quantities.pop("eta")
+        family_likelihood(target, "categorical", eta, inputs.y, factor.n_categories)
+    return CategoricalModel(
+        **inputs.model_fields(pymc_model),
+        parameter_dims={
+            "beta": (f"{target}::category", f"{target}::beta_dim"),
+            **random_effect_dims(target, len(effects)),
+        },
+        coords={
+            f"{target}::category": categories,
+            f"{target}::beta_dim": ["Intercept", *predictors],
+            f"{target}::re": effects,
+            f"{target}::re_bis": effects,
+        },
+        inputs=inputs,
+        slope_index=slope_index,
+        quantities=quantities,
+        category_values=data.category_values(target),
+    )
+
+
+def _linear_predictors(
+    target: str, x, inputs: Inputs, n_other: int, slope_index: list[int]
+) -> dict[str, pt.TensorVariable]:
+    """Add intercepts, coefficients and cluster effects; return them and ``eta`` (rows, K-1)."""
+    intercept = pm.Normal(
+        f"{target}::intercept_std", 0.0, COEFFICIENT_SD, dims=f"{target}::category"
+    )
+    eta = intercept[None, :]
+    quantities = {"intercept": intercept}
+    q = 1 + len(slope_index)
+    effects, chol = random_effects(target, n_other * q)
+    z = design(x, len(inputs.y), slope_index)
+    by_category = effects.reshape((effects.shape[0], n_other, q))[inputs.codes_observed]
+    eta = eta + pt.sum(z[:, None, :] * by_category, axis=2)
+    quantities |= {"effects": effects, "chol": chol}
+    if x is not None:
+        beta = pm.Normal(
+            f"{target}::beta_std",
+            0.0,
+            COEFFICIENT_SD,
+            dims=(f"{target}::category", f"{target}::predictor"),
+        )
+        eta = eta + x @ beta.T
+        quantities["beta"] = beta
+    return quantities | {"eta": eta}
+
+
+@dataclass(kw_only=True)
+class CategoricalModel(ConditionalModel):
+    """A compiled multinomial logit mixed model (see the module docstring)."""
+
+    inputs: Inputs = field(repr=False)
+    slope_index: list[int]
+    quantities: dict[str, pt.TensorVariable] = field(repr=False)
+    category_values: np.ndarray = field(repr=False)
+
+    @cached_property
+    def _point_values(self):
+        return point_function(self.model, list(self.quantities.values()))
+
+    def _unpack(self, point: Point) -> dict[str, np.ndarray]:
+        named = dict(zip(self.quantities, self._point_values(point), strict=True))
+        n_other = named["intercept"].shape[0]
+        named.setdefault("beta", np.zeros((n_other, 0)))
+        return named
+
+    def draw_standardised(
+        self, point: Point, x: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Draw the missing cells' categories; return them as the column's values."""
+        current = self._unpack(point)
+        missing = ~self.inputs.observed
+        x_missing = x[missing]
+        n_other = current["intercept"].shape[0]
+        q = 1 + len(self.slope_index)
+        effects = current["effects"].reshape((-1, n_other, q))[self.inputs.codes_missing]
+        z = np.column_stack([np.ones(x_missing.shape[0]), x_missing[:, self.slope_index]])
+        eta = current["intercept"][None, :] + x_missing @ current["beta"].T
+        eta = eta + np.sum(z[:, None, :] * effects, axis=2)
+        codes = family_draw("categorical", eta, current, rng)
+        return self.category_values[codes.astype(int)]
+
+    def parameters(self, point: Point) -> dict[str, np.ndarray]:
+        """Return the parameters on the data's (log-odds) scale."""
+        current = self._unpack(point)
+        beta = np.array(
+            [
+                self.scaling.fixed_effects(float(intercept), coefficients)
+                for intercept, coefficients in zip(
+                    current["intercept"], current["beta"], strict=True
+                )
+            ]
+        )
+        n_other = beta.shape[0]
+        named = {"beta": beta}
+        named |= effects_on_data_scale(
+            current["effects"], current["chol"], self.scaling, self.slope_index, blocks=n_other
+        )
+        return named
