@@ -66,7 +66,7 @@ def cluster_level_model(model: ImputationModel, data: ImputationData) -> Cluster
     columns = data.design_columns(model.fixed_terms)
     predictors = [column.name for column in columns]
     first_row = np.unique(data.cluster_codes, return_index=True)[1]
-    cluster_value = data.cluster_means(data.values(target))[first_row]
+    cluster_value = _reported_values(data, data.values(target))
     known = ~np.isnan(cluster_value)
     scaling = Scaling.from_data(data, target, columns, standardise_target=family == "gaussian")
     likelihood_rows = first_row[known]
@@ -106,6 +106,15 @@ def cluster_level_model(model: ImputationModel, data: ImputationData) -> Cluster
         missing_codes=data.cluster_codes[~observed],
         category_values=data.category_values(target) if factor is not None else None,
     )
+
+
+def _reported_values(data: ImputationData, values: np.ndarray) -> np.ndarray:
+    """Each cluster's reported value (its first observed one; NaN for clusters without)."""
+    reported = np.full(data.n_clusters, np.nan)
+    rows = np.flatnonzero(~np.isnan(values))
+    codes, first = np.unique(data.cluster_codes[rows], return_index=True)
+    reported[codes] = values[rows[first]]
+    return reported
 
 
 def _discrete_equation(

@@ -1,6 +1,7 @@
 """Contract of every conditional model factory: data containers, draws and back-transforms."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import bayesmi as bm
@@ -16,19 +17,48 @@ SPECS = {
     "binary": bm.binary("b ~ w + z + (1 + w | g)"),
     "cluster_level": bm.cluster_level("zm ~ w_mean"),
     "heckman": bm.heckman("y ~ w + (1 | g)", "~ w + z + (1 | g)"),
+    "categorical": bm.categorical("c3 ~ w + z + (1 + w | g)"),
+    "ordinal": bm.ordinal("o ~ w + z + (1 | g)"),
+    "count": bm.count("n ~ w + z + (1 + w | g)"),
+    "negative_binomial": bm.count("n ~ w + (1 | g)", family="negative_binomial"),
+    "random_intercept_pmm": bm.random_intercept("y ~ w + z + (1 | g)", pmm=True),
+    "fixed_cluster_pmm": bm.fixed_cluster("y ~ w", pmm=True, donors=3),
+    "cluster_level_pmm": bm.cluster_level("zm ~ w_mean", pmm=True),
+    "cluster_level_categorical": bm.cluster_level("kind ~ w_mean", family="categorical"),
+    "cluster_level_ordinal": bm.cluster_level("rank ~ w_mean", family="ordinal"),
+    "cluster_level_binary": bm.cluster_level("flag ~ w_mean", family="binary"),
+    "cluster_level_poisson": bm.cluster_level("size ~ w_mean", family="poisson"),
 }
+SUPPORT = {"b": {0.0, 1.0}, "c3": {0.0, 1.0, 2.0}, "o": {1.0, 2.0, 3.0}, "kind": {0.0, 1.0, 2.0}}
+"""The values a draw may take: category codes, or an ordinal column's numbers."""
 
 
 def test_every_model_kind_has_a_contract_case():
-    assert set(SPECS) == set(FACTORIES)
+    assert {spec.kind for spec in SPECS.values()} == set(FACTORIES)
+
+
+def contract_frame(two_variable_data):
+    """The contract data: y and its transforms, cluster-level columns missing in 2 clusters."""
+    frame = two_variable_data.drop(columns="x").copy()
+    observed = frame["y"].notna()
+    frame["b"] = (frame["y"] > frame["y"].median()).astype(float).where(observed)
+    frame["c3"] = pd.qcut(frame["y"], 3, labels=["low", "mid", "high"])
+    frame["o"] = pd.qcut(frame["y"], 3, labels=False).add(1.0)
+    frame["n"] = np.floor(np.exp(frame["y"] - frame["y"].min())).clip(upper=30)
+    frame["zm"] = frame["z"].where(~frame["g"].isin([2, 5]))
+    per_cluster = frame.groupby("g")["z"].transform("mean").rank(method="dense")
+    systematic = ~frame["g"].isin([2, 5])
+    frame["kind"] = pd.Categorical(np.array(["a", "b", "c"])[(per_cluster % 3).astype(int)])
+    frame["kind"] = frame["kind"].where(systematic)
+    frame["rank"] = (per_cluster % 3 + 1).where(systematic)
+    frame["flag"] = (per_cluster % 2).where(systematic)
+    frame["size"] = (per_cluster % 5).where(systematic)
+    return frame
 
 
 @pytest.fixture(params=sorted(SPECS))
 def built(request, two_variable_data):
-    frame = two_variable_data.drop(columns="x").copy()
-    frame["b"] = (frame["y"] > frame["y"].median()).astype(float).where(frame["y"].notna())
-    frame["zm"] = frame["z"].where(~frame["g"].isin([2, 5]))
-    data = encode(frame, "g")
+    data = encode(contract_frame(two_variable_data), "g")
     spec = SPECS[request.param]
     return data, FACTORIES[spec.kind](spec, data)
 
@@ -73,9 +103,13 @@ def test_draws_fill_the_missing_rows_on_the_data_scale(built):
     missing = data.missing[model.target]
     assert draws.shape == (int(missing.sum()),)
     assert np.all(np.isfinite(draws))
-    if model.target == "b":
-        assert set(np.unique(draws)) == {0.0, 1.0}
-    if model.target == "zm":
+    if model.target in SUPPORT:
+        assert set(np.unique(draws)) <= SUPPORT[model.target]
+    if model.target in ("n", "size"):
+        assert np.all((draws >= 0) & (draws == np.round(draws)))
+    if model.donors:
+        assert set(np.unique(draws)) <= set(data.values(model.target)[~missing])
+    if model.target in ("zm", "kind", "rank", "flag", "size"):
         codes = data.cluster_codes[missing]
         for code in np.unique(codes):
             assert np.unique(draws[codes == code]).size == 1
@@ -91,8 +125,8 @@ class ZeroNoise:
 def test_parameters_reproduce_the_predictive_mean(built):
     """The mean implied by the data-scale parameters equals the model's predictive mean."""
     data, model = built
-    if model.target != "y" or "rho" in model.parameter_dims:
-        pytest.skip("checked for the normal MAR models of y")
+    if model.target != "y" or "rho" in model.parameter_dims or model.donors:
+        pytest.skip("checked for the normal MAR models of y, drawn from the model")
     rng = np.random.default_rng(1)
     point = {k: v + rng.normal(0, 0.5, np.shape(v)) for k, v in model.model.initial_point().items()}
     x = starting_predictors(data, model.columns)
