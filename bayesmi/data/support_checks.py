@@ -48,8 +48,9 @@ def check_target_support(model: ImputationModel, data: ImputationData) -> None:
         if odd.size:
             raise ValueError(
                 f"count target {target!r} has values that are not non-negative whole numbers "
-                f"({show(odd)}); a count model imputes 0, 1, 2, ...: use a model for "
-                "continuous variables (with pmm=True to keep observed values) instead."
+                f"({show(f'{value:g}' for value in odd)}); a count model imputes 0, 1, 2, ...: "
+                "use a model for continuous variables (with pmm=True to keep observed values) "
+                "instead."
             )
 
 
