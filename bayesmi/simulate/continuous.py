@@ -1,20 +1,21 @@
-"""Clustered data with known truth, for tests, notebooks and benchmarks.
-
-Each generator returns the incomplete frame, the complete frame it was made from and the true
-parameter values, so a test can compare what imputation recovers with what complete data give.
-"""
+"""Clustered data with known truth for the normal, binary, cluster-level and Heckman models."""
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
 from scipy.special import expit
 
+from bayesmi.simulate.common import (
+    SimulatedData,
+    clustered_normal,
+    delete_cells,
+    deletion_probability,
+)
+
 __all__ = [
-    "SimulatedData",
     "simulate_binary",
     "simulate_cluster_level",
     "simulate_heckman",
@@ -25,24 +26,6 @@ __all__ = [
     "simulate_slope_predictor",
     "simulate_systematic",
 ]
-
-
-class SimulatedData(NamedTuple):
-    """A simulated data set.
-
-    Attributes
-    ----------
-    incomplete : pandas.DataFrame
-        The data with missing values (NaN).
-    complete : pandas.DataFrame
-        The same data before values were deleted.
-    truth : dict of str to float
-        The generating parameter values.
-    """
-
-    incomplete: pd.DataFrame
-    complete: pd.DataFrame
-    truth: dict[str, float]
 
 
 def simulate_random_intercept(
@@ -95,35 +78,9 @@ def simulate_random_intercept(
     u = tau * rng.standard_normal(clusters)
     y = intercept + slope * x + u[cluster - 1] + rng.standard_normal(cluster.size)
     complete = pd.DataFrame({"cluster": cluster, "x": x, "y": y})
-    incomplete = _delete(complete, "y", _probability(x, missing, mechanism), rng)
+    incomplete = delete_cells(complete, "y", deletion_probability(x, missing, mechanism), rng)
     truth = {"intercept": intercept, "slope": slope, "tau": float(tau), "sigma": 1.0, "icc": icc}
     return SimulatedData(incomplete, complete, truth)
-
-
-def _probability(x: np.ndarray, missing: float, mechanism: str) -> np.ndarray:
-    """Return deletion probabilities, ``expit(c + x)`` (MAR) or constant (MCAR), mean `missing`."""
-    if mechanism == "mar":
-        shift = brentq(lambda c: expit(c + x).mean() - missing, -20.0, 20.0)
-        return expit(shift + x)
-    if mechanism == "mcar":
-        return np.full(x.size, missing)
-    raise ValueError(f"mechanism must be 'mar' or 'mcar', got {mechanism!r}.")
-
-
-def _clustered_normal(
-    cluster: np.ndarray, clusters: int, icc: float, rng: np.random.Generator
-) -> np.ndarray:
-    """Return a standard normal level-1 variable with a cluster component of variance `icc`."""
-    between = np.sqrt(icc) * rng.standard_normal(clusters)[cluster]
-    return between + np.sqrt(1 - icc) * rng.standard_normal(cluster.size)
-
-
-def _delete(
-    complete: pd.DataFrame, column: str, probability: np.ndarray, rng: np.random.Generator
-) -> pd.DataFrame:
-    incomplete = complete.copy()
-    incomplete.loc[rng.random(len(complete)) < probability, column] = np.nan
-    return incomplete
 
 
 def simulate_random_slopes(
@@ -172,7 +129,7 @@ def simulate_random_slopes(
     u1 = slope_sd * rng.standard_normal(clusters)[cluster - 1]
     y = intercept + slope * x + u0 + u1 * x + rng.standard_normal(cluster.size)
     complete = pd.DataFrame({"cluster": cluster, "x": x, "y": y})
-    incomplete = _delete(complete, "y", _probability(x, missing, mechanism), rng)
+    incomplete = delete_cells(complete, "y", deletion_probability(x, missing, mechanism), rng)
     truth = {
         "intercept": intercept,
         "slope": slope,
@@ -222,7 +179,7 @@ def simulate_heteroscedastic(
     e = sigma[cluster - 1] * rng.standard_normal(cluster.size)
     y = 1.0 + 0.5 * x + u[cluster - 1] + e
     complete = pd.DataFrame({"cluster": cluster, "x": x, "y": y})
-    incomplete = _delete(complete, "y", np.full(x.size, missing), rng)
+    incomplete = delete_cells(complete, "y", np.full(x.size, missing), rng)
     return SimulatedData(incomplete, complete, {"sigma": sigma.tolist(), "slope": 0.5})
 
 
@@ -268,7 +225,7 @@ def simulate_binary(
     p = expit(intercept + slope * x + u[cluster - 1])
     y = (rng.random(cluster.size) < p).astype(float)
     complete = pd.DataFrame({"cluster": cluster, "x": x, "y": y})
-    incomplete = _delete(complete, "y", _probability(x, missing, "mar"), rng)
+    incomplete = delete_cells(complete, "y", deletion_probability(x, missing, "mar"), rng)
     truth = {"intercept": intercept, "slope": slope, "intercept_sd": intercept_sd}
     return SimulatedData(incomplete, complete, truth)
 
@@ -307,13 +264,13 @@ def simulate_cluster_level(
     """
     rng = np.random.default_rng(seed)
     cluster = np.repeat(np.arange(clusters), cluster_size)
-    x = _clustered_normal(cluster, clusters, 0.3, rng)
+    x = clustered_normal(cluster, clusters, 0.3, rng)
     x_mean = np.bincount(cluster, weights=x) / cluster_size
     z = 1.0 + 0.8 * x_mean + 0.5 * rng.standard_normal(clusters)
     y = 0.5 * x + 0.5 * z[cluster] + 0.5 * rng.standard_normal(clusters)[cluster]
     y = y + rng.standard_normal(cluster.size)
     complete = pd.DataFrame({"cluster": cluster + 1, "x": x, "z": z[cluster], "y": y})
-    deleted = rng.random(clusters) < _probability(x_mean / x_mean.std(), missing, "mar")
+    deleted = rng.random(clusters) < deletion_probability(x_mean / x_mean.std(), missing, "mar")
     incomplete = complete.copy()
     incomplete.loc[deleted[cluster], "z"] = np.nan
     return SimulatedData(incomplete, complete, {"intercept": 1.0, "slope": 0.8})
@@ -353,7 +310,7 @@ def simulate_systematic(
     """
     rng = np.random.default_rng(seed)
     cluster = np.repeat(np.arange(clusters), cluster_size)
-    x = _clustered_normal(cluster, clusters, 0.3, rng)
+    x = clustered_normal(cluster, clusters, 0.3, rng)
     y = 1.0 + 0.5 * x + 0.5 * rng.standard_normal(clusters)[cluster]
     y = y + rng.standard_normal(cluster.size)
     complete = pd.DataFrame({"cluster": cluster + 1, "x": x, "y": y})
@@ -462,7 +419,7 @@ def simulate_slope_predictor(
     u1 = slope_sd * rng.standard_normal(clusters)[cluster]
     y = slope * x + u0 + u1 * x + rng.standard_normal(cluster.size)
     complete = pd.DataFrame({"cluster": cluster + 1, "x": x, "y": y})
-    incomplete = _delete(complete, "x", _probability(y, missing, "mar"), rng)
+    incomplete = delete_cells(complete, "x", deletion_probability(y, missing, "mar"), rng)
     truth = {"slope": slope, "intercept_sd": intercept_sd, "slope_sd": slope_sd}
     return SimulatedData(incomplete, complete, truth)
 
@@ -506,5 +463,5 @@ def simulate_interaction(
     u = 0.3 * rng.standard_normal(clusters)[cluster]
     y = x + w + interaction * x * w + u + rng.standard_normal(cluster.size)
     complete = pd.DataFrame({"cluster": cluster + 1, "x": x, "w": w, "y": y})
-    incomplete = _delete(complete, "x", _probability((y + w) / 2, missing, "mar"), rng)
+    incomplete = delete_cells(complete, "x", deletion_probability((y + w) / 2, missing, "mar"), rng)
     return SimulatedData(incomplete, complete, {"interaction": interaction})

@@ -1,0 +1,45 @@
+"""Clustered data with known truth, for tests, notebooks and benchmarks.
+
+Each generator returns the incomplete frame, the complete frame it was made from and the true
+parameter values, so a test can compare what imputation recovers with what complete data give:
+`continuous` for the normal, binary, cluster-level and Heckman models, `discrete` for nominal,
+ordinal, count and level-2 categories and an IPD meta-analysis; `common` holds what they share.
+"""
+
+from bayesmi.simulate.common import SimulatedData
+from bayesmi.simulate.continuous import (
+    simulate_binary,
+    simulate_cluster_level,
+    simulate_heckman,
+    simulate_heteroscedastic,
+    simulate_interaction,
+    simulate_random_intercept,
+    simulate_random_slopes,
+    simulate_slope_predictor,
+    simulate_systematic,
+)
+from bayesmi.simulate.discrete import (
+    simulate_categorical,
+    simulate_cluster_factor,
+    simulate_count,
+    simulate_ipd,
+    simulate_ordinal,
+)
+
+__all__ = [
+    "SimulatedData",
+    "simulate_binary",
+    "simulate_categorical",
+    "simulate_cluster_factor",
+    "simulate_cluster_level",
+    "simulate_count",
+    "simulate_heckman",
+    "simulate_heteroscedastic",
+    "simulate_interaction",
+    "simulate_ipd",
+    "simulate_ordinal",
+    "simulate_random_intercept",
+    "simulate_random_slopes",
+    "simulate_slope_predictor",
+    "simulate_systematic",
+]
