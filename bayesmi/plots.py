@@ -15,6 +15,13 @@ import pandas as pd
 from matplotlib.axes import Axes
 from scipy.stats import gaussian_kde
 
+from bayesmi.category_plots import (
+    draw_category_shares,
+    draw_cluster_shares,
+    draw_share_traces,
+    is_categorical,
+)
+from bayesmi.data.factors import factor_of, numeric_factor
 from bayesmi.data.patterns import missing_pattern
 from bayesmi.diagnostics.summary import summary_variables
 from bayesmi.result.read import iteration_dataset, iteration_trace, observed_frame, run_spec
@@ -159,7 +166,10 @@ def plot_trace(
         _, created = plt.subplots(rows, 2, figsize=(11, 3.5 * rows), squeeze=False)
         axes = created.ravel()
     axes = _axes(axes, 2 * rows, (11, 3.5))
-    _draw_chain_summaries(idata, variable, axes[:2])
+    if is_categorical(idata, variable):
+        draw_share_traces(idata, variable, axes[:2])
+    else:
+        _draw_chain_summaries(idata, variable, axes[:2])
     if names:
         window = iteration_dataset(idata, [f"{variable}::{name}" for name in names])
         az.plot_trace(window, compact=True, axes=axes[2:].reshape(len(names), 2))
@@ -192,7 +202,8 @@ def _scalar_parameters(idata: az.InferenceData, variable: str) -> list[str]:
     return [
         name.removeprefix(prefix)
         for name in summary_variables(idata)
-        if name.startswith(prefix) and not name.endswith(("missing_mean", "missing_sd"))
+        if name.startswith(prefix)
+        and not name.endswith(("missing_mean", "missing_sd", "missing_share"))
     ]
 
 
@@ -235,17 +246,47 @@ def plot_imputed(
     """
     _check_imputed(idata, variable)
     observed_mask = idata.constant_data[f"{variable}::observed"].to_numpy()
-    values = observed_frame(idata)[variable].to_numpy(dtype=float, na_value=np.nan)
+    column = observed_frame(idata)[variable]
     imputed = idata.posterior[f"{variable}::missing"].to_numpy()
     imputed = imputed.reshape(-1, imputed.shape[-1])
     codes = idata.constant_data["cluster_code"].to_numpy()
     labels = idata.constant_data["cluster"].to_numpy()
     chosen = _chosen_clusters(codes[~observed_mask], labels, clusters, n_clusters)
     axes = _axes(axes, 2, (11, 3.8))
-    _draw_densities(axes[0], variable, values[observed_mask], imputed)
-    _draw_strips(axes[1], variable, values, observed_mask, imputed, codes, labels, chosen)
+    if is_categorical(idata, variable):
+        _draw_categories(axes, variable, column, observed_mask, imputed, codes, labels, chosen)
+    else:
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+        _draw_densities(axes[0], variable, values[observed_mask], imputed)
+        _draw_strips(axes[1], variable, values, observed_mask, imputed, codes, labels, chosen)
     axes[0].figure.tight_layout()
     return axes
+
+
+def _draw_categories(axes, variable, column, observed_mask, imputed, codes, labels, chosen):
+    """Shares of the categories: per imputation, and per chosen cluster."""
+    factor = factor_of(column)
+    if factor is None:  # a numeric column imputed as categories: its values are the labels
+        factor = numeric_factor(column.to_numpy(dtype=float, na_value=np.nan))
+        values = np.array(factor.categories, dtype=float)
+        imputed = np.searchsorted(values, imputed)
+        observed = np.searchsorted(values, column.to_numpy(dtype=float, na_value=np.nan))
+    else:
+        observed = np.array(
+            [
+                factor.categories.index(v) if v in factor.categories else -1
+                for v in column.astype(object)
+            ]
+        )
+        imputed = imputed.astype(int)
+    names = np.array([factor.label(k) for k in range(factor.n_categories)])
+    observed_labels = names[observed[observed_mask]]
+    draw_category_shares(axes[0], variable, list(names), observed_labels, names[imputed])
+    missing_codes = codes[~observed_mask]
+    shown = [str(labels[code]) for code in chosen]
+    own = {str(labels[c]): names[observed[observed_mask & (codes == c)]] for c in chosen}
+    cells = {str(labels[c]): names[imputed[:, missing_codes == c].ravel()] for c in chosen}
+    draw_cluster_shares(axes[1], variable, list(names), own, cells, shown)
 
 
 def _chosen_clusters(

@@ -20,7 +20,13 @@ import numpy as np
 from bayesmi.diagnostics.kernels import RHAT_THRESHOLD, rank_rhat, rhat_noise_bound, rhat_window
 from bayesmi.result.read import iteration_trace, run_spec
 
-__all__ = ["ESS_THRESHOLD", "ConvergenceWarning", "chain_mean_rhat", "warn_convergence"]
+__all__ = [
+    "ESS_THRESHOLD",
+    "ConvergenceWarning",
+    "chain_mean_rhat",
+    "chain_summaries",
+    "warn_convergence",
+]
 
 
 class ConvergenceWarning(UserWarning):
@@ -29,6 +35,8 @@ class ConvergenceWarning(UserWarning):
 
 def chain_mean_rhat(idata: az.InferenceData) -> dict[str, float]:
     """R-hat of the chain means of each variable's imputed cells, over the last half.
+
+    For a categorical or ordinal variable, the largest R-hat of its categories' shares.
 
     Parameters
     ----------
@@ -50,14 +58,28 @@ def chain_mean_rhat(idata: az.InferenceData) -> dict[str, float]:
     """
     values = {}
     for name in run_spec(idata):
-        trace = iteration_trace(idata, f"{name}::missing_mean")
-        first, split = rhat_window(trace.shape[1])
-        window = trace[:, first:]
-        if window.shape[0] < 2 or window.shape[1] < 2:
-            values[name] = float("nan")
-            continue
-        values[name] = float(rank_rhat(window, split))
+        rhats = []
+        for trace in chain_summaries(idata, name):
+            first, split = rhat_window(trace.shape[1])
+            window = trace[:, first:]
+            if window.shape[0] < 2 or window.shape[1] < 2:
+                rhats.append(float("nan"))
+            else:
+                rhats.append(float(rank_rhat(window, split)))
+        values[name] = max(rhats) if not np.isnan(rhats).any() else float("nan")
     return values
+
+
+def chain_summaries(idata: az.InferenceData, name: str) -> list[np.ndarray]:
+    """Return the (chain, iteration) traces convergence is judged on for one variable.
+
+    The mean of the imputed cells; for a categorical or ordinal variable the share of each
+    category instead (a mean of category codes means nothing).
+    """
+    if f"{name}::missing_share" in idata.posterior:
+        shares = iteration_trace(idata, f"{name}::missing_share")
+        return [shares[:, :, k] for k in range(shares.shape[2])]
+    return [iteration_trace(idata, f"{name}::missing_mean")]
 
 
 ESS_THRESHOLD = 100
@@ -75,8 +97,7 @@ def _warn_low_ess(idata: az.InferenceData, spec: dict, chains: int, iterations: 
     if chains * window < ESS_THRESHOLD:
         return
     for name in spec:
-        trace = iteration_trace(idata, f"{name}::missing_mean")[:, first:]
-        value = float(az.ess(trace))
+        value = min(float(az.ess(trace[:, first:])) for trace in chain_summaries(idata, name))
         if value < ESS_THRESHOLD:
             warnings.warn(
                 f"{name!r}: effective sample size of the chain means of the imputed values is "

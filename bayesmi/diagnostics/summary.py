@@ -20,12 +20,16 @@ __all__ = ["ess", "rhat", "summary", "summary_variables"]
 def summary_variables(idata: az.InferenceData) -> list[str]:
     """Return the quantities the convergence summary covers.
 
-    Every imputed variable's chain mean and SD of its imputed cells and its parameters,
-    except those with one value per cluster (random effects, cluster SDs and correlations).
+    Every imputed variable's chain mean and SD of its imputed cells (the share of each
+    category for a categorical or ordinal variable) and its parameters, except those with one
+    value per cluster (random effects, cluster SDs and correlations).
     """
     names = []
     for name in run_spec(idata):
-        names += [f"{name}::missing_mean", f"{name}::missing_sd"]
+        if f"{name}::missing_share" in idata.posterior:
+            names.append(f"{name}::missing_share")
+        else:
+            names += [f"{name}::missing_mean", f"{name}::missing_sd"]
         for key, values in idata.posterior.data_vars.items():
             prefix, _, parameter = key.partition("::")
             if prefix != name or parameter.startswith("missing") or "cluster" in values.dims:

@@ -40,10 +40,10 @@ from bayesmi.engines.options import ChainedSettings
 from bayesmi.engines.updaters import make_updater
 from bayesmi.models import FACTORIES, ConditionalModel
 from bayesmi.models.conditional import COMPILE_LOCK
-from bayesmi.result.trace import ChainTrace, TraceRecorder
+from bayesmi.result.trace import Categories, ChainTrace, TraceRecorder
 from bayesmi.spec.model import ImputationModel
 
-__all__ = ["run_chain", "starting_values"]
+__all__ = ["run_chain", "starting_values", "trace_categories"]
 
 Report = Callable[[int, int], None]
 """``(chain, iterations done) -> None``: where a chain reports its progress."""
@@ -76,6 +76,7 @@ def run_chain(
             model.parameter_dims,
             model.coords,
             int((~model.observed).sum()),
+            trace_categories(data, name, spec[name].family),
         )
         for name, model in models.items()
     }
@@ -108,6 +109,15 @@ def _iterate(data, models, updaters, records, current, iteration, settings, rng)
         draws = model.draw_missing(updater.point, predictors, rng)
         current[name][data.missing[name]] = draws
         records[name].add(iteration, model.parameters(updater.point), draws, vars(stats))
+
+
+def trace_categories(data: ImputationData, name: str, family: str) -> Categories | None:
+    """Return the categories whose shares a categorical or ordinal variable's trace records."""
+    if family not in ("categorical", "ordinal"):
+        return None
+    factor = data.factor(name)
+    labels = tuple(factor.label(code) for code in range(factor.n_categories))
+    return Categories(f"{name}::share", labels, data.category_values(name))
 
 
 def _chain_state(done, rng, current, updaters, records) -> dict:

@@ -5,8 +5,10 @@ Layout (see `bayesmi.impute`): ``posterior`` holds every model's parameters
 ``draw`` (one imputation per pair, ``m = chains * draws``, numbered chain by chain);
 ``warmup_posterior`` holds burn-in parameters; both hold ``<variable>::missing_mean`` and
 ``<variable>::missing_sd``, the mean and SD of the imputed cells at every iteration, for trace
-plots. ``sample_stats`` holds NUTS statistics per variable update, ``observed_data`` the input
-frame (NaN kept), ``constant_data`` cluster codes, missing masks and variable levels.
+plots (for a categorical or ordinal variable ``<variable>::missing_share`` instead: the share
+of the imputed cells in each category, over the dim ``<variable>::share``). ``sample_stats``
+holds NUTS statistics per variable update, ``observed_data`` the input frame (NaN kept),
+``constant_data`` cluster codes, missing masks and variable levels.
 """
 
 from __future__ import annotations
@@ -59,7 +61,8 @@ def build_inference_data(
             _split(groups, "posterior", f"{name}::{key}", values, dims, warmup)
         for key in first.summary:
             values = np.stack([trace.summary[key] for trace in per_chain])
-            _split(groups, "posterior", f"{name}::{key}", values, (), warmup)
+            dims = first.summary_dims.get(key, ())
+            _split(groups, "posterior", f"{name}::{key}", values, dims, warmup)
         for key in first.stats:
             values = np.stack([trace.stats[key] for trace in per_chain])
             _split(groups, "sample_stats", f"{name}::{key}", values, (), warmup)
