@@ -26,7 +26,12 @@ import numpy as np
 import pandas as pd
 
 from bayesmi.data.encoding import encode
-from bayesmi.spec.constructors import binary, cluster_level, random_intercept, random_slopes
+from bayesmi.spec.constructors import (
+    cluster_level,
+    grouped_model,
+    random_intercept,
+    random_slopes,
+)
 from bayesmi.spec.model import ImputationModel
 from bayesmi.spec.terms import MEAN_SUFFIX, parse_formula
 
@@ -99,7 +104,8 @@ def suggest(data: pd.DataFrame, analysis: str, cluster: str, verbose: bool = Tru
     for name in variables:
         if name not in encoded.level:
             raise ValueError(
-                f"{name!r} in the analysis model {analysis!r} is not a numeric column of data."
+                f"{name!r} in the analysis model {analysis!r} is not a column of data holding "
+                "numbers or categories."
             )
     incomplete = [name for name in variables if encoded.missing[name].any()]
     if not incomplete:
@@ -113,11 +119,11 @@ def suggest(data: pd.DataFrame, analysis: str, cluster: str, verbose: bool = Tru
         cluster,
     )
     order = sorted(incomplete, key=lambda n: (n == parsed.target, encoded.level[n] != 2))
-    chosen = {name: _choose(name, encoded.values(name), analysis_terms) for name in order}
+    chosen = {name: _choose(name, _kind_of(name, encoded), analysis_terms) for name in order}
     spec = SuggestedSpec({name: model for name, (model, _) in chosen.items()})
     spec.table = pd.DataFrame(
         {
-            "model": [model.kind for model, _ in chosen.values()],
+            "model": [_described(model) for model, _ in chosen.values()],
             "formula": [model.formula for model, _ in chosen.values()],
             "reason": [reason for _, reason in chosen.values()],
         },
@@ -140,18 +146,61 @@ class _AnalysisTerms:
     cluster: str
 
 
-def _choose(name: str, values: np.ndarray, analysis: _AnalysisTerms) -> tuple[ImputationModel, str]:
+def _described(model: ImputationModel) -> str:
+    """Return the model's kind, with a non-normal cluster-level family and matching."""
+    options = [model.family] if model.kind == "cluster_level" and model.family != "gaussian" else []
+    options += ["pmm"] if model.pmm else []
+    return f"{model.kind} ({', '.join(options)})" if options else model.kind
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """What a variable's values call for: a family, matching, and why."""
+
+    family: str
+    pmm: bool
+    reason: str
+
+
+def _kind_of(name: str, encoded) -> _Kind:
+    """Choose the family from the column's dtype and values."""
+    factor = encoded.factors.get(name)
+    if factor is not None:
+        if factor.n_categories == 2:
+            return _Kind("binary", False, "two categories: logistic model (2l.bin)")
+        if factor.ordered:
+            return _Kind("ordinal", False, "ordered categories: cumulative logit model")
+        return _Kind(
+            "categorical", False, f"{factor.n_categories} unordered categories: multinomial logit"
+        )
+    values = encoded.values(name)
+    values = values[~np.isnan(values)]
+    if np.all(np.isin(values, (0.0, 1.0))):
+        return _Kind("binary", False, "values 0/1: logistic mixed model (2l.bin)")
+    if np.all(values == np.round(values)):
+        return _Kind(
+            "gaussian",
+            True,
+            "whole numbers: predictive mean matching keeps imputations among the observed "
+            "values (2l.pmm)",
+        )
+    return _Kind("gaussian", False, "")
+
+
+def _choose(name: str, kind: _Kind, analysis: _AnalysisTerms) -> tuple[ImputationModel, str]:
     """Return the model for one incomplete variable and the reason for it."""
     others = [other for other in analysis.variables if other != name]
     if name == analysis.outcome:
         others = list(analysis.predictors)  # interactions of the analysis included
     if name in analysis.level_two:
         terms = [o if o in analysis.level_two else f"{o}{MEAN_SUFFIX}" for o in others]
+        formula = f"{name} ~ {' + '.join(terms) or '1'}"
+        reason = kind.reason + "; " if kind.reason else ""
         return (
-            cluster_level(f"{name} ~ {' + '.join(terms) or '1'}"),
-            f"constant within clusters of {analysis.cluster!r} (level 2): one value per "
+            cluster_level(formula, family=kind.family, pmm=kind.pmm),
+            f"{reason}constant within clusters of {analysis.cluster!r} (level 2): one value per "
             "cluster, from the other level-2 variables and the cluster means of the level-1 "
-            "ones (2lonly.norm)",
+            "ones (2lonly)",
         )
     slope_terms = _slopes(name, analysis.outcome, analysis.slopes, others, analysis.level_two)
     random_part = f"(1{''.join(f' + {s}' for s in slope_terms)} | {analysis.cluster})"
@@ -164,14 +213,16 @@ def _choose(name: str, values: np.ndarray, analysis: _AnalysisTerms) -> tuple[Im
             f"random slope of {name!r} in the analysis: random slope on the outcome "
             f"{analysis.outcome!r} here (2l.pan, reverse regression)"
         )
-    if bool(np.all(np.isin(values[~np.isnan(values)], (0.0, 1.0)))):
-        model = binary(formula)
-        reasons.insert(0, "values 0/1: logistic mixed model (2l.bin)")
+    if kind.family != "gaussian":
+        model = grouped_model(formula, kind.family)
+        reasons.insert(0, kind.reason)
     elif slope_terms:
-        model = random_slopes(formula)
+        model = random_slopes(formula, pmm=kind.pmm)
     else:
-        model = random_intercept(formula)
+        model = random_intercept(formula, pmm=kind.pmm)
         reasons.append("level-1 variable: random intercept per cluster (2l.pan)")
+    if kind.family == "gaussian" and kind.reason:
+        reasons.insert(0, kind.reason)
     role = "outcome of the analysis; " if name == analysis.outcome else ""
     return model, role + "; ".join(reasons)
 

@@ -54,7 +54,8 @@ def test_empty_methods_are_skipped_and_order_is_kept():
 @pytest.mark.parametrize(
     ("method", "pred", "message"),
     [
-        ("pmm", {"g": -2, "x": 1}, "method 'pmm', which bayesmi cannot map"),
+        ("cart", {"g": -2, "x": 1}, "method 'cart', which bayesmi cannot map"),
+        ("pmm", {"x": 1}, "ignores the clustering. Use '2l.pmm'"),
         ("logreg", {"x": 1}, "single-level method that ignores the clustering. Use '2l.bin'"),
         ("norm", {"x": 1}, "Use '2l.pan'"),
         ("2l.pan", {"g": -2, "h": -2}, "codes h as the cluster variable"),
@@ -80,3 +81,23 @@ def test_from_mice_spec_imputes(make_data, impute_quietly):
     idata = impute_quietly(data, spec)
     assert idata.posterior["y::re_sd"].sizes["y::re"] == 2
     assert idata.posterior["x::sigma"].sizes["cluster"] == 8
+
+
+def test_matching_methods_map_to_pmm_models():
+    pred = {"y": {"g": -2, "x": 2}, "z": {"g": -2, "x": 1}, "w": {"g": -2, "x": 1}}
+    spec = bm.from_mice({"y": "2l.pmm", "z": "2lonly.pmm", "w": "pmm"}, pred, cluster="g")
+    assert [(m.kind, m.pmm) for m in spec.values()] == [
+        ("random_slopes", True),
+        ("cluster_level", True),
+        ("random_intercept", True),
+    ]
+    assert spec["z"].formula == "z ~ x_mean"
+
+
+@pytest.mark.parametrize(
+    ("method", "model"),
+    [("polyreg", "categorical"), ("polr", "ordinal"), ("logreg", "binary")],
+)
+def test_single_level_category_methods_with_the_cluster_name_the_model(method, model):
+    with pytest.raises(ValueError, match=rf"bm\.{model}\('y ~ x \+ \(1 \| g\)'\)"):
+        bm.from_mice({"y": method}, {"y": {"g": 1, "x": 1}}, cluster="g")

@@ -3,6 +3,7 @@
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import bayesmi as bm
@@ -40,7 +41,8 @@ def test_level_two_and_binary_variables_get_their_models(odd_popmis):
     assert spec["sex"].predictors == ("popular", "texp")
     assert spec["sex"].slopes == ("popular",)  # sex has a random slope in the analysis
     assert spec["popular"].kind == "random_slopes"
-    assert list(spec.table["model"]) == ["cluster_level", "binary", "random_slopes"]
+    # teacher experience and popularity are whole numbers: matching keeps them so
+    assert list(spec.table["model"]) == ["cluster_level (pmm)", "binary", "random_slopes (pmm)"]
     assert "level 2" in spec.table.loc["texp", "reason"]
     assert "2l.bin" in spec.table.loc["sex", "reason"]
 
@@ -90,3 +92,35 @@ def test_bad_analysis_is_refused(odd_popmis):
     complete = odd_popmis.dropna()
     with pytest.raises(ValueError, match="no variable of the analysis model"):
         bm.suggest(complete, ANALYSIS, cluster="school")
+
+
+def test_models_follow_the_dtypes():
+    """Strings with two categories, ordered and unordered categoricals, a level-2 factor and
+    whole-number scores each get their family, and say why."""
+    frame = bm.datasets.load_popmis()
+    rng = np.random.default_rng(2)
+    frame["sex"] = np.where(frame["sex"] == 1, "girl", "boy").astype(object)
+    frame["ses"] = pd.Categorical(
+        rng.choice(["low", "mid", "high"], len(frame)), ["low", "mid", "high"], ordered=True
+    )
+    frame["club"] = pd.Categorical(rng.choice(["a", "b", "c"], len(frame)))
+    denomination = pd.Series(rng.choice(["x", "y", "z"], 100), index=range(1, 101))
+    frame["denomination"] = pd.Categorical(frame["school"].map(denomination))
+    frame["score"] = frame["popular"].round()
+    for column in ("sex", "ses", "club", "denomination"):
+        frame.loc[rng.random(len(frame)) < 0.1, column] = np.nan
+    frame.loc[frame["school"] < 10, "denomination"] = np.nan
+    frame.loc[frame["school"] >= 10, "denomination"] = frame["school"].map(denomination)
+    analysis = "score ~ sex + ses + club + denomination + (1 | school)"
+    spec = bm.suggest(frame, analysis, cluster="school", verbose=False)
+    kinds = {name: (model.kind, model.family, model.pmm) for name, model in spec.items()}
+    assert kinds == {
+        "denomination": ("cluster_level", "categorical", False),
+        "sex": ("binary", "binary", False),
+        "ses": ("ordinal", "ordinal", False),
+        "club": ("categorical", "categorical", False),
+        "score": ("random_intercept", "gaussian", True),
+    }
+    assert spec.table.loc["denomination", "model"] == "cluster_level (categorical)"
+    assert "unordered categories" in spec.table.loc["club", "reason"]
+    assert "predictive mean matching" in spec.table.loc["score", "reason"]

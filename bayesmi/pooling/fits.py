@@ -3,7 +3,8 @@
 `extract_fit` turns whatever the user's analysis returned into an `AnalysisFit`:
 
 - a statsmodels result with ``params`` and ``cov_params()`` (OLS, WLS, GLM, Logit, ...): the
-  complete-data df is ``df_resid``;
+  complete-data df is ``df_resid``; a multi-equation one (MNLogit: one column of ``params``
+  per non-reference category) names its estimates ``<equation>:<term>``;
 - a statsmodels ``MixedLM`` result: the fixed effects (``fe_params``) and their covariance; the
   variance components ``Intercept~~Intercept|<group>`` (random-intercept variance, tau00),
   ``Residual~~Residual`` (sigma2) and ``ICC|<group>``, named as mitml names them; the
@@ -91,6 +92,8 @@ def extract_fit(result: object, imputation: int) -> AnalysisFit:
 
 
 def _statsmodels(result, imputation: int) -> AnalysisFit:
+    if isinstance(result.params, pd.DataFrame):  # several equations (MNLogit): one per column
+        return _equations(result, imputation)
     estimates = pd.Series(result.params, dtype=float)
     covariance = pd.DataFrame(result.cov_params())
     if not isinstance(result.params, pd.Series):
@@ -106,6 +109,28 @@ def _statsmodels(result, imputation: int) -> AnalysisFit:
         None if df_residual is None else float(df_residual),
         loglik=loglik,
         loglik_parameters=parameters,
+        result=result,
+    )
+
+
+def _equations(result, imputation: int) -> AnalysisFit:
+    """Read a multi-equation result (terms x equations), naming estimates ``<equation>:<term>``.
+
+    The covariance's index is (equation, term) pairs, equation by equation, as statsmodels'
+    MNLogit writes it; the estimates are laid out in that order.
+    """
+    params = result.params
+    names = [f"{equation}:{term}" for equation in params.columns for term in params.index]
+    estimates = pd.Series(params.to_numpy().T.ravel(), index=names, dtype=float)
+    covariance = pd.DataFrame(
+        np.asarray(result.cov_params(), dtype=float), index=names, columns=names
+    )
+    df_residual = getattr(result, "df_resid", None)
+    return AnalysisFit(
+        imputation,
+        estimates,
+        covariance,
+        None if df_residual is None else float(df_residual),
         result=result,
     )
 

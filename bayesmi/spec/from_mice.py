@@ -8,18 +8,22 @@ effect and cluster mean. Methods map to models:
 mice method     bayesmi model
 =============== ==========================================================================
 2l.pan, 2l.lmer `random_intercept`, or `random_slopes` when some predictor is coded 2 or 4
+2l.pmm, pmm     as 2l.pan with ``pmm=True`` (miceadds' 2l.pmm; ``pmm`` with the cluster
+                coded -2)
 2l.norm         `heteroscedastic` (every predictor is used, unlike mice 3.15's 2l.norm)
 2l.bin          `binary`
 2lonly.norm     `cluster_level`, predictors as cluster means (as mice aggregates them)
 2lonly.mean     `cluster_level`, likewise: clusters reporting the value keep it; clusters with
                 none get a model draw where mice would leave them missing
+2lonly.pmm      `cluster_level` with ``pmm=True``
 norm            `fixed_cluster` when the cluster variable is a predictor (coded 1)
 =============== ==========================================================================
 
-``logreg`` and ``norm`` without the cluster variable ignore the clustering, and ``pmm`` and
-other single-level methods have no multilevel counterpart: they are refused with the method
-to use instead. Column names that are not Python identifiers (``"teach pop"``) are written in
-backticks in the formulas, as R writes them in formulas.
+``logreg``, ``polyreg`` and ``polr`` with the cluster variable (as dummies) are refused with the
+bayesmi model that imputes them multilevel (`binary`, `categorical`, `ordinal`) written out;
+``norm``, ``pmm`` and ``logreg`` without the cluster variable ignore the clustering and are
+refused with the method to use instead. Column names that are not Python identifiers
+(``"teach pop"``) are written in backticks in the formulas, as R writes them in formulas.
 """
 
 from __future__ import annotations
@@ -48,7 +52,10 @@ _MIXED = {
     "2l.norm": heteroscedastic,
     "2l.bin": binary,
 }
-_CLUSTER_LEVEL = ("2lonly.norm", "2lonly.mean")
+_CLUSTER_LEVEL = ("2lonly.norm", "2lonly.mean", "2lonly.pmm")
+_MATCHING = ("2l.pmm", "2lonly.pmm")
+_CATEGORICAL = {"logreg": "binary", "polyreg": "categorical", "polr": "ordinal"}
+"""Single-level methods of categories, and the multilevel model that replaces each."""
 _CODES = (-2, 0, 1, 2, 3, 4)
 
 
@@ -183,21 +190,31 @@ def _model(target: str, method: str, codes: dict[str, int], cluster: str) -> Imp
             f"cluster={cluster!r}; bayesmi models one clustering: code only {cluster!r} as -2."
         )
     predictors = {name: code for name, code in codes.items() if name != cluster}
-    if method in _MIXED:
+    if method == "pmm" and codes.get(cluster) == -2:
+        method = "2l.pmm"
+    if method in _MIXED or method == "2l.pmm":
         return _mixed(target, method, predictors, cluster)
     if method in _CLUSTER_LEVEL:
         return _cluster_level(target, method, predictors)
     if method == "norm" and codes.get(cluster) == 1:
         terms = " + ".join(quote(name) for name in predictors) or "1"
         return fixed_cluster(f"{quote(target)} ~ {terms}")
-    if method in ("norm", "logreg"):
-        instead = "2l.bin" if method == "logreg" else "2l.pan"
+    if method in _CATEGORICAL and cluster in codes:
+        kind = _CATEGORICAL[method]
+        formula = _mixed_formula(target, {name: 1 for name in predictors}, cluster)
+        raise ValueError(
+            f"{target!r} uses {method!r} with the cluster {cluster!r} as a predictor; its "
+            f"multilevel counterpart in bayesmi is bm.{kind}({formula!r}) (a random intercept "
+            "per cluster instead of cluster dummies): put that in the spec."
+        )
+    if method in ("norm", "logreg", "pmm"):
+        instead = {"logreg": "2l.bin", "norm": "2l.pan", "pmm": "2l.pmm"}[method]
         raise ValueError(
             f"{target!r} uses {method!r} without the cluster as a predictor: a single-level "
             f"method that ignores the clustering. Use {instead!r} (with {cluster!r} coded -2)"
             + (", or code the cluster 1 for cluster dummies." if method == "norm" else ".")
         )
-    known = sorted([*_MIXED, *_CLUSTER_LEVEL, "norm"])
+    known = sorted([*_MIXED, *_CLUSTER_LEVEL, "2l.pmm", "norm", "pmm"])
     raise ValueError(
         f"{target!r} uses method {method!r}, which bayesmi cannot map; the methods it maps "
         f"are {', '.join(known)}."
@@ -211,10 +228,21 @@ def _cluster_level(target: str, method: str, predictors: dict[str, int]) -> Impu
             "2 or 4); a level-2 variable has no random slopes: use codes 1 or 3."
         )
     names = [quote(f"{name}{MEAN_SUFFIX}") for name in predictors]
-    return cluster_level(f"{quote(target)} ~ {' + '.join(names) or '1'}")
+    formula = f"{quote(target)} ~ {' + '.join(names) or '1'}"
+    return cluster_level(formula, pmm=method in _MATCHING)
 
 
 def _mixed(target: str, method: str, predictors: dict[str, int], cluster: str) -> ImputationModel:
+    formula = _mixed_formula(target, predictors, cluster)
+    slopes = any(code in (2, 4) for code in predictors.values())
+    if method == "2l.pmm":
+        return (random_slopes if slopes else random_intercept)(formula, pmm=True)
+    constructor = _MIXED[method] or (random_slopes if slopes else random_intercept)
+    return constructor(formula)
+
+
+def _mixed_formula(target: str, predictors: dict[str, int], cluster: str) -> str:
+    """Return the lme4 formula of mice's codes: 1 fixed, 2 random slope, 3, 4 cluster means."""
     fixed, slopes = [], []
     for name, code in predictors.items():
         fixed.append(quote(name))
@@ -223,6 +251,4 @@ def _mixed(target: str, method: str, predictors: dict[str, int], cluster: str) -
         if code in (3, 4):
             fixed.append(quote(f"{name}{MEAN_SUFFIX}"))
     random = " + ".join(["1", *slopes])
-    formula = f"{quote(target)} ~ {' + '.join(fixed) or '1'} + ({random} | {quote(cluster)})"
-    constructor = _MIXED[method] or (random_slopes if slopes else random_intercept)
-    return constructor(formula)
+    return f"{quote(target)} ~ {' + '.join(fixed) or '1'} + ({random} | {quote(cluster)})"
