@@ -178,3 +178,13 @@ def test_categorical_target_with_more_categories_than_the_rows_support(school):
             cluster="school",
             **FAST,
         )
+
+
+def test_mids_csv_writes_factor_labels(imputed, tmp_path):
+    path = bm.to_mids_csv(imputed, tmp_path / "imputations.csv")
+    long = pd.read_csv(path)
+    completed = long[long[".imp"] > 0]
+    assert set(completed["sex"]) == {"boy", "girl"}
+    assert set(completed["ses"]) == {"low", "mid", "high"}
+    assert set(completed["flag"]) == {True, False}
+    assert long.loc[long[".imp"] == 0, "sex"].isna().sum() == make_school()["sex"].isna().sum()

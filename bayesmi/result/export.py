@@ -16,10 +16,15 @@ def to_mids_csv(idata: az.InferenceData, path: str | Path) -> Path:
     """Write the imputations as a long CSV that ``mice::as.mids`` reads back.
 
     The file holds the incomplete data as ``.imp`` 0 followed by the m completed datasets
-    (``.imp`` 1..m), with ``.id`` the row labels and missing values written as ``NA``. In R::
+    (``.imp`` 1..m), with ``.id`` the row labels and missing values written as ``NA``.
+    Categorical, string and boolean columns are written as their labels (``girl``, not a
+    code), so R reads them as factors. In R::
 
-        imp <- mice::as.mids(read.csv("imputations.csv"))
+        imp <- mice::as.mids(read.csv("imputations.csv", stringsAsFactors = TRUE))
         fit <- with(imp, lm(popular ~ sex + texp))
+
+    An ordered factor needs its order again in R, e.g.
+    ``long$ses <- factor(long$ses, levels = c("low", "mid", "high"), ordered = TRUE)``.
 
     Parameters
     ----------
