@@ -188,3 +188,15 @@ def test_mids_csv_writes_factor_labels(imputed, tmp_path):
     assert set(completed["ses"]) == {"low", "mid", "high"}
     assert set(completed["flag"]) == {True, False}
     assert long.loc[long[".imp"] == 0, "sex"].isna().sum() == make_school()["sex"].isna().sum()
+
+
+def test_factor_predictors_pool_and_are_tested_as_a_whole(imputed):
+    import statsmodels.formula.api as smf
+
+    fits = bm.fit_each(imputed, lambda d: smf.ols("y ~ x + C(ses) + sex", d).fit())
+    pooled = bm.pool(fits)
+    assert ["C(ses)[T.mid]", "C(ses)[T.high]", "sex[T.girl]"] == list(pooled.index[1:4])
+    whole = bm.wald_test(fits, ["C(ses)"])
+    dummies = bm.wald_test(fits, ["C(ses)[T.mid]", "C(ses)[T.high]"])
+    assert whole["df1"] == 2
+    pd.testing.assert_series_equal(whole, dummies)

@@ -53,7 +53,10 @@ def wald_test(
         One fit per imputation, as `fit_each` returns.
     terms : list of str
         The coefficients tested jointly (H0: all are zero), e.g. ``["age", "bmi"]``: the test
-        of the model against the model without them, as mitml's ``testModels``.
+        of the model against the model without them, as mitml's ``testModels``. A factor's
+        name (``"C(ses)"``, or ``"ses"`` for a categorical column in a statsmodels formula)
+        stands for all its dummies (``C(ses)[T.mid]``, ``C(ses)[T.high]``): the factor is
+        tested as a whole.
     method : {"D1", "D2"}, default="D1"
         - ``"D1"``: Wald test with the pooled covariance (Li, Raghunathan and Rubin 1991).
         - ``"D2"``: combination of the per-imputation Wald chi-square statistics (Li, Meng,
@@ -94,7 +97,7 @@ def wald_test(
     fits = as_fits(fits)
     check_fits(fits)
     names, estimates, covariances = stack_fits(fits)
-    terms = list(terms)
+    terms = _factor_dummies(list(terms), names)
     absent = [term for term in terms if term not in names]
     if not terms or absent:
         raise ValueError(
@@ -111,6 +114,15 @@ def wald_test(
             np.einsum("mi,mij,mj->m", q, np.linalg.inv(u), q), len(terms)
         )
     return _result(method, statistic, df1, df2, riv)
+
+
+def _factor_dummies(terms: list[str], names: list[str]) -> list[str]:
+    """Replace a factor's name (``C(ses)``, ``ses``) by its dummies (``C(ses)[T.mid]``, ...)."""
+    expanded = []
+    for term in terms:
+        dummies = [name for name in names if name.startswith(f"{term}[")]
+        expanded += [term] if term in names or not dummies else dummies
+    return expanded
 
 
 def _result(method: str, statistic: float, df1: float, df2: float, riv: float) -> pd.Series:
