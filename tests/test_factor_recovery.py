@@ -76,51 +76,75 @@ def single_level_imputation(sim, rng, m=10):
     return frames
 
 
+CATEGORICAL_REPLICATIONS = 4
+
+
+def multinomial(frame):
+    """The analysis: a multinomial logit of the category on x (statsmodels' MNLogit)."""
+    return smf.mnlogit("code ~ x", frame.assign(code=frame["y"].cat.codes)).fit(disp=0)
+
+
 def test_categorical_recovers_proportions_coefficients_and_cluster_variation():
-    """J = 60 clusters of 20, 3 categories, SD of the category log-odds 0.8, 30% MAR."""
-    sim = bm.simulate.simulate_categorical(seed=11)
-    idata = impute(sim.incomplete, {"y": bm.categorical("y ~ x + (1 | cluster)")})
-    frames = list(bm.completed(idata))
-    complete = sim.complete
+    """J = 60 clusters of 20, 3 categories, SD of the category log-odds 0.8, 30% MAR.
 
-    gap = (proportions(frames, "y") - complete["y"].value_counts(normalize=True)).abs()
-    print("proportion gaps", gap.round(4).to_dict())
-    assert gap.max() < 0.03
-
-    def analysis(frame):
-        return smf.mnlogit("code ~ x", frame.assign(code=frame["y"].cat.codes)).fit(disp=0)
-
-    pooled = bm.pool(bm.fit_each(idata, analysis))
-    params = analysis(complete).params
-    reference = pd.Series(
-        params.to_numpy().T.ravel(),
-        index=[f"{equation}:{term}" for equation in params.columns for term in params.index],
-    )
-    difference = (pooled["estimate"] - reference).abs().to_numpy()
-    print("coefficient differences", difference.round(3))
-    assert difference.max() < 0.15
-
-    truth = indicator_iccs(complete, "cluster", "y")
-    imputed = np.mean([indicator_iccs(frame, "cluster", "y") for frame in frames], axis=0)
-    ignoring = np.mean(
-        [
-            indicator_iccs(frame, "cluster", "y")
-            for frame in single_level_imputation(sim, np.random.default_rng(0))
-        ],
-        axis=0,
-    )
+    Even a perfect imputer only recovers what the observed data say: on the first data set the
+    complete-case slope of green is 0.60 where the complete data give 0.78 (MAR on x leaves it
+    unbiased, not equal), and the imputed data give 0.61. So, as in test_recovery, the bias
+    is the mean difference over 4 data sets, held to the issue's bounds (proportions 0.03,
+    coefficients 0.15, cluster variation 30%); each data set's figures are printed.
+    """
+    gaps, differences, ratios, ignoring_ratios = [], [], [], []
+    for replication in range(CATEGORICAL_REPLICATIONS):
+        sim = bm.simulate.simulate_categorical(seed=11 + 100 * replication)
+        idata = impute(
+            sim.incomplete, {"y": bm.categorical("y ~ x + (1 | cluster)")}, seed=replication
+        )
+        frames = list(bm.completed(idata))
+        complete = sim.complete
+        gaps.append(proportions(frames, "y") - complete["y"].value_counts(normalize=True))
+        pooled = bm.pool(bm.fit_each(idata, multinomial))
+        params = multinomial(complete).params
+        reference = pd.Series(
+            params.to_numpy().T.ravel(),
+            index=[f"{equation}:{term}" for equation in params.columns for term in params.index],
+        )
+        differences.append(pooled["estimate"] - reference)
+        truth = indicator_iccs(complete, "cluster", "y")
+        imputed = np.mean([indicator_iccs(frame, "cluster", "y") for frame in frames], axis=0)
+        ignoring = np.mean(
+            [
+                indicator_iccs(frame, "cluster", "y")
+                for frame in single_level_imputation(sim, np.random.default_rng(replication))
+            ],
+            axis=0,
+        )
+        ratios.append(imputed / truth)
+        ignoring_ratios.append(ignoring / truth)
+        sd = idata.posterior["y::re_sd"].mean(("chain", "draw")).to_numpy()
+        print(
+            f"data set {replication}: proportion gaps {np.round(gaps[-1].to_numpy(), 3)}, "
+            f"coefficient differences {np.round(differences[-1].to_numpy(), 3)}, "
+            f"indicator ICC complete {truth.round(3)} imputed {imputed.round(3)} ignoring "
+            f"clusters {ignoring.round(3)}, posterior SD of the log-odds {sd.round(2)} "
+            "(truth 0.8)"
+        )
+    gap = pd.concat(gaps, axis=1).mean(axis=1).abs()
+    bias = pd.concat(differences, axis=1).mean(axis=1).abs()
+    ratio, ignoring_ratio = np.mean(ratios, axis=0), np.mean(ignoring_ratios, axis=0)
     print(
-        "indicator ICC complete",
-        truth.round(3),
-        "imputed",
-        imputed.round(3),
+        "bias: proportions",
+        gap.round(4).to_dict(),
+        "coefficients",
+        bias.round(3).to_dict(),
+        "ICC imputed/complete",
+        ratio.round(3),
         "ignoring clusters",
-        ignoring.round(3),
+        ignoring_ratio.round(3),
     )
-    assert np.all(np.abs(imputed / truth - 1) < 0.30)
-    assert np.all(ignoring < imputed)
-    sd = idata.posterior["y::re_sd"].mean(("chain", "draw")).to_numpy()
-    print("posterior mean SD of the category log-odds", sd.round(3), "truth 0.8")
+    assert gap.max() < 0.03
+    assert bias.max() < 0.15
+    assert np.all(np.abs(ratio - 1) < 0.30)
+    assert np.all(ignoring_ratio < ratio)
 
 
 def test_ordinal_recovers_proportions_and_the_cumulative_logit_slope():

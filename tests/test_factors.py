@@ -200,3 +200,16 @@ def test_factor_predictors_pool_and_are_tested_as_a_whole(imputed):
     dummies = bm.wald_test(fits, ["C(ses)[T.mid]", "C(ses)[T.high]"])
     assert whole["df1"] == 2
     pd.testing.assert_series_equal(whole, dummies)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"score": bm.ordinal("score ~ x + (1 | school)")}, "ordinal, which the joint engine"),
+        ({"sex": bm.binary("sex ~ x + (1 | school)")}, "categorical columns sex"),
+        ({"y": bm.random_intercept("y ~ x + ses + (1 | school)")}, "engine='chained'"),
+    ],
+)
+def test_the_joint_engine_refuses_factors_by_name(school, spec, message):
+    with pytest.raises(ValueError, match=message):
+        bm.impute(school, spec, cluster="school", engine="joint", progressbar=False)
