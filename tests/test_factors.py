@@ -213,3 +213,12 @@ def test_factor_predictors_pool_and_are_tested_as_a_whole(imputed):
 def test_the_joint_engine_refuses_factors_by_name(school, spec, message):
     with pytest.raises(ValueError, match=message):
         bm.impute(school, spec, cluster="school", engine="joint", progressbar=False)
+
+
+def test_factor_of_a_column_imputed_off_its_values_is_refused(school):
+    spec = {
+        "score": bm.random_intercept("score ~ x + (1 | school)"),
+        "y": bm.random_intercept("y ~ C(score) + (1 | school)"),
+    }
+    with pytest.raises(ValueError, match=r"reads 'score' as a factor .* with pmm=True"):
+        bm.impute(school, spec, cluster="school", **FAST)

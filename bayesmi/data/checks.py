@@ -311,6 +311,7 @@ def _clusters_varying(data: ImputationData, column: str) -> list:
 
 def _check_incomplete_predictors(spec: dict[str, ImputationModel], data: ImputationData) -> None:
     for model in spec.values():
+        _check_factor_calls(model, spec, data)
         for term in model.terms:
             for column in data.resolve(term).columns:
                 n_missing = int(data.missing[column].sum())
@@ -321,6 +322,25 @@ def _check_incomplete_predictors(spec: dict[str, ImputationModel], data: Imputat
                         f"values (rows {show(rows)}) and no model in spec imputes {column!r}; "
                         f"add a spec entry for {column!r} or drop it from the formula."
                     )
+
+
+def _check_factor_calls(
+    model: ImputationModel, spec: dict[str, ImputationModel], data: ImputationData
+) -> None:
+    """Refuse C(x) of a numeric column whose imputations may fall outside its values."""
+    for term in model.terms:
+        for source in data.resolve(term).sources:
+            other = spec.get(source.column)
+            if not source.factor or source.column in data.factors or other is None:
+                continue
+            if other.pmm or other.family in ("binary", "categorical", "ordinal"):
+                continue
+            raise ValueError(
+                f"{model.formula!r} reads {source.column!r} as a factor (C({source.column})), "
+                f"but {other.kind} imputes values between and beyond its observed ones, which "
+                f"belong to no category: impute {source.column!r} with pmm=True, bm.ordinal "
+                "or bm.categorical, or use it as a number."
+            )
 
 
 def _check_support(model: ImputationModel, data: ImputationData) -> None:
