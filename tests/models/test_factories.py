@@ -56,8 +56,9 @@ def contract_frame(two_variable_data):
     return frame
 
 
-@pytest.fixture(params=sorted(SPECS))
+@pytest.fixture(scope="module", params=sorted(SPECS))
 def built(request, two_variable_data):
+    """One compiled model per case, shared by the contract tests (each leaves it as found)."""
     data = encode(contract_frame(two_variable_data), "g")
     spec = SPECS[request.param]
     return data, FACTORIES[spec.kind](spec, data)
