@@ -21,7 +21,7 @@ from bayesmi.category_plots import (
     draw_share_traces,
     is_categorical,
 )
-from bayesmi.data.factors import factor_of, numeric_factor
+from bayesmi.data.factors import factor_codes, factor_of, numeric_factor
 from bayesmi.data.patterns import missing_pattern
 from bayesmi.diagnostics.summary import summary_variables
 from bayesmi.result.read import iteration_dataset, iteration_trace, observed_frame, run_spec
@@ -256,8 +256,13 @@ def plot_imputed(
     if is_categorical(idata, variable):
         _draw_categories(axes, variable, column, observed_mask, imputed, codes, labels, chosen)
     else:
-        values = column.to_numpy(dtype=float, na_value=np.nan)
-        _draw_densities(axes[0], variable, values[observed_mask], imputed)
+        factor = factor_of(column)  # a two-category factor (yes/no) is imputed as codes 0/1
+        if factor is None:
+            values = column.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            values = factor_codes(column, factor)
+        one = "1" if factor is None else factor.label(1)
+        _draw_densities(axes[0], variable, values[observed_mask], imputed, one)
         _draw_strips(axes[1], variable, values, observed_mask, imputed, codes, labels, chosen)
     axes[0].figure.tight_layout()
     return axes
@@ -302,14 +307,16 @@ def _chosen_clusters(
     return np.array([index[label] for label in clusters])
 
 
-def _draw_densities(axis: Axes, variable: str, observed: np.ndarray, imputed: np.ndarray) -> None:
+def _draw_densities(
+    axis: Axes, variable: str, observed: np.ndarray, imputed: np.ndarray, one: str = "1"
+) -> None:
     if np.all(np.isin(observed, (0.0, 1.0))):
         axis.plot([0], [observed.mean()], "o", color=OBSERVED_COLOR, label="observed")
         for k, row in enumerate(imputed):
             label = "imputed" if k == 0 else None
             axis.plot([1], [row.mean()], "o", color=IMPUTED_COLOR, alpha=0.6, label=label)
         axis.set_xticks([0, 1], ["observed", "imputed"])
-        axis.set_ylabel(f"proportion of {variable} = 1")
+        axis.set_ylabel(f"proportion of {variable} = {one}")
     else:
         low = np.min([observed.min(), imputed.min()])
         grid = np.linspace(low, np.max([observed.max(), imputed.max()]), 200)

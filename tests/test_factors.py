@@ -222,3 +222,10 @@ def test_factor_of_a_column_imputed_off_its_values_is_refused(school):
     }
     with pytest.raises(ValueError, match=r"reads 'score' as a factor .* with pmm=True"):
         bm.impute(school, spec, cluster="school", **FAST)
+
+
+def test_plots_of_a_two_category_factor_name_the_category(imputed):
+    axes = bm.plot_imputed(imputed, "sex")
+    assert axes[0].get_ylabel() == "proportion of sex = girl"
+    axes = bm.plot_trace(imputed, "sex")
+    assert len(axes) == 2

@@ -22,6 +22,7 @@ SPECS = {
     "count": bm.count("n ~ w + z + (1 + w | g)"),
     "negative_binomial": bm.count("n ~ w + (1 | g)", family="negative_binomial"),
     "random_intercept_pmm": bm.random_intercept("y ~ w + z + (1 | g)", pmm=True),
+    "heteroscedastic_pmm": bm.heteroscedastic("y ~ w + z + (1 + w | g)", pmm=True),
     "fixed_cluster_pmm": bm.fixed_cluster("y ~ w", pmm=True, donors=3),
     "cluster_level_pmm": bm.cluster_level("zm ~ w_mean", pmm=True),
     "cluster_level_categorical": bm.cluster_level("kind ~ w_mean", family="categorical"),
