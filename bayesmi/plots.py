@@ -264,6 +264,8 @@ def plot_imputed(
         one = "1" if factor is None else factor.label(1)
         _draw_densities(axes[0], variable, values[observed_mask], imputed, one)
         _draw_strips(axes[1], variable, values, observed_mask, imputed, codes, labels, chosen)
+        if factor is not None:
+            axes[1].set_yticks([0, 1], [factor.label(0), factor.label(1)])
     axes[0].figure.tight_layout()
     return axes
 
