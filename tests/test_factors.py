@@ -229,3 +229,11 @@ def test_plots_of_a_two_category_factor_name_the_category(imputed):
     assert axes[0].get_ylabel() == "proportion of sex = girl"
     axes = bm.plot_trace(imputed, "sex")
     assert len(axes) == 2
+
+
+def test_columns_of_unhashable_values_are_not_factors(school):
+    frame = school.assign(tags=[[k] for k in range(len(school))])
+    data = encode(frame, "school")
+    assert "tags" not in data.factors
+    assert "tags" not in data.level
+    assert set(data.factors) == {"sex", "ses", "flag", "name", "level"}

@@ -370,7 +370,7 @@ def encode(data: pd.DataFrame, cluster: str) -> ImputationData:
     missing = {column: frame[column].isna().to_numpy() for column in frame.columns}
     factors = {}
     for column in frame.columns:
-        factor = factor_of(frame[column]) if column != cluster else None
+        factor = _factor_or_none(frame[column]) if column != cluster else None
         if factor is not None:
             factors[column] = factor
     data = ImputationData(
@@ -387,6 +387,14 @@ def encode(data: pd.DataFrame, cluster: str) -> ImputationData:
         if column != cluster and (column in factors or is_numeric(frame[column])):
             data.level[column] = _level(data.values(column), codes, len(labels))
     return data
+
+
+def _factor_or_none(series: pd.Series) -> Factor | None:
+    """Return the column's factor; None for numbers, dates and values that are not labels."""
+    try:
+        return factor_of(series)
+    except TypeError:  # unhashable values: the column cannot be a factor (nor a predictor)
+        return None
 
 
 def _cluster_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
