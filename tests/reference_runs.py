@@ -107,7 +107,7 @@ def heteroscedastic_gibbs():
 def binary_nuts():
     sim = simulate.simulate_binary(clusters=10, cluster_size=10, seed=1)
     spec = {"y": bm.binary("y ~ x + (1 | cluster)")}
-    return _sim(sim.incomplete, spec, seed=8, cores=1)
+    return _sim(sim.incomplete, spec, seed=8, cores=1, sampler="nuts")  # binary's Gibbs: issue 16
 
 
 def cluster_level_nuts():

@@ -108,9 +108,9 @@ def impute(
         Chained engine: how each model's parameters are updated (default ``"auto"``):
 
         - ``"auto"``: an exact Gibbs sampler where the model has one (random_intercept,
-          random_slopes and heteroscedastic, as pan and 2l.norm; see
-          `bayesmi.models.mixed`), NUTS otherwise (binary, cluster_level, fixed_cluster,
-          heckman).
+          random_slopes and heteroscedastic, as pan and 2l.norm; binary by Polya-Gamma
+          augmentation; see `bayesmi.models.mixed`), NUTS otherwise (categorical, ordinal,
+          count, cluster_level, fixed_cluster, heckman).
         - ``"nuts"``: NUTS for every model (to cross-check the Gibbs sampler).
 
     start : {"observed", "overdispersed"}, optional

@@ -18,7 +18,8 @@ The likelihood uses the rows with an observed target. Missing cells are drawn fr
 predictive given the current parameters and their cluster's b_j (and sigma_j); clusters with no
 observed target keep b_j and sigma_j under their population distribution, so those are draws
 from it. A compiled function maps NUTS' point to the quantities the draw needs; the gaussian
-models also have an exact Gibbs sampler (`bayesmi.models._gibbs`).
+and binary models also have an exact Gibbs sampler (`bayesmi.models._gibbs`; binary by
+Polya-Gamma augmentation).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayesmi.data.encoding import ImputationData
-from bayesmi.models._gibbs import RandomInterceptGibbs, RandomSlopesGibbs
+from bayesmi.models._gibbs import LogisticGibbs, RandomInterceptGibbs, RandomSlopesGibbs
 from bayesmi.models.blocks import (
     COEFFICIENT_SD,
     INTERCEPT_SD,
@@ -332,8 +333,8 @@ def _gibbs_sampler(
     slope_index: list[int],
     cluster_variance: bool,
 ) -> GibbsSampler | None:
-    """Return the exact Gibbs sampler of a gaussian model (None for other families)."""
-    if family != "gaussian":
+    """Return the exact Gibbs sampler of a gaussian or binary model (None for the others)."""
+    if family not in ("gaussian", "binary"):
         return None
     name = f"{inputs.target}::X"
     slopes = tuple(slope_index)
@@ -342,6 +343,13 @@ def _gibbs_sampler(
         if inputs.columns:
             return pymc_model[name].get_value()
         return np.empty((len(inputs.y), 0))
+
+    if family == "binary":
+        logistic = LogisticGibbs(inputs.y, inputs.codes_observed, n_clusters, slopes)
+        return GibbsSampler(
+            start=lambda rng: logistic.start(len(inputs.columns), rng),
+            sweep=lambda state, rng: logistic.sweep(state, current_x(), rng),
+        )
 
     if not cluster_variance and not slopes:
         kernel = RandomInterceptGibbs(
