@@ -1,7 +1,8 @@
 """Per-iteration cost of the Heckman models against their MAR counterparts on the same data.
 
 Simulated MNAR data (`bm.simulate.simulate_heckman`, 50 clusters of 50, 2,500 rows, about 40%
-of y missing), continuous and binary. One chain per model runs in this process through the
+of y missing), continuous and binary; the binary MAR model by its Polya-Gamma Gibbs sampler
+(the default) and by NUTS. One chain per model runs in this process through the
 engine's own loop (`bayesmi.chained.run_chain`); the time of each iteration is read from its
 progress callback, so compilation and the first iteration (NUTS tuning) are left out. The
 figure is the median over iterations 2-30: one variable's update (``steps=5`` transitions or
@@ -68,7 +69,14 @@ def main() -> None:
             bm.heckman(outcome, selection, cluster_rho=True),
             "auto",
         ),
-        ("binary", "binary (MAR), NUTS", binary, bm.binary("y ~ x + z + (1 | cluster)"), "auto"),
+        (
+            "binary",
+            "binary (MAR), Gibbs",
+            binary,
+            bm.binary("y ~ x + z + (1 | cluster)"),
+            "auto",
+        ),
+        ("binary", "binary (MAR), NUTS", binary, bm.binary("y ~ x + z + (1 | cluster)"), "nuts"),
         (
             "binary",
             "heckman, binary",
@@ -84,6 +92,8 @@ def main() -> None:
         print(f"{kind:<12}{name:<28}{times[name]:>16.1f}")
     print()
     for name, baseline in [
+        ("binary (MAR), Gibbs", "random_intercept, Gibbs"),
+        ("binary (MAR), NUTS", "binary (MAR), Gibbs"),
         ("heckman", "random_intercept, Gibbs"),
         ("heckman", "random_intercept, NUTS"),
         ("heckman, cluster_rho", "random_intercept, Gibbs"),
