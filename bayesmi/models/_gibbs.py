@@ -276,6 +276,8 @@ class LogisticGibbs:
         theta = np.concatenate([[state["intercept"]], state["beta"]])
         eta = w @ theta + np.sum(z * state["effects"][self.codes], axis=1)
         omega = random_polyagamma(1.0, eta, random_state=rng)
+        if not self.slope_index:
+            return self._intercept_sweep(state, w, omega, rng)
         pseudo = (self.y - 0.5) / omega
         sums = _ClusterSums(w, z, pseudo, omega, self.codes, self.n_clusters, COEFFICIENT_SD)
         covariance = state["chol"] @ state["chol"].T
@@ -287,6 +289,43 @@ class LogisticGibbs:
             "beta": theta[1:],
             "effects": effects,
             "chol": np.linalg.cholesky(covariance),
+        }, accept
+
+
+    def _intercept_sweep(
+        self, state: dict, w: np.ndarray, omega: np.ndarray, rng: np.random.Generator
+    ) -> tuple[dict, float]:
+        """Sweep the random-intercept case in closed form: the same draws, no cluster matrices.
+
+        Given omega the model is ``kappa_i / omega_i ~ N(w_i theta + u_j, 1 / omega_i)``;
+        with ``O_j`` the cluster's total weight and ``c_j = 1 / (O_j + 1 / tau^2)``, theta's
+        collapsed precision is ``W' Omega W - sum_j c_j s_j s_j' + D^-1`` (``s_j`` the
+        cluster's weighted sum of w) and ``u_j ~ N(c_j sum_i (kappa_i - omega_i w_i theta),
+        c_j)``.
+        """
+        kappa = self.y - 0.5
+        weight = np.bincount(self.codes, weights=omega, minlength=self.n_clusters)
+        weighted = w * omega[:, None]
+        sums = np.column_stack(
+            [np.bincount(self.codes, weights=c, minlength=self.n_clusters) for c in weighted.T]
+        )
+        kappa_sums = np.bincount(self.codes, weights=kappa, minlength=self.n_clusters)
+        variance = float(state["chol"][0, 0]) ** 2
+        shrink = 1.0 / (weight + 1.0 / variance)
+        prior = np.full(w.shape[1], 1 / COEFFICIENT_SD**2)
+        precision = weighted.T @ w - sums.T @ (shrink[:, None] * sums) + np.diag(prior)
+        rhs = w.T @ kappa - sums.T @ (shrink * kappa_sums)
+        chol = np.linalg.cholesky(precision)
+        theta = np.linalg.solve(chol.T, np.linalg.solve(chol, rhs))
+        theta = theta + np.linalg.solve(chol.T, rng.standard_normal(w.shape[1]))
+        mean = shrink * (kappa_sums - sums @ theta)
+        u = mean + np.sqrt(shrink) * rng.standard_normal(self.n_clusters)
+        variance, accept = _scale_step(u, variance, rng)
+        return {
+            "intercept": float(theta[0]),
+            "beta": theta[1:],
+            "effects": u[:, None],
+            "chol": np.array([[np.sqrt(variance)]]),
         }, accept
 
 
