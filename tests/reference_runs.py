@@ -115,7 +115,8 @@ def cluster_level_nuts():
     target = next(c for c in sim.incomplete if c != "cluster" and sim.incomplete[c].isna().any())
     others = [c for c in sim.incomplete if c not in ("cluster", target)]
     formula = f"{target} ~ " + " + ".join(f"{c}_mean" for c in others)
-    return _sim(sim.incomplete, {target: bm.cluster_level(formula)}, seed=9, cores=1)
+    spec = {target: bm.cluster_level(formula)}
+    return _sim(sim.incomplete, spec, seed=9, cores=1, sampler="nuts")  # its Gibbs: issue 16
 
 
 def systematic_random_intercept():
@@ -127,7 +128,7 @@ def systematic_random_intercept():
 def fixed_cluster_nuts():
     sim = simulate.simulate_random_intercept(clusters=8, cluster_size=10, seed=1)
     spec = {"y": bm.fixed_cluster("y ~ x")}
-    return _sim(sim.incomplete, spec, seed=11, cores=1)
+    return _sim(sim.incomplete, spec, seed=11, cores=1, sampler="nuts")  # its Gibbs: issue 16
 
 
 def heckman_gaussian():

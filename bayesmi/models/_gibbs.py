@@ -32,7 +32,7 @@ from polyagamma import random_polyagamma
 from scipy import stats
 
 from bayesmi.models.blocks import COEFFICIENT_SD, INTERCEPT_SD
-from bayesmi.models.conditional import Point
+from bayesmi.models.conditional import GibbsSampler, Point, jittered_start
 
 
 @dataclass(frozen=True)
@@ -236,6 +236,81 @@ class RandomSlopesGibbs:
 
 
 @dataclass(frozen=True)
+class LinearGibbs:
+    """Gibbs sweeps for a normal linear regression with independent normal priors.
+
+    The fixed-cluster model (one intercept per cluster, cell-means coding) and the gaussian
+    cluster-level model (one row per cluster) are such regressions on the standardised scale:
+    ``y = W theta + e``, ``e ~ N(0, sigma^2)``, ``theta_k ~ N(0, prior_sd_k^2)``,
+    ``sigma ~ HalfNormal(1)``. One sweep draws ``theta`` from its normal conditional and
+    ``sigma^2`` by the independence Metropolis-Hastings step of `RandomInterceptGibbs`. The
+    state is the PyMC model's point (``<target>::<intercept>``, ``<target>::beta_std``,
+    ``<target>::sigma_std_log__``), so draws and parameters are computed as for NUTS.
+
+    Parameters
+    ----------
+    target : str
+        The imputed variable (names of the point's entries).
+    intercept : str
+        The name of the intercepts' entry: ``alpha_std`` (one per cluster) or
+        ``intercept_std``.
+    y : numpy.ndarray
+        Standardised observed target (one value per likelihood row).
+    intercepts : numpy.ndarray
+        The intercepts' design: cluster dummies, or a column of ones.
+    """
+
+    target: str
+    intercept: str
+    y: np.ndarray
+    intercepts: np.ndarray
+
+    def sweep(self, point: Point, x: np.ndarray, rng: np.random.Generator) -> tuple[Point, float]:
+        """One sweep from `point` with standardised predictors `x`; return it and acceptance."""
+        name = self.target
+        sigma2 = float(np.exp(2 * point[f"{name}::sigma_std_log__"]))
+        w = np.column_stack([self.intercepts, x])
+        k = self.intercepts.shape[1]
+        prior = np.concatenate(
+            [np.full(k, 1 / INTERCEPT_SD**2), np.full(x.shape[1], 1 / COEFFICIENT_SD**2)]
+        )
+        precision = w.T @ w / sigma2 + np.diag(prior)
+        chol = np.linalg.cholesky(precision)
+        mean = np.linalg.solve(chol.T, np.linalg.solve(chol, w.T @ self.y / sigma2))
+        theta = mean + np.linalg.solve(chol.T, rng.standard_normal(w.shape[1]))
+        sigma2, accept = _scale_step(self.y - w @ theta, sigma2, rng)
+        intercepts = theta[:k] if k > 1 else np.asarray(theta[0])
+        new = {
+            f"{name}::{self.intercept}": intercepts,
+            f"{name}::sigma_std_log__": np.asarray(0.5 * np.log(sigma2)),
+        }
+        if x.shape[1]:
+            new[f"{name}::beta_std"] = theta[k:]
+        return new, accept
+
+
+def linear_gibbs_sampler(
+    pymc_model,
+    target: str,
+    intercept: str,
+    y: np.ndarray,
+    intercepts: np.ndarray,
+    n_predictors: int,
+) -> GibbsSampler:
+    """Return the `LinearGibbs` sampler of a compiled model, reading its current predictors."""
+    kernel = LinearGibbs(target, intercept, y, intercepts)
+    name = f"{target}::X"
+
+    def current_x() -> np.ndarray:
+        return pymc_model[name].get_value() if n_predictors else np.empty((len(y), 0))
+
+    return GibbsSampler(
+        start=lambda rng: jittered_start(pymc_model, rng),
+        sweep=lambda point, rng: kernel.sweep(point, current_x(), rng),
+    )
+
+
+@dataclass(frozen=True)
 class LogisticGibbs:
     """Gibbs sweeps for the logistic mixed model (binary), by Polya-Gamma augmentation.
 
@@ -290,7 +365,6 @@ class LogisticGibbs:
             "effects": effects,
             "chol": np.linalg.cholesky(covariance),
         }, accept
-
 
     def _intercept_sweep(
         self, state: dict, w: np.ndarray, omega: np.ndarray, rng: np.random.Generator

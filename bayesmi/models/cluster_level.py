@@ -13,7 +13,8 @@ On the standardised scale (predictors always, the target when gaussian)::
 observed (for some unit; the value is constant within a cluster); the other clusters get a
 draw from the model given ``a_j`` (or, with predictive mean matching, the value of a cluster
 with a close predicted mean), written to every unit of the cluster. Units that miss ``w`` in a
-cluster where other units report it get the reported value.
+cluster where other units report it get the reported value. The gaussian model's parameters are
+updated by an exact Gibbs sampler (`bayesmi.models._gibbs.LinearGibbs`) unless NUTS is asked for.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayesmi.data.encoding import ImputationData
+from bayesmi.models._gibbs import linear_gibbs_sampler
 from bayesmi.models.blocks import (
     COEFFICIENT_SD,
     INTERCEPT_SD,
@@ -97,6 +99,11 @@ def cluster_level_model(model: ImputationModel, data: ImputationData) -> Cluster
         scaling=scaling,
         parameter_dims=dims,
         coords=extra_coords,
+        gibbs=linear_gibbs_sampler(
+            pymc_model, target, "intercept_std", y, np.ones((len(y), 1)), len(predictors)
+        )
+        if family == "gaussian"
+        else None,
         donors=model.donors if model.pmm else 0,
         family=family,
         quantities=quantities,

@@ -7,7 +7,8 @@ On the standardised scale, with cell-means coding (no global intercept)::
 
 The likelihood uses the rows with an observed target; a missing cell is drawn from
 ``N(alpha_j + x_ij' beta, sigma^2)``. Cluster-level predictors are collinear with the dummies
-and are left out (the engine warns), as mice removes collinear predictors.
+and are left out (the engine warns), as mice removes collinear predictors. The parameters are
+updated by an exact Gibbs sampler (`bayesmi.models._gibbs.LinearGibbs`) unless NUTS is asked for.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pymc as pm
 
 from bayesmi.data.checks import level_two_terms
 from bayesmi.data.encoding import ImputationData
+from bayesmi.models._gibbs import linear_gibbs_sampler
 from bayesmi.models.blocks import (
     INTERCEPT_SD,
     SCALE_SD,
@@ -67,6 +69,14 @@ def fixed_cluster_model(model: ImputationModel, data: ImputationData) -> FixedCl
         **inputs.model_fields(pymc_model),
         parameter_dims=dims,
         coords={f"{target}::beta_dim": list(predictors)},
+        gibbs=linear_gibbs_sampler(
+            pymc_model,
+            target,
+            "alpha_std",
+            inputs.y,
+            np.eye(data.n_clusters)[inputs.codes_observed],
+            len(predictors),
+        ),
         donors=model.donors if model.pmm else 0,
         observed_values=data.values(target)[inputs.observed] if model.pmm else None,
         codes_missing=inputs.codes_missing,
