@@ -14,34 +14,11 @@ Run: ``python benchmarks/bench_factors.py`` (a few minutes).
 
 from __future__ import annotations
 
-import time
-
-import numpy as np
+from timing import seconds_per_iteration
 
 import bayesmi as bm
-from bayesmi.data.checks import prepare_spec
-from bayesmi.data.encoding import encode
-from bayesmi.engines.chained import run_chain
-from bayesmi.engines.options import ChainedSettings
 
-ITERATIONS = 30
 SIZE = {"clusters": 100, "cluster_size": 20}
-
-
-def seconds_per_iteration(data, spec) -> float:
-    encoded = encode(data, "cluster")
-    spec = prepare_spec(spec, encoded)
-    settings = ChainedSettings(ITERATIONS, 1, 200, 5, 0.8, "auto", run_id=f"bench-{time.time()}")
-    stamps = []
-    run_chain(
-        encoded,
-        spec,
-        settings,
-        0,
-        np.random.SeedSequence(1),
-        lambda chain, iteration: stamps.append(time.perf_counter()),
-    )
-    return float(np.median(np.diff(stamps)))
 
 
 def main() -> None:

@@ -93,15 +93,17 @@ def extract_fit(result: object, imputation: int) -> AnalysisFit:
 
 def _statsmodels(result, imputation: int) -> AnalysisFit:
     if isinstance(result.params, pd.DataFrame):  # several equations (MNLogit): one per column
-        return _equations(result, imputation)
-    estimates = pd.Series(result.params, dtype=float)
-    covariance = pd.DataFrame(result.cov_params())
-    if not isinstance(result.params, pd.Series):
-        names = [f"x{i}" for i in range(len(estimates))]
-        estimates.index = names
-        covariance.index = covariance.columns = names
+        estimates, covariance = _equations(result)
+        loglik, parameters = None, None
+    else:
+        estimates = pd.Series(result.params, dtype=float)
+        covariance = pd.DataFrame(result.cov_params())
+        if not isinstance(result.params, pd.Series):
+            names = [f"x{i}" for i in range(len(estimates))]
+            estimates.index = names
+            covariance.index = covariance.columns = names
+        loglik, parameters = _ols_loglik(result)
     df_residual = getattr(result, "df_resid", None)
-    loglik, parameters = _ols_loglik(result)
     return AnalysisFit(
         imputation,
         estimates,
@@ -113,8 +115,8 @@ def _statsmodels(result, imputation: int) -> AnalysisFit:
     )
 
 
-def _equations(result, imputation: int) -> AnalysisFit:
-    """Read a multi-equation result (terms x equations), naming estimates ``<equation>:<term>``.
+def _equations(result) -> tuple[pd.Series, pd.DataFrame]:
+    """Name a multi-equation result's (terms x equations) estimates ``<equation>:<term>``.
 
     The covariance's index is (equation, term) pairs, equation by equation, as statsmodels'
     MNLogit writes it; the estimates are laid out in that order.
@@ -125,14 +127,7 @@ def _equations(result, imputation: int) -> AnalysisFit:
     covariance = pd.DataFrame(
         np.asarray(result.cov_params(), dtype=float), index=names, columns=names
     )
-    df_residual = getattr(result, "df_resid", None)
-    return AnalysisFit(
-        imputation,
-        estimates,
-        covariance,
-        None if df_residual is None else float(df_residual),
-        result=result,
-    )
+    return estimates, covariance
 
 
 def _ols_loglik(result) -> tuple[Callable | None, dict | None]:

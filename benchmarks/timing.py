@@ -1,0 +1,34 @@
+"""Per-iteration time of one chain of the chained engine, shared by the benchmarks.
+
+The chain runs in this process through the engine's own loop
+(`bayesmi.engines.chained.run_chain`); the time of each iteration is read from its progress
+callback, so compilation and the first iteration (NUTS tuning) are left out.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from bayesmi.data.checks import prepare_spec
+from bayesmi.data.encoding import encode
+from bayesmi.engines.chained import run_chain
+from bayesmi.engines.options import ChainedSettings
+
+
+def seconds_per_iteration(data, spec, sampler: str = "auto", iterations: int = 30) -> float:
+    """Median seconds per iteration after the first (``steps=5``, tuning 200), one chain."""
+    encoded = encode(data, "cluster")
+    spec = prepare_spec(spec, encoded)
+    settings = ChainedSettings(iterations, 1, 200, 5, 0.8, sampler, run_id=f"bench-{time.time()}")
+    stamps = []
+    run_chain(
+        encoded,
+        spec,
+        settings,
+        0,
+        np.random.SeedSequence(1),
+        lambda chain, iteration: stamps.append(time.perf_counter()),
+    )
+    return float(np.median(np.diff(stamps)))
