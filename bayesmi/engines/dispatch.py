@@ -110,7 +110,7 @@ def impute(
         - ``"auto"``: an exact Gibbs sampler where the model has one (random_intercept,
           random_slopes and heteroscedastic, as pan and 2l.norm; binary by Polya-Gamma
           augmentation; fixed_cluster and gaussian cluster_level by conjugate updates; see
-          `bayesmi.models._gibbs`), NUTS otherwise (categorical, ordinal, count, the other
+          `bayesmi.models.gibbs`), NUTS otherwise (categorical, ordinal, count, the other
           cluster_level families, heckman).
         - ``"nuts"``: NUTS for every model (to cross-check the Gibbs sampler).
 

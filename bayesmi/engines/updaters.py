@@ -44,7 +44,7 @@ def make_updater(
 
 
 class GibbsUpdater:
-    """Exact Gibbs sweeps of a conditional model's parameters (see `models._gibbs`).
+    """Exact Gibbs sweeps of a conditional model's parameters (see `models.gibbs`).
 
     Parameters
     ----------

@@ -14,7 +14,7 @@ observed (for some unit; the value is constant within a cluster); the other clus
 draw from the model given ``a_j`` (or, with predictive mean matching, the value of a cluster
 with a close predicted mean), written to every unit of the cluster. Units that miss ``w`` in a
 cluster where other units report it get the reported value. The gaussian model's parameters are
-updated by an exact Gibbs sampler (`bayesmi.models._gibbs.LinearGibbs`) unless NUTS is asked for.
+updated by an exact Gibbs sampler (`bayesmi.models.gibbs.LinearGibbs`) unless NUTS is asked for.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayesmi.data.encoding import ImputationData
-from bayesmi.models._gibbs import linear_gibbs_sampler
 from bayesmi.models.blocks import (
     COEFFICIENT_SD,
     INTERCEPT_SD,
@@ -43,6 +42,7 @@ from bayesmi.models.families import (
     has_intercept,
     threshold_labels,
 )
+from bayesmi.models.gibbs import linear_gibbs_sampler
 from bayesmi.models.matching import match_donors
 from bayesmi.models.scaling import Scaling, starting_predictors
 from bayesmi.spec.model import Family, ImputationModel

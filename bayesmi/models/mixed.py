@@ -18,7 +18,7 @@ The likelihood uses the rows with an observed target. Missing cells are drawn fr
 predictive given the current parameters and their cluster's b_j (and sigma_j); clusters with no
 observed target keep b_j and sigma_j under their population distribution, so those are draws
 from it. A compiled function maps NUTS' point to the quantities the draw needs; the gaussian
-and binary models also have an exact Gibbs sampler (`bayesmi.models._gibbs`; binary by
+and binary models also have an exact Gibbs sampler (`bayesmi.models.gibbs`; binary by
 Polya-Gamma augmentation).
 """
 
@@ -32,7 +32,6 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayesmi.data.encoding import ImputationData
-from bayesmi.models._gibbs import LogisticGibbs, RandomInterceptGibbs, RandomSlopesGibbs
 from bayesmi.models.blocks import (
     COEFFICIENT_SD,
     INTERCEPT_SD,
@@ -58,6 +57,7 @@ from bayesmi.models.families import (
     has_intercept,
     threshold_labels,
 )
+from bayesmi.models.gibbs import LogisticGibbs, RandomInterceptGibbs, RandomSlopesGibbs
 from bayesmi.models.scaling import Inputs
 from bayesmi.spec.model import Family, ImputationModel
 

@@ -3,7 +3,8 @@
 Each generator returns the incomplete frame, the complete frame it was made from and the true
 parameter values, so a test can compare what imputation recovers with what complete data give:
 `continuous` for the normal, binary, cluster-level and Heckman models, `discrete` for nominal,
-ordinal, count and level-2 categories and an IPD meta-analysis; `common` holds what they share.
+ordinal, count and level-2 categories and an IPD meta-analysis, `survey` for a large school
+survey with many incomplete variables; `common` holds what they share.
 """
 
 from bayesmi.simulate.common import SimulatedData
@@ -25,6 +26,7 @@ from bayesmi.simulate.discrete import (
     simulate_ipd,
     simulate_ordinal,
 )
+from bayesmi.simulate.survey import simulate_school_survey
 
 __all__ = [
     "SimulatedData",
@@ -40,6 +42,7 @@ __all__ = [
     "simulate_ordinal",
     "simulate_random_intercept",
     "simulate_random_slopes",
+    "simulate_school_survey",
     "simulate_slope_predictor",
     "simulate_systematic",
 ]

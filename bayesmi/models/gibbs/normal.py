@@ -1,4 +1,4 @@
-"""Exact Gibbs samplers of the normal and logistic mixed models, the PyMC models' priors kept.
+"""Exact Gibbs samplers of the normal models: random intercept, random slopes, linear.
 
 pan and mice's 2l.pan update the random-intercept model by Gibbs sampling; a sweep costs a few
 vector operations, against tens of gradient evaluations for a NUTS transition. On the
@@ -28,11 +28,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from polyagamma import random_polyagamma
-from scipy import stats
 
 from bayesmi.models.blocks import COEFFICIENT_SD, INTERCEPT_SD
 from bayesmi.models.conditional import GibbsSampler, Point, jittered_start
+from bayesmi.models.gibbs.steps import ClusterSums, covariance_step, scale_step
+
+__all__ = ["LinearGibbs", "RandomInterceptGibbs", "RandomSlopesGibbs", "linear_gibbs_sampler"]
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,8 @@ class RandomInterceptGibbs:
         sums = np.bincount(self.codes, weights=residual, minlength=self.n_clusters)
         precision = counts / sigma2 + 1 / intercept_variance
         u = sums / sigma2 / precision + rng.standard_normal(self.n_clusters) / np.sqrt(precision)
-        sigma2, accept_sigma = _scale_step(residual - u[self.codes], sigma2, rng)
-        intercept_variance, accept_covariance = _scale_step(u, intercept_variance, rng)
+        sigma2, accept_sigma = scale_step(residual - u[self.codes], sigma2, rng)
+        intercept_variance, accept_covariance = scale_step(u, intercept_variance, rng)
         new = {
             f"{name}::intercept_std": np.asarray(theta[0]),
             f"{name}::tau_std_log__": np.asarray(0.5 * np.log(intercept_variance)),
@@ -100,21 +101,6 @@ class RandomInterceptGibbs:
         chol = np.linalg.cholesky(precision)
         mean = np.linalg.solve(chol.T, np.linalg.solve(chol, rhs))
         return mean + np.linalg.solve(chol.T, rng.standard_normal(w.shape[1]))
-
-
-def _scale_step(
-    residual: np.ndarray, variance: float, rng: np.random.Generator, prior_sd: float = 1.0
-) -> tuple[float, float]:
-    """Independence MH step for a variance whose SD has a HalfNormal(prior_sd) prior.
-
-    Proposal ``InvGamma((k - 1) / 2, sum(residual^2) / 2)``, the likelihood factor of the
-    conditional times the Jacobian; the acceptance probability is the prior ratio.
-    """
-    shape = (residual.shape[0] - 1) / 2
-    rate = float(residual @ residual) / 2
-    proposal = rate / rng.gamma(shape)
-    accept = min(1.0, float(np.exp(-(proposal - variance) / (2 * prior_sd**2))))
-    return (proposal, accept) if rng.random() < accept else (variance, accept)
 
 
 @dataclass(frozen=True)
@@ -176,11 +162,11 @@ class RandomSlopesGibbs:
             row_variance = variance[self.codes]
         else:
             row_variance = np.full(self.y.shape[0], float(variance))
-        sums = _ClusterSums(w, z, self.y, 1 / row_variance, self.codes, self.n_clusters)
+        sums = ClusterSums(w, z, self.y, 1 / row_variance, self.codes, self.n_clusters)
         covariance = state["chol"] @ state["chol"].T
         theta = sums.fixed_effects(covariance, rng)
         effects = sums.effects(theta, covariance, rng)
-        covariance, accept_covariance = _covariance_step(effects, covariance, rng)
+        covariance, accept_covariance = covariance_step(effects, covariance, rng)
         residual = self.y - w @ theta - np.sum(z * effects[self.codes], axis=1)
         new = {
             "intercept": float(theta[0]),
@@ -189,7 +175,7 @@ class RandomSlopesGibbs:
             "chol": np.linalg.cholesky(covariance),
         }
         if not self.cluster_variance:
-            variance, accept_sigma = _scale_step(residual, float(state["sigma"]) ** 2, rng)
+            variance, accept_sigma = scale_step(residual, float(state["sigma"]) ** 2, rng)
             return new | {"sigma": float(np.sqrt(variance))}, (accept_covariance + accept_sigma) / 2
         return new | self._cluster_scales(state, residual, rng), accept_covariance
 
@@ -227,7 +213,7 @@ class RandomSlopesGibbs:
         mu = float(
             np.sum(log_sigma) / omega**2 / precision + rng.standard_normal() / np.sqrt(precision)
         )
-        variance, _ = _scale_step(log_sigma - mu, omega**2, rng, prior_sd=0.5)
+        variance, _ = scale_step(log_sigma - mu, omega**2, rng, prior_sd=0.5)
         return {
             "sigma": np.exp(log_sigma),
             "log_sigma_mean": mu,
@@ -278,7 +264,7 @@ class LinearGibbs:
         chol = np.linalg.cholesky(precision)
         mean = np.linalg.solve(chol.T, np.linalg.solve(chol, w.T @ self.y / sigma2))
         theta = mean + np.linalg.solve(chol.T, rng.standard_normal(w.shape[1]))
-        sigma2, accept = _scale_step(self.y - w @ theta, sigma2, rng)
+        sigma2, accept = scale_step(self.y - w @ theta, sigma2, rng)
         intercepts = theta[:k] if k > 1 else np.asarray(theta[0])
         new = {
             f"{name}::{self.intercept}": intercepts,
@@ -308,178 +294,3 @@ def linear_gibbs_sampler(
         start=lambda rng: jittered_start(pymc_model, rng),
         sweep=lambda point, rng: kernel.sweep(point, current_x(), rng),
     )
-
-
-@dataclass(frozen=True)
-class LogisticGibbs:
-    """Gibbs sweeps for the logistic mixed model (binary), by Polya-Gamma augmentation.
-
-    Polson, Scott and Windle (2013): given ``omega_i ~ PG(1, eta_i)``, the logistic likelihood
-    of ``y_i`` is, in ``eta_i``, the normal ``N(kappa_i / omega_i; eta_i, 1 / omega_i)`` with
-    ``kappa_i = y_i - 1/2``. So one sweep draws ``omega`` given the current linear predictor,
-    then, as `RandomSlopesGibbs` does for a normal target with weights ``omega``:
-    ``theta = (b0, beta)`` with the cluster effects integrated out, the effects ``b_j``, and
-    ``T`` by its independence Metropolis-Hastings step. Priors are the PyMC model's:
-    ``b0 ~ N(0, 2.5^2)``, ``beta_k ~ N(0, 2.5^2)``, ``T`` from ``HalfNormal(1)`` SDs and
-    ``LKJ(2)``. The state holds ``intercept``, ``beta``, ``effects`` and ``chol``.
-
-    References
-    ----------
-    Polson, N. G., Scott, J. G. and Windle, J. (2013). Bayesian inference for logistic models
-    using Polya-Gamma latent variables. JASA 108(504), 1339-1349.
-    """
-
-    y: np.ndarray
-    codes: np.ndarray
-    n_clusters: int
-    slope_index: tuple[int, ...]
-
-    def start(self, n_predictors: int, rng: np.random.Generator) -> dict:
-        """Return a starting state near the prior's centre, jittered."""
-        q = 1 + len(self.slope_index)
-        return {
-            "intercept": float(rng.uniform(-1, 1)),
-            "beta": rng.uniform(-1, 1, n_predictors),
-            "effects": np.zeros((self.n_clusters, q)),
-            "chol": np.eye(q) * 0.5,
-        }
-
-    def sweep(self, state: dict, x: np.ndarray, rng: np.random.Generator) -> tuple[dict, float]:
-        """One sweep from `state` with standardised predictors `x`; return it and acceptance."""
-        w = np.column_stack([np.ones(self.y.shape[0]), x])
-        z = np.column_stack([np.ones(self.y.shape[0]), x[:, list(self.slope_index)]])
-        theta = np.concatenate([[state["intercept"]], state["beta"]])
-        eta = w @ theta + np.sum(z * state["effects"][self.codes], axis=1)
-        omega = random_polyagamma(1.0, eta, random_state=rng)
-        if not self.slope_index:
-            return self._intercept_sweep(state, w, omega, rng)
-        pseudo = (self.y - 0.5) / omega
-        sums = _ClusterSums(w, z, pseudo, omega, self.codes, self.n_clusters, COEFFICIENT_SD)
-        covariance = state["chol"] @ state["chol"].T
-        theta = sums.fixed_effects(covariance, rng)
-        effects = sums.effects(theta, covariance, rng)
-        covariance, accept = _covariance_step(effects, covariance, rng)
-        return {
-            "intercept": float(theta[0]),
-            "beta": theta[1:],
-            "effects": effects,
-            "chol": np.linalg.cholesky(covariance),
-        }, accept
-
-    def _intercept_sweep(
-        self, state: dict, w: np.ndarray, omega: np.ndarray, rng: np.random.Generator
-    ) -> tuple[dict, float]:
-        """Sweep the random-intercept case in closed form: the same draws, no cluster matrices.
-
-        Given omega the model is ``kappa_i / omega_i ~ N(w_i theta + u_j, 1 / omega_i)``;
-        with ``O_j`` the cluster's total weight and ``c_j = 1 / (O_j + 1 / tau^2)``, theta's
-        collapsed precision is ``W' Omega W - sum_j c_j s_j s_j' + D^-1`` (``s_j`` the
-        cluster's weighted sum of w) and ``u_j ~ N(c_j sum_i (kappa_i - omega_i w_i theta),
-        c_j)``.
-        """
-        kappa = self.y - 0.5
-        weight = np.bincount(self.codes, weights=omega, minlength=self.n_clusters)
-        weighted = w * omega[:, None]
-        sums = np.column_stack(
-            [np.bincount(self.codes, weights=c, minlength=self.n_clusters) for c in weighted.T]
-        )
-        kappa_sums = np.bincount(self.codes, weights=kappa, minlength=self.n_clusters)
-        variance = float(state["chol"][0, 0]) ** 2
-        shrink = 1.0 / (weight + 1.0 / variance)
-        prior = np.full(w.shape[1], 1 / COEFFICIENT_SD**2)
-        precision = weighted.T @ w - sums.T @ (shrink[:, None] * sums) + np.diag(prior)
-        rhs = w.T @ kappa - sums.T @ (shrink * kappa_sums)
-        chol = np.linalg.cholesky(precision)
-        theta = np.linalg.solve(chol.T, np.linalg.solve(chol, rhs))
-        theta = theta + np.linalg.solve(chol.T, rng.standard_normal(w.shape[1]))
-        mean = shrink * (kappa_sums - sums @ theta)
-        u = mean + np.sqrt(shrink) * rng.standard_normal(self.n_clusters)
-        variance, accept = _scale_step(u, variance, rng)
-        return {
-            "intercept": float(theta[0]),
-            "beta": theta[1:],
-            "effects": u[:, None],
-            "chol": np.array([[np.sqrt(variance)]]),
-        }, accept
-
-
-class _ClusterSums:
-    """Per-cluster cross-products of the fixed design W, random design Z and y, weighted."""
-
-    def __init__(self, w, z, y, weight, codes, n_clusters, intercept_sd=INTERCEPT_SD) -> None:
-        self.codes, self.n_clusters = codes, n_clusters
-        self.ww = self._sum(np.einsum("ni,nj->nij", w, w * weight[:, None]))
-        self.wz = self._sum(np.einsum("ni,nj->nij", w, z * weight[:, None]))
-        self.zz = self._sum(np.einsum("ni,nj->nij", z, z * weight[:, None]))
-        self.wy = self._sum(w * (y * weight)[:, None])
-        self.zy = self._sum(z * (y * weight)[:, None])
-        self.prior = np.full(w.shape[1], 1 / COEFFICIENT_SD**2)
-        self.prior[0] = 1 / intercept_sd**2
-
-    def _sum(self, values: np.ndarray) -> np.ndarray:
-        flat = values.reshape(values.shape[0], -1)
-        sums = np.column_stack(
-            [
-                np.bincount(self.codes, weights=column, minlength=self.n_clusters)
-                for column in flat.T
-            ]
-        )
-        return sums.reshape((self.n_clusters, *values.shape[1:]))
-
-    def fixed_effects(self, covariance: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Draw theta with the cluster effects integrated out."""
-        # (Z'V Z + T^-1)^-1 per cluster
-        inner = np.linalg.inv(np.linalg.inv(covariance)[None] + self.zz)
-        correction = np.einsum("jik,jkl,jml->im", self.wz, inner, self.wz)
-        precision = self.ww.sum(axis=0) - correction + np.diag(self.prior)
-        rhs = self.wy.sum(axis=0) - np.einsum("jik,jkl,jl->i", self.wz, inner, self.zy)
-        chol = np.linalg.cholesky(precision)
-        mean = np.linalg.solve(chol.T, np.linalg.solve(chol, rhs))
-        return mean + np.linalg.solve(chol.T, rng.standard_normal(len(rhs)))
-
-    def effects(
-        self, theta: np.ndarray, covariance: np.ndarray, rng: np.random.Generator
-    ) -> np.ndarray:
-        """Draw every cluster's effects from their normal conditional."""
-        precision = self.zz + np.linalg.inv(covariance)[None]
-        rhs = self.zy - np.einsum("jik,i->jk", self.wz, theta)
-        chol = np.linalg.cholesky(precision)
-        mean = np.linalg.solve(precision, rhs[..., None])[..., 0]
-        noise = rng.standard_normal(rhs.shape)
-        # x = L^-T e has covariance (L L')^-1
-        return mean + np.linalg.solve(np.transpose(chol, (0, 2, 1)), noise[..., None])[..., 0]
-
-
-def _log_prior_covariance(covariance: np.ndarray) -> float:
-    """Log prior density of T from s_k ~ HalfNormal(1), Omega ~ LKJ(2), up to a constant."""
-    s = np.sqrt(np.diag(covariance))
-    omega = covariance / np.outer(s, s)
-    sign, log_det = np.linalg.slogdet(omega)
-    if sign <= 0:
-        return -np.inf
-    return float(np.sum(-(s**2) / 2) + log_det - len(s) * np.sum(np.log(s)))
-
-
-def _log_target_ratio(covariance: np.ndarray, power: float) -> float:
-    """Log of target over proposal density of T, up to a constant: prior times |T|^power."""
-    log_prior = _log_prior_covariance(covariance)
-    if power == 0 or not np.isfinite(log_prior):
-        return log_prior
-    return log_prior + power * float(np.linalg.slogdet(covariance)[1])
-
-
-def _covariance_step(
-    effects: np.ndarray, covariance: np.ndarray, rng: np.random.Generator
-) -> tuple[np.ndarray, float]:
-    """Independence MH for T: inverse-Wishart proposal from the effects, prior-ratio acceptance."""
-    n, q = effects.shape
-    scatter = effects.T @ effects
-    if q == 1:
-        variance, accept = _scale_step(effects[:, 0], float(covariance[0, 0]), rng)
-        return np.array([[variance]]), accept
-    df = max(n - q - 1, q)  # the likelihood factor's, where it is a proper inverse Wishart
-    proposal = stats.invwishart.rvs(df=df, scale=scatter, random_state=rng)
-    power = (df + q + 1 - n) / 2  # 0 unless few clusters: the proposal then differs by |T|^power
-    log_ratio = _log_target_ratio(proposal, power) - _log_target_ratio(covariance, power)
-    accept = float(np.exp(min(0.0, log_ratio)))
-    return (proposal, accept) if rng.random() < accept else (covariance, accept)

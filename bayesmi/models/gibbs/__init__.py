@@ -1,0 +1,25 @@
+"""Exact Gibbs samplers of the conditional models, the PyMC models' priors kept.
+
+A sweep of a Gibbs sampler costs a few vector operations, against tens of gradient
+evaluations for a NUTS transition. Every step leaves the PyMC model's posterior invariant
+(exact conditional draws, or Metropolis-Hastings steps with the exact acceptance ratio), so a
+chain targets the posterior NUTS would; each sampler is checked against NUTS by a slow test
+(tests/test_gibbs.py). `normal` holds the normal models' samplers, `logistic` the logit
+models' (Polya-Gamma augmentation), `steps` what they share.
+"""
+
+from bayesmi.models.gibbs.logistic import LogisticGibbs
+from bayesmi.models.gibbs.normal import (
+    LinearGibbs,
+    RandomInterceptGibbs,
+    RandomSlopesGibbs,
+    linear_gibbs_sampler,
+)
+
+__all__ = [
+    "LinearGibbs",
+    "LogisticGibbs",
+    "RandomInterceptGibbs",
+    "RandomSlopesGibbs",
+    "linear_gibbs_sampler",
+]
