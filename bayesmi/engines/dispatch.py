@@ -108,9 +108,9 @@ def impute(
         Chained engine: how each model's parameters are updated (default ``"auto"``):
 
         - ``"auto"``: an exact Gibbs sampler where the model has one (random_intercept,
-          random_slopes and heteroscedastic, as pan and 2l.norm; binary by Polya-Gamma
-          augmentation; fixed_cluster and gaussian cluster_level by conjugate updates; see
-          `bayesmi.models.gibbs`), NUTS otherwise (categorical, ordinal, count, the other
+          random_slopes and heteroscedastic, as pan and 2l.norm; binary and categorical by
+          Polya-Gamma augmentation; fixed_cluster and gaussian cluster_level by conjugate
+          updates; see `bayesmi.models.gibbs`), NUTS otherwise (ordinal, count, the other
           cluster_level families, heckman).
         - ``"nuts"``: NUTS for every model (to cross-check the Gibbs sampler).
 

@@ -12,7 +12,8 @@ reference) and every other category k::
 The cluster effects of all categories are correlated. The likelihood uses the rows with an
 observed target; clusters without one keep their effects under the population distribution,
 so their missing cells are drawn with fresh effects. Draws are categories (codes), given back
-as the column's values.
+as the column's values. The parameters are updated by an exact Polya-Gamma Gibbs sampler
+(`bayesmi.models.gibbs.CategoricalGibbs`) unless NUTS is asked for.
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ from bayesmi.models.blocks import (
     random_effect_dims,
     random_effects,
 )
-from bayesmi.models.conditional import ConditionalModel, Point, point_function
+from bayesmi.models.conditional import ConditionalModel, GibbsSampler, Point, point_function
 from bayesmi.models.families import family_draw, family_likelihood
-from bayesmi.models.scaling import Inputs
+from bayesmi.models.gibbs import CategoricalGibbs
+from bayesmi.models.scaling import Inputs, current_predictors
 from bayesmi.spec.model import ImputationModel
 
 __all__ = ["CategoricalModel", "categorical_model"]
@@ -86,10 +88,28 @@ def categorical_model(model: ImputationModel, data: ImputationData) -> Categoric
             f"{target}::re": effects,
             f"{target}::re_bis": effects,
         },
+        gibbs=_gibbs_sampler(pymc_model, inputs, data.n_clusters, factor.n_categories, slope_index),
         inputs=inputs,
         slope_index=slope_index,
         quantities=quantities,
         category_values=data.category_values(target),
+    )
+
+
+def _gibbs_sampler(
+    pymc_model: pm.Model,
+    inputs: Inputs,
+    n_clusters: int,
+    n_categories: int,
+    slope_index: list[int],
+) -> GibbsSampler:
+    """Return the Polya-Gamma Gibbs sampler (`CategoricalGibbs`) reading the current predictors."""
+    kernel = CategoricalGibbs(
+        inputs.y.astype(int), inputs.codes_observed, n_clusters, n_categories, tuple(slope_index)
+    )
+    return GibbsSampler(
+        start=lambda rng: kernel.start(len(inputs.columns), rng),
+        sweep=lambda state, rng: kernel.sweep(state, current_predictors(pymc_model, inputs), rng),
     )
 
 
@@ -134,6 +154,8 @@ class CategoricalModel(ConditionalModel):
         return point_function(self.model, list(self.quantities.values()))
 
     def _unpack(self, point: Point) -> dict[str, np.ndarray]:
+        if "effects" in point:  # a Gibbs state holds the quantities themselves
+            return point
         named = dict(zip(self.quantities, self._point_values(point), strict=True))
         n_other = named["intercept"].shape[0]
         named.setdefault("beta", np.zeros((n_other, 0)))

@@ -58,7 +58,7 @@ from bayesmi.models.families import (
     threshold_labels,
 )
 from bayesmi.models.gibbs import LogisticGibbs, RandomInterceptGibbs, RandomSlopesGibbs
-from bayesmi.models.scaling import Inputs
+from bayesmi.models.scaling import Inputs, current_predictors
 from bayesmi.spec.model import Family, ImputationModel
 
 __all__ = ["MixedModel", "mixed_factor", "mixed_model"]
@@ -336,13 +336,10 @@ def _gibbs_sampler(
     """Return the exact Gibbs sampler of a gaussian or binary model (None for the others)."""
     if family not in ("gaussian", "binary"):
         return None
-    name = f"{inputs.target}::X"
     slopes = tuple(slope_index)
 
     def current_x() -> np.ndarray:
-        if inputs.columns:
-            return pymc_model[name].get_value()
-        return np.empty((len(inputs.y), 0))
+        return current_predictors(pymc_model, inputs)
 
     if family == "binary":
         logistic = LogisticGibbs(inputs.y, inputs.codes_observed, n_clusters, slopes)

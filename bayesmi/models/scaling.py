@@ -16,7 +16,7 @@ import numpy as np
 from bayesmi.data.encoding import DesignColumn, ImputationData
 from bayesmi.spec.terms import Term
 
-__all__ = ["Inputs", "Scaling", "starting_predictors"]
+__all__ = ["Inputs", "Scaling", "current_predictors", "starting_predictors"]
 
 
 @dataclass(frozen=True)
@@ -137,3 +137,13 @@ def starting_predictors(data: ImputationData, columns: Sequence[DesignColumn]) -
         column_values[np.isnan(column_values)] = data.observed_moments(column)[0]
         values.append(column_values)
     return np.column_stack(values) if values else np.empty((data.n_rows, 0))
+
+
+def current_predictors(pymc_model, inputs: Inputs) -> np.ndarray:
+    """Return the standardised predictors a compiled model holds now (its ``pm.Data``).
+
+    What a Gibbs sweep reads: the engine feeds new imputations of the predictors there.
+    """
+    if inputs.columns:
+        return pymc_model[f"{inputs.target}::X"].get_value()
+    return np.empty((len(inputs.y), 0))

@@ -8,7 +8,7 @@ chain targets the posterior NUTS would; each sampler is checked against NUTS by 
 models' (Polya-Gamma augmentation), `steps` what they share.
 """
 
-from bayesmi.models.gibbs.logistic import LogisticGibbs
+from bayesmi.models.gibbs.logistic import CategoricalGibbs, LogisticGibbs
 from bayesmi.models.gibbs.normal import (
     LinearGibbs,
     RandomInterceptGibbs,
@@ -17,6 +17,7 @@ from bayesmi.models.gibbs.normal import (
 )
 
 __all__ = [
+    "CategoricalGibbs",
     "LinearGibbs",
     "LogisticGibbs",
     "RandomInterceptGibbs",

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from polyagamma import random_polyagamma
 
 from bayesmi.models.blocks import COEFFICIENT_SD
-from bayesmi.models.gibbs.steps import ClusterSums, covariance_step, scale_step
+from bayesmi.models.gibbs.steps import (
+    covariance_step,
+    log_prior_covariance,
+    working_model_draw,
+)
 
-__all__ = ["LogisticGibbs"]
+__all__ = ["CategoricalGibbs", "LogisticGibbs"]
 
 
 @dataclass(frozen=True)
@@ -50,17 +55,22 @@ class LogisticGibbs:
     def sweep(self, state: dict, x: np.ndarray, rng: np.random.Generator) -> tuple[dict, float]:
         """One sweep from `state` with standardised predictors `x`; return it and acceptance."""
         w = np.column_stack([np.ones(self.y.shape[0]), x])
-        z = np.column_stack([np.ones(self.y.shape[0]), x[:, list(self.slope_index)]])
+        z = w[:, [0, *(1 + k for k in self.slope_index)]]
         theta = np.concatenate([[state["intercept"]], state["beta"]])
         eta = w @ theta + np.sum(z * state["effects"][self.codes], axis=1)
         omega = random_polyagamma(1.0, eta, random_state=rng)
-        if not self.slope_index:
-            return self._intercept_sweep(state, w, omega, rng)
-        pseudo = (self.y - 0.5) / omega
-        sums = ClusterSums(w, z, pseudo, omega, self.codes, self.n_clusters, COEFFICIENT_SD)
-        covariance = state["chol"] @ state["chol"].T
-        theta = sums.fixed_effects(covariance, rng)
-        effects = sums.effects(theta, covariance, rng)
+        theta, effects, covariance = working_model_draw(
+            w,
+            z,
+            self.y - 0.5,
+            omega,
+            self.codes,
+            self.n_clusters,
+            state["chol"] @ state["chol"].T,
+            COEFFICIENT_SD,
+            log_prior_covariance,
+            rng,
+        )
         covariance, accept = covariance_step(effects, covariance, rng)
         return {
             "intercept": float(theta[0]),
@@ -69,38 +79,135 @@ class LogisticGibbs:
             "chol": np.linalg.cholesky(covariance),
         }, accept
 
-    def _intercept_sweep(
-        self, state: dict, w: np.ndarray, omega: np.ndarray, rng: np.random.Generator
-    ) -> tuple[dict, float]:
-        """Sweep the random-intercept case in closed form: the same draws, no cluster matrices.
 
-        Given omega the model is ``kappa_i / omega_i ~ N(w_i theta + u_j, 1 / omega_i)``;
-        with ``O_j`` the cluster's total weight and ``c_j = 1 / (O_j + 1 / tau^2)``, theta's
-        collapsed precision is ``W' Omega W - sum_j c_j s_j s_j' + D^-1`` (``s_j`` the
-        cluster's weighted sum of w) and ``u_j ~ N(c_j sum_i (kappa_i - omega_i w_i theta),
-        c_j)``.
-        """
-        kappa = self.y - 0.5
-        weight = np.bincount(self.codes, weights=omega, minlength=self.n_clusters)
-        weighted = w * omega[:, None]
-        sums = np.column_stack(
-            [np.bincount(self.codes, weights=c, minlength=self.n_clusters) for c in weighted.T]
-        )
-        kappa_sums = np.bincount(self.codes, weights=kappa, minlength=self.n_clusters)
-        variance = float(state["chol"][0, 0]) ** 2
-        shrink = 1.0 / (weight + 1.0 / variance)
-        prior = np.full(w.shape[1], 1 / COEFFICIENT_SD**2)
-        precision = weighted.T @ w - sums.T @ (shrink[:, None] * sums) + np.diag(prior)
-        rhs = w.T @ kappa - sums.T @ (shrink * kappa_sums)
-        chol = np.linalg.cholesky(precision)
-        theta = np.linalg.solve(chol.T, np.linalg.solve(chol, rhs))
-        theta = theta + np.linalg.solve(chol.T, rng.standard_normal(w.shape[1]))
-        mean = shrink * (kappa_sums - sums @ theta)
-        u = mean + np.sqrt(shrink) * rng.standard_normal(self.n_clusters)
-        variance, accept = scale_step(u, variance, rng)
+@dataclass(frozen=True)
+class CategoricalGibbs:
+    """Gibbs sweeps for the multinomial logit mixed model (categorical), category by category.
+
+    Holmes and Held (2006), Polson, Scott and Windle (2013, section 3.3): given the other
+    categories' linear predictors, the likelihood of category k's is a logit likelihood of the
+    indicator ``y_i = k`` with the offset ``C_ik = log sum_{l != k} exp(eta_il)`` (``eta_i0 = 0``
+    for the reference). So for each non-reference category in turn one sweep draws
+    ``omega_ik ~ PG(1, eta_ik - C_ik)``, then category k's intercept and coefficients with its
+    cluster effects integrated out, and its cluster effects, both given the other categories'
+    effects (the effects of all categories are correlated: ``b_jk`` given ``b_j,-k`` is normal
+    with mean ``T_k,-k T_-k,-k^-1 b_j,-k`` and covariance ``T_kk - T_k,-k T_-k,-k^-1 T_-k,k``).
+    Last, ``T`` of all categories' effects by the independence Metropolis-Hastings step of
+    `LogisticGibbs`. Priors are the PyMC model's (`bayesmi.models.categorical`). The state holds
+    ``intercept`` (K-1), ``beta`` (K-1, p), ``effects`` (J, (K-1) q) and ``chol``.
+
+    References
+    ----------
+    Holmes, C. C. and Held, L. (2006). Bayesian auxiliary variable models for binary and
+    multinomial regression. Bayesian Analysis 1(1), 145-168.
+    """
+
+    y: np.ndarray
+    codes: np.ndarray
+    n_clusters: int
+    n_categories: int
+    slope_index: tuple[int, ...]
+
+    def start(self, n_predictors: int, rng: np.random.Generator) -> dict:
+        """Return a starting state near the prior's centre, jittered."""
+        others = self.n_categories - 1
+        q = 1 + len(self.slope_index)
         return {
-            "intercept": float(theta[0]),
-            "beta": theta[1:],
-            "effects": u[:, None],
-            "chol": np.array([[np.sqrt(variance)]]),
+            "intercept": rng.uniform(-1, 1, others),
+            "beta": rng.uniform(-1, 1, (others, n_predictors)),
+            "effects": np.zeros((self.n_clusters, others * q)),
+            "chol": np.eye(others * q) * 0.5,
+        }
+
+    def sweep(self, state: dict, x: np.ndarray, rng: np.random.Generator) -> tuple[dict, float]:
+        """One sweep from `state` with standardised predictors `x`; return it and acceptance."""
+        others, q = self.n_categories - 1, 1 + len(self.slope_index)
+        w = np.column_stack([np.ones(self.y.shape[0]), x])
+        z = w[:, [0, *(1 + k for k in self.slope_index)]]
+        theta = np.column_stack([state["intercept"], state["beta"]])
+        effects = state["effects"].copy()
+        covariance = state["chol"] @ state["chol"].T
+        eta = np.column_stack(
+            [w @ theta[k] + self._cluster_part(z, effects, k, q) for k in range(others)]
+        )
+        for k in range(others):
+            theta[k], effects, covariance = self._category_step(
+                k, w, z, eta, effects, covariance, rng
+            )
+            eta[:, k] = w @ theta[k] + self._cluster_part(z, effects, k, q)
+        covariance, accept = covariance_step(effects, covariance, rng)
+        return {
+            "intercept": theta[:, 0],
+            "beta": theta[:, 1:],
+            "effects": effects,
+            "chol": np.linalg.cholesky(covariance),
         }, accept
+
+    def _category_step(
+        self,
+        k: int,
+        w: np.ndarray,
+        z: np.ndarray,
+        eta: np.ndarray,
+        effects: np.ndarray,
+        covariance: np.ndarray,
+        rng: np.random.Generator,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Update category k's coefficients and effects, and T's block k given the rest."""
+        q = z.shape[1]
+        rest = np.delete(eta, k, axis=1)
+        offset = np.logaddexp.reduce(np.column_stack([np.zeros(len(eta)), rest]), axis=1)
+        omega = random_polyagamma(1.0, eta[:, k] - offset, random_state=rng)
+        mean, block = _conditional_block(effects, covariance, k, q)
+        # kappa / omega + C_k = w theta + z b: the offset moves to the response's side
+        shift = offset - np.sum(z * mean[self.codes], axis=1)
+        kappa = (self.y == k + 1) - 0.5 + omega * shift
+        theta, deviation, new_block = working_model_draw(
+            w,
+            z,
+            kappa,
+            omega,
+            self.codes,
+            self.n_clusters,
+            block,
+            COEFFICIENT_SD,
+            partial(_log_prior_with_block, covariance, k, block),
+            rng,
+        )
+        effects = effects.copy()
+        effects[:, k * q : (k + 1) * q] = mean + deviation
+        return theta, effects, _with_block(covariance, k, q, new_block - block)
+
+    def _cluster_part(self, z: np.ndarray, effects: np.ndarray, k: int, q: int) -> np.ndarray:
+        """Category k's cluster effects at every row: ``z_i' b_jk``."""
+        return np.sum(z * effects[self.codes, k * q : (k + 1) * q], axis=1)
+
+
+def _log_prior_with_block(
+    covariance: np.ndarray, k: int, block: np.ndarray, value: np.ndarray
+) -> float:
+    """Log prior density of T when block k's conditional covariance is `value` not `block`."""
+    q = block.shape[0]
+    return log_prior_covariance(_with_block(covariance, k, q, value - block))
+
+
+def _with_block(covariance: np.ndarray, k: int, q: int, change: np.ndarray) -> np.ndarray:
+    """T with block k's conditional covariance changed by `change`, the rest of T kept."""
+    block = slice(k * q, (k + 1) * q)
+    new = covariance.copy()
+    new[block, block] += change
+    return new
+
+
+def _conditional_block(
+    effects: np.ndarray, covariance: np.ndarray, k: int, q: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean (J, q) and covariance (q, q) of block k of every cluster's effects given the rest."""
+    block = np.arange(k * q, (k + 1) * q)
+    rest = np.setdiff1d(np.arange(covariance.shape[0]), block)
+    if not rest.size:
+        return np.zeros((effects.shape[0], q)), covariance
+    cross = covariance[np.ix_(block, rest)]
+    coefficient = np.linalg.solve(covariance[np.ix_(rest, rest)], cross.T).T
+    mean = effects[:, rest] @ coefficient.T
+    return mean, covariance[np.ix_(block, block)] - coefficient @ cross.T

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy import stats
 
 from bayesmi.models.blocks import COEFFICIENT_SD, INTERCEPT_SD
 
-__all__ = ["ClusterSums", "covariance_step", "scale_step"]
+__all__ = [
+    "ClusterSums",
+    "covariance_step",
+    "log_prior_covariance",
+    "noncentred_scale_step",
+    "prior_precision",
+    "scale_step",
+    "weighted_intercept_draw",
+    "working_model_draw",
+]
 
 
 def scale_step(
@@ -26,17 +37,22 @@ def scale_step(
 
 
 class ClusterSums:
-    """Per-cluster cross-products of the fixed design W, random design Z and y, weighted."""
+    """Per-cluster cross-products of the fixed design W, random design Z and y, weighted.
 
-    def __init__(self, w, z, y, weight, codes, n_clusters, intercept_sd=INTERCEPT_SD) -> None:
+    The coefficients of W have independent ``N(0, 2.5^2)`` priors, the first column's
+    ``N(0, intercept_sd^2)`` (None: W has no intercept column).
+    """
+
+    def __init__(
+        self, w, z, y, weight, codes, n_clusters, intercept_sd: float | None = INTERCEPT_SD
+    ) -> None:
         self.codes, self.n_clusters = codes, n_clusters
         self.ww = self._sum(np.einsum("ni,nj->nij", w, w * weight[:, None]))
         self.wz = self._sum(np.einsum("ni,nj->nij", w, z * weight[:, None]))
         self.zz = self._sum(np.einsum("ni,nj->nij", z, z * weight[:, None]))
         self.wy = self._sum(w * (y * weight)[:, None])
         self.zy = self._sum(z * (y * weight)[:, None])
-        self.prior = np.full(w.shape[1], 1 / COEFFICIENT_SD**2)
-        self.prior[0] = 1 / intercept_sd**2
+        self.prior = prior_precision(w.shape[1], intercept_sd)
 
     def _sum(self, values: np.ndarray) -> np.ndarray:
         flat = values.reshape(values.shape[0], -1)
@@ -72,7 +88,164 @@ class ClusterSums:
         return mean + np.linalg.solve(np.transpose(chol, (0, 2, 1)), noise[..., None])[..., 0]
 
 
-def _log_prior_covariance(covariance: np.ndarray) -> float:
+def prior_precision(n_columns: int, intercept_sd: float | None) -> np.ndarray:
+    """Prior precisions of coefficients: ``1 / 2.5^2``, the first ``1 / intercept_sd^2``."""
+    prior = np.full(n_columns, 1 / COEFFICIENT_SD**2)
+    if intercept_sd is not None:
+        prior[0] = 1 / intercept_sd**2
+    return prior
+
+
+def weighted_intercept_draw(
+    w: np.ndarray,
+    kappa: np.ndarray,
+    omega: np.ndarray,
+    codes: np.ndarray,
+    n_clusters: int,
+    variance: float,
+    prior: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw coefficients and random intercepts of a weighted normal model, in closed form.
+
+    The model is ``kappa_i / omega_i ~ N(w_i theta + u_j, 1 / omega_i)`` with
+    ``u_j ~ N(0, variance)`` and ``theta ~ N(0, diag(1 / prior))``: what Polya-Gamma
+    augmentation leaves of a logit likelihood. With ``O_j`` the cluster's total weight and
+    ``c_j = 1 / (O_j + 1 / variance)``, theta's precision with the ``u_j`` integrated out is
+    ``W' Omega W - sum_j c_j s_j s_j' + diag(prior)`` (``s_j`` the cluster's weighted sum of
+    w), then ``u_j ~ N(c_j sum_i (kappa_i - omega_i w_i theta), c_j)``; a cluster without rows
+    gets a draw from ``N(0, variance)``.
+
+    Returns
+    -------
+    theta : numpy.ndarray
+        One coefficient per column of `w`.
+    u : numpy.ndarray
+        One intercept per cluster (`n_clusters`).
+    """
+    weight = np.bincount(codes, weights=omega, minlength=n_clusters)
+    weighted = w * omega[:, None]
+    sums = np.column_stack(
+        [np.bincount(codes, weights=c, minlength=n_clusters) for c in weighted.T]
+    ).reshape(n_clusters, w.shape[1])
+    kappa_sums = np.bincount(codes, weights=kappa, minlength=n_clusters)
+    shrink = 1.0 / (weight + 1.0 / variance)
+    precision = weighted.T @ w - sums.T @ (shrink[:, None] * sums) + np.diag(prior)
+    rhs = w.T @ kappa - sums.T @ (shrink * kappa_sums)
+    chol = np.linalg.cholesky(precision)
+    theta = np.linalg.solve(chol.T, np.linalg.solve(chol, rhs))
+    theta = theta + np.linalg.solve(chol.T, rng.standard_normal(w.shape[1]))
+    mean = shrink * (kappa_sums - sums @ theta)
+    return theta, mean + np.sqrt(shrink) * rng.standard_normal(n_clusters)
+
+
+def working_model_draw(
+    w: np.ndarray,
+    z: np.ndarray,
+    kappa: np.ndarray,
+    omega: np.ndarray,
+    codes: np.ndarray,
+    n_clusters: int,
+    covariance: np.ndarray,
+    intercept_sd: float | None,
+    log_prior: Callable[[np.ndarray], float],
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Draw coefficients, cluster effects and their covariance in a weighted normal model.
+
+    The working model ``kappa_i / omega_i ~ N(w_i theta + z_i' d_j, 1 / omega_i)``,
+    ``d_j ~ N(0, T)``, is what Polya-Gamma (or latent-variable) augmentation leaves of a logit
+    likelihood. Draws theta with the effects integrated out and the effects
+    (`weighted_intercept_draw` for a random intercept, `ClusterSums` otherwise), then ``T`` in
+    the non-centred parametrisation (`noncentred_scale_step`); the caller follows with the
+    centred `covariance_step`. `log_prior` is the log prior density of ``T``.
+
+    Returns
+    -------
+    theta, effects, covariance
+    """
+    if z.shape[1] == 1:
+        prior = prior_precision(w.shape[1], intercept_sd)
+        theta, u = weighted_intercept_draw(
+            w, kappa, omega, codes, n_clusters, float(covariance[0, 0]), prior, rng
+        )
+        effects = u[:, None]
+    else:
+        sums = ClusterSums(w, z, kappa / omega, omega, codes, n_clusters, intercept_sd)
+        theta = sums.fixed_effects(covariance, rng)
+        effects = sums.effects(theta, covariance, rng)
+    residual = kappa / omega - w @ theta
+    effects, covariance, _ = noncentred_scale_step(
+        residual, omega, z, codes, effects, covariance, log_prior, rng
+    )
+    return theta, effects, covariance
+
+
+def noncentred_scale_step(
+    residual: np.ndarray,
+    weight: np.ndarray,
+    z: np.ndarray,
+    codes: np.ndarray,
+    deviation: np.ndarray,
+    covariance: np.ndarray,
+    log_prior: Callable[[np.ndarray], float],
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Update the Cholesky factor of the effects' covariance with the standardised effects fixed.
+
+    The centred step (`covariance_step`: T given the effects) barely moves when an effect SD
+    is near zero, the well-known trap of data augmentation for variance components; this
+    step in the other parametrisation, ``d_j = L xi_j`` with ``xi_j`` held, is the
+    interweaving remedy (Yu and Meng, 2011). Given ``xi``, the normal working model
+    ``residual_i ~ N(z_i' L xi_j, 1 / weight_i)`` is linear in the lower triangle of ``L``; its
+    normal likelihood factor is the proposal, accepted with the ratio of the prior density of
+    ``L`` (`log_prior` of ``T = L L'`` times the Jacobian ``2^q prod_k L_kk^(q - k + 1)``); a
+    proposal with a diagonal entry <= 0 is outside the support and rejected.
+
+    Parameters
+    ----------
+    residual, weight : numpy.ndarray
+        Working response (what the fixed part leaves) and precision of every row.
+    z : numpy.ndarray
+        Random-effects design of the rows (n, q).
+    codes : numpy.ndarray
+        Cluster of every row.
+    deviation : numpy.ndarray
+        The effects ``d_j`` (J, q).
+    covariance : numpy.ndarray
+        Their covariance ``T`` (q, q).
+    log_prior : callable
+        Log prior density of ``T``, up to a constant.
+
+    Returns
+    -------
+    deviation, covariance, acceptance
+        The new effects and covariance, and the acceptance probability.
+    """
+    q = covariance.shape[0]
+    chol = np.linalg.cholesky(covariance)
+    xi = np.linalg.solve(chol, deviation.T).T
+    rows, cols = np.tril_indices(q)
+    design = z[:, rows] * xi[codes][:, cols]
+    precision = design.T @ (design * weight[:, None])
+    factor = np.linalg.cholesky(precision + 1e-12 * np.eye(len(rows)))
+    mean = np.linalg.solve(factor.T, np.linalg.solve(factor, design.T @ (weight * residual)))
+    proposal = np.zeros((q, q))
+    proposal[rows, cols] = mean + np.linalg.solve(factor.T, rng.standard_normal(len(rows)))
+    if np.any(np.diag(proposal) <= 0):
+        return deviation, covariance, 0.0
+    powers = np.arange(q, 0, -1)
+
+    def log_target(lower: np.ndarray) -> float:
+        return log_prior(lower @ lower.T) + float(powers @ np.log(np.diag(lower)))
+
+    accept = float(np.exp(min(0.0, log_target(proposal) - log_target(chol))))
+    if rng.random() < accept:
+        return xi @ proposal.T, proposal @ proposal.T, accept
+    return deviation, covariance, accept
+
+
+def log_prior_covariance(covariance: np.ndarray) -> float:
     """Log prior density of T from s_k ~ HalfNormal(1), Omega ~ LKJ(2), up to a constant."""
     s = np.sqrt(np.diag(covariance))
     omega = covariance / np.outer(s, s)
@@ -84,7 +257,7 @@ def _log_prior_covariance(covariance: np.ndarray) -> float:
 
 def _log_target_ratio(covariance: np.ndarray, power: float) -> float:
     """Log of target over proposal density of T, up to a constant: prior times |T|^power."""
-    log_prior = _log_prior_covariance(covariance)
+    log_prior = log_prior_covariance(covariance)
     if power == 0 or not np.isfinite(log_prior):
         return log_prior
     return log_prior + power * float(np.linalg.slogdet(covariance)[1])
