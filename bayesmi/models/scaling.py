@@ -145,5 +145,5 @@ def current_predictors(pymc_model, inputs: Inputs) -> np.ndarray:
     What a Gibbs sweep reads: the engine feeds new imputations of the predictors there.
     """
     if inputs.columns:
-        return pymc_model[f"{inputs.target}::X"].get_value()
+        return pymc_model[f"{inputs.target}::X"].get_value(borrow=True)
     return np.empty((len(inputs.y), 0))

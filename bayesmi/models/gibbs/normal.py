@@ -25,13 +25,13 @@ scales), so draws and parameters are computed exactly as for NUTS.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from bayesmi.models.blocks import COEFFICIENT_SD, INTERCEPT_SD
 from bayesmi.models.conditional import GibbsSampler, Point, jittered_start
-from bayesmi.models.gibbs.steps import ClusterSums, covariance_step, scale_step
+from bayesmi.models.gibbs.steps import ClusterSums, covariance_step, prior_precision, scale_step
 
 __all__ = ["LinearGibbs", "RandomInterceptGibbs", "RandomSlopesGibbs", "linear_gibbs_sampler"]
 
@@ -60,15 +60,17 @@ class RandomInterceptGibbs:
     n_clusters: int
     n_predictors: int
 
+    _statistics: dict = field(default_factory=dict, compare=False, repr=False)
+
     def sweep(self, point: Point, x: np.ndarray, rng: np.random.Generator) -> tuple[Point, float]:
         """One sweep from `point` with standardised predictors `x`; return it and acceptance."""
         name = self.target
         intercept_variance = float(np.exp(2 * point[f"{name}::tau_std_log__"]))
         sigma2 = float(np.exp(2 * point[f"{name}::sigma_std_log__"]))
-        w = np.column_stack([np.ones(self.y.shape[0]), x])
-        theta = self._fixed_effects(w, intercept_variance, sigma2, rng)
-        residual = self.y - w @ theta
-        counts = np.bincount(self.codes, minlength=self.n_clusters)
+        statistics = self._design_statistics(x)
+        theta = self._fixed_effects(statistics, intercept_variance, sigma2, rng)
+        residual = self.y - theta[0] - (x @ theta[1:] if x.shape[1] else 0.0)
+        counts = statistics["counts"]
         sums = np.bincount(self.codes, weights=residual, minlength=self.n_clusters)
         precision = counts / sigma2 + 1 / intercept_variance
         u = sums / sigma2 / precision + rng.standard_normal(self.n_clusters) / np.sqrt(precision)
@@ -84,23 +86,43 @@ class RandomInterceptGibbs:
             new[f"{name}::beta_std"] = theta[1:]
         return new, (accept_sigma + accept_covariance) / 2
 
-    def _fixed_effects(
-        self, w: np.ndarray, intercept_variance: float, sigma2: float, rng: np.random.Generator
-    ) -> np.ndarray:
-        counts = np.bincount(self.codes, minlength=self.n_clusters)
+    def _design_statistics(self, x: np.ndarray) -> dict:
+        """Cross-products and cluster sums of ``W = [1, X]``, kept while `x` is the same array.
+
+        The engine runs several sweeps between two changes of the predictors; these sums are
+        most of a sweep's cost on large data.
+        """
+        if self._statistics.get("x") is x:
+            return self._statistics
+        columns = np.vstack([np.ones(self.y.shape[0]), x.T])  # (p + 1, n), rows contiguous
         cluster_sums = np.column_stack(
-            [np.bincount(self.codes, weights=column, minlength=self.n_clusters) for column in w.T]
+            [np.bincount(self.codes, weights=row, minlength=self.n_clusters) for row in columns]
         )
-        y_sums = np.bincount(self.codes, weights=self.y, minlength=self.n_clusters)
+        self._statistics.clear()
+        self._statistics.update(
+            x=x,
+            counts=cluster_sums[:, 0],
+            cluster_sums=cluster_sums,
+            cross=columns @ columns.T,
+            cross_y=columns @ self.y,
+            y_sums=np.bincount(self.codes, weights=self.y, minlength=self.n_clusters),
+        )
+        return self._statistics
+
+    def _fixed_effects(
+        self, statistics: dict, intercept_variance: float, sigma2: float, rng: np.random.Generator
+    ) -> np.ndarray:
+        counts, cluster_sums = statistics["counts"], statistics["cluster_sums"]
         shrink = intercept_variance / (sigma2 + counts * intercept_variance)
-        prior = np.full(w.shape[1], 1 / COEFFICIENT_SD**2)
-        prior[0] = 1 / INTERCEPT_SD**2
-        precision = (w.T @ w - cluster_sums.T @ (shrink[:, None] * cluster_sums)) / sigma2
+        prior = prior_precision(cluster_sums.shape[1], INTERCEPT_SD)
+        precision = (
+            statistics["cross"] - cluster_sums.T @ (shrink[:, None] * cluster_sums)
+        ) / sigma2
         precision += np.diag(prior)
-        rhs = (w.T @ self.y - cluster_sums.T @ (shrink * y_sums)) / sigma2
+        rhs = (statistics["cross_y"] - cluster_sums.T @ (shrink * statistics["y_sums"])) / sigma2
         chol = np.linalg.cholesky(precision)
         mean = np.linalg.solve(chol.T, np.linalg.solve(chol, rhs))
-        return mean + np.linalg.solve(chol.T, rng.standard_normal(w.shape[1]))
+        return mean + np.linalg.solve(chol.T, rng.standard_normal(len(rhs)))
 
 
 @dataclass(frozen=True)
@@ -288,7 +310,7 @@ def linear_gibbs_sampler(
     name = f"{target}::X"
 
     def current_x() -> np.ndarray:
-        return pymc_model[name].get_value() if n_predictors else np.empty((len(y), 0))
+        return pymc_model[name].get_value(borrow=True) if n_predictors else np.empty((len(y), 0))
 
     return GibbsSampler(
         start=lambda rng: jittered_start(pymc_model, rng),
