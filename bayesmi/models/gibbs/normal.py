@@ -31,7 +31,13 @@ import numpy as np
 
 from bayesmi.models.blocks import COEFFICIENT_SD, INTERCEPT_SD
 from bayesmi.models.conditional import GibbsSampler, Point, jittered_start
-from bayesmi.models.gibbs.steps import ClusterSums, covariance_step, prior_precision, scale_step
+from bayesmi.models.gibbs.steps import (
+    ClusterSums,
+    cluster_sums,
+    covariance_step,
+    prior_precision,
+    scale_step,
+)
 
 __all__ = ["LinearGibbs", "RandomInterceptGibbs", "RandomSlopesGibbs", "linear_gibbs_sampler"]
 
@@ -95,14 +101,12 @@ class RandomInterceptGibbs:
         if self._statistics.get("x") is x:
             return self._statistics
         columns = np.vstack([np.ones(self.y.shape[0]), x.T])  # (p + 1, n), rows contiguous
-        cluster_sums = np.column_stack(
-            [np.bincount(self.codes, weights=row, minlength=self.n_clusters) for row in columns]
-        )
+        sums = cluster_sums(columns, self.codes, self.n_clusters)
         self._statistics.clear()
         self._statistics.update(
             x=x,
-            counts=cluster_sums[:, 0],
-            cluster_sums=cluster_sums,
+            counts=sums[:, 0],
+            cluster_sums=sums,
             cross=columns @ columns.T,
             cross_y=columns @ self.y,
             y_sums=np.bincount(self.codes, weights=self.y, minlength=self.n_clusters),

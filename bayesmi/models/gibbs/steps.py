@@ -11,6 +11,7 @@ from bayesmi.models.blocks import COEFFICIENT_SD, INTERCEPT_SD
 
 __all__ = [
     "ClusterSums",
+    "cluster_sums",
     "covariance_step",
     "log_prior_covariance",
     "noncentred_scale_step",
@@ -55,13 +56,8 @@ class ClusterSums:
         self.prior = prior_precision(w.shape[1], intercept_sd)
 
     def _sum(self, values: np.ndarray) -> np.ndarray:
-        flat = values.reshape(values.shape[0], -1)
-        sums = np.column_stack(
-            [
-                np.bincount(self.codes, weights=column, minlength=self.n_clusters)
-                for column in flat.T
-            ]
-        )
+        flat = np.ascontiguousarray(values.reshape(values.shape[0], -1).T)
+        sums = cluster_sums(flat, self.codes, self.n_clusters)
         return sums.reshape((self.n_clusters, *values.shape[1:]))
 
     def fixed_effects(self, covariance: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -86,6 +82,14 @@ class ClusterSums:
         noise = rng.standard_normal(rhs.shape)
         # x = L^-T e has covariance (L L')^-1
         return mean + np.linalg.solve(np.transpose(chol, (0, 2, 1)), noise[..., None])[..., 0]
+
+
+def cluster_sums(rows: np.ndarray, codes: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Sum each row of `rows` (k, n) over the clusters `codes` (n); return (n_clusters, k)."""
+    sums = np.zeros((n_clusters, rows.shape[0]))
+    for k, row in enumerate(rows):
+        sums[:, k] = np.bincount(codes, weights=row, minlength=n_clusters)
+    return sums
 
 
 def prior_precision(n_columns: int, intercept_sd: float | None) -> np.ndarray:
@@ -125,9 +129,7 @@ def weighted_intercept_draw(
     """
     weight = np.bincount(codes, weights=omega, minlength=n_clusters)
     weighted = w * omega[:, None]
-    sums = np.column_stack(
-        [np.bincount(codes, weights=c, minlength=n_clusters) for c in weighted.T]
-    ).reshape(n_clusters, w.shape[1])
+    sums = cluster_sums(np.ascontiguousarray(weighted.T), codes, n_clusters)
     kappa_sums = np.bincount(codes, weights=kappa, minlength=n_clusters)
     shrink = 1.0 / (weight + 1.0 / variance)
     precision = weighted.T @ w - sums.T @ (shrink[:, None] * sums) + np.diag(prior)
