@@ -227,3 +227,29 @@ def test_polya_gamma_gibbs_agrees_with_nuts_on_the_multinomial_model(spec):
     print(spec.formula, gibbs.mean(axis=0).round(3), nuts.mean(axis=0).round(3), se.round(3))
     np.testing.assert_array_less(difference, 4 * se)
     np.testing.assert_allclose(gibbs.std(axis=0), nuts.std(axis=0), rtol=0.2)
+
+
+@pytest.mark.slow  # about a minute of sampling: a statistical check
+@pytest.mark.parametrize(
+    "spec", [bm.ordinal("y ~ x + (1 | cluster)"), bm.ordinal("y ~ x + (1 + x | cluster)")]
+)
+def test_latent_variable_gibbs_agrees_with_nuts_on_the_ordinal_model(spec):
+    """Cumulative logit, 5 categories, 20 clusters of 20: thresholds, slope and effect SDs.
+
+    Means within 4 Monte Carlo standard errors, SDs within 20%, 4000 Gibbs sweeps against
+    3000 NUTS transitions.
+    """
+    sim = bm.simulate.simulate_ordinal(clusters=20, cluster_size=20, seed=4)
+    model = slopes_model(sim, spec)
+    assert model.gibbs is not None
+
+    def summary(p):
+        return [*p["thresholds"], *p["beta"], *np.atleast_1d(p.get("re_sd", p.get("tau")))]
+
+    gibbs = sampled(model, GibbsUpdater(model, np.random.default_rng(1)), 4000, 200, summary)
+    nuts = sampled(model, NutsUpdater(model.model, np.random.default_rng(2)), 3000, 500, summary)
+    se = np.sqrt(monte_carlo_variance(gibbs) + monte_carlo_variance(nuts))
+    difference = np.abs(gibbs.mean(axis=0) - nuts.mean(axis=0))
+    print(spec.formula, gibbs.mean(axis=0).round(3), nuts.mean(axis=0).round(3), se.round(3))
+    np.testing.assert_array_less(difference, 4 * se)
+    np.testing.assert_allclose(gibbs.std(axis=0), nuts.std(axis=0), rtol=0.2)

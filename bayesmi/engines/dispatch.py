@@ -95,9 +95,10 @@ def impute(
     draws : int, default=1
         Number of final iterations of each chain kept as imputations; ``m = chains * draws``.
     tune : int, optional
-        Chained engine: NUTS adaptation transitions (or Gibbs sweeps) of each conditional
-        model in a chain's first iteration (default 200); joint engine: `pymc.sample`'s
-        tuning draws (default 500).
+        Chained engine: NUTS adaptation transitions of each conditional model in a chain's
+        first iteration (default 200); a Gibbs-updated model needs no adaptation and runs
+        at most `bayesmi.engines.updaters.WARMUP_SWEEPS` (20) sweeps there, to leave its
+        starting point. Joint engine: `pymc.sample`'s tuning draws (default 500).
     steps : int, optional
         Chained engine: transitions (NUTS) or sweeps (Gibbs) of each conditional model per
         iteration (default 5).
@@ -109,9 +110,9 @@ def impute(
 
         - ``"auto"``: an exact Gibbs sampler where the model has one (random_intercept,
           random_slopes and heteroscedastic, as pan and 2l.norm; binary and categorical by
-          Polya-Gamma augmentation; fixed_cluster and gaussian cluster_level by conjugate
-          updates; see `bayesmi.models.gibbs`), NUTS otherwise (ordinal, count, the other
-          cluster_level families, heckman).
+          Polya-Gamma augmentation, ordinal by its latent-variable form; fixed_cluster and
+          gaussian cluster_level by conjugate updates; see `bayesmi.models.gibbs`), NUTS
+          otherwise (count, the other cluster_level families, heckman).
         - ``"nuts"``: NUTS for every model (to cross-check the Gibbs sampler).
 
     start : {"observed", "overdispersed"}, optional

@@ -18,8 +18,8 @@ The likelihood uses the rows with an observed target. Missing cells are drawn fr
 predictive given the current parameters and their cluster's b_j (and sigma_j); clusters with no
 observed target keep b_j and sigma_j under their population distribution, so those are draws
 from it. A compiled function maps NUTS' point to the quantities the draw needs; the gaussian
-and binary models also have an exact Gibbs sampler (`bayesmi.models.gibbs`; binary by
-Polya-Gamma augmentation).
+binary and ordinal models also have an exact Gibbs sampler (`bayesmi.models.gibbs`; binary by
+Polya-Gamma augmentation, ordinal by its latent-variable form).
 """
 
 from __future__ import annotations
@@ -57,7 +57,12 @@ from bayesmi.models.families import (
     has_intercept,
     threshold_labels,
 )
-from bayesmi.models.gibbs import LogisticGibbs, RandomInterceptGibbs, RandomSlopesGibbs
+from bayesmi.models.gibbs import (
+    LogisticGibbs,
+    OrdinalGibbs,
+    RandomInterceptGibbs,
+    RandomSlopesGibbs,
+)
 from bayesmi.models.scaling import Inputs, current_predictors
 from bayesmi.spec.model import Family, ImputationModel
 
@@ -120,7 +125,13 @@ def mixed_model(
         parameter_dims=_parameter_dims(target, len(effects), family, cluster_variance, predictors),
         coords=coords,
         gibbs=_gibbs_sampler(
-            pymc_model, inputs, data.n_clusters, family, slope_index, cluster_variance
+            pymc_model,
+            inputs,
+            data.n_clusters,
+            family,
+            slope_index,
+            cluster_variance,
+            data.factor(target).n_categories if family == "ordinal" else 0,
         ),
         donors=model.donors if model.pmm else 0,
         observed_values=data.values(target)[inputs.observed] if model.pmm else None,
@@ -332,20 +343,25 @@ def _gibbs_sampler(
     family: Family,
     slope_index: list[int],
     cluster_variance: bool,
+    n_categories: int = 0,
 ) -> GibbsSampler | None:
-    """Return the exact Gibbs sampler of a gaussian or binary model (None for the others)."""
-    if family not in ("gaussian", "binary"):
+    """Return the Gibbs sampler of a gaussian, binary or ordinal model (None for counts)."""
+    if family not in ("gaussian", "binary", "ordinal"):
         return None
     slopes = tuple(slope_index)
 
     def current_x() -> np.ndarray:
         return current_predictors(pymc_model, inputs)
 
-    if family == "binary":
-        logistic = LogisticGibbs(inputs.y, inputs.codes_observed, n_clusters, slopes)
+    if family in ("binary", "ordinal"):
+        if family == "binary":
+            kernel = LogisticGibbs(inputs.y, inputs.codes_observed, n_clusters, slopes)
+        else:
+            codes = inputs.y.astype(int)
+            kernel = OrdinalGibbs(codes, inputs.codes_observed, n_clusters, n_categories, slopes)
         return GibbsSampler(
-            start=lambda rng: logistic.start(len(inputs.columns), rng),
-            sweep=lambda state, rng: logistic.sweep(state, current_x(), rng),
+            start=lambda rng: kernel.start(len(inputs.columns), rng),
+            sweep=lambda state, rng: kernel.sweep(state, current_x(), rng),
         )
 
     if not cluster_variance and not slopes:

@@ -5,7 +5,8 @@ evaluations for a NUTS transition. Every step leaves the PyMC model's posterior 
 (exact conditional draws, or Metropolis-Hastings steps with the exact acceptance ratio), so a
 chain targets the posterior NUTS would; each sampler is checked against NUTS by a slow test
 (tests/test_gibbs.py). `normal` holds the normal models' samplers, `logistic` the logit
-models' (Polya-Gamma augmentation), `steps` what they share.
+models' (Polya-Gamma augmentation), `ordinal` the cumulative logit's (latent variables),
+`steps` what they share.
 """
 
 from bayesmi.models.gibbs.logistic import CategoricalGibbs, LogisticGibbs
@@ -15,11 +16,13 @@ from bayesmi.models.gibbs.normal import (
     RandomSlopesGibbs,
     linear_gibbs_sampler,
 )
+from bayesmi.models.gibbs.ordinal import OrdinalGibbs
 
 __all__ = [
     "CategoricalGibbs",
     "LinearGibbs",
     "LogisticGibbs",
+    "OrdinalGibbs",
     "RandomInterceptGibbs",
     "RandomSlopesGibbs",
     "linear_gibbs_sampler",
