@@ -1,8 +1,10 @@
-"""Per-iteration cost of the Heckman models against their MAR counterparts on the same data.
+"""Per-iteration cost of the Heckman, binary and factor models against the random-intercept sweep.
 
 Simulated MNAR data (`bm.simulate.simulate_heckman`, 50 clusters of 50, 2,500 rows, about 40%
 of y missing), continuous and binary; the binary MAR model by its Polya-Gamma Gibbs sampler
-(the default) and by NUTS. One chain per model runs in this process through the
+(the default) and by NUTS; a nominal (3 categories) and an ordinal (5) target of the same size
+(`simulate_categorical`, `simulate_ordinal`, 30% missing), each by its Gibbs sampler and by
+NUTS. One chain per model runs in this process through the
 engine's own loop (`bayesmi.chained.run_chain`); the time of each iteration is read from its
 progress callback, so compilation and the first iteration (NUTS tuning) are left out. The
 figure is the median over iterations 2-30: one variable's update (``steps=5`` transitions or
@@ -61,6 +63,15 @@ def main() -> None:
             "auto",
         ),
     ]
+    size = {"clusters": 50, "cluster_size": 50}
+    factors = {
+        "categorical (3)": (bm.simulate.simulate_categorical(**size, seed=1), bm.categorical),
+        "ordinal (5)": (bm.simulate.simulate_ordinal(**size, seed=1), bm.ordinal),
+    }
+    for name, (sim, constructor) in factors.items():
+        for sampler, label in (("auto", "Gibbs"), ("nuts", "NUTS")):
+            model = constructor("y ~ x + (1 | cluster)")
+            runs.append(("factor", f"{name}, {label}", sim.incomplete, model, sampler))
     times = {}
     print(f"{'data':<12}{'model':<28}{'ms / iteration':>16}")
     for kind, name, data, model, sampler in runs:
@@ -75,6 +86,10 @@ def main() -> None:
         ("heckman, cluster_rho", "random_intercept, Gibbs"),
         ("heckman, binary", "binary (MAR), NUTS"),
         ("heckman, binary", "random_intercept, Gibbs"),
+        ("categorical (3), Gibbs", "random_intercept, Gibbs"),
+        ("categorical (3), NUTS", "categorical (3), Gibbs"),
+        ("ordinal (5), Gibbs", "random_intercept, Gibbs"),
+        ("ordinal (5), NUTS", "ordinal (5), Gibbs"),
     ]:
         print(f"{name} / {baseline}: {times[name] / times[baseline]:.1f}x")
 

@@ -155,8 +155,7 @@ class CategoricalGibbs:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Update category k's coefficients and effects, and T's block k given the rest."""
         q = z.shape[1]
-        rest = np.delete(eta, k, axis=1)
-        offset = np.logaddexp.reduce(np.column_stack([np.zeros(len(eta)), rest]), axis=1)
+        offset = _log_sum_exp_with_reference(np.delete(eta, k, axis=1))
         omega = random_polyagamma(1.0, eta[:, k] - offset, random_state=rng)
         mean, block = _conditional_block(effects, covariance, k, q)
         # kappa / omega + C_k = w theta + z b: the offset moves to the response's side
@@ -183,6 +182,12 @@ class CategoricalGibbs:
         return np.sum(z * effects[self.codes, k * q : (k + 1) * q], axis=1)
 
 
+def _log_sum_exp_with_reference(eta: np.ndarray) -> np.ndarray:
+    """``log(1 + sum_l exp(eta_il))`` per row: the other categories' and the reference's."""
+    top = np.maximum(eta.max(axis=1), 0.0)
+    return top + np.log(np.exp(-top) + np.exp(eta - top[:, None]).sum(axis=1))
+
+
 def _log_prior_with_block(
     covariance: np.ndarray, k: int, block: np.ndarray, value: np.ndarray
 ) -> float:
@@ -204,7 +209,7 @@ def _conditional_block(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mean (J, q) and covariance (q, q) of block k of every cluster's effects given the rest."""
     block = np.arange(k * q, (k + 1) * q)
-    rest = np.setdiff1d(np.arange(covariance.shape[0]), block)
+    rest = np.flatnonzero((np.arange(covariance.shape[0]) // q) != k)
     if not rest.size:
         return np.zeros((effects.shape[0], q)), covariance
     cross = covariance[np.ix_(block, rest)]

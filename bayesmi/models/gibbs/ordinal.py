@@ -32,6 +32,7 @@ for cumulative-link generalized linear models. Statistics and Computing 6, 101-1
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from polyagamma import random_polyagamma
@@ -120,25 +121,32 @@ class OrdinalGibbs:
     ) -> tuple[np.ndarray, float]:
         """Random-walk Metropolis for each threshold in turn, latent variables integrated out."""
         accepted = 0.0
-        for k in range(self.n_categories - 1):
-            rows = (self.y == k) | (self.y == k + 1)
-            y, linear = self.y[rows], eta[rows]
+        log_p = _log_probabilities(self.y, eta, thresholds)
+        for k, rows in enumerate(self._rows_beside):
             proposal = thresholds.copy()
             proposal[k] += self._step_sd[k] * rng.standard_normal()
             low = thresholds[k - 1] if k else -np.inf
             high = thresholds[k + 1] if k + 2 < self.n_categories else np.inf
             if not low < proposal[k] < high:
                 continue
+            proposed = _log_probabilities(self.y[rows], eta[rows], proposal)
             log_ratio = (
-                _log_likelihood(y, linear, proposal)
-                - _log_likelihood(y, linear, thresholds)
+                proposed.sum()
+                - log_p[rows].sum()
                 - (proposal[k] ** 2 - thresholds[k] ** 2) / (2 * THRESHOLD_SD**2)
             )
             if np.log(rng.random()) < log_ratio:
                 thresholds, accepted = proposal, accepted + 1
+                log_p[rows] = proposed
         return thresholds, accepted / (self.n_categories - 1)
 
-    @property
+    @cached_property
+    def _rows_beside(self) -> list[np.ndarray]:
+        """For each threshold, the rows whose likelihood it enters (categories k and k + 1)."""
+        beside = [(self.y == k) | (self.y == k + 1) for k in range(self.n_categories - 1)]
+        return [np.flatnonzero(rows) for rows in beside]
+
+    @cached_property
     def _step_sd(self) -> np.ndarray:
         """Random-walk SDs: 2.4 x the SD of a threshold from the observed shares alone."""
         below = np.cumsum(np.bincount(self.y, minlength=self.n_categories))[:-1] / len(self.y)
@@ -159,12 +167,12 @@ class OrdinalGibbs:
         return np.where(flip, -residual, residual)
 
 
-def _log_likelihood(y: np.ndarray, eta: np.ndarray, thresholds: np.ndarray) -> float:
-    """Cumulative logit log likelihood: ``sum log(F(c_y - eta) - F(c_{y-1} - eta))``."""
+def _log_probabilities(y: np.ndarray, eta: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Each row's cumulative logit log likelihood, ``log(F(c_y - eta) - F(c_{y-1} - eta))``."""
     edges = np.concatenate([[-_EDGE], thresholds, [_EDGE]])
     a, b = edges[y] - eta, edges[y + 1] - eta
     # log(F(b) - F(a)) = b + log(1 - e^(a - b)) - log(1 + e^a) - log(1 + e^b)
-    return float(np.sum(b + np.log1p(-np.exp(a - b)) - np.logaddexp(0.0, a) - np.logaddexp(0.0, b)))
+    return b + np.log1p(-np.exp(a - b)) - np.logaddexp(0.0, a) - np.logaddexp(0.0, b)
 
 
 def _location_shift(

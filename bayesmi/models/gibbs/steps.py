@@ -126,6 +126,9 @@ def weighted_intercept_draw(
         One coefficient per column of `w`.
     u : numpy.ndarray
         One intercept per cluster (`n_clusters`).
+    weight, residual_sums : numpy.ndarray
+        Per cluster, ``O_j`` and ``sum_i omega_i (kappa_i / omega_i - w_i theta)``: what the
+        non-centred step of the intercepts' SD needs.
     """
     weight = np.bincount(codes, weights=omega, minlength=n_clusters)
     weighted = w * omega[:, None]
@@ -137,8 +140,9 @@ def weighted_intercept_draw(
     chol = np.linalg.cholesky(precision)
     theta = np.linalg.solve(chol.T, np.linalg.solve(chol, rhs))
     theta = theta + np.linalg.solve(chol.T, rng.standard_normal(w.shape[1]))
-    mean = shrink * (kappa_sums - sums @ theta)
-    return theta, mean + np.sqrt(shrink) * rng.standard_normal(n_clusters)
+    residual_sums = kappa_sums - sums @ theta
+    u = shrink * residual_sums + np.sqrt(shrink) * rng.standard_normal(n_clusters)
+    return theta, u, weight, residual_sums
 
 
 def working_model_draw(
@@ -168,19 +172,46 @@ def working_model_draw(
     """
     if z.shape[1] == 1:
         prior = prior_precision(w.shape[1], intercept_sd)
-        theta, u = weighted_intercept_draw(
+        theta, u, weight, residual_sums = weighted_intercept_draw(
             w, kappa, omega, codes, n_clusters, float(covariance[0, 0]), prior, rng
         )
-        effects = u[:, None]
-    else:
-        sums = ClusterSums(w, z, kappa / omega, omega, codes, n_clusters, intercept_sd)
-        theta = sums.fixed_effects(covariance, rng)
-        effects = sums.effects(theta, covariance, rng)
+        sd = _noncentred_sd_step(u, weight, residual_sums, covariance, log_prior, rng)
+        return theta, (u * sd / np.sqrt(covariance[0, 0]))[:, None], np.array([[sd**2]])
+    sums = ClusterSums(w, z, kappa / omega, omega, codes, n_clusters, intercept_sd)
+    theta = sums.fixed_effects(covariance, rng)
+    effects = sums.effects(theta, covariance, rng)
     residual = kappa / omega - w @ theta
     effects, covariance, _ = noncentred_scale_step(
         residual, omega, z, codes, effects, covariance, log_prior, rng
     )
     return theta, effects, covariance
+
+
+def _noncentred_sd_step(
+    u: np.ndarray,
+    weight: np.ndarray,
+    residual_sums: np.ndarray,
+    covariance: np.ndarray,
+    log_prior: Callable[[np.ndarray], float],
+    rng: np.random.Generator,
+) -> float:
+    """`noncentred_scale_step` for random intercepts, from cluster sums: return the new SD.
+
+    With ``xi_j = u_j / s`` held, the working likelihood of ``s`` is normal with precision
+    ``sum_j O_j xi_j^2`` and linear term ``sum_j xi_j residual_sums_j``.
+    """
+    sd = float(np.sqrt(covariance[0, 0]))
+    xi = u / sd
+    precision = float(weight @ xi**2)
+    proposal = float(xi @ residual_sums) / precision + rng.standard_normal() / np.sqrt(precision)
+    if proposal <= 0:
+        return sd
+
+    def log_target(value: float) -> float:
+        return log_prior(np.array([[value**2]])) + np.log(value)
+
+    accept = np.exp(min(0.0, log_target(proposal) - log_target(sd)))
+    return proposal if rng.random() < accept else sd
 
 
 def noncentred_scale_step(
