@@ -157,11 +157,16 @@ def test_polya_gamma_gibbs_agrees_with_nuts_on_the_logistic_model(spec):
     def summary(p):
         return [*p["beta"], *np.atleast_1d(p.get("re_sd", p.get("tau")))]
 
+    assert_gibbs_agrees_with_nuts(model, summary, spec.formula)
+
+
+def assert_gibbs_agrees_with_nuts(model, summary, label: str) -> None:
+    """4000 Gibbs sweeps against 3000 NUTS transitions: means within 4 MC SEs, SDs within 20%."""
     gibbs = sampled(model, GibbsUpdater(model, np.random.default_rng(1)), 4000, 200, summary)
     nuts = sampled(model, NutsUpdater(model.model, np.random.default_rng(2)), 3000, 500, summary)
     se = np.sqrt(monte_carlo_variance(gibbs) + monte_carlo_variance(nuts))
     difference = np.abs(gibbs.mean(axis=0) - nuts.mean(axis=0))
-    print(spec.formula, gibbs.mean(axis=0).round(3), nuts.mean(axis=0).round(3), se.round(3))
+    print(label, gibbs.mean(axis=0).round(3), nuts.mean(axis=0).round(3), se.round(3))
     np.testing.assert_array_less(difference, 4 * se)
     np.testing.assert_allclose(gibbs.std(axis=0), nuts.std(axis=0), rtol=0.2)
 
@@ -193,13 +198,7 @@ def test_conjugate_gibbs_agrees_with_nuts_on_the_linear_models(kind):
     def summary(p):
         return [*np.atleast_1d(p.get("alpha", p.get("beta")))[:3], float(p["sigma"])]
 
-    gibbs = sampled(model, GibbsUpdater(model, np.random.default_rng(1)), 4000, 200, summary)
-    nuts = sampled(model, NutsUpdater(model.model, np.random.default_rng(2)), 3000, 500, summary)
-    se = np.sqrt(monte_carlo_variance(gibbs) + monte_carlo_variance(nuts))
-    difference = np.abs(gibbs.mean(axis=0) - nuts.mean(axis=0))
-    print(kind, gibbs.mean(axis=0).round(3), nuts.mean(axis=0).round(3), se.round(3))
-    np.testing.assert_array_less(difference, 4 * se)
-    np.testing.assert_allclose(gibbs.std(axis=0), nuts.std(axis=0), rtol=0.2)
+    assert_gibbs_agrees_with_nuts(model, summary, kind)
 
 
 @pytest.mark.slow  # about two minutes of sampling: a statistical check
@@ -220,13 +219,7 @@ def test_polya_gamma_gibbs_agrees_with_nuts_on_the_multinomial_model(spec):
     def summary(p):
         return [*p["beta"].ravel(), *p["re_sd"]]
 
-    gibbs = sampled(model, GibbsUpdater(model, np.random.default_rng(1)), 4000, 200, summary)
-    nuts = sampled(model, NutsUpdater(model.model, np.random.default_rng(2)), 3000, 500, summary)
-    se = np.sqrt(monte_carlo_variance(gibbs) + monte_carlo_variance(nuts))
-    difference = np.abs(gibbs.mean(axis=0) - nuts.mean(axis=0))
-    print(spec.formula, gibbs.mean(axis=0).round(3), nuts.mean(axis=0).round(3), se.round(3))
-    np.testing.assert_array_less(difference, 4 * se)
-    np.testing.assert_allclose(gibbs.std(axis=0), nuts.std(axis=0), rtol=0.2)
+    assert_gibbs_agrees_with_nuts(model, summary, spec.formula)
 
 
 @pytest.mark.slow  # about a minute of sampling: a statistical check
@@ -246,10 +239,4 @@ def test_latent_variable_gibbs_agrees_with_nuts_on_the_ordinal_model(spec):
     def summary(p):
         return [*p["thresholds"], *p["beta"], *np.atleast_1d(p.get("re_sd", p.get("tau")))]
 
-    gibbs = sampled(model, GibbsUpdater(model, np.random.default_rng(1)), 4000, 200, summary)
-    nuts = sampled(model, NutsUpdater(model.model, np.random.default_rng(2)), 3000, 500, summary)
-    se = np.sqrt(monte_carlo_variance(gibbs) + monte_carlo_variance(nuts))
-    difference = np.abs(gibbs.mean(axis=0) - nuts.mean(axis=0))
-    print(spec.formula, gibbs.mean(axis=0).round(3), nuts.mean(axis=0).round(3), se.round(3))
-    np.testing.assert_array_less(difference, 4 * se)
-    np.testing.assert_allclose(gibbs.std(axis=0), nuts.std(axis=0), rtol=0.2)
+    assert_gibbs_agrees_with_nuts(model, summary, spec.formula)

@@ -10,6 +10,7 @@ from polyagamma import random_polyagamma
 
 from bayesmi.models.blocks import COEFFICIENT_SD
 from bayesmi.models.gibbs.steps import (
+    CategoryTarget,
     covariance_step,
     log_prior_covariance,
     working_model_draw,
@@ -81,7 +82,7 @@ class LogisticGibbs:
 
 
 @dataclass(frozen=True)
-class CategoricalGibbs:
+class CategoricalGibbs(CategoryTarget):
     """Gibbs sweeps for the multinomial logit mixed model (categorical), category by category.
 
     Holmes and Held (2006), Polson, Scott and Windle (2013, section 3.3): given the other
@@ -101,12 +102,6 @@ class CategoricalGibbs:
     Holmes, C. C. and Held, L. (2006). Bayesian auxiliary variable models for binary and
     multinomial regression. Bayesian Analysis 1(1), 145-168.
     """
-
-    y: np.ndarray
-    codes: np.ndarray
-    n_clusters: int
-    n_categories: int
-    slope_index: tuple[int, ...]
 
     def start(self, n_predictors: int, rng: np.random.Generator) -> dict:
         """Return a starting state near the prior's centre, jittered."""

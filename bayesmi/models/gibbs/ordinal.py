@@ -39,7 +39,12 @@ from polyagamma import random_polyagamma
 from scipy.special import expit
 
 from bayesmi.models.families import THRESHOLD_SD
-from bayesmi.models.gibbs.steps import covariance_step, log_prior_covariance, working_model_draw
+from bayesmi.models.gibbs.steps import (
+    CategoryTarget,
+    covariance_step,
+    log_prior_covariance,
+    working_model_draw,
+)
 
 __all__ = ["OrdinalGibbs"]
 
@@ -48,28 +53,8 @@ _EDGE = 1e3
 
 
 @dataclass(frozen=True)
-class OrdinalGibbs:
-    """Gibbs sweeps for the ordinal mixed model (see the module docstring).
-
-    Parameters
-    ----------
-    y : numpy.ndarray
-        Observed category codes ``0..K-1``.
-    codes : numpy.ndarray
-        Cluster code of each observed row.
-    n_clusters : int
-        Number of clusters J.
-    n_categories : int
-        Number of categories K.
-    slope_index : tuple of int
-        Predictors with a random slope.
-    """
-
-    y: np.ndarray
-    codes: np.ndarray
-    n_clusters: int
-    n_categories: int
-    slope_index: tuple[int, ...]
+class OrdinalGibbs(CategoryTarget):
+    """Gibbs sweeps for the ordinal mixed model (see the module docstring and `CategoryTarget`)."""
 
     def start(self, n_predictors: int, rng: np.random.Generator) -> dict:
         """Return a starting state near the prior's centre, jittered."""

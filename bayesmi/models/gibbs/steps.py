@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
@@ -10,6 +11,7 @@ from scipy import stats
 from bayesmi.models.blocks import COEFFICIENT_SD, INTERCEPT_SD
 
 __all__ = [
+    "CategoryTarget",
     "ClusterSums",
     "cluster_sums",
     "covariance_step",
@@ -82,6 +84,31 @@ class ClusterSums:
         noise = rng.standard_normal(rhs.shape)
         # x = L^-T e has covariance (L L')^-1
         return mean + np.linalg.solve(np.transpose(chol, (0, 2, 1)), noise[..., None])[..., 0]
+
+
+@dataclass(frozen=True)
+class CategoryTarget:
+    """The observed data a sampler of a categorical or ordinal target sweeps over.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Observed category codes ``0..K-1``.
+    codes : numpy.ndarray
+        Cluster code of each observed row.
+    n_clusters : int
+        Number of clusters J.
+    n_categories : int
+        Number of categories K.
+    slope_index : tuple of int
+        Predictors with a random slope.
+    """
+
+    y: np.ndarray
+    codes: np.ndarray
+    n_clusters: int
+    n_categories: int
+    slope_index: tuple[int, ...]
 
 
 def cluster_sums(rows: np.ndarray, codes: np.ndarray, n_clusters: int) -> np.ndarray:
