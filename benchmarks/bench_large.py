@@ -99,8 +99,11 @@ def _watch_memory(pid: int, peak: list[float]) -> None:
 
 
 def main() -> None:
-    print(f"machine: {os.cpu_count()} cores; m = 5 chains; mice: {MICE_SECONDS:.0f} s (28,000 rows,")
-    print(f"5 iterations; its popmis 2l.pan m=10 10 it: {MICE_POPMIS_SECONDS} s that day)")
+    print(f"machine: {os.cpu_count()} cores; m = 5 chains")
+    print(
+        f"mice: {MICE_SECONDS:.0f} s (28,000 rows, 5 iterations; its popmis 2l.pan m=10 10 it: "
+        f"{MICE_POPMIS_SECONDS} s that day)"
+    )
     run(280, 2)  # warm-up: fills the compile cache
     print(
         f"{'rows':>8}{'iter':>6}{'wall s':>9}{'x mice':>8}{'peak MB':>9}{'min ESS/s':>11}"
