@@ -240,3 +240,26 @@ def test_latent_variable_gibbs_agrees_with_nuts_on_the_ordinal_model(spec):
         return [*p["thresholds"], *p["beta"], *np.atleast_1d(p.get("re_sd", p.get("tau")))]
 
     assert_gibbs_agrees_with_nuts(model, summary, spec.formula)
+
+
+@pytest.mark.slow  # about two minutes of sampling: a statistical check
+@pytest.mark.parametrize("outcome", ["y ~ x + (1 | cluster)", "y ~ x + (1 + x | cluster)"])
+def test_data_augmentation_gibbs_agrees_with_nuts_on_the_heckman_model(outcome):
+    """Gaussian Heckman, 20 clusters of 25: both equations' coefficients, rho, sigma, SDs."""
+    sim = bm.simulate.simulate_heckman(clusters=20, cluster_size=25, seed=4)
+    spec = bm.heckman(outcome, "~ x + z + (1 | cluster)")
+    data = encode(sim.incomplete, "cluster")
+    model = FACTORIES[spec.kind](spec, data)
+    model.set_predictors(data.design(model.columns))
+    assert model.gibbs is not None
+
+    def summary(p):
+        effect_sd = np.atleast_1d(p.get("re_sd", p.get("tau")))
+        return [
+            *p["beta"],
+            *p["gamma"],
+            *(float(p[k]) for k in ("tau_v", "rho", "sigma")),
+            *effect_sd,
+        ]
+
+    assert_gibbs_agrees_with_nuts(model, summary, outcome)

@@ -111,8 +111,9 @@ def impute(
         - ``"auto"``: an exact Gibbs sampler where the model has one (random_intercept,
           random_slopes and heteroscedastic, as pan and 2l.norm; binary and categorical by
           Polya-Gamma augmentation, ordinal by its latent-variable form; fixed_cluster and
-          gaussian cluster_level by conjugate updates; see `bayesmi.models.gibbs`), NUTS
-          otherwise (count, the other cluster_level families, heckman).
+          gaussian cluster_level by conjugate updates; gaussian heckman with one rho by data
+          augmentation; see `bayesmi.models.gibbs`), NUTS otherwise (count, the other
+          cluster_level families, binary heckman, heckman with cluster_rho).
         - ``"nuts"``: NUTS for every model (to cross-check the Gibbs sampler).
 
     start : {"observed", "overdispersed"}, optional

@@ -12,8 +12,9 @@ On the standardised scale (see `bayesmi.heckman` for the maths)::
 Every row enters the likelihood: an observed row with the probability (density) of its outcome
 jointly with being observed, a missing row with the probability of being missing. A missing
 cell is drawn from the outcome given that it was not observed: the selection error truncated
-below ``-eta``, then the outcome error given it. NUTS updates the parameters; the model is
-compiled once per chain.
+below ``-eta``, then the outcome error given it. A gaussian outcome with one rho is updated by
+a data-augmentation Gibbs sampler (`bayesmi.models.gibbs.SelectionGibbs`) unless NUTS is asked
+for; NUTS updates the others, the model compiled once per chain.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ from bayesmi.models.blocks import (
     random_effect_dims,
     random_effects,
 )
-from bayesmi.models.conditional import ConditionalModel, Point, point_function
+from bayesmi.models.conditional import ConditionalModel, GibbsSampler, Point, point_function
+from bayesmi.models.gibbs import SelectionGibbs
 from bayesmi.models.scaling import Inputs, Scaling, starting_predictors
 from bayesmi.spec.model import ImputationModel
 
@@ -94,6 +96,7 @@ def heckman_model(model: ImputationModel, data: ImputationData) -> HeckmanModel:
         eta = _selection_equation(model, w_all, data.cluster_codes, quantities)
         _likelihood(model, inputs, layout, quantities, eta)
     effects = ["Intercept", *slopes]
+    predictors_now = {"x": inputs.scaling.x(starting_predictors(data, inputs.columns))}
     return HeckmanModel(
         **inputs.model_fields(pymc_model, likelihood_rows=np.arange(len(inputs.observed))),
         parameter_dims=_parameter_dims(model, len(effects)),
@@ -108,6 +111,33 @@ def heckman_model(model: ImputationModel, data: ImputationData) -> HeckmanModel:
         family=model.family,
         cluster_rho=model.cluster_rho,
         quantities=quantities,
+        predictors_now=predictors_now,
+        gibbs=_gibbs_sampler(model, inputs, layout, data, predictors_now),
+    )
+
+
+def _gibbs_sampler(
+    model: ImputationModel,
+    inputs: Inputs,
+    layout: _Layout,
+    data: ImputationData,
+    predictors_now: dict,
+) -> GibbsSampler | None:
+    """Return the data-augmentation Gibbs sampler of a gaussian model with one rho, else None."""
+    if model.family != "gaussian" or model.cluster_rho:
+        return None
+    kernel = SelectionGibbs(
+        inputs.y,
+        inputs.observed,
+        data.cluster_codes,
+        data.n_clusters,
+        tuple(layout.outcome),
+        tuple(layout.selection),
+        tuple(layout.slopes),
+    )
+    return GibbsSampler(
+        start=kernel.start,
+        sweep=lambda state, rng: kernel.sweep(state, predictors_now["x"], rng),
     )
 
 
@@ -203,12 +233,15 @@ class HeckmanModel(ConditionalModel):
     family: str
     cluster_rho: bool
     quantities: dict = field(repr=False)
+    predictors_now: dict = field(default_factory=dict, repr=False)
 
     @cached_property
     def _point_values(self):
         return point_function(self.model, list(self.quantities.values()))
 
     def _unpack(self, point: Point) -> dict:
+        if "effects" in point:  # a Gibbs state holds the quantities themselves
+            return point
         named = dict(zip(self.quantities, self._point_values(point), strict=True))
         named.setdefault("beta", np.zeros(0))
         return named
@@ -216,6 +249,7 @@ class HeckmanModel(ConditionalModel):
     def set_predictors(self, predictors: np.ndarray) -> None:
         """Feed both equations' predictors: the outcome's observed rows, every row's W."""
         x_all = self.scaling.x(predictors)
+        self.predictors_now["x"] = x_all
         values = {f"{self.target}::W": x_all[:, self.layout.selection]}
         if self.layout.outcome:
             rows = x_all[self.layout.observed_rows]
@@ -256,10 +290,11 @@ class HeckmanModel(ConditionalModel):
         """Return both equations' parameters and rho on the data's scale."""
         current = self._unpack(point)
         outcome, selection = self._equation_scalings
+        tau_v = f"{self.target}::tau_v_log__"
         named = {
             "beta": outcome.fixed_effects(float(current["intercept"]), current["beta"]),
             "gamma": selection.fixed_effects(float(current["g0"]), current["gamma"]),
-            "tau_v": np.asarray(float(np.exp(point[f"{self.target}::tau_v_log__"]))),
+            "tau_v": np.asarray(float(current.get("tau_v", np.exp(point.get(tau_v, 0.0))))),
             "rho": np.asarray(float(current["rho"])),
         }
         if self.family == "gaussian":

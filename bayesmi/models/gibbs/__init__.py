@@ -6,7 +6,7 @@ evaluations for a NUTS transition. Every step leaves the PyMC model's posterior 
 chain targets the posterior NUTS would; each sampler is checked against NUTS by a slow test
 (tests/test_gibbs.py). `normal` holds the normal models' samplers, `logistic` the logit
 models' (Polya-Gamma augmentation), `ordinal` the cumulative logit's (latent variables),
-`steps` what they share.
+`selection` the Heckman model's (data augmentation), `steps` what they share.
 """
 
 from bayesmi.models.gibbs.logistic import CategoricalGibbs, LogisticGibbs
@@ -17,6 +17,7 @@ from bayesmi.models.gibbs.normal import (
     linear_gibbs_sampler,
 )
 from bayesmi.models.gibbs.ordinal import OrdinalGibbs
+from bayesmi.models.gibbs.selection import SelectionGibbs
 
 __all__ = [
     "CategoricalGibbs",
@@ -25,5 +26,6 @@ __all__ = [
     "OrdinalGibbs",
     "RandomInterceptGibbs",
     "RandomSlopesGibbs",
+    "SelectionGibbs",
     "linear_gibbs_sampler",
 ]

@@ -1,0 +1,242 @@
+"""Gibbs sampler of the Heckman selection model (gaussian outcome), by data augmentation.
+
+The model (`bayesmi.models.heckman`, standardised scale): outcome ``y = mu + e``,
+``mu = b0 + x' beta + z' b_j``; selection ``s* = eta + d``, ``eta = g0 + w' gamma + v_j``, the row
+observed when ``s* > 0``; ``(e, d)`` bivariate normal with ``var e = sigma^2``, ``var d = 1``,
+correlation ``rho``. Augmented with ``s*`` for every row and ``y`` for the missing rows, the
+complete data are a bivariate normal regression, and one sweep draws (van Hasselt, 2011):
+
+1. ``s*`` of an observed row from ``N(eta + rho (y - mu) / sigma, 1 - rho^2)`` truncated to
+   ``(0, inf)``; of a missing row ``s*`` from ``N(eta, 1)`` truncated to ``(-inf, 0]`` and ``y``
+   from ``N(mu + sigma rho (s* - eta), sigma^2 (1 - rho^2))``;
+2. the outcome equation from ``y - sigma rho (s* - eta) ~ N(mu, sigma^2 (1 - rho^2))``: its
+   coefficients with the cluster effects integrated out, the effects, their covariance (the
+   logit samplers' steps with constant weights);
+3. the selection equation from ``s* - rho (y - mu) / sigma ~ N(eta, 1 - rho^2)`` likewise;
+4. ``(sigma, rho)`` through ``theta = sigma rho`` and ``xi^2 = sigma^2 (1 - rho^2)``, the slope
+   and residual variance of ``e`` on ``d``: an independence Metropolis-Hastings step whose
+   proposal is that regression's likelihood (``xi^2 ~ InvGamma((n - 3) / 2, SSR / 2)``,
+   ``theta | xi^2`` normal), accepted with the ratio of the priors (``sigma ~ HN(1)``,
+   ``atanh rho ~ N(0, 1)``) in ``(theta, xi^2)``, Jacobian ``1 / (2 sigma^2)`` included;
+   then random-walk steps on ``atanh rho`` with the latent variables integrated out, which
+   the augmentation alone moves slowly (partially collapsed: ``s*`` is drawn afresh next).
+
+Each step leaves the PyMC model's posterior invariant. The state holds the quantities the
+draws need: ``intercept``, ``beta``, ``effects``, ``chol``, ``sigma``, ``g0``, ``gamma``, ``v``,
+``tau_v`` and ``rho``.
+
+References
+----------
+van Hasselt, M. (2011). Bayesian inference in a sample selection model. Journal of
+Econometrics 165(2), 221-232.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import log_ndtr, ndtr, ndtri
+
+from bayesmi.models.blocks import COEFFICIENT_SD, INTERCEPT_SD, SCALE_SD
+from bayesmi.models.gibbs.steps import (
+    covariance_step,
+    log_prior_covariance,
+    scale_step,
+    working_model_draw,
+)
+
+__all__ = ["SelectionGibbs"]
+
+
+@dataclass(frozen=True)
+class SelectionGibbs:
+    """Gibbs sweeps for the gaussian Heckman model (see the module docstring).
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Standardised outcome of the observed rows.
+    observed : numpy.ndarray
+        Boolean mask of the observed rows.
+    codes : numpy.ndarray
+        Cluster code of every row.
+    n_clusters : int
+        Number of clusters J.
+    outcome, selection, slopes : tuple of int
+        Columns of the predictor matrix each equation reads; the outcome's random slopes
+        (positions among the outcome's columns).
+    """
+
+    y: np.ndarray
+    observed: np.ndarray
+    codes: np.ndarray
+    n_clusters: int
+    outcome: tuple[int, ...]
+    selection: tuple[int, ...]
+    slopes: tuple[int, ...]
+
+    def start(self, rng: np.random.Generator) -> dict:
+        """Return a starting state near the prior's centre, jittered."""
+        q = 1 + len(self.slopes)
+        return {
+            "intercept": float(rng.uniform(-1, 1)),
+            "beta": rng.uniform(-1, 1, len(self.outcome)),
+            "effects": np.zeros((self.n_clusters, q)),
+            "chol": np.eye(q) * 0.5,
+            "sigma": 1.0,
+            "g0": float(rng.uniform(-1, 1)),
+            "gamma": rng.uniform(-1, 1, len(self.selection)),
+            "v": np.zeros(self.n_clusters),
+            "tau_v": 0.5,
+            "rho": float(np.tanh(rng.uniform(-1, 1))),
+        }
+
+    def sweep(self, state: dict, x: np.ndarray, rng: np.random.Generator) -> tuple[dict, float]:
+        """One sweep given every row's standardised predictors `x`; return it and acceptance."""
+        ones = np.ones((x.shape[0], 1))
+        w_outcome = np.hstack([ones, x[:, list(self.outcome)]])
+        z = np.hstack([ones, w_outcome[:, [1 + k for k in self.slopes]]])
+        w_selection = np.hstack([ones, x[:, list(self.selection)]])
+        sigma, rho = state["sigma"], state["rho"]
+        mu = self._mean(w_outcome, z, state)
+        eta = w_selection @ np.concatenate([[state["g0"]], state["gamma"]]) + state["v"][self.codes]
+        y, latent = self._augment(mu, eta, sigma, rho, rng)
+        outcome = working_model_draw(
+            w_outcome,
+            z,
+            (y - sigma * rho * (latent - eta)) / (sigma**2 * (1 - rho**2)),
+            np.full(len(y), 1 / (sigma**2 * (1 - rho**2))),
+            self.codes,
+            self.n_clusters,
+            state["chol"] @ state["chol"].T,
+            INTERCEPT_SD,
+            log_prior_covariance,
+            rng,
+        )
+        covariance, accept_covariance = covariance_step(outcome[1], outcome[2], rng)
+        new = {
+            "intercept": float(outcome[0][0]),
+            "beta": outcome[0][1:],
+            "effects": outcome[1],
+            "chol": np.linalg.cholesky(covariance),
+        }
+        mu = self._mean(w_outcome, z, new)
+        new |= self._selection_equation(w_selection, latent - rho * (y - mu) / sigma, state, rng)
+        eta = w_selection @ np.concatenate([[new["g0"]], new["gamma"]]) + new["v"][self.codes]
+        (sigma, rho), accept = _correlation_step(y - mu, latent - eta, sigma, rho, rng)
+        observed = self.observed
+        residual = (self.y - mu[observed]) / sigma
+        rho = _collapsed_rho_steps(residual, eta[observed], rho, rng)
+        return new | {"sigma": sigma, "rho": rho}, (accept + accept_covariance) / 2
+
+    def _mean(self, w: np.ndarray, z: np.ndarray, state: dict) -> np.ndarray:
+        theta = np.concatenate([[state["intercept"]], state["beta"]])
+        return w @ theta + np.sum(z * state["effects"][self.codes], axis=1)
+
+    def _augment(
+        self, mu: np.ndarray, eta: np.ndarray, sigma: float, rho: float, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Draw ``s*`` of every row and ``y`` of the missing rows (step 1)."""
+        observed, missing = self.observed, ~self.observed
+        spread = np.sqrt(1 - rho**2)
+        latent = np.empty(len(mu))
+        centre = eta[observed] + rho * (self.y - mu[observed]) / sigma
+        latent[observed] = centre + spread * _truncated_normal(-centre / spread, 1, rng)
+        latent[missing] = eta[missing] + _truncated_normal(-eta[missing], -1, rng)
+        y = np.empty(len(mu))
+        y[observed] = self.y
+        noise = rho * (latent[missing] - eta[missing]) + spread * rng.standard_normal(missing.sum())
+        y[missing] = mu[missing] + sigma * noise
+        return y, latent
+
+    def _selection_equation(
+        self, w: np.ndarray, response: np.ndarray, state: dict, rng: np.random.Generator
+    ) -> dict:
+        """Draw g0, gamma, v and tau_v from ``response ~ N(eta, 1 - rho^2)`` (step 3)."""
+        weight = 1 / (1 - state["rho"] ** 2)
+        theta, effects, variance = working_model_draw(
+            w,
+            np.ones((w.shape[0], 1)),
+            response * weight,
+            np.full(w.shape[0], weight),
+            self.codes,
+            self.n_clusters,
+            np.array([[state["tau_v"] ** 2]]),
+            COEFFICIENT_SD,
+            log_prior_covariance,
+            rng,
+        )
+        variance, _ = scale_step(effects[:, 0], float(variance[0, 0]), rng)
+        return {
+            "g0": float(theta[0]),
+            "gamma": theta[1:],
+            "v": effects[:, 0],
+            "tau_v": float(np.sqrt(variance)),
+        }
+
+
+def _truncated_normal(bound: np.ndarray, side: int, rng: np.random.Generator) -> np.ndarray:
+    """Draw standard normals truncated to above `bound` (side 1) or below it (side -1)."""
+    # with side 1, -x is truncated below -bound: draw in the lower tail, where ndtr is accurate
+    upper = np.maximum(ndtr(side * -bound), 1e-300)
+    draw = ndtri(np.clip(rng.random(len(bound)) * upper, 1e-300, None))
+    return -side * draw
+
+
+def _correlation_step(
+    e: np.ndarray, d: np.ndarray, sigma: float, rho: float, rng: np.random.Generator
+) -> tuple[tuple[float, float], float]:
+    """Independence MH for ``(sigma, rho)`` from the regression of e on d (step 4)."""
+    dd = float(d @ d)
+    slope = float(e @ d) / dd
+    ssr = float(e @ e) - slope**2 * dd
+    xi2 = (ssr / 2) / rng.gamma((len(e) - 3) / 2)
+    theta = slope + np.sqrt(xi2 / dd) * rng.standard_normal()
+    proposal_sigma = float(np.sqrt(theta**2 + xi2))
+    proposal_rho = float(theta / proposal_sigma)
+    log_ratio = _log_prior(proposal_sigma, proposal_rho) - _log_prior(sigma, rho)
+    accept = float(np.exp(min(0.0, log_ratio)))
+    if rng.random() < accept:
+        return (proposal_sigma, proposal_rho), accept
+    return (sigma, rho), accept
+
+
+RHO_STEP_SD = 0.15
+"""SD of the random-walk steps on atanh(rho) with the latent variables integrated out."""
+
+
+def _collapsed_rho_steps(
+    residual: np.ndarray, eta: np.ndarray, rho: float, rng: np.random.Generator, steps: int = 3
+) -> float:
+    """Random-walk MH on ``atanh rho`` with ``s*`` and the missing ``y`` integrated out.
+
+    Given the equations' means and sigma, rho enters the likelihood only through the observed
+    rows' ``Phi((eta + rho r) / sqrt(1 - rho^2))``, ``r = (y - mu) / sigma`` (a missing row's
+    ``Phi(-eta)`` is free of it); the prior of ``atanh rho`` is N(0, 1). The data augmentation
+    moves rho slowly (its draws are tied to the latent ``s*``); these steps, before the next
+    sweep draws ``s*`` afresh, leave the posterior invariant as a partially collapsed sampler.
+    """
+
+    def log_target(value: float) -> float:
+        r = np.tanh(value)
+        return float(np.sum(log_ndtr((eta + r * residual) / np.sqrt(1 - r**2)))) - value**2 / 2
+
+    current = float(np.arctanh(rho))
+    log_current = log_target(current)
+    for _ in range(steps):
+        proposal = current + RHO_STEP_SD * rng.standard_normal()
+        log_proposal = log_target(proposal)
+        if np.log(rng.random()) < log_proposal - log_current:
+            current, log_current = proposal, log_proposal
+    return float(np.tanh(current))
+
+
+def _log_prior(sigma: float, rho: float) -> float:
+    """Log prior of ``(theta, xi^2)``: ``sigma ~ HN(1)``, ``atanh rho ~ N(0, 1)``, Jacobians."""
+    return float(
+        -(sigma**2) / (2 * SCALE_SD**2)
+        - np.arctanh(rho) ** 2 / 2
+        - np.log1p(-(rho**2))
+        - 2 * np.log(sigma)
+    )
