@@ -33,7 +33,7 @@ Econometrics 165(2), 221-232.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import log_ndtr, ndtr, ndtri
@@ -75,6 +75,7 @@ class SelectionGibbs:
     outcome: tuple[int, ...]
     selection: tuple[int, ...]
     slopes: tuple[int, ...]
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def start(self, rng: np.random.Generator) -> dict:
         """Return a starting state near the prior's centre, jittered."""
@@ -94,10 +95,7 @@ class SelectionGibbs:
 
     def sweep(self, state: dict, x: np.ndarray, rng: np.random.Generator) -> tuple[dict, float]:
         """One sweep given every row's standardised predictors `x`; return it and acceptance."""
-        ones = np.ones((x.shape[0], 1))
-        w_outcome = np.hstack([ones, x[:, list(self.outcome)]])
-        z = np.hstack([ones, w_outcome[:, [1 + k for k in self.slopes]]])
-        w_selection = np.hstack([ones, x[:, list(self.selection)]])
+        w_outcome, z, w_selection = self._designs(x)
         sigma, rho = state["sigma"], state["rho"]
         mu = self._mean(w_outcome, z, state)
         eta = w_selection @ np.concatenate([[state["g0"]], state["gamma"]]) + state["v"][self.codes]
@@ -129,6 +127,17 @@ class SelectionGibbs:
         residual = (self.y - mu[observed]) / sigma
         rho = _collapsed_rho_steps(residual, eta[observed], rho, rng)
         return new | {"sigma": sigma, "rho": rho}, (accept + accept_covariance) / 2
+
+    def _designs(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Both equations' designs (intercept first) and the random design, kept per `x`."""
+        if self._cache.get("x") is not x:
+            ones = np.ones((x.shape[0], 1))
+            w_outcome = np.hstack([ones, x[:, list(self.outcome)]])
+            z = np.hstack([ones, w_outcome[:, [1 + k for k in self.slopes]]])
+            w_selection = np.hstack([ones, x[:, list(self.selection)]])
+            self._cache.clear()
+            self._cache.update(x=x, designs=(w_outcome, z, w_selection))
+        return self._cache["designs"]
 
     def _mean(self, w: np.ndarray, z: np.ndarray, state: dict) -> np.ndarray:
         theta = np.concatenate([[state["intercept"]], state["beta"]])

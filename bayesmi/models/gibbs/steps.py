@@ -307,6 +307,9 @@ def noncentred_scale_step(
 
 def log_prior_covariance(covariance: np.ndarray) -> float:
     """Log prior density of T from s_k ~ HalfNormal(1), Omega ~ LKJ(2), up to a constant."""
+    if covariance.shape == (1, 1):  # a variance: no correlation matrix (the same value)
+        variance = float(covariance[0, 0])
+        return -variance / 2 - 0.5 * float(np.log(variance))
     s = np.sqrt(np.diag(covariance))
     omega = covariance / np.outer(s, s)
     sign, log_det = np.linalg.slogdet(omega)
