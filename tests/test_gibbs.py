@@ -6,7 +6,7 @@ import pytest
 
 import bayesmi as bm
 from bayesmi.data import encode
-from bayesmi.engines.updaters import GibbsUpdater, NutsUpdater
+from bayesmi.engines.updaters import GibbsUpdater, NutsUpdater, make_updater
 from bayesmi.models import FACTORIES
 
 
@@ -106,13 +106,29 @@ def test_random_intercept_uses_gibbs_and_nuts_on_request(two_variable_data, impu
 
 
 def test_unknown_sampler_is_refused(two_variable_data):
-    with pytest.raises(ValueError, match="sampler must be one of 'auto', 'nuts'"):
+    with pytest.raises(ValueError, match="sampler must be one of 'auto', 'gibbs', 'nuts'"):
         bm.impute(
             two_variable_data.drop(columns="x"),
             {"y": bm.random_intercept("y ~ w + (1 | g)")},
             cluster="g",
-            sampler="gibbs",
+            sampler="hmc",
         )
+
+
+def test_heckman_gibbs_sampler_only_on_request(two_variable_data, impute_quietly):
+    """'gibbs' is 'auto' plus the Heckman sampler, which 'auto' leaves to NUTS."""
+    data = two_variable_data.drop(columns="x")
+    spec = {"y": bm.random_intercept("y ~ w + (1 | g)")}
+    auto, gibbs = impute_quietly(data, spec), impute_quietly(data, spec, sampler="gibbs")
+    np.testing.assert_array_equal(auto.posterior["y::missing"], gibbs.posterior["y::missing"])
+    sim = bm.simulate.simulate_heckman(clusters=6, cluster_size=10, seed=1)
+    heckman = bm.heckman("y ~ x + (1 | cluster)", "~ x + z + (1 | cluster)")
+    model = FACTORIES["heckman"](heckman, encode(sim.incomplete, "cluster"))
+    assert model.gibbs is not None
+    assert not model.gibbs.by_default
+    updater = make_updater(model, np.random.default_rng(1), "gibbs", 0.8)
+    assert isinstance(updater, GibbsUpdater)
+    assert np.isfinite(updater.advance(3, tune=False).acceptance_rate)
 
 
 @pytest.mark.slow

@@ -35,7 +35,7 @@ ENGINE_OPTIONS = {
 }
 """The options only one engine uses; the other engine refuses them."""
 
-SAMPLERS = ("auto", "nuts")
+SAMPLERS = ("auto", "gibbs", "nuts")
 STARTS = ("observed", "overdispersed")
 NUTS_SAMPLERS = {"pymc": "pymc", "nutpie": "nutpie", "numpyro": "numpyro", "blackjax": "blackjax"}
 """``nuts_sampler`` values and the package each needs."""

@@ -43,7 +43,8 @@ def make_updater(
     model: ConditionalModel, rng: np.random.Generator, sampler: str, target_accept: float
 ) -> NutsUpdater | GibbsUpdater:
     """Return a Gibbs updater for a model with an exact sweep (if `sampler` allows), else NUTS."""
-    if model.gibbs is not None and sampler == "auto":
+    gibbs = model.gibbs
+    if gibbs is not None and (sampler == "gibbs" or (sampler == "auto" and gibbs.by_default)):
         return GibbsUpdater(model, rng)
     return NutsUpdater(model.model, rng, target_accept, model.logp_dlogp_function())
 

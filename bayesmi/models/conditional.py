@@ -56,10 +56,14 @@ class GibbsSampler:
         ``rng -> state``: a starting state.
     sweep : callable
         ``(state, rng) -> (state, acceptance)``: one sweep given the current predictors.
+    by_default : bool
+        Used with ``sampler="auto"``; otherwise only with ``sampler="gibbs"`` (a sampler
+        known to mix worse than NUTS on some data).
     """
 
     start: Callable[[np.random.Generator], Point]
     sweep: Callable[[Point, np.random.Generator], tuple[Point, float]]
+    by_default: bool = True
 
 
 @dataclass(kw_only=True)
