@@ -19,7 +19,6 @@ as the column's values. The parameters are updated by an exact Polya-Gamma Gibbs
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import pymc as pm
@@ -34,7 +33,12 @@ from bayesmi.models.blocks import (
     random_effect_dims,
     random_effects,
 )
-from bayesmi.models.conditional import ConditionalModel, GibbsSampler, Point, point_function
+from bayesmi.models.conditional import (
+    CompiledQuantities,
+    ConditionalModel,
+    GibbsSampler,
+    Point,
+)
 from bayesmi.models.families import family_draw, family_likelihood
 from bayesmi.models.gibbs import CategoricalGibbs
 from bayesmi.models.scaling import Inputs, current_predictors
@@ -141,7 +145,7 @@ def _linear_predictors(
 
 
 @dataclass(kw_only=True)
-class CategoricalModel(ConditionalModel):
+class CategoricalModel(CompiledQuantities, ConditionalModel):
     """A compiled multinomial logit mixed model (see the module docstring)."""
 
     inputs: Inputs = field(repr=False)
@@ -149,14 +153,8 @@ class CategoricalModel(ConditionalModel):
     quantities: dict[str, pt.TensorVariable] = field(repr=False)
     category_values: np.ndarray = field(repr=False)
 
-    @cached_property
-    def _point_values(self):
-        return point_function(self.model, list(self.quantities.values()))
-
     def _unpack(self, point: Point) -> dict[str, np.ndarray]:
-        if "effects" in point:  # a Gibbs state holds the quantities themselves
-            return point
-        named = dict(zip(self.quantities, self._point_values(point), strict=True))
+        named = self.quantities_at(point)
         n_other = named["intercept"].shape[0]
         named.setdefault("beta", np.zeros((n_other, 0)))
         return named

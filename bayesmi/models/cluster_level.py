@@ -20,7 +20,6 @@ updated by an exact Gibbs sampler (`bayesmi.models.gibbs.LinearGibbs`) unless NU
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import pymc as pm
@@ -35,7 +34,7 @@ from bayesmi.models.blocks import (
     linear_point,
     linear_predictor,
 )
-from bayesmi.models.conditional import ConditionalModel, Point, point_function
+from bayesmi.models.conditional import CompiledQuantities, ConditionalModel, Point
 from bayesmi.models.families import (
     family_draw,
     family_likelihood,
@@ -180,7 +179,7 @@ def _parameter_dims(
 
 
 @dataclass(kw_only=True)
-class ClusterLevelModel(ConditionalModel):
+class ClusterLevelModel(CompiledQuantities, ConditionalModel):
     """A compiled cluster-level model (see the module docstring)."""
 
     family: Family
@@ -191,16 +190,12 @@ class ClusterLevelModel(ConditionalModel):
     missing_codes: np.ndarray
     category_values: np.ndarray | None = field(default=None, repr=False)
 
-    @cached_property
-    def _point_values(self):
-        return point_function(self.model, list(self.quantities.values()))
-
     def _unpack(self, point: Point) -> dict:
         if self.family == "gaussian":
             n_predictors = len(self.columns)
             intercept, beta, sigma = linear_point(point, self.target, "intercept_std", n_predictors)
             return {"intercept": float(intercept), "beta": beta, "sigma": sigma}
-        named = dict(zip(self.quantities, self._point_values(point), strict=True))
+        named = self.quantities_at(point)
         if self.family == "categorical":
             named.setdefault("beta", np.zeros((named["intercept"].shape[0], 0)))
         else:

@@ -19,6 +19,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pymc as pm
@@ -30,6 +31,7 @@ from bayesmi.models.scaling import Scaling
 
 __all__ = [
     "COMPILE_LOCK",
+    "CompiledQuantities",
     "ConditionalModel",
     "GibbsSampler",
     "Point",
@@ -181,6 +183,25 @@ class ConditionalModel(ABC):
     @abstractmethod
     def parameters(self, point: Point) -> dict[str, np.ndarray]:
         """Return the parameters on the original scale, keyed by `parameter_dims`' names."""
+
+
+class CompiledQuantities:
+    """What a model's draws need, from a NUTS point (compiled once) or a Gibbs state.
+
+    A model class mixing this in has a ``quantities`` dict (name to PyMC tensor) and a
+    ``model``; a Gibbs sampler's state holds those quantities already (it has ``effects``).
+    """
+
+    @cached_property
+    def _point_values(self):
+        """Compiled on first use only: Gibbs states never need it."""
+        return point_function(self.model, list(self.quantities.values()))
+
+    def quantities_at(self, point: Point) -> dict:
+        """Return the named quantities at a NUTS point, or a Gibbs state as it is."""
+        if "effects" in point:
+            return point
+        return dict(zip(self.quantities, self._point_values(point), strict=True))
 
 
 def jittered_start(model: pm.Model, rng: np.random.Generator) -> Point:

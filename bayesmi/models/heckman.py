@@ -43,7 +43,12 @@ from bayesmi.models.blocks import (
     random_effect_dims,
     random_effects,
 )
-from bayesmi.models.conditional import ConditionalModel, GibbsSampler, Point, point_function
+from bayesmi.models.conditional import (
+    CompiledQuantities,
+    ConditionalModel,
+    GibbsSampler,
+    Point,
+)
 from bayesmi.models.gibbs import SelectionGibbs
 from bayesmi.models.scaling import Inputs, Scaling, starting_predictors
 from bayesmi.spec.model import ImputationModel
@@ -229,7 +234,7 @@ def _parameter_dims(model: ImputationModel, q: int) -> dict[str, tuple[str, ...]
 
 
 @dataclass(kw_only=True)
-class HeckmanModel(ConditionalModel):
+class HeckmanModel(CompiledQuantities, ConditionalModel):
     """A compiled Heckman selection model (see the module docstring)."""
 
     layout: _Layout = field(repr=False)
@@ -239,14 +244,8 @@ class HeckmanModel(ConditionalModel):
     quantities: dict = field(repr=False)
     predictors_now: dict = field(default_factory=dict, repr=False)
 
-    @cached_property
-    def _point_values(self):
-        return point_function(self.model, list(self.quantities.values()))
-
     def _unpack(self, point: Point) -> dict:
-        if "effects" in point:  # a Gibbs state holds the quantities themselves
-            return point
-        named = dict(zip(self.quantities, self._point_values(point), strict=True))
+        named = self.quantities_at(point)
         named.setdefault("beta", np.zeros(0))
         return named
 

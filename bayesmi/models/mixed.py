@@ -25,7 +25,6 @@ Polya-Gamma augmentation, ordinal by its latent-variable form).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import pymc as pm
@@ -44,11 +43,11 @@ from bayesmi.models.blocks import (
     random_effects,
 )
 from bayesmi.models.conditional import (
+    CompiledQuantities,
     ConditionalModel,
     GibbsSampler,
     Point,
     jittered_start,
-    point_function,
 )
 from bayesmi.models.families import (
     DISCRETE_FAMILIES,
@@ -161,7 +160,7 @@ def _parameter_dims(
 
 
 @dataclass(kw_only=True)
-class MixedModel(ConditionalModel):
+class MixedModel(CompiledQuantities, ConditionalModel):
     """A compiled two-level mixed model (see the module docstring).
 
     Parameters on the data's scale: ``beta`` (``Intercept`` and one coefficient per
@@ -178,18 +177,13 @@ class MixedModel(ConditionalModel):
     quantities: dict[str, pt.TensorVariable] = field(repr=False)
     category_values: np.ndarray | None = field(default=None, repr=False)
 
-    @cached_property
-    def _point_values(self):
-        """Compiled on first use only: Gibbs states never need it."""
-        return point_function(self.model, list(self.quantities.values()))
-
     def _unpack(self, point: Point) -> dict:
         """Return the standardised quantities of a NUTS point or a Gibbs state."""
         if "effects" in point:  # a Gibbs state holds the quantities themselves
             return point
         if self.family == "gaussian" and not self.cluster_variance and not self.slope_index:
             return _unpack_random_intercept(point, self.target, len(self.columns))
-        named = dict(zip(self.quantities, self._point_values(point), strict=True))
+        named = self.quantities_at(point)
         named["intercept"] = float(named.get("intercept", 0.0))
         named.setdefault("beta", np.zeros(0))
         return named
