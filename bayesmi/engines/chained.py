@@ -37,7 +37,7 @@ import numpy as np
 from bayesmi.data.encoding import ImputationData
 from bayesmi.engines.checkpoint import CheckpointStore
 from bayesmi.engines.options import ChainedSettings
-from bayesmi.engines.updaters import make_updater
+from bayesmi.engines.updaters import CHAIN_ADAPTATION, make_updater
 from bayesmi.models import FACTORIES, ConditionalModel
 from bayesmi.models.conditional import COMPILE_LOCK
 from bayesmi.result.trace import Categories, ChainTrace, TraceRecorder
@@ -84,6 +84,9 @@ def run_chain(
     first = 0
     saved = None if store is None else store.load(chain)
     if saved is not None:
+        for name, adaptation in (settings.adaptation or {}).items():
+            # the saved sampler state was adapted from the shared adaptation: start there
+            updaters[name].adopt(adaptation.point, adaptation.potential, adaptation.step_size)
         first = _restore_chain(saved, rng, current, updaters, records)
         report(chain, first)
     for iteration in range(first, settings.iterations):
@@ -104,11 +107,20 @@ def _iterate(data, models, updaters, records, current, iteration, settings, rng)
         model.set_predictors(predictors)
         updater = updaters[name]
         if iteration == 0 and settings.tune:
-            updater.advance(settings.tune, tune=True)
+            _warm_up(updater, (settings.adaptation or {}).get(name), settings.tune)
         stats = updater.advance(settings.steps, tune=False)
         draws = model.draw_missing(updater.point, predictors, rng)
         current[name][data.missing[name]] = draws
         records[name].add(iteration, model.parameters(updater.point), draws, vars(stats))
+
+
+def _warm_up(updater, adaptation, tune: int) -> None:
+    """Adapt in the first iteration: from the run's shared adaptation where there is one."""
+    if adaptation is None:
+        updater.advance(tune, tune=True)
+        return
+    updater.adopt(adaptation.point, adaptation.potential, adaptation.step_size)
+    updater.advance(min(tune, CHAIN_ADAPTATION), tune=True)
 
 
 def trace_categories(data: ImputationData, name: str, family: str) -> Categories | None:

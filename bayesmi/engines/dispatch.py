@@ -11,6 +11,7 @@ InferenceData is assembled (`bayesmi.result.build`) and sampler trouble is warne
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import uuid
@@ -36,6 +37,7 @@ from bayesmi.engines.options import (
     seed_sequence,
 )
 from bayesmi.engines.parallel import run_chains
+from bayesmi.engines.tuning import shared_adaptation
 from bayesmi.result.build import build_inference_data
 from bayesmi.result.frame_codec import check_storable
 from bayesmi.result.trace import ChainTrace
@@ -284,6 +286,10 @@ def _run_chained(
     chain_seeds = seed.spawn(options.chains)
     if store is not None:
         store.claim(_run_identity(frame, spec, settings, seed))
+    if spec and options.chains > 1:
+        (tuning_seed,) = seed.spawn(1)
+        adaptation = shared_adaptation(data, spec, settings, tuning_seed)
+        settings = dataclasses.replace(settings, adaptation=adaptation or None)
     if spec:
         traces = run_chains(
             data, spec, settings, chain_seeds, options.cores, options.executor, options.progressbar

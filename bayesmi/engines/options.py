@@ -59,6 +59,8 @@ class ChainedSettings:
     chains: int = 1
     checkpoint: str | None = None
     checkpoint_every: int = 5
+    adaptation: dict | None = None
+    """NUTS adaptation shared by the chains, by variable (`bayesmi.engines.tuning`)."""
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,14 @@ instead: no compilation, no tuning (a few warm-up sweeps), a few vector operatio
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
 import pymc as pm
 from pymc.blocking import DictToArrayBijection
 from pymc.step_methods.hmc import quadpotential
+from pymc.step_methods.step_sizes import DualAverageAdaptation
 
 from bayesmi.models.conditional import ConditionalModel, Point, jittered_start
 
@@ -26,6 +28,11 @@ WARMUP_SWEEPS = 20
 """Most sweeps a Gibbs updater runs when asked to tune: it adapts nothing, and a collapsed
 sweep leaves its starting point within a few; the rest would only cost time (at 28,000 rows,
 200 warm-up sweeps per model took two thirds of a five-iteration run)."""
+
+
+CHAIN_ADAPTATION = 20
+"""NUTS adaptation transitions each chain adds to the run's shared adaptation of a model
+(`bayesmi.engines.tuning`), before its step size is fixed."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,22 @@ class NutsUpdater:
         """Continue from a `state` (the step's adaptation is updated in place)."""
         self.point, self.tuning = state["point"], state["tuning"]
         self.step.sampling_state = state["step"]
+
+    def adopt(self, point: Point, potential: object, step_size: float) -> None:
+        """Continue from another run's adaptation: its point, mass matrix and step size.
+
+        The mass matrix estimate is a copy that keeps adapting and draws momenta from this
+        updater's random generator; the step size adaptation starts afresh from `step_size`.
+        """
+        own = self.step.potential  # the integrator holds this object: update it in place
+        rng = own.rng
+        own.__dict__.update(copy.deepcopy(potential).__dict__)
+        own.set_rng(rng)
+        old = self.step.step_adapt
+        self.step.step_adapt = DualAverageAdaptation(
+            step_size, old._target, old._gamma, old._k, old._t0
+        )
+        self.point = copy.deepcopy(point)
 
     def advance(self, transitions: int, tune: bool) -> TransitionStats:
         """Advance the parameters by `transitions` NUTS transitions.
