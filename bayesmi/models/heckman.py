@@ -48,6 +48,7 @@ from bayesmi.models.conditional import (
     ConditionalModel,
     GibbsSampler,
     Point,
+    set_model_data,
 )
 from bayesmi.models.gibbs import SelectionGibbs
 from bayesmi.models.scaling import Inputs, Scaling, starting_predictors
@@ -257,7 +258,7 @@ class HeckmanModel(CompiledQuantities, ConditionalModel):
         if self.layout.outcome:
             rows = x_all[self.layout.observed_rows]
             values[f"{self.target}::X"] = rows[:, self.layout.outcome]
-        pm.set_data(values, model=self.model)
+        set_model_data(self.model, values)
 
     def draw_standardised(
         self, point: Point, x: np.ndarray, rng: np.random.Generator
