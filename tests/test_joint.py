@@ -70,12 +70,6 @@ def test_joint_refuses_models_it_does_not_hold(two_variable_data):
         bm.impute(two_variable_data.drop(columns="x"), spec, cluster="g", engine="joint")
 
 
-def test_analysis_needs_the_joint_engine(two_variable_data, two_variable_spec):
-    message = "analysis is an option of engine='joint', which engine='chained' does not use"
-    with pytest.raises(ValueError, match=message):
-        bm.impute(two_variable_data, two_variable_spec, cluster="g", analysis="y ~ x + (1 | g)")
-
-
 def test_analysis_outcome_may_not_predict_an_earlier_factor(two_variable_data):
     spec = {"x": bm.random_intercept("x ~ y + w + (1 | g)")}
     data = two_variable_data.dropna(subset=["y"])

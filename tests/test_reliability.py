@@ -196,7 +196,7 @@ def test_a_bad_argument_given_last_leaves_no_checkpoint(tmp_path, no_sampling):
         ({"engine": "joint", "start": "overdispersed"}, "start is an option of engine='chain"),
         ({"engine": "joint", "sampler": "nuts"}, "sampler is an option of engine='chained'"),
         ({"nuts_sampler": "nutpie"}, "nuts_sampler is an option of engine='joint'"),
-        ({"analysis": "y ~ x + (1 | g)"}, "analysis is an option of engine='joint'"),
+        ({"analysis": "y ~ x + (1 | g)"}, "'y' is the outcome of the analysis model"),
         ({"engine": "both"}, "engine must be 'chained' or 'joint'"),
         ({"sampler": "hmc"}, "sampler must be one of 'auto', 'gibbs', 'nuts'"),
         ({"start": "random"}, "start must be one of 'observed', 'overdispersed'"),

@@ -18,7 +18,7 @@ one per non-reference category of each factor in it (treatment coding: ``sex[gir
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -168,6 +168,23 @@ class ImputationData:
                 else series.to_numpy(dtype=float, na_value=np.nan)
             )
         return self._floats[column].copy()
+
+    def filled(self, column: Hashable) -> ImputationData:
+        """Return a copy in which `column` counts as complete, missing cells filled.
+
+        What a model of `column` whose likelihood uses every row is built from (the
+        analysis-compatible chained engine sets the current imputations into it before each
+        update). The missing cells take the observed values in turn, in row order: values
+        the column can take (categories stay categories), and a mean and SD close to the
+        observed ones, which standardise the model.
+        """
+        values = self.values(column)
+        mask = self.missing[column]
+        observed = values[~mask]
+        values[mask] = observed[np.arange(int(mask.sum())) % observed.size]
+        missing = dict(self.missing)
+        missing[column] = np.zeros(self.n_rows, dtype=bool)
+        return replace(self, missing=missing, _floats={column: values}, _numeric_factors={})
 
     def factor(self, column: Hashable) -> Factor:
         """Return a column's categories: a factor column's own, a numeric one's distinct values."""

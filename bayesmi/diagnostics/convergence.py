@@ -97,7 +97,10 @@ def _warn_low_ess(idata: az.InferenceData, spec: dict, chains: int, iterations: 
     if chains * window < ESS_THRESHOLD:
         return
     for name in spec:
-        value = min(float(az.ess(trace[:, first:])) for trace in chain_summaries(idata, name))
+        traces = [trace[:, first:] for trace in chain_summaries(idata, name)]
+        if any(np.isnan(trace).all() for trace in traces):
+            continue  # no missing cell (an analysis outcome observed throughout)
+        value = min(float(az.ess(trace)) for trace in traces)
         if value < ESS_THRESHOLD:
             warnings.warn(
                 f"{name!r}: effective sample size of the chain means of the imputed values is "

@@ -18,6 +18,10 @@ Algorithm, per chain (chains are independent; `bayesmi.engines.parallel` runs th
    iteration of each). Earlier iterations are burn-in, kept as parameter traces and as the
    mean and SD of the imputed cells, for trace plots.
 
+With ``analysis=`` every model is a factor of one joint distribution with the analysis model
+last, and an iteration is ``steps`` scans of Gibbs sweeps and Metropolis updates of the cells
+(`bayesmi.engines.compatible`).
+
 Randomness: one `numpy.random.SeedSequence` per chain (children of the run's), so a chain's
 result does not depend on how many processes run the chains or in which order.
 
@@ -36,6 +40,7 @@ import numpy as np
 
 from bayesmi.data.encoding import ImputationData
 from bayesmi.engines.checkpoint import CheckpointStore
+from bayesmi.engines.compatible import compatible_models, dependents, metropolis_update
 from bayesmi.engines.options import ChainedSettings
 from bayesmi.engines.updaters import CHAIN_ADAPTATION, make_updater
 from bayesmi.models import FACTORIES, ConditionalModel
@@ -64,7 +69,7 @@ def run_chain(
         spread = 2.0 * chain / (settings.chains - 1) - 1.0
     current = starting_values(data, spec, rng, spread)
     with COMPILE_LOCK:  # chains may run in threads: PyTensor compiles one at a time
-        models = compiled_models(data, spec, settings.run_id)
+        models = compiled_models(data, spec, settings.run_id, settings.outcome)
         updaters = {
             name: make_updater(model, rng.spawn(1)[0], settings.sampler, settings.target_accept)
             for name, model in models.items()
@@ -75,7 +80,7 @@ def run_chain(
             settings.draws,
             model.parameter_dims,
             model.coords,
-            int((~model.observed).sum()),
+            int(data.missing[name].sum()),
             trace_categories(data, name, spec[name].family),
         )
         for name, model in models.items()
@@ -89,8 +94,9 @@ def run_chain(
             updaters[name].adopt(adaptation.point, adaptation.potential, adaptation.step_size)
         first = _restore_chain(saved, rng, current, updaters, records)
         report(chain, first)
+    iterate = _iterate if settings.outcome is None else _iterate_compatible
     for iteration in range(first, settings.iterations):
-        _iterate(data, models, updaters, records, current, iteration, settings, rng)
+        iterate(data, models, updaters, records, current, iteration, settings, rng)
         report(chain, iteration + 1)
         done = iteration + 1
         if store is not None and (
@@ -112,6 +118,48 @@ def _iterate(data, models, updaters, records, current, iteration, settings, rng)
         draws = model.draw_missing(updater.point, predictors, rng)
         current[name][data.missing[name]] = draws
         records[name].add(iteration, model.parameters(updater.point), draws, vars(stats))
+
+
+def _iterate_compatible(data, models, updaters, records, current, iteration, settings, rng):
+    """One iteration with the analysis model as a factor (`bayesmi.engines.compatible`).
+
+    An iteration is ``steps`` scans of every factor, each scan one sweep of its parameters and
+    one Metropolis update of its missing cells (the outcome's: a draw), so parameters and
+    cells alternate ``steps`` times (fewer, longer updates of each mixed far worse: the cells
+    and the parameters, the clusters' effects above all, move each other).
+    """
+    if iteration == 0 and settings.tune:  # every factor leaves its start before any cell moves
+        for name, model in models.items():
+            _set_compatible_data(data, name, model, current, settings.outcome)
+            updaters[name].advance(settings.tune, tune=True)
+    later = dependents(models)
+    points = {name: updater.point for name, updater in updaters.items()}
+    stats = {}
+    for _ in range(settings.steps):
+        for name, model in models.items():
+            predictors = _set_compatible_data(data, name, model, current, settings.outcome)
+            updater = updaters[name]
+            stats[name] = updater.advance(1, tune=False)
+            points[name] = updater.point
+            if name == settings.outcome:
+                missing = data.missing[name]
+                current[name][missing] = model.draw_missing(updater.point, predictors, rng)
+            else:
+                metropolis_update(data, name, models, points, current, later[name], 1, rng)
+    for name, model in models.items():
+        draws = current[name][data.missing[name]]
+        point = updaters[name].point
+        records[name].add(iteration, model.parameters(point), draws, vars(stats[name]))
+
+
+def _set_compatible_data(data, name, model, current, outcome) -> np.ndarray:
+    """Set a factor's current predictors (and completed target); return the predictors."""
+    predictors = data.design(model.columns, current)
+    if name == outcome:
+        model.set_predictors(predictors)
+    else:
+        model.set_completed(current[name], predictors)
+    return predictors
 
 
 def _warm_up(updater, adaptation, tune: int) -> None:
@@ -164,19 +212,26 @@ _COMPILED = threading.local()
 
 
 def compiled_models(
-    data: ImputationData, spec: dict[str, ImputationModel], run_id: str
+    data: ImputationData,
+    spec: dict[str, ImputationModel],
+    run_id: str,
+    outcome: str | None = None,
 ) -> dict[str, ConditionalModel]:
     """Build and compile the run's models once per process (thread), reused by later chains.
 
     A chain sets every model's predictors before each update and starts its own sampler
     state, so reuse changes nothing in the result; it saves the compilation (seconds per
-    model) for every chain after a worker's first. Only the latest run is kept.
+    model) for every chain after a worker's first. Only the latest run is kept. With the
+    analysis model's `outcome`, the factors of `bayesmi.engines.compatible`.
     """
     if getattr(_COMPILED, "run_id", None) != run_id:
         _COMPILED.run_id = run_id
-        _COMPILED.models = {
-            name: FACTORIES[model.kind](model, data) for name, model in spec.items()
-        }
+        if outcome is not None:
+            _COMPILED.models = compatible_models(data, spec, outcome)
+        else:
+            _COMPILED.models = {
+                name: FACTORIES[model.kind](model, data) for name, model in spec.items()
+            }
     return _COMPILED.models
 
 

@@ -27,7 +27,8 @@ from bayesmi.data.checks import check_spec, prepare_spec
 from bayesmi.data.encoding import ImputationData, encode
 from bayesmi.diagnostics.convergence import warn_convergence
 from bayesmi.engines.checkpoint import CheckpointStore, data_fingerprint
-from bayesmi.engines.joint import analysis_model, check_joint, run_joint
+from bayesmi.engines.compatible import check_compatible
+from bayesmi.engines.joint import analysis_model, check_factor_order, check_joint, run_joint
 from bayesmi.engines.options import (
     ChainedSettings,
     JointSettings,
@@ -103,7 +104,8 @@ def impute(
         starting point. Joint engine: `pymc.sample`'s tuning draws (default 500).
     steps : int, optional
         Chained engine: transitions (NUTS) or sweeps (Gibbs) of each conditional model per
-        iteration (default 5).
+        iteration (default 5); with `analysis`, scans of every model (one sweep and one
+        Metropolis update of the missing cells each) per iteration (default 20).
     target_accept : float, default=0.8
         Target acceptance rate of NUTS' step-size adaptation; raise it (e.g. 0.95) when
         divergences are reported.
@@ -133,9 +135,15 @@ def impute(
         variable's model may use complete columns and the variables before it in `spec`. It
         holds random_intercept, random_slopes, heteroscedastic and binary models.
     analysis : str, optional
-        Joint engine: the analysis model, e.g. ``"y ~ x + w + x:w + (1 + x | cluster)"``, as
-        the last factor, so the imputations are compatible with its random slopes and
-        interactions. Its outcome must not be in `spec` nor a predictor in it.
+        The analysis model, e.g. ``"y ~ x + w + x:w + (1 + x | cluster)"``, as the last factor
+        of a joint distribution, so the imputations are compatible with its random slopes and
+        interactions (substantive-model-compatible imputation, as smcfcs, mdmb and Blimp).
+        Each model in `spec` may then use complete columns and the variables before it; none
+        may use the outcome, which must not be in `spec`. Joint engine: one NUTS run. Chained
+        engine: Gibbs sweeps of every model (fitted to every row, with the current
+        imputations) and Metropolis steps for the covariates' missing cells, whose target is
+        their own model times the later models' likelihood (`bayesmi.engines.compatible`);
+        it holds random_intercept, random_slopes, heteroscedastic and binary models.
     nuts_sampler : {"pymc", "nutpie", "numpyro", "blackjax"}, optional
         Joint engine: passed to `pymc.sample` (default ``"pymc"``). nutpie samples several
         times faster once compiled, so it pays off for long runs and large data; it cannot
@@ -243,20 +251,24 @@ def impute(
 
 
 def _checked_spec(spec: object, data: ImputationData, options: Options) -> dict:
-    """Check the spec against the data; add the joint engine's analysis model last."""
-    checked = prepare_spec(spec, data, allow_complete=options.analysis is not None)
-    if options.engine != "joint":
-        return checked
+    """Check the spec against the data; add the analysis model last."""
     outcome = None
     if options.analysis is not None:
         outcome = analysis_model(options.analysis, data)
-        if outcome.target in checked:
+        if isinstance(spec, Mapping) and outcome.target in spec:
             raise ValueError(
                 f"{outcome.target!r} is the outcome of the analysis model {options.analysis!r}, "
-                "which imputes it in the joint engine: leave it out of spec."
+                "which imputes it: leave it out of spec."
             )
+        if isinstance(spec, Mapping):  # a model using the outcome: say so, not "impute it"
+            check_factor_order(check_spec({**spec, outcome.target: outcome}, data), data, outcome)
+    checked = prepare_spec(spec, data, allow_complete=outcome is not None)
+    if outcome is not None:
         checked = check_spec(checked | {outcome.target: outcome}, data)
-    check_joint(checked, data, options.nuts_sampler, outcome)
+    if options.engine == "joint":
+        check_joint(checked, data, options.nuts_sampler, outcome)
+    elif outcome is not None:
+        check_compatible(checked, data, options.sampler, outcome)
     return checked
 
 
@@ -282,11 +294,12 @@ def _run_chained(
         chains=options.chains,
         checkpoint=None if store is None else str(store.directory),
         checkpoint_every=options.checkpoint_every,
+        outcome=None if options.analysis is None else list(spec)[-1],
     )
     chain_seeds = seed.spawn(options.chains)
     if store is not None:
         store.claim(_run_identity(frame, spec, settings, seed))
-    if spec and options.chains > 1:
+    if spec and options.chains > 1 and settings.outcome is None:  # else Gibbs only
         (tuning_seed,) = seed.spawn(1)
         adaptation = shared_adaptation(data, spec, settings, tuning_seed)
         settings = dataclasses.replace(settings, adaptation=adaptation or None)

@@ -37,7 +37,13 @@ from bayesmi.spec.constructors import binary, random_intercept, random_slopes
 from bayesmi.spec.model import ImputationModel
 from bayesmi.spec.terms import Term, parse_formula
 
-__all__ = ["analysis_model", "build_joint_model", "check_joint", "run_joint"]
+__all__ = [
+    "analysis_model",
+    "build_joint_model",
+    "check_factor_order",
+    "check_joint",
+    "run_joint",
+]
 
 JOINT_KINDS = ("random_intercept", "random_slopes", "heteroscedastic", "binary")
 """The model kinds the joint engine can hold."""
@@ -86,22 +92,7 @@ def check_joint(
             )
     for model in [*spec.values(), *([analysis] if analysis is not None else [])]:
         _refuse_factors(model, data)
-    order = list(spec)
-    for position, (name, model) in enumerate(spec.items()):
-        for column in (c for term in model.fixed_terms for c in data.resolve(term).columns):
-            if analysis is not None and column == analysis.target and name != column:
-                raise ValueError(
-                    f"the model of {name!r}, {model.formula!r}, uses the analysis outcome "
-                    f"{column!r}; with analysis=, the outcome enters through the analysis "
-                    f"model, the last factor: drop {column!r} from that formula."
-                )
-            if column in spec and order.index(column) > position:
-                raise ValueError(
-                    f"in the joint engine each variable's model may use complete columns and "
-                    f"the variables before it in spec; the model of {name!r}, "
-                    f"{model.formula!r}, uses {column!r}, which comes after it. Put "
-                    f"{column!r} first or drop it from the formula."
-                )
+    check_factor_order(spec, data, analysis)
     if nuts_sampler != "pymc":
         discrete = [
             name
@@ -114,6 +105,38 @@ def check_joint(
                 f"variables {show(discrete)}; use nuts_sampler='pymc', which updates them by "
                 "a Gibbs step."
             )
+
+
+def check_factor_order(
+    spec: dict[str, ImputationModel], data: ImputationData, analysis: ImputationModel | None
+) -> None:
+    """Refuse a spec that is not a sequence of factors, each given the ones before it.
+
+    Each variable's model may use complete columns and the variables before it in `spec`;
+    none but the analysis model itself may use the analysis outcome.
+
+    Raises
+    ------
+    ValueError
+        Naming the model and the column it may not use.
+    """
+    order = list(spec)
+    for position, (name, model) in enumerate(spec.items()):
+        for column in (c for term in model.fixed_terms for c in data.resolve(term).columns):
+            if analysis is not None and column == analysis.target and name != column:
+                raise ValueError(
+                    f"the model of {name!r}, {model.formula!r}, uses the analysis outcome "
+                    f"{column!r}; with analysis=, the outcome enters through the analysis "
+                    f"model, the last factor: drop {column!r} from that formula."
+                )
+            if column in spec and order.index(column) > position:
+                raise ValueError(
+                    "as factors of one joint distribution (engine='joint', or analysis=) "
+                    "each variable's model may use complete columns and the variables before "
+                    f"it in spec; the model of {name!r}, "
+                    f"{model.formula!r}, uses {column!r}, which comes after it. Put "
+                    f"{column!r} first or drop it from the formula."
+                )
 
 
 def _refuse_factors(model: ImputationModel, data: ImputationData) -> None:

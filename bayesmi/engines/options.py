@@ -31,7 +31,7 @@ __all__ = [
 
 ENGINE_OPTIONS = {
     "chained": ("steps", "sampler", "start", "executor", "checkpoint", "checkpoint_every"),
-    "joint": ("analysis", "nuts_sampler"),
+    "joint": ("nuts_sampler",),
 }
 """The options only one engine uses; the other engine refuses them."""
 
@@ -61,6 +61,9 @@ class ChainedSettings:
     checkpoint_every: int = 5
     adaptation: dict | None = None
     """NUTS adaptation shared by the chains, by variable (`bayesmi.engines.tuning`)."""
+    outcome: str | None = None
+    """With ``analysis=``: the analysis model's outcome, the last variable of the spec
+    (`bayesmi.engines.compatible`)."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,7 @@ def check_options(engine: object, **options) -> Options:
         "seed": seed_sequence(options["seed"]),
         "cores": int(cores),
         "progressbar": bool(options["progressbar"]),
+        "analysis": _analysis(options["analysis"]),
     }
     if engine == "joint":
         return Options(**common, **_joint_options(options))
@@ -156,7 +160,9 @@ def _refuse_other_engine(engine: str, options: dict) -> None:
 
 
 def _chained_options(options: dict) -> dict:
-    steps = 5 if options["steps"] is None else options["steps"]
+    steps = options["steps"]
+    if steps is None:  # analysis-compatible scans are cheap and mix slower (compatible.py)
+        steps = 5 if options["analysis"] is None else 20
     check_positive_int("steps", steps)
     sampler = _choice("sampler", options["sampler"], SAMPLERS)
     start = _choice("start", options["start"], STARTS)
@@ -184,13 +190,16 @@ def _chained_options(options: dict) -> dict:
     }
 
 
-def _joint_options(options: dict) -> dict:
-    analysis = options["analysis"]
+def _analysis(analysis: object) -> str | None:
     if analysis is not None and not isinstance(analysis, str):
         raise TypeError(
             "analysis must be the analysis model's formula, e.g. 'y ~ x + (1 + x | g)'; got "
             f"{type(analysis).__name__}."
         )
+    return analysis
+
+
+def _joint_options(options: dict) -> dict:
     nuts_sampler = _choice("nuts_sampler", options["nuts_sampler"], tuple(NUTS_SAMPLERS))
     package = NUTS_SAMPLERS[nuts_sampler]
     if nuts_sampler != "pymc" and importlib.util.find_spec(package) is None:
@@ -198,7 +207,7 @@ def _joint_options(options: dict) -> dict:
             f"nuts_sampler={nuts_sampler!r} needs the package {package!r}, which is not "
             f"installed: pip install {package}, or use nuts_sampler='pymc'."
         )
-    return {"analysis": analysis, "nuts_sampler": nuts_sampler}
+    return {"nuts_sampler": nuts_sampler}
 
 
 def _choice(name: str, value: object, allowed: tuple[str, ...]) -> str:

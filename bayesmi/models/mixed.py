@@ -200,16 +200,59 @@ class MixedModel(CompiledQuantities, ConditionalModel):
         self, point: Point, x: np.ndarray, rng: np.random.Generator
     ) -> np.ndarray:
         """Draw the missing cells: normal, or from the family's distribution."""
+        return self.draw_rows(point, x, np.flatnonzero(~self.inputs.observed), rng)
+
+    def draw_rows(
+        self, point: Point, x: np.ndarray, rows: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Draw the target of some rows (standardised) from the model given the parameters."""
         current = self._unpack(point)
-        mean = self._linear_predictor(current, x, np.flatnonzero(~self.inputs.observed))
+        mean = self._linear_predictor(current, x, rows)
         if self.family == "gaussian":
-            codes = self.inputs.codes_missing
-            sigma = current["sigma"][codes] if self.cluster_variance else current["sigma"]
-            return mean + sigma * rng.standard_normal(len(codes))
+            return mean + self._residual_sd(current, rows) * rng.standard_normal(len(rows))
         draws = family_draw(self.family, mean, current, rng)
         if self.category_values is not None:
             return self.category_values[draws.astype(int)]
         return draws
+
+    def row_log_likelihood(
+        self, point: Point, x: np.ndarray, y: np.ndarray, rows: np.ndarray
+    ) -> np.ndarray:
+        """Return the log density of the targets `y` of some rows given the parameters.
+
+        `x` holds every row's standardised predictors, `y` the rows' targets on the model's
+        scale (standardised when gaussian, 0/1 when binary); the clusters' current effects
+        enter the linear predictor.
+        """
+        current = self._unpack(point)
+        eta = self._linear_predictor(current, x, rows)
+        if self.family == "gaussian":
+            sigma = self._residual_sd(current, rows)
+            return -0.5 * ((y - eta) / sigma) ** 2 - np.log(sigma)
+        if self.family == "binary":
+            return y * eta - np.logaddexp(0.0, eta)
+        raise NotImplementedError(f"no row log likelihood for the {self.family} family")
+
+    def _residual_sd(self, current: dict, rows: np.ndarray) -> np.ndarray | float:
+        if self.cluster_variance:
+            return current["sigma"][self.inputs.codes_all[rows]]
+        return current["sigma"]
+
+    def set_completed(self, values: np.ndarray, predictors: np.ndarray) -> None:
+        """Set the completed target (original scale) and predictors of a model of every row.
+
+        For a model built from `ImputationData.filled`, whose likelihood uses every row and
+        which is updated by its Gibbs sampler (that reads the target in place; setting the
+        predictors afterwards renews the sampler's cached sums).
+        """
+        if not self.inputs.observed.all():
+            raise ValueError(f"the model of {self.target!r} does not use every row")
+        np.copyto(self.inputs.y, self.standardised_target(values))
+        self.set_predictors(predictors)
+
+    def standardised_target(self, values: np.ndarray) -> np.ndarray:
+        """Return target values (original scale) on the model's scale."""
+        return (values - self.scaling.y_center) / self.scaling.y_scale
 
     def predicted_means(self, point: Point, x: np.ndarray) -> np.ndarray:
         """Return every row's predicted mean (standardised), its cluster's effects included."""
