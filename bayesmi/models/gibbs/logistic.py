@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
@@ -12,6 +12,7 @@ from bayesmi.models.blocks import COEFFICIENT_SD
 from bayesmi.models.gibbs.steps import (
     CategoryTarget,
     covariance_step,
+    fixed_and_random_designs,
     log_prior_covariance,
     working_model_draw,
 )
@@ -43,6 +44,8 @@ class LogisticGibbs:
     n_clusters: int
     slope_index: tuple[int, ...]
 
+    _designs: dict = field(default_factory=dict, compare=False, repr=False)
+
     def start(self, n_predictors: int, rng: np.random.Generator) -> dict:
         """Return a starting state near the prior's centre, jittered."""
         q = 1 + len(self.slope_index)
@@ -55,8 +58,7 @@ class LogisticGibbs:
 
     def sweep(self, state: dict, x: np.ndarray, rng: np.random.Generator) -> tuple[dict, float]:
         """One sweep from `state` with standardised predictors `x`; return it and acceptance."""
-        w = np.column_stack([np.ones(self.y.shape[0]), x])
-        z = w[:, [0, *(1 + k for k in self.slope_index)]]
+        w, z = fixed_and_random_designs(self._designs, x, self.slope_index)
         theta = np.concatenate([[state["intercept"]], state["beta"]])
         eta = w @ theta + np.sum(z * state["effects"][self.codes], axis=1)
         omega = random_polyagamma(1.0, eta, random_state=rng)
@@ -117,8 +119,7 @@ class CategoricalGibbs(CategoryTarget):
     def sweep(self, state: dict, x: np.ndarray, rng: np.random.Generator) -> tuple[dict, float]:
         """One sweep from `state` with standardised predictors `x`; return it and acceptance."""
         others, q = self.n_categories - 1, 1 + len(self.slope_index)
-        w = np.column_stack([np.ones(self.y.shape[0]), x])
-        z = w[:, [0, *(1 + k for k in self.slope_index)]]
+        w, z = fixed_and_random_designs(self._designs, x, self.slope_index)
         theta = np.column_stack([state["intercept"], state["beta"]])
         effects = state["effects"].copy()
         covariance = state["chol"] @ state["chol"].T

@@ -42,6 +42,7 @@ from bayesmi.models.families import THRESHOLD_SD
 from bayesmi.models.gibbs.steps import (
     CategoryTarget,
     covariance_step,
+    fixed_and_random_designs,
     log_prior_covariance,
     working_model_draw,
 )
@@ -70,7 +71,7 @@ class OrdinalGibbs(CategoryTarget):
 
     def sweep(self, state: dict, x: np.ndarray, rng: np.random.Generator) -> tuple[dict, float]:
         """One sweep from `state` with standardised predictors `x`; return it and acceptance."""
-        z = np.column_stack([np.ones(self.y.shape[0]), x[:, list(self.slope_index)]])
+        _, z = fixed_and_random_designs(self._designs, x, self.slope_index)
         beta, effects = state["beta"], state["effects"]
         covariance = state["chol"] @ state["chol"].T
         fixed = x @ beta if beta.size else np.zeros(self.y.shape[0])

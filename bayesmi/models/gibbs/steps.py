@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import stats
 
 from bayesmi.models.blocks import COEFFICIENT_SD, INTERCEPT_SD
+from bayesmi.models.gibbs.kernels import weighted_intercept_kernel
 
 __all__ = [
     "CategoryTarget",
     "ClusterSums",
     "cluster_sums",
     "covariance_step",
+    "fixed_and_random_designs",
     "log_prior_covariance",
     "noncentred_scale_step",
     "prior_precision",
@@ -86,6 +88,21 @@ class ClusterSums:
         return mean + np.linalg.solve(np.transpose(chol, (0, 2, 1)), noise[..., None])[..., 0]
 
 
+def fixed_and_random_designs(
+    cache: dict, x: np.ndarray, slope_index: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``W = [1, X]`` and ``Z = [1, X_slopes]``, kept in `cache` while `x` is the same.
+
+    The engine runs several sweeps between two changes of the predictors.
+    """
+    if cache.get("x") is not x:
+        w = np.column_stack([np.ones(x.shape[0]), x])
+        z = np.ascontiguousarray(w[:, [0, *(1 + k for k in slope_index)]])
+        cache.clear()
+        cache.update(x=x, w=w, z=z)
+    return cache["w"], cache["z"]
+
+
 @dataclass(frozen=True)
 class CategoryTarget:
     """The observed data a sampler of a categorical or ordinal target sweeps over.
@@ -109,6 +126,8 @@ class CategoryTarget:
     n_clusters: int
     n_categories: int
     slope_index: tuple[int, ...]
+
+    _designs: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def cluster_sums(rows: np.ndarray, codes: np.ndarray, n_clusters: int) -> np.ndarray:
@@ -157,19 +176,19 @@ def weighted_intercept_draw(
         Per cluster, ``O_j`` and ``sum_i omega_i (kappa_i / omega_i - w_i theta)``: what the
         non-centred step of the intercepts' SD needs.
     """
-    weight = np.bincount(codes, weights=omega, minlength=n_clusters)
-    weighted = w * omega[:, None]
-    sums = cluster_sums(np.ascontiguousarray(weighted.T), codes, n_clusters)
-    kappa_sums = np.bincount(codes, weights=kappa, minlength=n_clusters)
-    shrink = 1.0 / (weight + 1.0 / variance)
-    precision = weighted.T @ w - sums.T @ (shrink[:, None] * sums) + np.diag(prior)
-    rhs = w.T @ kappa - sums.T @ (shrink * kappa_sums)
-    chol = np.linalg.cholesky(precision)
-    theta = np.linalg.solve(chol.T, np.linalg.solve(chol, rhs))
-    theta = theta + np.linalg.solve(chol.T, rng.standard_normal(w.shape[1]))
-    residual_sums = kappa_sums - sums @ theta
-    u = shrink * residual_sums + np.sqrt(shrink) * rng.standard_normal(n_clusters)
-    return theta, u, weight, residual_sums
+    theta_noise = rng.standard_normal(w.shape[1])
+    intercept_noise = rng.standard_normal(n_clusters)
+    return weighted_intercept_kernel(
+        np.ascontiguousarray(w, dtype=float),
+        np.asarray(kappa, dtype=float),
+        np.asarray(omega, dtype=float),
+        codes,
+        n_clusters,
+        float(variance),
+        np.asarray(prior, dtype=float),
+        theta_noise,
+        intercept_noise,
+    )
 
 
 def working_model_draw(
