@@ -11,7 +11,11 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["weighted_cluster_statistics", "weighted_intercept_kernel"]
+__all__ = [
+    "log_prior_covariance_kernel",
+    "weighted_cluster_statistics",
+    "weighted_intercept_kernel",
+]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -119,3 +123,58 @@ def _cholesky(matrix: np.ndarray) -> np.ndarray:
             else:
                 chol[a, b] = total / chol[b, b]
     return chol
+
+
+@numba.njit(cache=True, nogil=True)
+def log_prior_covariance_kernel(covariance: np.ndarray) -> float:
+    """`bayesmi.models.gibbs.steps.log_prior_covariance` of a q x q matrix (q >= 2).
+
+    ``log p(T) = sum(-s_k^2 / 2) + log det(T) - (q + 2) sum(log s_k)`` (``log det Omega`` is
+    ``log det T - 2 sum(log s_k)``); minus infinity where T is not positive definite.
+    """
+    q = covariance.shape[0]
+    log_det = 0.0
+    chol = np.zeros((q, q))
+    for a in range(q):
+        for b in range(a + 1):
+            total = covariance[a, b]
+            for k in range(b):
+                total -= chol[a, k] * chol[b, k]
+            if a == b:
+                if total <= 0.0:
+                    return -np.inf
+                chol[a, a] = np.sqrt(total)
+                log_det += 2.0 * np.log(chol[a, a])
+            else:
+                chol[a, b] = total / chol[b, b]
+    value = log_det
+    for a in range(q):
+        variance = covariance[a, a]
+        value -= variance / 2 + (q + 2) * 0.5 * np.log(variance)
+    return value
+
+
+@numba.njit(cache=True, nogil=True)
+def cumulative_logit_log_probabilities(
+    y: np.ndarray, eta: np.ndarray, edges: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    """Log likelihood of some rows of a cumulative logit model, ``log(F(b) - F(a))``.
+
+    ``a = edges[y_i] - eta_i`` and ``b = edges[y_i + 1] - eta_i`` for each of `rows`;
+    ``log(F(b) - F(a)) = b + log(1 - e^(a - b)) - log(1 + e^a) - log(1 + e^b)``.
+    """
+    out = np.empty(rows.size)
+    for position in range(rows.size):
+        i = rows[position]
+        a = edges[y[i]] - eta[i]
+        b = edges[y[i] + 1] - eta[i]
+        out[position] = b + np.log1p(-np.exp(a - b)) - _log1p_exp(a) - _log1p_exp(b)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _log1p_exp(value: float) -> float:
+    """``log(1 + e^value)`` without overflow."""
+    if value > 0.0:
+        return value + np.log1p(np.exp(-value))
+    return np.log1p(np.exp(value))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -180,6 +181,8 @@ class CategoricalGibbs(CategoryTarget):
 
 def _log_sum_exp_with_reference(eta: np.ndarray) -> np.ndarray:
     """``log(1 + sum_l exp(eta_il))`` per row: the other categories' and the reference's."""
+    if eta.shape[1] == 1:
+        return np.logaddexp(0.0, eta[:, 0])
     top = np.maximum(eta.max(axis=1), 0.0)
     return top + np.log(np.exp(-top) + np.exp(eta - top[:, None]).sum(axis=1))
 
@@ -204,11 +207,17 @@ def _conditional_block(
     effects: np.ndarray, covariance: np.ndarray, k: int, q: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mean (J, q) and covariance (q, q) of block k of every cluster's effects given the rest."""
-    block = np.arange(k * q, (k + 1) * q)
-    rest = np.flatnonzero((np.arange(covariance.shape[0]) // q) != k)
+    block = slice(k * q, (k + 1) * q)
+    rest = _other_blocks(covariance.shape[0], k, q)
     if not rest.size:
         return np.zeros((effects.shape[0], q)), covariance
-    cross = covariance[np.ix_(block, rest)]
-    coefficient = np.linalg.solve(covariance[np.ix_(rest, rest)], cross.T).T
+    cross = covariance[block][:, rest]
+    coefficient = np.linalg.solve(covariance[rest][:, rest], cross.T).T
     mean = effects[:, rest] @ coefficient.T
-    return mean, covariance[np.ix_(block, block)] - coefficient @ cross.T
+    return mean, covariance[block, block] - coefficient @ cross.T
+
+
+@functools.cache
+def _other_blocks(size: int, k: int, q: int) -> np.ndarray:
+    """Return the indices of T's rows outside block k."""
+    return np.flatnonzero((np.arange(size) // q) != k)

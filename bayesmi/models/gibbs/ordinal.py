@@ -39,6 +39,7 @@ from polyagamma import random_polyagamma
 from scipy.special import expit
 
 from bayesmi.models.families import THRESHOLD_SD
+from bayesmi.models.gibbs.kernels import cumulative_logit_log_probabilities
 from bayesmi.models.gibbs.steps import (
     CategoryTarget,
     covariance_step,
@@ -107,7 +108,7 @@ class OrdinalGibbs(CategoryTarget):
     ) -> tuple[np.ndarray, float]:
         """Random-walk Metropolis for each threshold in turn, latent variables integrated out."""
         accepted = 0.0
-        log_p = _log_probabilities(self.y, eta, thresholds)
+        log_p = _log_probabilities(self.y, eta, thresholds, self._all_rows)
         for k, rows in enumerate(self._rows_beside):
             proposal = thresholds.copy()
             proposal[k] += self._step_sd[k] * rng.standard_normal()
@@ -115,7 +116,7 @@ class OrdinalGibbs(CategoryTarget):
             high = thresholds[k + 1] if k + 2 < self.n_categories else np.inf
             if not low < proposal[k] < high:
                 continue
-            proposed = _log_probabilities(self.y[rows], eta[rows], proposal)
+            proposed = _log_probabilities(self.y, eta, proposal, rows)
             log_ratio = (
                 proposed.sum()
                 - log_p[rows].sum()
@@ -131,6 +132,11 @@ class OrdinalGibbs(CategoryTarget):
         """For each threshold, the rows whose likelihood it enters (categories k and k + 1)."""
         beside = [(self.y == k) | (self.y == k + 1) for k in range(self.n_categories - 1)]
         return [np.flatnonzero(rows) for rows in beside]
+
+    @cached_property
+    def _all_rows(self) -> np.ndarray:
+        """Every row's index."""
+        return np.arange(self.y.shape[0])
 
     @cached_property
     def _step_sd(self) -> np.ndarray:
@@ -153,12 +159,12 @@ class OrdinalGibbs(CategoryTarget):
         return np.where(flip, -residual, residual)
 
 
-def _log_probabilities(y: np.ndarray, eta: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
-    """Each row's cumulative logit log likelihood, ``log(F(c_y - eta) - F(c_{y-1} - eta))``."""
+def _log_probabilities(
+    y: np.ndarray, eta: np.ndarray, thresholds: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    """Return some rows' cumulative logit log likelihood, ``log(F(c_y - eta) - F(c_y-1 - eta))``."""
     edges = np.concatenate([[-_EDGE], thresholds, [_EDGE]])
-    a, b = edges[y] - eta, edges[y + 1] - eta
-    # log(F(b) - F(a)) = b + log(1 - e^(a - b)) - log(1 + e^a) - log(1 + e^b)
-    return b + np.log1p(-np.exp(a - b)) - np.logaddexp(0.0, a) - np.logaddexp(0.0, b)
+    return cumulative_logit_log_probabilities(y, eta, edges, rows)
 
 
 def _location_shift(
