@@ -6,7 +6,12 @@ import pytest
 
 import bayesmi as bm
 from bayesmi.data import encode
-from bayesmi.engines.updaters import GibbsUpdater, NutsUpdater, make_updater
+from bayesmi.engines.updaters import (
+    GibbsUpdater,
+    NutsUpdater,
+    NutsWarmedGibbsUpdater,
+    make_updater,
+)
 from bayesmi.models import FACTORIES
 
 
@@ -127,8 +132,16 @@ def test_heckman_gibbs_sampler_only_on_request(two_variable_data, impute_quietly
     assert model.gibbs is not None
     assert not model.gibbs.by_default
     updater = make_updater(model, np.random.default_rng(1), "gibbs", 0.8)
-    assert isinstance(updater, GibbsUpdater)
-    assert np.isfinite(updater.advance(3, tune=False).acceptance_rate)
+    assert isinstance(updater, NutsWarmedGibbsUpdater)  # swept from where NUTS' warm-up ends
+    assert np.isfinite(updater.advance(3, tune=True).step_size)
+    nuts_point = updater.point
+    assert np.isnan(updater.advance(3, tune=False).step_size)
+    assert updater.sweeping
+    assert "rho" in updater.point
+    start = model.gibbs.from_nuts(nuts_point)
+    assert model.parameters(start)["rho"] == pytest.approx(
+        model.parameters(nuts_point)["rho"], abs=1e-12
+    )
 
 
 @pytest.mark.slow

@@ -118,8 +118,9 @@ def impute(
           gaussian cluster_level by conjugate updates; see `bayesmi.models.gibbs`), NUTS
           otherwise (count, the other cluster_level families, heckman).
         - ``"gibbs"``: as "auto", and gaussian heckman with one rho by its data-augmentation
-          Gibbs sampler, about five times faster than NUTS but slower to leave a minor mode
-          of rho (see `bayesmi.models.heckman`): check R-hat across over-dispersed chains.
+          Gibbs sampler, started where NUTS' warm-up ended, about five times faster than NUTS
+          per iteration; it stays in the main mode of rho where NUTS visits a minor mode now
+          and then (see `bayesmi.models.heckman`).
         - ``"nuts"``: NUTS for every model (to cross-check the Gibbs sampler).
 
     start : {"observed", "overdispersed"}, optional

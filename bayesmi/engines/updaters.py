@@ -52,8 +52,21 @@ def make_updater(
     """Return a Gibbs updater for a model with an exact sweep (if `sampler` allows), else NUTS."""
     gibbs = model.gibbs
     if gibbs is not None and (sampler == "gibbs" or (sampler == "auto" and gibbs.by_default)):
+        if gibbs.from_nuts is not None:
+            return NutsWarmedGibbsUpdater(model, rng, target_accept)
         return GibbsUpdater(model, rng)
     return NutsUpdater(model.model, rng, target_accept, model.logp_dlogp_function())
+
+
+def gibbs_sweeps(
+    sweep, point: Point, rng: np.random.Generator, sweeps: int
+) -> tuple[Point, TransitionStats]:
+    """Run `sweeps` sweeps of a Gibbs sampler from `point`; return the end and their stats."""
+    accept = 0.0
+    for _ in range(sweeps):
+        point, acceptance = sweep(point, rng)
+        accept += acceptance
+    return point, TransitionStats(0, np.nan, 0, accept / sweeps, 0)
 
 
 class GibbsUpdater:
@@ -85,11 +98,8 @@ class GibbsUpdater:
         """Run `transitions` sweeps, at most `WARMUP_SWEEPS` with `tune` (nothing to adapt)."""
         if tune:
             transitions = min(transitions, WARMUP_SWEEPS)
-        accept = 0.0
-        for _ in range(transitions):
-            self.point, acceptance = self._sweep(self.point, self._rng)
-            accept += acceptance
-        return TransitionStats(0, np.nan, 0, accept / transitions, 0)
+        self.point, stats = gibbs_sweeps(self._sweep, self.point, self._rng, transitions)
+        return stats
 
 
 class NutsUpdater:
@@ -185,3 +195,50 @@ class NutsUpdater:
             accept += float(stat["mean_tree_accept"])
             step_size = float(stat["step_size"])
         return TransitionStats(divergences, step_size, depth, accept / transitions, hits)
+
+
+class NutsWarmedGibbsUpdater(NutsUpdater):
+    """NUTS while tuning (or adopting a shared adaptation), then exact Gibbs sweeps.
+
+    For a model whose Gibbs sampler has ``from_nuts`` (`GibbsSampler`): NUTS' warm-up leaves
+    the minor modes its sweeps would stay in, the sweeps then cost a fraction of NUTS'
+    transitions. The first update with ``tune=False`` turns NUTS' point into the sampler's
+    state; every later update sweeps.
+
+    Parameters
+    ----------
+    model : ConditionalModel
+        A model whose ``gibbs`` sampler has ``from_nuts``.
+    rng : numpy.random.Generator
+        Source of NUTS' and the sweeps' randomness.
+    target_accept : float
+        Target acceptance rate of NUTS' step-size adaptation.
+    """
+
+    def __init__(
+        self, model: ConditionalModel, rng: np.random.Generator, target_accept: float
+    ) -> None:
+        super().__init__(model.model, rng, target_accept, model.logp_dlogp_function())
+        self._gibbs = model.gibbs
+        self._rng = rng
+        self.sweeping = False
+
+    def state(self) -> dict:
+        """Return what the next updates depend on (for a checkpoint)."""
+        return super().state() | {"sweeping": self.sweeping, "rng": self._rng.bit_generator.state}
+
+    def restore(self, state: dict) -> None:
+        """Continue from a `state`."""
+        super().restore(state)
+        self.sweeping = state["sweeping"]
+        self._rng.bit_generator.state = state["rng"]
+
+    def advance(self, transitions: int, tune: bool) -> TransitionStats:
+        """NUTS transitions while tuning, else Gibbs sweeps (from NUTS' point, the first time)."""
+        if tune and not self.sweeping:
+            return super().advance(transitions, tune=True)
+        if not self.sweeping:
+            self.point = self._gibbs.from_nuts(self.point)
+            self.sweeping, self.tuning = True, False
+        self.point, stats = gibbs_sweeps(self._gibbs.sweep, self.point, self._rng, transitions)
+        return stats

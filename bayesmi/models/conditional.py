@@ -62,11 +62,16 @@ class GibbsSampler:
     by_default : bool
         Used with ``sampler="auto"``; otherwise only with ``sampler="gibbs"`` (a sampler
         known to mix worse than NUTS on some data).
+    from_nuts : callable, optional
+        ``NUTS point -> state``. Given, the sampler starts where NUTS' warm-up (the tuning
+        transitions, or the run's shared adaptation) ended, not at ``start``: for posteriors
+        whose minor modes NUTS leaves and the sweeps do not.
     """
 
     start: Callable[[np.random.Generator], Point]
     sweep: Callable[[Point, np.random.Generator], tuple[Point, float]]
     by_default: bool = True
+    from_nuts: Callable[[Point], Point] | None = None
 
 
 @dataclass(kw_only=True)
