@@ -279,3 +279,28 @@ def test_chained_analysis_agrees_with_the_joint_engine():
     print(pd.concat(summaries, axis=1).round(4).to_string())
     bound = 4 * np.sqrt(chained["mcse_mean"] ** 2 + joint["mcse_mean"] ** 2)
     assert ((chained["mean"] - joint["mean"]).abs() < bound).all()
+
+
+def test_compatible_run_checkpoints_and_rebuilds_from_them(compatible_data, tmp_path):
+    options = {
+        "cluster": "g",
+        "analysis": ANALYSIS,
+        "chains": 2,
+        "iterations": 4,
+        "tune": 5,
+        "steps": 2,
+        "seed": 3,
+        "cores": 1,
+        "progressbar": False,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.ConvergenceWarning)
+        plain = bm.impute(compatible_data, SPEC, **options)
+        saved = bm.impute(compatible_data, SPEC, checkpoint=tmp_path / "c", **options)
+        rebuilt = bm.impute(compatible_data, SPEC, checkpoint=tmp_path / "c", **options)
+    for result in (saved, rebuilt):
+        for name in ("x", "b", "y"):
+            np.testing.assert_array_equal(
+                result.posterior[f"{name}::missing"].to_numpy(),
+                plain.posterior[f"{name}::missing"].to_numpy(),
+            )
