@@ -1,7 +1,8 @@
 """Per-iteration cost of the Heckman, binary and factor models against the random-intercept sweep.
 
 Simulated MNAR data (`bm.simulate.simulate_heckman`, 50 clusters of 50, 2,500 rows, about 40%
-of y missing), continuous and binary; the binary MAR model by its Polya-Gamma Gibbs sampler
+of y missing), continuous (NUTS, the default, and ``sampler="gibbs"``: data augmentation after
+NUTS' warm-up) and binary; the binary MAR model by its Polya-Gamma Gibbs sampler
 (the default) and by NUTS; a nominal (3 categories) and an ordinal (5) target of the same size
 (`simulate_categorical`, `simulate_ordinal`, 30% missing), each by its Gibbs sampler and by
 NUTS. One chain per model runs in this process through the
@@ -40,6 +41,7 @@ def main() -> None:
             "nuts",
         ),
         ("continuous", "heckman", continuous, bm.heckman(outcome, selection), "auto"),
+        ("continuous", "heckman, Gibbs", continuous, bm.heckman(outcome, selection), "gibbs"),
         (
             "continuous",
             "heckman, cluster_rho",
@@ -82,6 +84,8 @@ def main() -> None:
         ("binary (MAR), Gibbs", "random_intercept, Gibbs"),
         ("binary (MAR), NUTS", "binary (MAR), Gibbs"),
         ("heckman", "random_intercept, Gibbs"),
+        ("heckman, Gibbs", "random_intercept, Gibbs"),
+        ("heckman", "heckman, Gibbs"),
         ("heckman", "random_intercept, NUTS"),
         ("heckman, cluster_rho", "random_intercept, Gibbs"),
         ("heckman, binary", "binary (MAR), NUTS"),

@@ -304,3 +304,63 @@ def test_compatible_run_checkpoints_and_rebuilds_from_them(compatible_data, tmp_
                 result.posterior[f"{name}::missing"].to_numpy(),
                 plain.posterior[f"{name}::missing"].to_numpy(),
             )
+
+
+def _factor_frame(n_clusters=50, size=20, seed=5):
+    """c nominal (3, strings), o ordinal (0-3), both incomplete (MAR on y); y = ... + 0.8 o w."""
+    rng = np.random.default_rng(seed)
+    n = n_clusters * size
+    g = np.repeat(np.arange(n_clusters), size)
+    w = rng.standard_normal(n)
+    logits = np.column_stack([np.zeros(n), 0.3 + 0.5 * w, -0.2 - 0.5 * w])
+    c = np.argmax(logits + rng.gumbel(size=logits.shape), axis=1)
+    o = np.clip(np.round(1 + 0.8 * w + rng.standard_normal(n)), 0, 3)
+    u = rng.normal(0, 0.5, n_clusters)[g]
+    y = 1 + np.array([0, 1.0, -0.8])[c] + 0.6 * o + 0.5 * w + 0.8 * o * w + u
+    y = y + rng.standard_normal(n)
+    labels = np.array(["red", "green", "blue"])[c]
+    complete = pd.DataFrame({"g": g, "w": w, "c": pd.Categorical(labels), "o": o, "y": y})
+    incomplete = complete.copy()
+    deleted = 1 / (1 + np.exp(-(-1.2 + 0.8 * (y - y.mean()) / y.std())))
+    incomplete.loc[rng.random(n) < deleted, "c"] = np.nan
+    incomplete.loc[rng.random(n) < deleted, "o"] = np.nan
+    return complete, incomplete
+
+
+FACTOR_SPEC = {"c": bm.categorical("c ~ w + (1 | g)"), "o": bm.ordinal("o ~ w + c + (1 | g)")}
+
+
+def test_nominal_and_ordinal_covariates_take_part(impute_quietly):
+    _, data = _factor_frame(n_clusters=8, size=15)
+    idata = impute_quietly(data, FACTOR_SPEC, analysis="y ~ c + o * w + (1 | g)", steps=3)
+    coefficients = list(idata.posterior["y::beta"].coords["y::beta_dim"].values)
+    assert coefficients == ["Intercept", "c[green]", "c[red]", "o", "w", "o:w"]
+    for frame in bm.completed(idata):
+        assert set(frame["c"].unique()) <= {"blue", "green", "red"}
+        assert set(frame["o"].unique()) <= {0.0, 1.0, 2.0, 3.0}
+        assert frame["c"].dtype == data["c"].dtype
+
+
+@pytest.mark.slow
+def test_chained_analysis_recovers_effects_of_factor_covariates():
+    """1,000 rows, a nominal and an ordinal covariate 25% missing at random given y, the
+    analysis model with an ordinal-by-continuous interaction: pooled OLS coefficients within
+    0.1 of the complete data's (largest gap seen: 0.043)."""
+    complete, incomplete = _factor_frame()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.ConvergenceWarning)
+        idata = bm.impute(
+            incomplete,
+            FACTOR_SPEC,
+            cluster="g",
+            analysis="y ~ c + o * w + (1 | g)",
+            chains=10,
+            iterations=20,
+            seed=1,
+            progressbar=False,
+        )
+    formula = "y ~ C(c, Treatment('red')) + o * w"
+    truth = smf.ols(formula, complete).fit().params
+    pooled = np.mean([smf.ols(formula, frame).fit().params for frame in bm.completed(idata)], 0)
+    print(pd.DataFrame({"complete": truth, "chained+analysis": pooled}).round(3).to_string())
+    np.testing.assert_allclose(pooled, truth, atol=0.1)

@@ -27,9 +27,11 @@ Metropolis steps instead of one NUTS run:
 3. The analysis outcome's missing cells are drawn from the analysis model.
 
 Every step leaves the joint posterior invariant, so a long chain gives the joint engine's
-imputations. Only factors with an exact Gibbs sampler and a row likelihood can take part
-(`COMPATIBLE_KINDS`), and no formula may hold a cluster mean of an imputed variable (a cell
-would then move its whole cluster's rows).
+imputations. Only factors with an exact Gibbs sampler whose target can be set and a row
+likelihood can take part (`COMPATIBLE_KINDS`: the normal, binary, categorical and ordinal
+models, so nominal and ordinal covariates too, which the joint engine cannot hold), and no
+formula may hold a cluster mean of an imputed variable (a cell would then move its whole
+cluster's rows).
 
 References
 ----------
@@ -49,7 +51,7 @@ from bayesmi.data.encoding import ImputationData
 from bayesmi.engines.joint import check_factor_order
 from bayesmi.messages import show
 from bayesmi.models import FACTORIES
-from bayesmi.models.mixed import MixedModel
+from bayesmi.models.conditional import ConditionalModel
 from bayesmi.spec.model import ImputationModel
 
 __all__ = [
@@ -60,7 +62,14 @@ __all__ = [
     "metropolis_update",
 ]
 
-COMPATIBLE_KINDS = ("random_intercept", "random_slopes", "heteroscedastic", "binary")
+COMPATIBLE_KINDS = (
+    "random_intercept",
+    "random_slopes",
+    "heteroscedastic",
+    "binary",
+    "categorical",
+    "ordinal",
+)
 """The model kinds that can be factors of an analysis-compatible chained run."""
 
 
@@ -115,7 +124,7 @@ def check_compatible(
 
 def compatible_models(
     data: ImputationData, spec: dict[str, ImputationModel], outcome: str
-) -> dict[str, MixedModel]:
+) -> dict[str, ConditionalModel]:
     """Build every factor: covariates' over every row, the analysis model's where observed."""
     return {
         name: FACTORIES[model.kind](model, data if name == outcome else data.filled(name))
@@ -123,7 +132,7 @@ def compatible_models(
     }
 
 
-def dependents(models: dict[str, MixedModel]) -> dict[str, list[str]]:
+def dependents(models: dict[str, ConditionalModel]) -> dict[str, list[str]]:
     """Return, for every variable, the later factors whose predictors read it."""
     order = list(models)
     return {
@@ -139,7 +148,7 @@ def dependents(models: dict[str, MixedModel]) -> dict[str, list[str]]:
 def metropolis_update(
     data: ImputationData,
     name: str,
-    models: dict[str, MixedModel],
+    models: dict[str, ConditionalModel],
     points: dict[str, dict],
     current: dict[str, np.ndarray],
     later: list[str],
@@ -197,7 +206,7 @@ def _later_log_likelihood(
     name: str,
     rows: np.ndarray,
     values: np.ndarray,
-    models: dict[str, MixedModel],
+    models: dict[str, ConditionalModel],
     points: dict[str, dict],
     current: dict[str, np.ndarray],
     later: list[str],
@@ -212,8 +221,8 @@ def _later_log_likelihood(
     for dependent in later:
         model = models[dependent]
         x = model.scaling.x(data.design(model.columns, trial))
-        y = model.standardised_target(current[dependent][rows])
+        y = model.on_model_scale(current[dependent][rows])
         log_density = model.row_log_likelihood(points[dependent], x, y, rows)
         # the analysis model's missing outcomes are integrated out, not conditioned on
-        total += np.where(model.inputs.observed[rows], log_density, 0.0)
+        total += np.where(model.observed[rows], log_density, 0.0)
     return total

@@ -144,7 +144,8 @@ def impute(
         engine: Gibbs sweeps of every model (fitted to every row, with the current
         imputations) and Metropolis steps for the covariates' missing cells, whose target is
         their own model times the later models' likelihood (`bayesmi.engines.compatible`);
-        it holds random_intercept, random_slopes, heteroscedastic and binary models.
+        it holds random_intercept, random_slopes, heteroscedastic, binary, categorical and
+        ordinal models (factors as covariates, which the joint engine cannot hold).
     nuts_sampler : {"pymc", "nutpie", "numpyro", "blackjax"}, optional
         Joint engine: passed to `pymc.sample` (default ``"pymc"``). nutpie samples several
         times faster once compiled, so it pays off for long runs and large data; it cannot

@@ -111,9 +111,14 @@ def _gibbs_sampler(
     kernel = CategoricalGibbs(
         inputs.y.astype(int), inputs.codes_observed, n_clusters, n_categories, tuple(slope_index)
     )
+
+    def set_target(codes: np.ndarray) -> None:
+        kernel.y[:] = codes
+
     return GibbsSampler(
         start=lambda rng: kernel.start(len(inputs.columns), rng),
         sweep=lambda state, rng: kernel.sweep(state, current_predictors(pymc_model, inputs), rng),
+        set_target=set_target,
     )
 
 
@@ -163,17 +168,39 @@ class CategoricalModel(CompiledQuantities, ConditionalModel):
         self, point: Point, x: np.ndarray, rng: np.random.Generator
     ) -> np.ndarray:
         """Draw the missing cells' categories; return them as the column's values."""
+        return self.draw_rows(point, x, np.flatnonzero(~self.inputs.observed), rng)
+
+    def draw_rows(
+        self, point: Point, x: np.ndarray, rows: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Draw some rows' categories given the parameters; return them as the column's values."""
         current = self._unpack(point)
-        missing = ~self.inputs.observed
-        x_missing = x[missing]
+        codes = family_draw("categorical", self._linear_predictors(current, x, rows), current, rng)
+        return self.category_values[codes.astype(int)]
+
+    def row_log_likelihood(
+        self, point: Point, x: np.ndarray, y: np.ndarray, rows: np.ndarray
+    ) -> np.ndarray:
+        """Return the log probability of the categories `y` (codes) of some rows."""
+        eta = self._linear_predictors(self._unpack(point), x, rows)
+        logits = np.column_stack([np.zeros(eta.shape[0]), eta])
+        log_norm = np.logaddexp.reduce(logits, axis=1)
+        return logits[np.arange(eta.shape[0]), y.astype(np.int64)] - log_norm
+
+    def on_model_scale(self, values: np.ndarray) -> np.ndarray:
+        """Return the category codes of values."""
+        return np.searchsorted(self.category_values, values).astype(float)
+
+    def _linear_predictors(self, current: dict, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Return some rows' linear predictors (rows, K-1), their clusters' effects included."""
+        x_rows = x[rows]
         n_other = current["intercept"].shape[0]
         q = 1 + len(self.slope_index)
-        effects = current["effects"].reshape((-1, n_other, q))[self.inputs.codes_missing]
-        z = np.column_stack([np.ones(x_missing.shape[0]), x_missing[:, self.slope_index]])
-        eta = current["intercept"][None, :] + x_missing @ current["beta"].T
-        eta = eta + np.sum(z[:, None, :] * effects, axis=2)
-        codes = family_draw("categorical", eta, current, rng)
-        return self.category_values[codes.astype(int)]
+        codes = self.inputs.codes_all[rows]
+        effects = current["effects"].reshape((-1, n_other, q))[codes]
+        z = np.column_stack([np.ones(x_rows.shape[0]), x_rows[:, self.slope_index]])
+        eta = current["intercept"][None, :] + x_rows @ current["beta"].T
+        return eta + np.sum(z[:, None, :] * effects, axis=2)
 
     def parameters(self, point: Point) -> dict[str, np.ndarray]:
         """Return the parameters on the data's (log-odds) scale."""

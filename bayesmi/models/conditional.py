@@ -66,12 +66,17 @@ class GibbsSampler:
         ``NUTS point -> state``. Given, the sampler starts where NUTS' warm-up (the tuning
         transitions, or the run's shared adaptation) ended, not at ``start``: for posteriors
         whose minor modes NUTS leaves and the sweeps do not.
+    set_target : callable, optional
+        ``values -> None``: replace the target values the sweeps read (on the model's scale,
+        `ConditionalModel.on_model_scale`), for a model whose likelihood uses every row
+        (`ConditionalModel.set_completed`).
     """
 
     start: Callable[[np.random.Generator], Point]
     sweep: Callable[[Point, np.random.Generator], tuple[Point, float]]
     by_default: bool = True
     from_nuts: Callable[[Point], Point] | None = None
+    set_target: Callable[[np.ndarray], None] | None = None
 
 
 @dataclass(kw_only=True)
@@ -144,6 +149,34 @@ class ConditionalModel(ABC):
             values = self.scaling.x(predictors[self.likelihood_rows])
             set_model_data(self.model, {self.data_name: values})
 
+    def on_model_scale(self, values: np.ndarray) -> np.ndarray:
+        """Return target values (original scale) as the likelihood reads them.
+
+        Standardised (gaussian) or as they are (0/1); models of categories override it.
+        """
+        return (values - self.scaling.y_center) / self.scaling.y_scale
+
+    def set_completed(self, values: np.ndarray, predictors: np.ndarray) -> None:
+        """Set the completed target (original scale) and predictors of a model of every row.
+
+        For a model built from `ImputationData.filled` and updated by its Gibbs sampler (the
+        analysis-compatible engine, `bayesmi.engines.compatible`); setting the predictors
+        afterwards renews the sampler's cached sums.
+
+        Raises
+        ------
+        ValueError
+            If the model's likelihood does not use every row, or its sampler cannot take a
+            new target.
+        """
+        if not self.observed.all() or self.gibbs is None or self.gibbs.set_target is None:
+            raise ValueError(
+                f"the model of {self.target!r} does not use every row with a Gibbs sampler "
+                "whose target can be set"
+            )
+        self.gibbs.set_target(self.on_model_scale(values))
+        self.set_predictors(predictors)
+
     def draw_missing(
         self, point: Point, predictors: np.ndarray, rng: np.random.Generator
     ) -> np.ndarray:
@@ -179,6 +212,26 @@ class ConditionalModel(ABC):
         What predictive mean matching compares; models that match override it.
         """
         raise NotImplementedError(f"{type(self).__name__} has no predictive mean matching")
+
+    def draw_rows(
+        self, point: Point, x: np.ndarray, rows: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Draw the target of some rows given the parameters (standardised, or values).
+
+        What the analysis-compatible engine proposes from; models that take part override it.
+        """
+        raise NotImplementedError(f"{type(self).__name__} cannot draw given rows")
+
+    def row_log_likelihood(
+        self, point: Point, x: np.ndarray, y: np.ndarray, rows: np.ndarray
+    ) -> np.ndarray:
+        """Return the log likelihood of some rows' targets `y` (`on_model_scale`).
+
+        `x` holds every row's standardised predictors; the clusters' current effects enter.
+        What the analysis-compatible engine's acceptance ratio needs; models that take part
+        override it.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no row likelihood")
 
     @abstractmethod
     def draw_standardised(

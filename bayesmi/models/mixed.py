@@ -25,6 +25,7 @@ Polya-Gamma augmentation, ordinal by its latent-variable form).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pymc as pm
@@ -62,6 +63,7 @@ from bayesmi.models.gibbs import (
     RandomInterceptGibbs,
     RandomSlopesGibbs,
 )
+from bayesmi.models.gibbs.ordinal import ordinal_log_probabilities
 from bayesmi.models.scaling import Inputs, current_predictors
 from bayesmi.spec.model import Family, ImputationModel
 
@@ -221,8 +223,8 @@ class MixedModel(CompiledQuantities, ConditionalModel):
         """Return the log density of the targets `y` of some rows given the parameters.
 
         `x` holds every row's standardised predictors, `y` the rows' targets on the model's
-        scale (standardised when gaussian, 0/1 when binary); the clusters' current effects
-        enter the linear predictor.
+        scale (standardised when gaussian, 0/1 when binary, codes when ordinal); the
+        clusters' current effects enter the linear predictor.
         """
         current = self._unpack(point)
         eta = self._linear_predictor(current, x, rows)
@@ -231,6 +233,10 @@ class MixedModel(CompiledQuantities, ConditionalModel):
             return -0.5 * ((y - eta) / sigma) ** 2 - np.log(sigma)
         if self.family == "binary":
             return y * eta - np.logaddexp(0.0, eta)
+        if self.family == "ordinal":
+            codes = y.astype(np.int64)
+            thresholds = np.asarray(current["thresholds"], dtype=float)
+            return ordinal_log_probabilities(codes, eta, thresholds, np.arange(codes.size))
         raise NotImplementedError(f"no row log likelihood for the {self.family} family")
 
     def _residual_sd(self, current: dict, rows: np.ndarray) -> np.ndarray | float:
@@ -238,21 +244,11 @@ class MixedModel(CompiledQuantities, ConditionalModel):
             return current["sigma"][self.inputs.codes_all[rows]]
         return current["sigma"]
 
-    def set_completed(self, values: np.ndarray, predictors: np.ndarray) -> None:
-        """Set the completed target (original scale) and predictors of a model of every row.
-
-        For a model built from `ImputationData.filled`, whose likelihood uses every row and
-        which is updated by its Gibbs sampler (that reads the target in place; setting the
-        predictors afterwards renews the sampler's cached sums).
-        """
-        if not self.inputs.observed.all():
-            raise ValueError(f"the model of {self.target!r} does not use every row")
-        np.copyto(self.inputs.y, self.standardised_target(values))
-        self.set_predictors(predictors)
-
-    def standardised_target(self, values: np.ndarray) -> np.ndarray:
-        """Return target values (original scale) on the model's scale."""
-        return (values - self.scaling.y_center) / self.scaling.y_scale
+    def on_model_scale(self, values: np.ndarray) -> np.ndarray:
+        """Return target values as the likelihood reads them (an ordinal target: its codes)."""
+        if self.family == "ordinal":
+            return np.searchsorted(self.category_values, values).astype(float)
+        return super().on_model_scale(values)
 
     def predicted_means(self, point: Point, x: np.ndarray) -> np.ndarray:
         """Return every row's predicted mean (standardised), its cluster's effects included."""
@@ -393,12 +389,15 @@ def _gibbs_sampler(
     if family in ("binary", "ordinal"):
         if family == "binary":
             kernel = LogisticGibbs(inputs.y, inputs.codes_observed, n_clusters, slopes)
+            set_target = partial(np.copyto, inputs.y)
         else:
             codes = inputs.y.astype(int)
             kernel = OrdinalGibbs(codes, inputs.codes_observed, n_clusters, n_categories, slopes)
+            set_target = kernel.set_target
         return GibbsSampler(
             start=lambda rng: kernel.start(len(inputs.columns), rng),
             sweep=lambda state, rng: kernel.sweep(state, current_x(), rng),
+            set_target=set_target,
         )
 
     if not cluster_variance and not slopes:
@@ -408,11 +407,13 @@ def _gibbs_sampler(
         return GibbsSampler(
             start=lambda rng: jittered_start(pymc_model, rng),
             sweep=lambda point, rng: kernel.sweep(point, current_x(), rng),
+            set_target=partial(np.copyto, inputs.y),
         )
     mixed = RandomSlopesGibbs(inputs.y, inputs.codes_observed, n_clusters, slopes, cluster_variance)
     return GibbsSampler(
         start=lambda rng: mixed.start(len(inputs.columns), rng),
         sweep=lambda point, rng: mixed.sweep(point, current_x(), rng),
+        set_target=partial(np.copyto, inputs.y),
     )
 
 

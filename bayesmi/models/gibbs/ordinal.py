@@ -48,7 +48,7 @@ from bayesmi.models.gibbs.steps import (
     working_model_draw,
 )
 
-__all__ = ["OrdinalGibbs"]
+__all__ = ["OrdinalGibbs", "ordinal_log_probabilities"]
 
 _EDGE = 1e3
 """Stands for an infinite threshold below the lowest and above the highest category."""
@@ -108,7 +108,7 @@ class OrdinalGibbs(CategoryTarget):
     ) -> tuple[np.ndarray, float]:
         """Random-walk Metropolis for each threshold in turn, latent variables integrated out."""
         accepted = 0.0
-        log_p = _log_probabilities(self.y, eta, thresholds, self._all_rows)
+        log_p = ordinal_log_probabilities(self.y, eta, thresholds, self._all_rows)
         for k, rows in enumerate(self._rows_beside):
             proposal = thresholds.copy()
             proposal[k] += self._step_sd[k] * rng.standard_normal()
@@ -116,7 +116,7 @@ class OrdinalGibbs(CategoryTarget):
             high = thresholds[k + 1] if k + 2 < self.n_categories else np.inf
             if not low < proposal[k] < high:
                 continue
-            proposed = _log_probabilities(self.y, eta, proposal, rows)
+            proposed = ordinal_log_probabilities(self.y, eta, proposal, rows)
             log_ratio = (
                 proposed.sum()
                 - log_p[rows].sum()
@@ -126,6 +126,12 @@ class OrdinalGibbs(CategoryTarget):
                 thresholds, accepted = proposal, accepted + 1
                 log_p[rows] = proposed
         return thresholds, accepted / (self.n_categories - 1)
+
+    def set_target(self, codes: np.ndarray) -> None:
+        """Replace the target's category codes (a model of every row, completed anew)."""
+        self.y[:] = codes
+        for summary in ("_rows_beside", "_step_sd"):  # computed from the codes
+            self.__dict__.pop(summary, None)
 
     @cached_property
     def _rows_beside(self) -> list[np.ndarray]:
@@ -159,7 +165,7 @@ class OrdinalGibbs(CategoryTarget):
         return np.where(flip, -residual, residual)
 
 
-def _log_probabilities(
+def ordinal_log_probabilities(
     y: np.ndarray, eta: np.ndarray, thresholds: np.ndarray, rows: np.ndarray
 ) -> np.ndarray:
     """Return some rows' cumulative logit log likelihood, ``log(F(c_y - eta) - F(c_y-1 - eta))``."""
