@@ -1,15 +1,15 @@
-"""Per-iteration cost of the Heckman, binary and factor models against the random-intercept sweep.
+"""Per-iteration cost of the Heckman, binary, factor and count models against the normal sweep.
 
 Simulated MNAR data (`bm.simulate.simulate_heckman`, 50 clusters of 50, 2,500 rows, about 40%
 of y missing), continuous (NUTS, the default, and ``sampler="gibbs"``: data augmentation after
 NUTS' warm-up) and binary; the binary MAR model by its Polya-Gamma Gibbs sampler
 (the default) and by NUTS; a nominal (3 categories) and an ordinal (5) target of the same size
-(`simulate_categorical`, `simulate_ordinal`, 30% missing), each by its Gibbs sampler and by
-NUTS. One chain per model runs in this process through the
-engine's own loop (`bayesmi.chained.run_chain`); the time of each iteration is read from its
-progress callback, so compilation and the first iteration (NUTS tuning) are left out. The
-figure is the median over iterations 2-30: one variable's update (``steps=5`` transitions or
-Gibbs sweeps) and its predictive draw.
+(`simulate_categorical`, `simulate_ordinal`, 30% missing) and a negative binomial count
+(`simulate_count`, alpha 2), each by its Gibbs sampler and by NUTS. One chain per model runs
+in this process through the engine's own loop (`bayesmi.engines.chained.run_chain`); the
+time of each iteration is read from its progress callback, so compilation and the first
+iteration (NUTS tuning) are left out. The figure is the median over iterations 2-30: one
+variable's update (``steps=5`` transitions or Gibbs sweeps) and its predictive draw.
 
 Run: ``python benchmarks/bench_heckman.py`` (about two minutes).
 """
@@ -70,6 +70,10 @@ def main() -> None:
         "categorical (3)": (bm.simulate.simulate_categorical(**size, seed=1), bm.categorical),
         "ordinal (5)": (bm.simulate.simulate_ordinal(**size, seed=1), bm.ordinal),
     }
+    counts = bm.simulate.simulate_count(**size, alpha=2.0, seed=1).incomplete
+    for sampler, label in (("auto", "Gibbs"), ("nuts", "NUTS")):
+        model = bm.count("y ~ x + (1 | cluster)", family="negative_binomial")
+        runs.append(("count", f"negative binomial, {label}", counts, model, sampler))
     for name, (sim, constructor) in factors.items():
         for sampler, label in (("auto", "Gibbs"), ("nuts", "NUTS")):
             model = constructor("y ~ x + (1 | cluster)")
@@ -94,6 +98,8 @@ def main() -> None:
         ("categorical (3), NUTS", "categorical (3), Gibbs"),
         ("ordinal (5), Gibbs", "random_intercept, Gibbs"),
         ("ordinal (5), NUTS", "ordinal (5), Gibbs"),
+        ("negative binomial, Gibbs", "random_intercept, Gibbs"),
+        ("negative binomial, NUTS", "negative binomial, Gibbs"),
     ]:
         print(f"{name} / {baseline}: {times[name] / times[baseline]:.1f}x")
 

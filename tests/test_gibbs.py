@@ -292,3 +292,20 @@ def test_data_augmentation_gibbs_agrees_with_nuts_on_the_heckman_model(outcome):
         ]
 
     assert_gibbs_agrees_with_nuts(model, summary, outcome)
+
+
+@pytest.mark.slow  # about a minute of sampling: a statistical check
+@pytest.mark.parametrize("formula", ["y ~ x + (1 | cluster)", "y ~ x + (1 + x | cluster)"])
+def test_polya_gamma_gibbs_agrees_with_nuts_on_the_negative_binomial_model(formula):
+    """Negative binomial counts (alpha 2), 20 clusters of 15: coefficients, alpha, SDs."""
+    sim = bm.simulate.simulate_count(clusters=20, cluster_size=15, alpha=2.0, seed=3)
+    spec = bm.count(formula, family="negative_binomial")
+    data = encode(sim.incomplete, "cluster")
+    model = FACTORIES[spec.kind](spec, data)
+    model.set_predictors(data.design(model.columns))
+    assert model.gibbs is not None
+
+    def summary(p):
+        return [*p["beta"], float(p["alpha"]), *np.atleast_1d(p.get("re_sd", p.get("tau")))]
+
+    assert_gibbs_agrees_with_nuts(model, summary, formula)

@@ -114,9 +114,10 @@ def impute(
 
         - ``"auto"``: an exact Gibbs sampler where the model has one (random_intercept,
           random_slopes and heteroscedastic, as pan and 2l.norm; binary and categorical by
-          Polya-Gamma augmentation, ordinal by its latent-variable form; fixed_cluster and
-          gaussian cluster_level by conjugate updates; see `bayesmi.models.gibbs`), NUTS
-          otherwise (count, the other cluster_level families, heckman).
+          Polya-Gamma augmentation, ordinal by its latent-variable form, negative binomial
+          counts by Polya-Gamma augmentation; fixed_cluster and gaussian cluster_level by
+          conjugate updates; see `bayesmi.models.gibbs`), NUTS otherwise (poisson counts,
+          the other cluster_level families, heckman).
         - ``"gibbs"``: as "auto", and gaussian heckman with one rho by its data-augmentation
           Gibbs sampler, started where NUTS' warm-up ended, about five times faster than NUTS
           per iteration; it stays in the main mode of rho where NUTS visits a minor mode now

@@ -2,7 +2,7 @@
 
 Every chain used to adapt NUTS' step size and mass matrix for ``tune`` transitions (200) on
 its own: ten chains paid ten times what one adaptation costs, most of a short run of a model
-that stays on NUTS (heckman, counts). Here the run first does the chained engine's first
+that stays on NUTS (heckman, poisson counts). Here the run first does the chained engine's first
 iteration once, in this process, from observed starting values, adapting every NUTS-updated
 model for ``tune`` transitions and drawing its missing cells as a chain would (so later models
 adapt to realistic predictors); each chain then starts from that adaptation (its point, a copy

@@ -17,9 +17,10 @@ On the standardised scale (predictors always, the target when it is gaussian)::
 The likelihood uses the rows with an observed target. Missing cells are drawn from the
 predictive given the current parameters and their cluster's b_j (and sigma_j); clusters with no
 observed target keep b_j and sigma_j under their population distribution, so those are draws
-from it. A compiled function maps NUTS' point to the quantities the draw needs; the gaussian
-binary and ordinal models also have an exact Gibbs sampler (`bayesmi.models.gibbs`; binary by
-Polya-Gamma augmentation, ordinal by its latent-variable form).
+from it. A compiled function maps NUTS' point to the quantities the draw needs; the gaussian,
+binary, ordinal and negative binomial models also have an exact Gibbs sampler
+(`bayesmi.models.gibbs`; binary and negative binomial by Polya-Gamma augmentation, ordinal by
+its latent-variable form).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ from bayesmi.models.families import (
 )
 from bayesmi.models.gibbs import (
     LogisticGibbs,
+    NegativeBinomialGibbs,
     OrdinalGibbs,
     RandomInterceptGibbs,
     RandomSlopesGibbs,
@@ -378,17 +380,23 @@ def _gibbs_sampler(
     cluster_variance: bool,
     n_categories: int = 0,
 ) -> GibbsSampler | None:
-    """Return the Gibbs sampler of a gaussian, binary or ordinal model (None for counts)."""
-    if family not in ("gaussian", "binary", "ordinal"):
+    """Return the Gibbs sampler of a gaussian, binary, ordinal or negative binomial model.
+
+    None for poisson counts (NUTS).
+    """
+    if family not in ("gaussian", "binary", "ordinal", "negative_binomial"):
         return None
     slopes = tuple(slope_index)
 
     def current_x() -> np.ndarray:
         return current_predictors(pymc_model, inputs)
 
-    if family in ("binary", "ordinal"):
+    if family in ("binary", "ordinal", "negative_binomial"):
         if family == "binary":
             kernel = LogisticGibbs(inputs.y, inputs.codes_observed, n_clusters, slopes)
+            set_target = partial(np.copyto, inputs.y)
+        elif family == "negative_binomial":
+            kernel = NegativeBinomialGibbs(inputs.y, inputs.codes_observed, n_clusters, slopes)
             set_target = partial(np.copyto, inputs.y)
         else:
             codes = inputs.y.astype(int)

@@ -6,9 +6,11 @@ evaluations for a NUTS transition. Every step leaves the PyMC model's posterior 
 chain targets the posterior NUTS would; each sampler is checked against NUTS by a slow test
 (tests/test_gibbs.py). `normal` holds the normal models' samplers, `logistic` the logit
 models' (Polya-Gamma augmentation), `ordinal` the cumulative logit's (latent variables),
-`selection` the Heckman model's (data augmentation), `steps` what they share.
+`selection` the Heckman model's (data augmentation), `counts` the negative binomial's (Polya-Gamma
+augmentation), `steps` what they share and `kernels` their compiled loops.
 """
 
+from bayesmi.models.gibbs.counts import NegativeBinomialGibbs
 from bayesmi.models.gibbs.logistic import CategoricalGibbs, LogisticGibbs
 from bayesmi.models.gibbs.normal import (
     LinearGibbs,
@@ -23,6 +25,7 @@ __all__ = [
     "CategoricalGibbs",
     "LinearGibbs",
     "LogisticGibbs",
+    "NegativeBinomialGibbs",
     "OrdinalGibbs",
     "RandomInterceptGibbs",
     "RandomSlopesGibbs",
