@@ -164,12 +164,6 @@ class CategoricalModel(CompiledQuantities, ConditionalModel):
         named.setdefault("beta", np.zeros((n_other, 0)))
         return named
 
-    def draw_standardised(
-        self, point: Point, x: np.ndarray, rng: np.random.Generator
-    ) -> np.ndarray:
-        """Draw the missing cells' categories; return them as the column's values."""
-        return self.draw_rows(point, x, np.flatnonzero(~self.inputs.observed), rng)
-
     def draw_rows(
         self, point: Point, x: np.ndarray, rows: np.ndarray, rng: np.random.Generator
     ) -> np.ndarray:

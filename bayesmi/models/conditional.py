@@ -233,11 +233,14 @@ class ConditionalModel(ABC):
         """
         raise NotImplementedError(f"{type(self).__name__} has no row likelihood")
 
-    @abstractmethod
     def draw_standardised(
         self, point: Point, x: np.ndarray, rng: np.random.Generator
     ) -> np.ndarray:
-        """Draw the missing cells on the standardised scale, given standardised predictors."""
+        """Draw the missing cells on the standardised scale, given standardised predictors.
+
+        The missing rows' `draw_rows`; models without it override this.
+        """
+        return self.draw_rows(point, x, np.flatnonzero(~self.observed), rng)
 
     @abstractmethod
     def parameters(self, point: Point) -> dict[str, np.ndarray]:

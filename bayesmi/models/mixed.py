@@ -200,12 +200,6 @@ class MixedModel(CompiledQuantities, ConditionalModel):
         mean = current["intercept"] + x_rows @ current["beta"]
         return mean + np.sum(z * current["effects"][codes], axis=1)
 
-    def draw_standardised(
-        self, point: Point, x: np.ndarray, rng: np.random.Generator
-    ) -> np.ndarray:
-        """Draw the missing cells: normal, or from the family's distribution."""
-        return self.draw_rows(point, x, np.flatnonzero(~self.inputs.observed), rng)
-
     def draw_rows(
         self, point: Point, x: np.ndarray, rows: np.ndarray, rng: np.random.Generator
     ) -> np.ndarray:

@@ -23,7 +23,7 @@ using Polya-Gamma latent variables. JASA 108(504), 1339-1349.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from polyagamma import random_polyagamma
@@ -31,6 +31,7 @@ from scipy.special import gammaln
 
 from bayesmi.models.blocks import INTERCEPT_SD
 from bayesmi.models.gibbs.steps import (
+    LogitTarget,
     covariance_step,
     fixed_and_random_designs,
     log_prior_covariance,
@@ -44,27 +45,8 @@ DISPERSION_STEPS = (0.05, 0.2, 0.8)
 
 
 @dataclass(frozen=True)
-class NegativeBinomialGibbs:
-    """Gibbs sweeps for the negative binomial mixed model (see the module docstring).
-
-    Parameters
-    ----------
-    y : numpy.ndarray
-        Observed counts.
-    codes : numpy.ndarray
-        Cluster code of each observed row.
-    n_clusters : int
-        Number of clusters J.
-    slope_index : tuple of int
-        Predictors with a random slope.
-    """
-
-    y: np.ndarray
-    codes: np.ndarray
-    n_clusters: int
-    slope_index: tuple[int, ...]
-
-    _designs: dict = field(default_factory=dict, compare=False, repr=False)
+class NegativeBinomialGibbs(LogitTarget):
+    """Gibbs sweeps for the negative binomial mixed model (module docstring, `LogitTarget`)."""
 
     def start(self, n_predictors: int, rng: np.random.Generator) -> dict:
         """Return a starting state near the prior's centre, jittered."""

@@ -54,20 +54,14 @@ def weighted_cluster_statistics(
 
 @numba.njit(cache=True, nogil=True)
 def weighted_intercept_kernel(
-    w: np.ndarray,
-    kappa: np.ndarray,
-    omega: np.ndarray,
-    codes: np.ndarray,
-    n_clusters: int,
-    variance: float,
-    prior: np.ndarray,
-    theta_noise: np.ndarray,
-    intercept_noise: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    w, kappa, omega, codes, n_clusters, variance, prior, theta_noise, intercept_noise
+):
     """`bayesmi.models.gibbs.steps.weighted_intercept_draw` given its standard normal noise.
 
-    Returns theta, u, weight and residual_sums as that function does; raises ValueError when
-    theta's precision is not positive definite.
+    The arguments are that function's (float64 arrays, integer cluster codes), with
+    `theta_noise` (one per column of `w`) and `intercept_noise` (one per cluster) in place of
+    its generator. Returns theta, u, weight and residual_sums as that function does; raises
+    ValueError when theta's precision is not positive definite.
     """
     weight, sums, kappa_sums, cross, cross_kappa = weighted_cluster_statistics(
         w, kappa, omega, codes, n_clusters

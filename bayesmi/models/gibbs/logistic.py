@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -12,6 +12,7 @@ from polyagamma import random_polyagamma
 from bayesmi.models.blocks import COEFFICIENT_SD
 from bayesmi.models.gibbs.steps import (
     CategoryTarget,
+    LogitTarget,
     covariance_step,
     fixed_and_random_designs,
     log_prior_covariance,
@@ -22,7 +23,7 @@ __all__ = ["CategoricalGibbs", "LogisticGibbs"]
 
 
 @dataclass(frozen=True)
-class LogisticGibbs:
+class LogisticGibbs(LogitTarget):
     """Gibbs sweeps for the logistic mixed model (binary), by Polya-Gamma augmentation.
 
     Polson, Scott and Windle (2013): given ``omega_i ~ PG(1, eta_i)``, the logistic likelihood
@@ -39,13 +40,6 @@ class LogisticGibbs:
     Polson, N. G., Scott, J. G. and Windle, J. (2013). Bayesian inference for logistic models
     using Polya-Gamma latent variables. JASA 108(504), 1339-1349.
     """
-
-    y: np.ndarray
-    codes: np.ndarray
-    n_clusters: int
-    slope_index: tuple[int, ...]
-
-    _designs: dict = field(default_factory=dict, compare=False, repr=False)
 
     def start(self, n_predictors: int, rng: np.random.Generator) -> dict:
         """Return a starting state near the prior's centre, jittered."""

@@ -14,6 +14,7 @@ from bayesmi.models.gibbs.kernels import log_prior_covariance_kernel, weighted_i
 __all__ = [
     "CategoryTarget",
     "ClusterSums",
+    "LogitTarget",
     "cluster_sums",
     "covariance_step",
     "fixed_and_random_designs",
@@ -102,6 +103,30 @@ def fixed_and_random_designs(
         cache.clear()
         cache.update(x=x, w=w, z=z)
     return cache["w"], cache["z"]
+
+
+@dataclass(frozen=True)
+class LogitTarget:
+    """The observed data a Polya-Gamma sampler of a binary or count target sweeps over.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Observed target (0/1, or counts).
+    codes : numpy.ndarray
+        Cluster code of each observed row.
+    n_clusters : int
+        Number of clusters J.
+    slope_index : tuple of int
+        Predictors with a random slope.
+    """
+
+    y: np.ndarray
+    codes: np.ndarray
+    n_clusters: int
+    slope_index: tuple[int, ...]
+
+    _designs: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
