@@ -13,6 +13,7 @@ from bayesmi.engines.updaters import (
     make_updater,
 )
 from bayesmi.models import FACTORIES
+from bayesmi.models.gibbs.steps import prior_precision, weighted_intercept_draw
 
 
 @pytest.fixture(scope="module")
@@ -309,3 +310,32 @@ def test_polya_gamma_gibbs_agrees_with_nuts_on_the_negative_binomial_model(formu
         return [*p["beta"], float(p["alpha"]), *np.atleast_1d(p.get("re_sd", p.get("tau")))]
 
     assert_gibbs_agrees_with_nuts(model, summary, formula)
+
+
+def test_compiled_weighted_intercept_draw_equals_the_numpy_formula():
+    """The compiled kernel against the closed form in numpy, the same normal noise."""
+    rng = np.random.default_rng(0)
+    n, clusters = 500, 12
+    w = np.column_stack([np.ones(n), rng.standard_normal((n, 3)) + np.array([0.5, 0.0, 1.0])])
+    kappa, omega = rng.random(n) - 0.5, rng.random(n) + 0.1
+    codes = rng.integers(0, clusters, n)
+    prior = prior_precision(4, 5.0)
+    draw_rng = np.random.default_rng(3)
+    theta, u, weight, residual_sums = weighted_intercept_draw(
+        w, kappa, omega, codes, clusters, 0.7, prior, draw_rng
+    )
+    noise = np.random.default_rng(3)
+    weight_numpy = np.bincount(codes, weights=omega, minlength=clusters)
+    sums = np.array([(w * omega[:, None])[codes == j].sum(axis=0) for j in range(clusters)])
+    kappa_sums = np.bincount(codes, weights=kappa, minlength=clusters)
+    shrink = 1 / (weight_numpy + 1 / 0.7)
+    precision = (w * omega[:, None]).T @ w - sums.T @ (shrink[:, None] * sums) + np.diag(prior)
+    rhs = w.T @ kappa - sums.T @ (shrink * kappa_sums)
+    chol = np.linalg.cholesky(precision)
+    expected = np.linalg.solve(precision, rhs) + np.linalg.solve(chol.T, noise.standard_normal(4))
+    expected_sums = kappa_sums - sums @ expected
+    expected_u = shrink * expected_sums + np.sqrt(shrink) * noise.standard_normal(clusters)
+    np.testing.assert_allclose(theta, expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(u, expected_u, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(weight, weight_numpy, rtol=1e-12)
+    np.testing.assert_allclose(residual_sums, expected_sums, rtol=1e-10, atol=1e-12)

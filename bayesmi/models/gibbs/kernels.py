@@ -78,13 +78,15 @@ def weighted_intercept_kernel(
     for a in range(p):
         precision[a, a] += prior[a]
     chol = _cholesky(precision)
-    # theta = L^-T (L^-1 rhs + e): mean P^-1 rhs, covariance P^-1
+    # theta = L^-T (L^-1 rhs + e): mean P^-1 rhs, covariance P^-1; the noise is added after
+    # the forward substitution, which must not see it
     forward = np.zeros(p)
     for a in range(p):
         total = rhs[a]
         for b in range(a):
             total -= chol[a, b] * forward[b]
-        forward[a] = total / chol[a, a] + theta_noise[a]
+        forward[a] = total / chol[a, a]
+    forward += theta_noise
     theta = np.zeros(p)
     for a in range(p - 1, -1, -1):
         total = forward[a]
