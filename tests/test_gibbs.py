@@ -11,8 +11,9 @@ from bayesmi.engines.updaters import (
     NutsUpdater,
     NutsWarmedGibbsUpdater,
     make_updater,
+    updater_choice,
 )
-from bayesmi.models import FACTORIES
+from bayesmi.models import FACTORIES, uses_nuts
 from bayesmi.models.gibbs.steps import prior_precision, weighted_intercept_draw
 
 
@@ -339,3 +340,41 @@ def test_compiled_weighted_intercept_draw_equals_the_numpy_formula():
     np.testing.assert_allclose(u, expected_u, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(weight, weight_numpy, rtol=1e-12)
     np.testing.assert_allclose(residual_sums, expected_sums, rtol=1e-10, atol=1e-12)
+
+
+def _kind_cases():
+    counts = bm.simulate.simulate_count(clusters=6, cluster_size=8, seed=1).incomplete
+    factor = bm.simulate.simulate_categorical(clusters=6, cluster_size=8, seed=1).incomplete
+    ordinal = bm.simulate.simulate_ordinal(clusters=6, cluster_size=8, seed=1).incomplete
+    normal = bm.simulate.simulate_random_intercept(clusters=6, cluster_size=8, seed=1).incomplete
+    level2 = bm.simulate.simulate_cluster_level(clusters=12, cluster_size=4, seed=1)
+    target = next(c for c in level2.incomplete if level2.incomplete[c].isna().any())
+    binary = normal.assign(b=(normal["x"] > 0).astype(float))
+    binary.loc[binary.index[::5], "b"] = np.nan
+    selection = bm.simulate.simulate_heckman(clusters=6, cluster_size=10, seed=1).incomplete
+    return [
+        (normal, bm.random_intercept("y ~ x + (1 | cluster)")),
+        (normal, bm.random_slopes("y ~ x + (1 + x | cluster)")),
+        (normal, bm.heteroscedastic("y ~ x + (1 | cluster)")),
+        (normal, bm.fixed_cluster("y ~ x")),
+        (binary, bm.binary("b ~ x + (1 | cluster)")),
+        (factor, bm.categorical("y ~ x + (1 | cluster)")),
+        (ordinal, bm.ordinal("y ~ x + (1 | cluster)")),
+        (counts, bm.count("y ~ x + (1 | cluster)")),
+        (counts, bm.count("y ~ x + (1 | cluster)", family="negative_binomial")),
+        (level2.incomplete, bm.cluster_level(f"{target} ~ x_mean")),
+        (selection, bm.heckman("y ~ x + (1 | cluster)", "~ x + z + (1 | cluster)")),
+        (
+            selection,
+            bm.heckman("y ~ x + (1 | cluster)", "~ x + z + (1 | cluster)", cluster_rho=True),
+        ),
+    ]
+
+
+def test_uses_nuts_says_what_the_built_models_updaters_do():
+    """`uses_nuts` (from the spec) against `updater_choice` (from the built model), every kind."""
+    for frame, spec in _kind_cases():
+        model = FACTORIES[spec.kind](spec, encode(frame, "cluster"))
+        for sampler in ("auto", "gibbs", "nuts"):
+            built = updater_choice(model.gibbs, sampler) != "gibbs"
+            assert uses_nuts(spec, sampler) == built, (spec.kind, spec.family, sampler)

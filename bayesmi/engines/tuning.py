@@ -26,6 +26,7 @@ from bayesmi.data.encoding import ImputationData
 from bayesmi.engines.chained import compiled_models, starting_values
 from bayesmi.engines.options import ChainedSettings
 from bayesmi.engines.updaters import NutsUpdater, make_updater
+from bayesmi.models import uses_nuts
 from bayesmi.models.conditional import COMPILE_LOCK
 from bayesmi.spec.model import ImputationModel
 
@@ -52,7 +53,7 @@ def shared_adaptation(
     Empty when no model is updated by NUTS or ``tune`` is 0 (nothing is compiled then beyond
     what the chains compile).
     """
-    if not settings.tune:
+    if not settings.tune or not any(uses_nuts(model, settings.sampler) for model in spec.values()):
         return {}
     rng = np.random.default_rng(seed)
     with COMPILE_LOCK:

@@ -31,8 +31,39 @@ FACTORIES: dict[str, Callable[[ImputationModel, ImputationData], ConditionalMode
 }
 """Factory of each model kind, keyed by ``ImputationModel.kind``."""
 
+GIBBS_KINDS = (
+    "binary",
+    "categorical",
+    "fixed_cluster",
+    "heteroscedastic",
+    "ordinal",
+    "random_intercept",
+    "random_slopes",
+)
+"""Kinds whose factory gives a Gibbs sampler used by default, whatever the family."""
+
+
+def uses_nuts(model: ImputationModel, sampler: str) -> bool:
+    """Whether the chained engine runs NUTS on a model, known before its factory is called.
+
+    NUTS throughout with ``sampler="nuts"``; where the factory gives no Gibbs sampler used by
+    default (poisson counts, cluster-level models of other families than gaussian, heckman);
+    and for heckman's warm-up with ``sampler="gibbs"``. What `make_updater` decides from the
+    built model (a test holds the two together); it spares building every model in the main
+    process for a shared NUTS adaptation no model needs.
+    """
+    if sampler == "nuts" or model.kind == "heckman":
+        return True
+    if model.kind == "count":
+        return model.family != "negative_binomial"
+    if model.kind == "cluster_level":
+        return model.family != "gaussian"
+    return model.kind not in GIBBS_KINDS
+
+
 __all__ = [
     "FACTORIES",
+    "GIBBS_KINDS",
     "ConditionalModel",
     "GibbsSampler",
     "categorical_model",
@@ -40,4 +71,5 @@ __all__ = [
     "fixed_cluster_model",
     "heckman_model",
     "mixed_model",
+    "uses_nuts",
 ]
