@@ -258,13 +258,15 @@ def _checked_spec(spec: object, data: ImputationData, options: Options) -> dict:
     outcome = None
     if options.analysis is not None:
         outcome = analysis_model(options.analysis, data)
-        if isinstance(spec, Mapping) and outcome.target in spec:
-            raise ValueError(
-                f"{outcome.target!r} is the outcome of the analysis model {options.analysis!r}, "
-                "which imputes it: leave it out of spec."
-            )
-        if isinstance(spec, Mapping):  # a model using the outcome: say so, not "impute it"
-            check_factor_order(check_spec({**spec, outcome.target: outcome}, data), data, outcome)
+        if isinstance(spec, Mapping):  # else prepare_spec says what spec must be
+            if outcome.target in spec:
+                raise ValueError(
+                    f"{outcome.target!r} is the outcome of the analysis model "
+                    f"{options.analysis!r}, which imputes it: leave it out of spec."
+                )
+            # a model using the incomplete outcome: say so, rather than "add a model for it"
+            with_outcome = check_spec({**spec, outcome.target: outcome}, data)
+            check_factor_order(with_outcome, data, outcome)
     checked = prepare_spec(spec, data, allow_complete=outcome is not None)
     if outcome is not None:
         checked = check_spec(checked | {outcome.target: outcome}, data)
