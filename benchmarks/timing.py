@@ -2,7 +2,8 @@
 
 The chain runs in this process through the engine's own loop
 (`bayesmi.engines.chained.run_chain`); the time of each iteration is read from its progress
-callback, so compilation and the first iteration (NUTS tuning) are left out.
+callback, so compilation and the first iteration (NUTS tuning) are left out. BLAS runs on one
+thread, as in the engine.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from bayesmi.data.checks import prepare_spec
 from bayesmi.data.encoding import encode
@@ -23,12 +25,13 @@ def seconds_per_iteration(data, spec, sampler: str = "auto", iterations: int = 3
     spec = prepare_spec(spec, encoded)
     settings = ChainedSettings(iterations, 1, 200, 5, 0.8, sampler, run_id=f"bench-{time.time()}")
     stamps = []
-    run_chain(
-        encoded,
-        spec,
-        settings,
-        0,
-        np.random.SeedSequence(1),
-        lambda chain, iteration: stamps.append(time.perf_counter()),
-    )
+    with threadpool_limits(limits=1):  # as in the engine's workers and its serial runs
+        run_chain(
+            encoded,
+            spec,
+            settings,
+            0,
+            np.random.SeedSequence(1),
+            lambda chain, iteration: stamps.append(time.perf_counter()),
+        )
     return float(np.median(np.diff(stamps)))

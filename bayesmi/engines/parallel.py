@@ -15,6 +15,7 @@ import sys
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from bayesmi.data.encoding import ImputationData
 from bayesmi.engines.chained import Report, forget_compiled_models, run_chain
@@ -45,8 +46,13 @@ def run_chains(
 
 
 def _serially(data, spec, settings, chain_seeds, progress: ChainProgress) -> list[ChainTrace]:
+    """Run the chains one after another here, BLAS on one thread as in the workers.
+
+    The updates' vector products are small: on two cores a 28,000-row dot product took 0.35 ms
+    with OpenBLAS' threads and 0.01 ms on one.
+    """
     try:
-        with progress:
+        with progress, threadpool_limits(limits=1):
             return [
                 run_chain(data, spec, settings, chain, seed, progress.advance)
                 for chain, seed in enumerate(chain_seeds)
@@ -137,8 +143,6 @@ _WORKER_LIMITS = None
 
 def _start_worker(messages) -> None:
     """Worker initializer: keep the progress queue and pin BLAS to one thread."""
-    from threadpoolctl import threadpool_limits
-
     global _WORKER_MESSAGES, _WORKER_LIMITS
     _WORKER_MESSAGES = messages
     _WORKER_LIMITS = threadpool_limits(limits=1)
