@@ -32,10 +32,7 @@ from scipy.special import gammaln
 from bayesmi.models.blocks import INTERCEPT_SD
 from bayesmi.models.gibbs.steps import (
     LogitTarget,
-    covariance_step,
     fixed_and_random_designs,
-    log_prior_covariance,
-    working_model_draw,
 )
 
 __all__ = ["NegativeBinomialGibbs"]
@@ -64,34 +61,15 @@ class NegativeBinomialGibbs(LogitTarget):
         """One sweep from `state` with standardised predictors `x`; return it and acceptance."""
         w, z = fixed_and_random_designs(self._designs, x, self.slope_index)
         alpha = float(state["alpha"])
-        eta = self._linear_predictor(w, z, state["intercept"], state["beta"], state["effects"])
+        eta = self.linear_predictor(w, z, state["intercept"], state["beta"], state["effects"])
         omega = random_polyagamma(self.y + alpha, eta - np.log(alpha), random_state=rng)
-        theta, effects, covariance = working_model_draw(
-            w,
-            z,
-            (self.y - alpha) / 2 + omega * np.log(alpha),
-            omega,
-            self.codes,
-            self.n_clusters,
-            state["chol"] @ state["chol"].T,
-            INTERCEPT_SD,
-            log_prior_covariance,
-            rng,
+        kappa = (self.y - alpha) / 2 + omega * np.log(alpha)
+        new, accept = self.weighted_model_steps(
+            w, z, kappa, omega, state["chol"], INTERCEPT_SD, rng
         )
-        covariance, accept = covariance_step(effects, covariance, rng)
-        eta = self._linear_predictor(w, z, theta[0], theta[1:], effects)
+        eta = self.linear_predictor(w, z, new["intercept"], new["beta"], new["effects"])
         alpha, accept_alpha = self._dispersion_steps(eta, alpha, rng)
-        return {
-            "intercept": float(theta[0]),
-            "beta": theta[1:],
-            "effects": effects,
-            "chol": np.linalg.cholesky(covariance),
-            "alpha": alpha,
-        }, (accept + accept_alpha) / 2
-
-    def _linear_predictor(self, w, z, intercept, beta, effects) -> np.ndarray:
-        theta = np.concatenate([[intercept], beta])
-        return w @ theta + np.sum(z * effects[self.codes], axis=1)
+        return new | {"alpha": alpha}, (accept + accept_alpha) / 2
 
     def _dispersion_steps(
         self, eta: np.ndarray, alpha: float, rng: np.random.Generator

@@ -77,7 +77,9 @@ def weighted_intercept_kernel(
                 precision[a, b] -= sums[j, a] * shrink[j] * sums[j, b]
     for a in range(p):
         precision[a, a] += prior[a]
-    chol = _cholesky(precision)
+    chol, positive = _cholesky(precision)
+    if not positive:
+        raise ValueError("the coefficients' precision is not positive definite")
     # theta = L^-T (L^-1 rhs + e): mean P^-1 rhs, covariance P^-1; the noise is added after
     # the forward substitution, which must not see it
     forward = np.zeros(p)
@@ -103,8 +105,8 @@ def weighted_intercept_kernel(
 
 
 @numba.njit(cache=True, nogil=True)
-def _cholesky(matrix: np.ndarray) -> np.ndarray:
-    """Lower Cholesky factor of a small positive definite matrix."""
+def _cholesky(matrix: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Lower Cholesky factor of a small matrix, and whether it is positive definite."""
     p = matrix.shape[0]
     chol = np.zeros((p, p))
     for a in range(p):
@@ -114,11 +116,11 @@ def _cholesky(matrix: np.ndarray) -> np.ndarray:
                 total -= chol[a, k] * chol[b, k]
             if a == b:
                 if total <= 0.0:
-                    raise ValueError("the coefficients' precision is not positive definite")
+                    return chol, False
                 chol[a, a] = np.sqrt(total)
             else:
                 chol[a, b] = total / chol[b, b]
-    return chol
+    return chol, True
 
 
 @numba.njit(cache=True, nogil=True)
@@ -129,21 +131,12 @@ def log_prior_covariance_kernel(covariance: np.ndarray) -> float:
     ``log det T - 2 sum(log s_k)``); minus infinity where T is not positive definite.
     """
     q = covariance.shape[0]
-    log_det = 0.0
-    chol = np.zeros((q, q))
+    chol, positive = _cholesky(covariance)
+    if not positive:
+        return -np.inf
+    value = 0.0
     for a in range(q):
-        for b in range(a + 1):
-            total = covariance[a, b]
-            for k in range(b):
-                total -= chol[a, k] * chol[b, k]
-            if a == b:
-                if total <= 0.0:
-                    return -np.inf
-                chol[a, a] = np.sqrt(total)
-                log_det += 2.0 * np.log(chol[a, a])
-            else:
-                chol[a, b] = total / chol[b, b]
-    value = log_det
+        value += 2.0 * np.log(chol[a, a])  # log det T
     for a in range(q):
         variance = covariance[a, a]
         value -= variance / 2 + (q + 2) * 0.5 * np.log(variance)

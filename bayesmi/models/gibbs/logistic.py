@@ -54,28 +54,11 @@ class LogisticGibbs(LogitTarget):
     def sweep(self, state: dict, x: np.ndarray, rng: np.random.Generator) -> tuple[dict, float]:
         """One sweep from `state` with standardised predictors `x`; return it and acceptance."""
         w, z = fixed_and_random_designs(self._designs, x, self.slope_index)
-        theta = np.concatenate([[state["intercept"]], state["beta"]])
-        eta = w @ theta + np.sum(z * state["effects"][self.codes], axis=1)
+        eta = self.linear_predictor(w, z, state["intercept"], state["beta"], state["effects"])
         omega = random_polyagamma(1.0, eta, random_state=rng)
-        theta, effects, covariance = working_model_draw(
-            w,
-            z,
-            self.y - 0.5,
-            omega,
-            self.codes,
-            self.n_clusters,
-            state["chol"] @ state["chol"].T,
-            COEFFICIENT_SD,
-            log_prior_covariance,
-            rng,
+        return self.weighted_model_steps(
+            w, z, self.y - 0.5, omega, state["chol"], COEFFICIENT_SD, rng
         )
-        covariance, accept = covariance_step(effects, covariance, rng)
-        return {
-            "intercept": float(theta[0]),
-            "beta": theta[1:],
-            "effects": effects,
-            "chol": np.linalg.cholesky(covariance),
-        }, accept
 
 
 @dataclass(frozen=True)

@@ -128,6 +128,48 @@ class LogitTarget:
 
     _designs: dict = field(default_factory=dict, compare=False, repr=False)
 
+    def linear_predictor(
+        self, w: np.ndarray, z: np.ndarray, intercept: float, beta: np.ndarray, effects
+    ) -> np.ndarray:
+        """Return every row's ``eta = b0 + x' beta + z' b_j``."""
+        theta = np.concatenate([[intercept], beta])
+        return w @ theta + np.sum(z * effects[self.codes], axis=1)
+
+    def weighted_model_steps(
+        self,
+        w: np.ndarray,
+        z: np.ndarray,
+        kappa: np.ndarray,
+        omega: np.ndarray,
+        chol: np.ndarray,
+        intercept_sd: float,
+        rng: np.random.Generator,
+    ) -> tuple[dict, float]:
+        """Draw coefficients, effects and T given the Polya-Gamma weights.
+
+        `working_model_draw`, then `covariance_step`; return them as a state and the acceptance
+        of T's step.
+        """
+        theta, effects, covariance = working_model_draw(
+            w,
+            z,
+            kappa,
+            omega,
+            self.codes,
+            self.n_clusters,
+            chol @ chol.T,
+            intercept_sd,
+            log_prior_covariance,
+            rng,
+        )
+        covariance, accept = covariance_step(effects, covariance, rng)
+        return {
+            "intercept": float(theta[0]),
+            "beta": theta[1:],
+            "effects": effects,
+            "chol": np.linalg.cholesky(covariance),
+        }, accept
+
 
 @dataclass(frozen=True)
 class CategoryTarget:
