@@ -1,8 +1,8 @@
 """Per-iteration cost of the Heckman, binary, factor and count models against the normal sweep.
 
 Simulated MNAR data (`bm.simulate.simulate_heckman`, 50 clusters of 50, 2,500 rows, about 40%
-of y missing), continuous (NUTS, the default, and ``sampler="gibbs"``: data augmentation after
-NUTS' warm-up) and binary; the binary MAR model by its Polya-Gamma Gibbs sampler
+of y missing), continuous and binary, each by NUTS (the default) and with ``sampler="gibbs"``
+(data augmentation after NUTS' warm-up); the binary MAR model by its Polya-Gamma Gibbs sampler
 (the default) and by NUTS; a nominal (3 categories) and an ordinal (5) target of the same size
 (`simulate_categorical`, `simulate_ordinal`, 30% missing) and a negative binomial count
 (`simulate_count`, alpha 2), each by its Gibbs sampler and by NUTS. One chain per model runs
@@ -64,6 +64,13 @@ def main() -> None:
             bm.heckman(outcome, selection, family="binary"),
             "auto",
         ),
+        (
+            "binary",
+            "heckman, binary, Gibbs",
+            binary,
+            bm.heckman(outcome, selection, family="binary"),
+            "gibbs",
+        ),
     ]
     size = {"clusters": 50, "cluster_size": 50}
     factors = {
@@ -94,6 +101,8 @@ def main() -> None:
         ("heckman, cluster_rho", "random_intercept, Gibbs"),
         ("heckman, binary", "binary (MAR), NUTS"),
         ("heckman, binary", "random_intercept, Gibbs"),
+        ("heckman, binary, Gibbs", "random_intercept, Gibbs"),
+        ("heckman, binary", "heckman, binary, Gibbs"),
         ("categorical (3), Gibbs", "random_intercept, Gibbs"),
         ("categorical (3), NUTS", "categorical (3), Gibbs"),
         ("ordinal (5), Gibbs", "random_intercept, Gibbs"),

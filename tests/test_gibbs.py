@@ -128,22 +128,25 @@ def test_heckman_gibbs_sampler_only_on_request(two_variable_data, impute_quietly
     spec = {"y": bm.random_intercept("y ~ w + (1 | g)")}
     auto, gibbs = impute_quietly(data, spec), impute_quietly(data, spec, sampler="gibbs")
     np.testing.assert_array_equal(auto.posterior["y::missing"], gibbs.posterior["y::missing"])
-    sim = bm.simulate.simulate_heckman(clusters=6, cluster_size=10, seed=1)
-    heckman = bm.heckman("y ~ x + (1 | cluster)", "~ x + z + (1 | cluster)")
-    model = FACTORIES["heckman"](heckman, encode(sim.incomplete, "cluster"))
-    assert model.gibbs is not None
-    assert not model.gibbs.by_default
-    updater = make_updater(model, np.random.default_rng(1), "gibbs", 0.8)
-    assert isinstance(updater, NutsWarmedGibbsUpdater)  # swept from where NUTS' warm-up ends
-    assert np.isfinite(updater.advance(3, tune=True).step_size)
-    nuts_point = updater.point
-    assert np.isnan(updater.advance(3, tune=False).step_size)
-    assert updater.sweeping
-    assert "rho" in updater.point
-    start = model.gibbs.from_nuts(nuts_point)
-    assert model.parameters(start)["rho"] == pytest.approx(
-        model.parameters(nuts_point)["rho"], abs=1e-12
-    )
+    for family in ("gaussian", "binary"):
+        sim = bm.simulate.simulate_heckman(
+            clusters=6, cluster_size=10, seed=1, binary=family == "binary"
+        )
+        heckman = bm.heckman("y ~ x + (1 | cluster)", "~ x + z + (1 | cluster)", family=family)
+        model = FACTORIES["heckman"](heckman, encode(sim.incomplete, "cluster"))
+        assert model.gibbs is not None
+        assert not model.gibbs.by_default
+        updater = make_updater(model, np.random.default_rng(1), "gibbs", 0.8)
+        assert isinstance(updater, NutsWarmedGibbsUpdater)  # swept from where NUTS' warm-up ends
+        assert np.isfinite(updater.advance(3, tune=True).step_size)
+        nuts_point = updater.point
+        assert np.isnan(updater.advance(3, tune=False).step_size)
+        assert updater.sweeping
+        assert "rho" in updater.point
+        start = model.gibbs.from_nuts(nuts_point)
+        assert model.parameters(start)["rho"] == pytest.approx(
+            model.parameters(nuts_point)["rho"], abs=1e-12
+        )
 
 
 @pytest.mark.slow
@@ -297,6 +300,24 @@ def test_data_augmentation_gibbs_agrees_with_nuts_on_the_heckman_model(outcome):
 
 
 @pytest.mark.slow  # about a minute of sampling: a statistical check
+@pytest.mark.parametrize("outcome", ["y ~ x + (1 | cluster)", "y ~ x + (1 + x | cluster)"])
+def test_data_augmentation_gibbs_agrees_with_nuts_on_the_binary_heckman_model(outcome):
+    """Binary Heckman (bivariate probit with selection), 20 clusters of 25: as the gaussian."""
+    sim = bm.simulate.simulate_heckman(clusters=20, cluster_size=25, seed=4, binary=True)
+    spec = bm.heckman(outcome, "~ x + z + (1 | cluster)", family="binary")
+    data = encode(sim.incomplete, "cluster")
+    model = FACTORIES[spec.kind](spec, data)
+    model.set_predictors(data.design(model.columns))
+    assert model.gibbs is not None
+
+    def summary(p):
+        effect_sd = np.atleast_1d(p.get("re_sd", p.get("tau")))
+        return [*p["beta"], *p["gamma"], float(p["tau_v"]), float(p["rho"]), *effect_sd]
+
+    assert_gibbs_agrees_with_nuts(model, summary, outcome)
+
+
+@pytest.mark.slow  # about a minute of sampling: a statistical check
 @pytest.mark.parametrize("formula", ["y ~ x + (1 | cluster)", "y ~ x + (1 + x | cluster)"])
 def test_polya_gamma_gibbs_agrees_with_nuts_on_the_negative_binomial_model(formula):
     """Negative binomial counts (alpha 2), 20 clusters of 15: coefficients, alpha, SDs."""
@@ -378,3 +399,47 @@ def test_uses_nuts_says_what_the_built_models_updaters_do():
         for sampler in ("auto", "gibbs", "nuts"):
             built = updater_choice(model.gibbs, sampler) != "gibbs"
             assert uses_nuts(spec, sampler) == built, (spec.kind, spec.family, sampler)
+
+
+def test_compiled_normal_log_cdf_and_selection_likelihood_equal_scipy():
+    """`log_normal_cdf` against scipy's log_ndtr from -60 to 40 (both tails, the branch at -35),
+    and the Heckman kernels against their numpy formulas."""
+    from scipy.special import log_ndtr
+
+    from bayesmi.models.gibbs.kernels import (
+        log_normal_cdf,
+        mills_moments,
+        selection_log_likelihood,
+    )
+
+    x = np.concatenate([np.linspace(-60, 40, 20001), [-35.0 - 1e-9, -35.0 + 1e-9, 0.0]])
+    ours = np.array([log_normal_cdf(value) for value in x])
+    np.testing.assert_allclose(ours, log_ndtr(x), rtol=1e-12, atol=1e-15)
+    rng = np.random.default_rng(3)
+    centred, eta = rng.normal(0, 1.5, 400), rng.normal(0, 2, 400)
+    b0, sigma, rho = 0.3, 1.4, -0.7
+    r = (centred - b0) / sigma
+    expected = np.sum(log_ndtr((eta + rho * r) / np.sqrt(1 - rho**2)) - r**2 / 2)
+    assert selection_log_likelihood(centred, eta, b0, sigma, rho) == pytest.approx(
+        expected, rel=1e-12
+    )
+    mills = np.exp(-(eta**2) / 2 - 0.5 * np.log(2 * np.pi) - log_ndtr(eta))
+    np.testing.assert_allclose(
+        mills_moments(eta), [mills.mean(), np.mean(mills * (mills + eta))], rtol=1e-12
+    )
+
+
+def test_binary_heckman_sweeps_keep_each_latent_outcome_on_its_side():
+    """The observed rows' latent y* (the sampler's state) stays positive exactly where y = 1."""
+    sim = bm.simulate.simulate_heckman(clusters=6, cluster_size=10, seed=1, binary=True)
+    spec = bm.heckman("y ~ x + (1 | cluster)", "~ x + z + (1 | cluster)", family="binary")
+    data = encode(sim.incomplete, "cluster")
+    model = FACTORIES["heckman"](spec, data)
+    model.set_predictors(data.design(model.columns))
+    rng = np.random.default_rng(2)
+    state = model.gibbs.start(rng)
+    y = sim.incomplete["y"].dropna().to_numpy()
+    for _ in range(20):
+        state, _ = model.gibbs.sweep(state, rng)
+        np.testing.assert_array_equal(state["outcome_latent"] > 0, y == 1)
+        assert -1 < state["rho"] < 1

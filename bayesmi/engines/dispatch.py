@@ -118,10 +118,10 @@ def impute(
           counts by Polya-Gamma augmentation; fixed_cluster and gaussian cluster_level by
           conjugate updates; see `bayesmi.models.gibbs`), NUTS otherwise (poisson counts,
           the other cluster_level families, heckman).
-        - ``"gibbs"``: as "auto", and gaussian heckman with one rho by its data-augmentation
-          Gibbs sampler, started where NUTS' warm-up ended, about five times faster than NUTS
-          per iteration; it stays in the main mode of rho where NUTS visits a minor mode now
-          and then (see `bayesmi.models.heckman`).
+        - ``"gibbs"``: as "auto", and heckman with one rho (gaussian or binary) by its
+          data-augmentation Gibbs sampler, started where NUTS' warm-up ended, about 7 (gaussian)
+          and 10 (binary) times faster than NUTS per iteration; it stays in the main mode of
+          rho where NUTS visits a minor mode now and then (see `bayesmi.models.heckman`).
         - ``"nuts"``: NUTS for every model (to cross-check the Gibbs sampler).
 
     start : {"observed", "overdispersed"}, optional

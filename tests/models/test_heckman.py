@@ -143,11 +143,18 @@ def test_heckman_alongside_a_mar_model_and_a_systematically_missing_cluster(impu
     assert 0.5 < standardised.std() < 1.6
 
 
-def pooled_mean(data, spec, seed=1):
+def pooled_mean(data, spec, seed=1, **options):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bm.ConvergenceWarning)
         idata = bm.impute(
-            data, spec, cluster="cluster", chains=10, iterations=10, seed=seed, progressbar=False
+            data,
+            spec,
+            cluster="cluster",
+            chains=10,
+            iterations=10,
+            seed=seed,
+            progressbar=False,
+            **options,
         )
     frames = list(bm.completed(idata))
     slopes = [np.polyfit(frame["x"], frame["y"], 1)[0] for frame in frames]
@@ -155,11 +162,13 @@ def pooled_mean(data, spec, seed=1):
 
 
 @pytest.mark.slow
-def test_mnar_recovered_by_heckman_not_by_mar_model():
+@pytest.mark.parametrize("sampler", ["auto", "gibbs"])
+def test_mnar_recovered_by_heckman_not_by_mar_model(sampler):
     """J=50 of 50, corr(e, d) = 0.6, about 40% missing (issue 7).
 
     random_intercept (MAR) misses the complete-data mean by more than 0.1; heckman is within
-    0.05 of it, its pooled slope within 0.05, and the 95% interval of rho covers 0.6.
+    0.05 of it, its pooled slope within 0.05, and the 95% interval of rho covers 0.6; by NUTS
+    (the default) and by the data-augmentation Gibbs sampler.
     """
     sim = bm.simulate.simulate_heckman(rho=0.6, seed=7)
     complete_mean = sim.complete["y"].mean()
@@ -167,7 +176,8 @@ def test_mnar_recovered_by_heckman_not_by_mar_model():
     mar_mean, _, _ = pooled_mean(
         sim.incomplete, {"y": bm.random_intercept("y ~ x + z + (1 | cluster)")}
     )
-    mean, slope, idata = pooled_mean(sim.incomplete, {"y": bm.heckman(OUTCOME, SELECTION)})
+    spec = {"y": bm.heckman(OUTCOME, SELECTION)}
+    mean, slope, idata = pooled_mean(sim.incomplete, spec, sampler=sampler)
     rho = idata.posterior["y::rho"].to_numpy().ravel()
     warm = idata.warmup_posterior["y::rho"].to_numpy()[:, 5:].ravel()
     draws = np.concatenate([rho, warm])
@@ -207,14 +217,16 @@ def test_mar_truth_heckman_agrees_with_random_intercept():
 
 
 @pytest.mark.slow
-def test_binary_mnar_proportion_recovered():
+@pytest.mark.parametrize("sampler", ["auto", "gibbs"])
+def test_binary_mnar_proportion_recovered(sampler):
     """Binary y with MNAR selection (rho = 0.6): pooled proportion within 0.05 of the complete
-    data under heckman(family="binary"); the MAR binary model misses it by more than 0.05."""
+    data under heckman(family="binary") by NUTS and by the Gibbs sampler, and rho's 95%
+    interval covers 0.6; the MAR binary model misses it by more than 0.05."""
     sim = bm.simulate.simulate_heckman(rho=0.6, seed=9, binary=True)
     complete = sim.complete["y"].mean()
     mar, _, _ = pooled_mean(sim.incomplete, {"y": bm.binary("y ~ x + z + (1 | cluster)")})
     spec = {"y": bm.heckman(OUTCOME, SELECTION, family="binary")}
-    proportion, _, idata = pooled_mean(sim.incomplete, spec)
+    proportion, _, idata = pooled_mean(sim.incomplete, spec, sampler=sampler)
     table = bm.selection_summary(idata, "y")
     low, high = table.loc["overall", ["lower", "upper"]]
     print(

@@ -6,10 +6,12 @@ evaluations for a NUTS transition. Every step leaves the PyMC model's posterior 
 chain targets the posterior NUTS would; each sampler is checked against NUTS by a slow test
 (tests/test_gibbs.py). `normal` holds the normal models' samplers, `logistic` the logit
 models' (Polya-Gamma augmentation), `ordinal` the cumulative logit's (latent variables),
-`selection` the Heckman model's (data augmentation), `counts` the negative binomial's (Polya-Gamma
-augmentation), `steps` what they share and `kernels` their compiled loops.
+`selection` and `binary_selection` the Heckman models' (data augmentation), `counts` the
+negative binomial's (Polya-Gamma augmentation), `steps` what they share and `kernels` their
+compiled loops.
 """
 
+from bayesmi.models.gibbs.binary_selection import BinarySelectionGibbs
 from bayesmi.models.gibbs.counts import NegativeBinomialGibbs
 from bayesmi.models.gibbs.logistic import CategoricalGibbs, LogisticGibbs
 from bayesmi.models.gibbs.normal import (
@@ -22,6 +24,7 @@ from bayesmi.models.gibbs.ordinal import OrdinalGibbs
 from bayesmi.models.gibbs.selection import SelectionGibbs
 
 __all__ = [
+    "BinarySelectionGibbs",
     "CategoricalGibbs",
     "LinearGibbs",
     "LogisticGibbs",

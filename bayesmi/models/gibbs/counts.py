@@ -33,6 +33,7 @@ from bayesmi.models.blocks import INTERCEPT_SD
 from bayesmi.models.gibbs.steps import (
     LogitTarget,
     fixed_and_random_designs,
+    weighted_model_steps,
 )
 
 __all__ = ["NegativeBinomialGibbs"]
@@ -64,8 +65,8 @@ class NegativeBinomialGibbs(LogitTarget):
         eta = self.linear_predictor(w, z, state["intercept"], state["beta"], state["effects"])
         omega = random_polyagamma(self.y + alpha, eta - np.log(alpha), random_state=rng)
         kappa = (self.y - alpha) / 2 + omega * np.log(alpha)
-        new, accept = self.weighted_model_steps(
-            w, z, kappa, omega, state["chol"], INTERCEPT_SD, rng
+        new, accept = weighted_model_steps(
+            w, z, self.codes, self.n_clusters, kappa, omega, state["chol"], INTERCEPT_SD, rng
         )
         eta = self.linear_predictor(w, z, new["intercept"], new["beta"], new["effects"])
         alpha, accept_alpha = self._dispersion_steps(eta, alpha, rng)

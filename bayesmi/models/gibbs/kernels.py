@@ -8,6 +8,8 @@ are compiled on first use and cached on disk.
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 
@@ -167,3 +169,53 @@ def _log1p_exp(value: float) -> float:
     if value > 0.0:
         return value + np.log1p(np.exp(-value))
     return np.log1p(np.exp(value))
+
+
+_SQRT_HALF = 0.7071067811865476
+_LOG_SQRT_2PI = 0.9189385332046727
+
+
+@numba.njit(cache=True, nogil=True)
+def log_normal_cdf(x: float) -> float:
+    """``log Phi(x)``, accurate in both tails (as `scipy.special.log_ndtr`).
+
+    ``log1p(-erfc(x / sqrt 2) / 2)`` above 0, ``log(erfc(-x / sqrt 2) / 2)`` down to -35 (erfc
+    of 24.7 is 1e-267, still a normal double), below that the asymptotic series of the Mills
+    ratio, ``-x^2 / 2 - log(-x sqrt(2 pi)) + log(1 - 1/x^2 + 3/x^4 - 15/x^6 + 105/x^8 - 945/x^10)``,
+    whose first omitted term is below 1e-13 there.
+    """
+    if x > 0.0:
+        return np.log1p(-0.5 * math.erfc(x * _SQRT_HALF))
+    if x > -35.0:
+        return np.log(0.5 * math.erfc(-x * _SQRT_HALF))
+    u = 1.0 / (x * x)
+    series = 1.0 - u * (1.0 - u * (3.0 - u * (15.0 - u * (105.0 - u * 945.0))))
+    return -0.5 * x * x - np.log(-x) - _LOG_SQRT_2PI + np.log(series)
+
+
+@numba.njit(cache=True, nogil=True)
+def selection_log_likelihood(
+    centred: np.ndarray, eta: np.ndarray, intercept: float, sigma: float, rho: float
+) -> float:
+    """Log likelihood of a Heckman model's observed rows, the selection latent integrated out.
+
+    The sum of ``log Phi((eta + rho r) / sqrt(1 - rho^2)) - r^2 / 2``,
+    ``r = (centred - intercept) / sigma``: up to ``-log sigma`` per row and a constant.
+    """
+    spread = 1.0 / np.sqrt(1.0 - rho * rho)
+    total = 0.0
+    for i in range(centred.size):
+        r = (centred[i] - intercept) / sigma
+        total += log_normal_cdf((eta[i] + rho * r) * spread) - 0.5 * r * r
+    return total
+
+
+@numba.njit(cache=True, nogil=True)
+def mills_moments(eta: np.ndarray) -> tuple[float, float]:
+    """Means of the inverse Mills ratio ``l = phi(eta) / Phi(eta)`` and of ``l (l + eta)``."""
+    first = second = 0.0
+    for i in range(eta.size):
+        ratio = np.exp(-0.5 * eta[i] * eta[i] - _LOG_SQRT_2PI - log_normal_cdf(eta[i]))
+        first += ratio
+        second += ratio * (ratio + eta[i])
+    return first / eta.size, second / eta.size

@@ -16,6 +16,7 @@ from bayesmi.models.gibbs.steps import (
     covariance_step,
     fixed_and_random_designs,
     log_prior_covariance,
+    weighted_model_steps,
     working_model_draw,
 )
 
@@ -56,8 +57,16 @@ class LogisticGibbs(LogitTarget):
         w, z = fixed_and_random_designs(self._designs, x, self.slope_index)
         eta = self.linear_predictor(w, z, state["intercept"], state["beta"], state["effects"])
         omega = random_polyagamma(1.0, eta, random_state=rng)
-        return self.weighted_model_steps(
-            w, z, self.y - 0.5, omega, state["chol"], COEFFICIENT_SD, rng
+        return weighted_model_steps(
+            w,
+            z,
+            self.codes,
+            self.n_clusters,
+            self.y - 0.5,
+            omega,
+            state["chol"],
+            COEFFICIENT_SD,
+            rng,
         )
 
 

@@ -19,11 +19,13 @@ __all__ = [
     "covariance_step",
     "fixed_and_random_designs",
     "inverse_wishart_draw",
+    "linear_predictor",
     "log_prior_covariance",
     "noncentred_scale_step",
     "prior_precision",
     "scale_step",
     "weighted_intercept_draw",
+    "weighted_model_steps",
     "working_model_draw",
 ]
 
@@ -132,43 +134,57 @@ class LogitTarget:
         self, w: np.ndarray, z: np.ndarray, intercept: float, beta: np.ndarray, effects
     ) -> np.ndarray:
         """Return every row's ``eta = b0 + x' beta + z' b_j``."""
-        theta = np.concatenate([[intercept], beta])
-        return w @ theta + np.sum(z * effects[self.codes], axis=1)
+        return linear_predictor(w, z, self.codes, intercept, beta, effects)
 
-    def weighted_model_steps(
-        self,
-        w: np.ndarray,
-        z: np.ndarray,
-        kappa: np.ndarray,
-        omega: np.ndarray,
-        chol: np.ndarray,
-        intercept_sd: float,
-        rng: np.random.Generator,
-    ) -> tuple[dict, float]:
-        """Draw coefficients, effects and T given the Polya-Gamma weights.
 
-        `working_model_draw`, then `covariance_step`; return them as a state and the acceptance
-        of T's step.
-        """
-        theta, effects, covariance = working_model_draw(
-            w,
-            z,
-            kappa,
-            omega,
-            self.codes,
-            self.n_clusters,
-            chol @ chol.T,
-            intercept_sd,
-            log_prior_covariance,
-            rng,
-        )
-        covariance, accept = covariance_step(effects, covariance, rng)
-        return {
-            "intercept": float(theta[0]),
-            "beta": theta[1:],
-            "effects": effects,
-            "chol": np.linalg.cholesky(covariance),
-        }, accept
+def linear_predictor(
+    w: np.ndarray,
+    z: np.ndarray,
+    codes: np.ndarray,
+    intercept: float,
+    beta: np.ndarray,
+    effects: np.ndarray,
+) -> np.ndarray:
+    """Return every row's ``b0 + x' beta + z' b_j`` (`w` and `z` with their intercept column)."""
+    theta = np.concatenate([[intercept], beta])
+    return w @ theta + np.sum(z * effects[codes], axis=1)
+
+
+def weighted_model_steps(
+    w: np.ndarray,
+    z: np.ndarray,
+    codes: np.ndarray,
+    n_clusters: int,
+    kappa: np.ndarray,
+    omega: np.ndarray,
+    chol: np.ndarray,
+    intercept_sd: float,
+    rng: np.random.Generator,
+) -> tuple[dict, float]:
+    """Draw coefficients, effects and T of the working model ``kappa / omega ~ N(eta, 1 / omega)``.
+
+    `working_model_draw`, then `covariance_step`; return them as a state (``intercept``,
+    ``beta``, ``effects``, ``chol``) and the acceptance of T's step.
+    """
+    theta, effects, covariance = working_model_draw(
+        w,
+        z,
+        kappa,
+        omega,
+        codes,
+        n_clusters,
+        chol @ chol.T,
+        intercept_sd,
+        log_prior_covariance,
+        rng,
+    )
+    covariance, accept = covariance_step(effects, covariance, rng)
+    return {
+        "intercept": float(theta[0]),
+        "beta": theta[1:],
+        "effects": effects,
+        "chol": np.linalg.cholesky(covariance),
+    }, accept
 
 
 @dataclass(frozen=True)
