@@ -40,6 +40,7 @@ samplers. JASA 103(482), 790-796.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -60,7 +61,7 @@ class BinarySelectionGibbs(SelectionTarget):
     def sweep(self, state: dict, x: np.ndarray, rng: np.random.Generator) -> tuple[dict, float]:
         """One sweep given every row's standardised predictors `x`; return it and acceptance."""
         w_outcome, z, w_selection = self._designs(x)
-        observed = self.observed
+        observed = self._rows[0]
         mu = self._mean(w_outcome, z, state)
         eta = self._selection_mean(w_selection, state)
         outcome_latent = state.get("outcome_latent")
@@ -80,7 +81,7 @@ class BinarySelectionGibbs(SelectionTarget):
         new |= {"rho": rho, "outcome_latent": y[observed]}
         return new, accept
 
-    @property
+    @cached_property
     def _side(self) -> np.ndarray:
         """+1 where the observed outcome is 1 (``y* > 0``), -1 where it is 0."""
         return 2 * self.y - 1
@@ -94,7 +95,7 @@ class BinarySelectionGibbs(SelectionTarget):
         rng: np.random.Generator,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Draw ``s*`` of every row, ``y*`` of the missing rows, then of the observed (2-3)."""
-        observed, missing = self.observed, ~self.observed
+        observed, missing = self._rows
         spread = np.sqrt(1 - rho**2)
         latent = np.empty(len(mu))
         centre = eta[observed] + rho * (outcome_latent - mu[observed])
@@ -102,7 +103,7 @@ class BinarySelectionGibbs(SelectionTarget):
         latent[missing] = eta[missing] + truncated_normal(-eta[missing], -1, rng)
         y = np.empty(len(mu))
         centre = mu + rho * (latent - eta)
-        y[missing] = centre[missing] + spread * rng.standard_normal(missing.sum())
+        y[missing] = centre[missing] + spread * rng.standard_normal(missing.size)
         centre = centre[observed]
         y[observed] = centre + spread * truncated_normal(-centre / spread, self._side, rng)
         return y, latent
