@@ -41,11 +41,13 @@ from bayesmi.pooling import (  # noqa: E402
 )
 from bayesmi.result import complete, completed, split_long, to_mids_csv  # noqa: E402
 from bayesmi.spec import (  # noqa: E402
+    Delta,
     ImputationModel,
     binary,
     categorical,
     cluster_level,
     count,
+    delta,
     fixed_cluster,
     from_mice,
     heckman,
@@ -64,6 +66,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = [
     "AnalysisFit",
     "ConvergenceWarning",
+    "Delta",
     "ImputationModel",
     "PooledDraws",
     "__version__",
@@ -75,6 +78,7 @@ __all__ = [
     "completed",
     "count",
     "datasets",
+    "delta",
     "ess",
     "fit_each",
     "fixed_cluster",

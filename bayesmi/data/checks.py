@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from bayesmi.data.encoding import DesignColumn, ImputationData
+from bayesmi.data.shifts import delta_shifts
 from bayesmi.data.support_checks import check_factor_predictors, check_target_support
 from bayesmi.messages import show
 from bayesmi.spec.model import ImputationModel
@@ -59,6 +60,7 @@ def prepare_spec(
         )
     for model in checked.values():
         _check_support(model, data)
+        delta_shifts(model, data)
     return checked
 
 

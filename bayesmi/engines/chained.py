@@ -39,6 +39,7 @@ from collections.abc import Callable
 import numpy as np
 
 from bayesmi.data.encoding import ImputationData
+from bayesmi.data.shifts import delta_shifts
 from bayesmi.engines.checkpoint import CheckpointStore
 from bayesmi.engines.compatible import compatible_models, dependents, metropolis_update
 from bayesmi.engines.options import ChainedSettings
@@ -229,10 +230,15 @@ def compiled_models(
         if outcome is not None:
             _COMPILED.models = compatible_models(data, spec, outcome)
         else:
-            _COMPILED.models = {
-                name: FACTORIES[model.kind](model, data) for name, model in spec.items()
-            }
+            _COMPILED.models = {name: _built(model, data) for name, model in spec.items()}
     return _COMPILED.models
+
+
+def _built(model: ImputationModel, data: ImputationData) -> ConditionalModel:
+    """Build a model; its imputations shifted by its delta (`bayesmi.spec.delta`), if any."""
+    built = FACTORIES[model.kind](model, data)
+    built.delta_shifts = delta_shifts(model, data)
+    return built
 
 
 def forget_compiled_models() -> None:

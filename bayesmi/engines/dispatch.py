@@ -39,6 +39,7 @@ from bayesmi.engines.options import (
 )
 from bayesmi.engines.parallel import run_chains
 from bayesmi.engines.tuning import shared_adaptation
+from bayesmi.messages import show
 from bayesmi.result.build import build_inference_data
 from bayesmi.result.frame_codec import check_storable
 from bayesmi.result.trace import ChainTrace
@@ -268,6 +269,13 @@ def _checked_spec(spec: object, data: ImputationData, options: Options) -> dict:
             with_outcome = check_spec({**spec, outcome.target: outcome}, data)
             check_factor_order(with_outcome, data, outcome)
     checked = prepare_spec(spec, data, allow_complete=outcome is not None)
+    shifted = [name for name, model in checked.items() if model.delta is not None]
+    if shifted and (options.engine == "joint" or outcome is not None):
+        raise ValueError(
+            f"delta (of {show(shifted)}) shifts the chained engine's imputations (pattern "
+            "mixture, as NARFCS); the joint engine and analysis= fit every variable jointly, "
+            "where such a shift has no meaning. Leave out engine='joint' and analysis=."
+        )
     if outcome is not None:
         checked = check_spec(checked | {outcome.target: outcome}, data)
     if options.engine == "joint":

@@ -19,6 +19,7 @@ as the column's values. The parameters are updated by an exact Polya-Gamma Gibbs
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pymc as pm
@@ -164,12 +165,18 @@ class CategoricalModel(CompiledQuantities, ConditionalModel):
         named.setdefault("beta", np.zeros((n_other, 0)))
         return named
 
+    shifts_linear_predictor: ClassVar[bool] = True
+
     def draw_rows(
         self, point: Point, x: np.ndarray, rows: np.ndarray, rng: np.random.Generator
     ) -> np.ndarray:
-        """Draw some rows' categories given the parameters; return them as the column's values."""
+        """Draw some rows' categories given the parameters; return them as the column's values.
+
+        `row_shifts` move every non-reference category's linear predictor alike.
+        """
         current = self._unpack(point)
-        codes = family_draw("categorical", self._linear_predictors(current, x, rows), current, rng)
+        eta = self._linear_predictors(current, x, rows) + np.reshape(self.row_shifts(rows), (-1, 1))
+        codes = family_draw("categorical", eta, current, rng)
         return self.category_values[codes.astype(int)]
 
     def row_log_likelihood(

@@ -20,6 +20,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import ClassVar
 
 import numpy as np
 import pymc as pm
@@ -123,7 +124,12 @@ class ConditionalModel(ABC):
     gibbs: GibbsSampler | None = field(default=None, repr=False)
     donors: int = 0
     observed_values: np.ndarray | None = field(default=None, repr=False)
+    delta_shifts: np.ndarray | None = field(default=None, repr=False)
     _logp_dlogp: object = field(default=None, repr=False)
+
+    shifts_linear_predictor: ClassVar[bool] = False
+    """Whether `delta_shifts` move the linear predictor (logit and log models) rather than the
+    drawn values (normal models)."""
 
     @property
     def predictors(self) -> tuple[str, ...]:
@@ -195,16 +201,33 @@ class ConditionalModel(ABC):
         -------
         numpy.ndarray
             One value per missing row, in row order: with `donors`, observed values of donors
-            whose predicted means are close (predictive mean matching).
+            whose predicted means are close (predictive mean matching). With `delta_shifts`,
+            shifted away from MAR: the values themselves (normal models, matching included) or
+            the linear predictor (`shifts_linear_predictor`).
         """
         x = self.scaling.x(predictors)
         if self.donors:
             means = self.predicted_means(point, x)
-            return match_donors(
+            values = match_donors(
                 means[self.observed], means[~self.observed], self.observed_values, self.donors, rng
             )
-        draws = self.draw_standardised(point, x, rng)
-        return self.scaling.y_center + self.scaling.y_scale * draws
+        else:  # a linear predictor's shift enters the draw (`row_shifts`)
+            draws = self.draw_standardised(point, x, rng)
+            values = self.scaling.y_center + self.scaling.y_scale * draws
+        if self.delta_shifts is None or self.shifts_linear_predictor:
+            return values
+        return values + self.delta_shifts
+
+    def row_shifts(self, rows: np.ndarray) -> np.ndarray | float:
+        """Return the delta shift of some rows' linear predictor (0 for a value-shifted model).
+
+        The missing rows' `delta_shifts` where `shifts_linear_predictor`, 0 for every other row.
+        """
+        if self.delta_shifts is None or not self.shifts_linear_predictor:
+            return 0.0
+        shifts = np.zeros(self.observed.shape[0])
+        shifts[~self.observed] = self.delta_shifts
+        return shifts[rows]
 
     def predicted_means(self, point: Point, x: np.ndarray) -> np.ndarray:
         """Return every row's predicted mean (standardised), its cluster's effects included.
@@ -218,7 +241,8 @@ class ConditionalModel(ABC):
     ) -> np.ndarray:
         """Draw the target of some rows given the parameters (standardised, or values).
 
-        What the analysis-compatible engine proposes from; models that take part override it.
+        What the analysis-compatible engine proposes from, and the missing cells' draw (their
+        linear predictor shifted by `row_shifts`); models that take part override it.
         """
         raise NotImplementedError(f"{type(self).__name__} cannot draw given rows")
 

@@ -200,12 +200,17 @@ class MixedModel(CompiledQuantities, ConditionalModel):
         mean = current["intercept"] + x_rows @ current["beta"]
         return mean + np.sum(z * current["effects"][codes], axis=1)
 
+    @property
+    def shifts_linear_predictor(self) -> bool:
+        """Delta moves the logit (binary, ordinal) or log (count) scale, not the values."""
+        return self.family != "gaussian"
+
     def draw_rows(
         self, point: Point, x: np.ndarray, rows: np.ndarray, rng: np.random.Generator
     ) -> np.ndarray:
         """Draw the target of some rows (standardised) from the model given the parameters."""
         current = self._unpack(point)
-        mean = self._linear_predictor(current, x, rows)
+        mean = self._linear_predictor(current, x, rows) + self.row_shifts(rows)
         if self.family == "gaussian":
             return mean + self._residual_sd(current, rows) * rng.standard_normal(len(rows))
         draws = family_draw(self.family, mean, current, rng)

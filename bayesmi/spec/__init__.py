@@ -14,6 +14,7 @@ from bayesmi.spec.constructors import (
     random_intercept,
     random_slopes,
 )
+from bayesmi.spec.delta import Delta, delta
 from bayesmi.spec.discrete import categorical, count, ordinal
 from bayesmi.spec.from_mice import from_mice
 from bayesmi.spec.model import ImputationModel
@@ -21,6 +22,7 @@ from bayesmi.spec.serialize import model_from_dict, model_to_dict, spec_from_jso
 from bayesmi.spec.terms import Formula, Term, parse_formula
 
 __all__ = [
+    "Delta",
     "Formula",
     "ImputationModel",
     "Term",
@@ -28,6 +30,7 @@ __all__ = [
     "categorical",
     "cluster_level",
     "count",
+    "delta",
     "fixed_cluster",
     "from_mice",
     "heckman",

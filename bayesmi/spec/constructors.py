@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bayesmi.spec.delta import DeltaLike
 from bayesmi.spec.model import DEFAULT_DONORS, FAMILIES, Family, ImputationModel, ModelKind
 from bayesmi.spec.terms import parse_formula
 
@@ -38,7 +39,9 @@ HECKMAN_SEPARATOR = " | selection "
 """Between the outcome and the selection formula in a heckman model's ``formula``."""
 
 
-def fixed_cluster(formula: str, pmm: bool = False, donors: int = DEFAULT_DONORS) -> ImputationModel:
+def fixed_cluster(
+    formula: str, pmm: bool = False, donors: int = DEFAULT_DONORS, delta: DeltaLike = None
+) -> ImputationModel:
     r"""Impute a level-1 variable by a normal linear model with one dummy per cluster.
 
     The tutorial's "step 0", as mice's ``norm`` with the cluster as a factor predictor: every
@@ -58,6 +61,12 @@ def fixed_cluster(formula: str, pmm: bool = False, donors: int = DEFAULT_DONORS)
         (whole scores stay whole, within their observed range).
     donors : int, default=5
         Number of donors.
+    delta : float, mapping, Series or str, optional
+        Shift the imputations away from what the MAR model predicts, on the variable's scale
+        (a sensitivity analysis by pattern mixture, as NARFCS): a number, one shift per
+        cluster (a mapping from cluster label, clusters not named unshifted, or
+        `bayesmi.delta` with a default), or the name of a column holding each row's shift.
+        The model is fitted to the observed values as without it; 0 is MAR.
 
     Returns
     -------
@@ -110,11 +119,11 @@ def fixed_cluster(formula: str, pmm: bool = False, donors: int = DEFAULT_DONORS)
             "cluster=...). For random effects use bm.random_intercept."
         )
     model = ImputationModel("fixed_cluster", formula, parsed.target, parsed.fixed)
-    return _matching(model, pmm, donors)
+    return _options(model, pmm, donors, delta)
 
 
 def random_intercept(
-    formula: str, pmm: bool = False, donors: int = DEFAULT_DONORS
+    formula: str, pmm: bool = False, donors: int = DEFAULT_DONORS, delta: DeltaLike = None
 ) -> ImputationModel:
     r"""Impute a level-1 variable by a linear mixed model with a random intercept per cluster.
 
@@ -134,6 +143,12 @@ def random_intercept(
         (whole scores stay whole, within their observed range).
     donors : int, default=5
         Number of donors.
+    delta : float, mapping, Series or str, optional
+        Shift the imputations away from what the MAR model predicts, on the variable's scale
+        (a sensitivity analysis by pattern mixture, as NARFCS): a number, one shift per
+        cluster (a mapping from cluster label, clusters not named unshifted, or
+        `bayesmi.delta` with a default), or the name of a column holding each row's shift.
+        The model is fitted to the observed values as without it; 0 is MAR.
 
     Returns
     -------
@@ -186,12 +201,12 @@ def random_intercept(
             f"{', '.join(term.name for term in slopes)}: use bm.random_slopes."
         )
     model = ImputationModel("random_intercept", formula, parsed.target, parsed.fixed, group)
-    return _matching(model, pmm, donors)
+    return _options(model, pmm, donors, delta)
 
 
-def _matching(model: ImputationModel, pmm: bool, donors: int) -> ImputationModel:
-    """Return the model with its predictive-mean-matching options (checked by the model)."""
-    return replace(model, pmm=pmm, donors=donors)
+def _options(model: ImputationModel, pmm: bool, donors: int, delta: DeltaLike) -> ImputationModel:
+    """Return the model with its matching options and delta (checked by the model)."""
+    return replace(model, pmm=pmm, donors=donors, delta=delta)
 
 
 def grouped_model(formula: str, kind: ModelKind) -> ImputationModel:
@@ -208,7 +223,9 @@ def grouped_model(formula: str, kind: ModelKind) -> ImputationModel:
     return ImputationModel(kind, formula, parsed.target, parsed.fixed, group, slopes, family=family)
 
 
-def random_slopes(formula: str, pmm: bool = False, donors: int = DEFAULT_DONORS) -> ImputationModel:
+def random_slopes(
+    formula: str, pmm: bool = False, donors: int = DEFAULT_DONORS, delta: DeltaLike = None
+) -> ImputationModel:
     r"""Impute a level-1 variable by a linear mixed model with random intercept and slopes.
 
     mice's ``2l.pan`` with predictors coded 2 (or 4 with their cluster means), fully
@@ -227,6 +244,12 @@ def random_slopes(formula: str, pmm: bool = False, donors: int = DEFAULT_DONORS)
         (whole scores stay whole, within their observed range).
     donors : int, default=5
         Number of donors.
+    delta : float, mapping, Series or str, optional
+        Shift the imputations away from what the MAR model predicts, on the variable's scale
+        (a sensitivity analysis by pattern mixture, as NARFCS): a number, one shift per
+        cluster (a mapping from cluster label, clusters not named unshifted, or
+        `bayesmi.delta` with a default), or the name of a column holding each row's shift.
+        The model is fitted to the observed values as without it; 0 is MAR.
 
     Returns
     -------
@@ -270,11 +293,11 @@ def random_slopes(formula: str, pmm: bool = False, donors: int = DEFAULT_DONORS)
     >>> model.slopes
     ('sex',)
     """
-    return _matching(grouped_model(formula, "random_slopes"), pmm, donors)
+    return _options(grouped_model(formula, "random_slopes"), pmm, donors, delta)
 
 
 def heteroscedastic(
-    formula: str, pmm: bool = False, donors: int = DEFAULT_DONORS
+    formula: str, pmm: bool = False, donors: int = DEFAULT_DONORS, delta: DeltaLike = None
 ) -> ImputationModel:
     r"""Impute by a mixed model with a residual variance of its own in every cluster.
 
@@ -294,6 +317,12 @@ def heteroscedastic(
         (whole scores stay whole, within their observed range).
     donors : int, default=5
         Number of donors.
+    delta : float, mapping, Series or str, optional
+        Shift the imputations away from what the MAR model predicts, on the variable's scale
+        (a sensitivity analysis by pattern mixture, as NARFCS): a number, one shift per
+        cluster (a mapping from cluster label, clusters not named unshifted, or
+        `bayesmi.delta` with a default), or the name of a column holding each row's shift.
+        The model is fitted to the observed values as without it; 0 is MAR.
 
     Returns
     -------
@@ -331,16 +360,22 @@ def heteroscedastic(
     >>> bm.heteroscedastic("popular ~ sex + texp + (1 + sex | school)").kind
     'heteroscedastic'
     """
-    return _matching(grouped_model(formula, "heteroscedastic"), pmm, donors)
+    return _options(grouped_model(formula, "heteroscedastic"), pmm, donors, delta)
 
 
-def binary(formula: str) -> ImputationModel:
+def binary(formula: str, delta: DeltaLike = None) -> ImputationModel:
     r"""Impute a 0/1 variable by a logistic mixed model (mice's ``2l.bin``).
 
     Parameters
     ----------
     formula : str
         ``"y ~ x1 + x2 + (1 | cluster)"``, optionally with random slopes.
+    delta : float, mapping, Series or str, optional
+        Shift the imputations away from what the MAR model predicts, on the logit scale (its
+        linear predictor) (a sensitivity analysis by pattern mixture, as NARFCS): a number,
+        one shift per cluster (a mapping from cluster label, clusters not named unshifted,
+        or `bayesmi.delta` with a default), or the name of a column holding each row's
+        shift. The model is fitted to the observed values as without it; 0 is MAR.
 
     Returns
     -------
@@ -365,7 +400,7 @@ def binary(formula: str) -> ImputationModel:
     >>> bm.binary("sex ~ popular + (1 | school)").kind
     'binary'
     """
-    return grouped_model(formula, "binary")
+    return replace(grouped_model(formula, "binary"), delta=delta)
 
 
 def cluster_level(
@@ -434,7 +469,7 @@ def cluster_level(
             "'poisson' or 'negative_binomial'."
         )
     model = ImputationModel("cluster_level", formula, parsed.target, parsed.fixed, family=family)
-    return _matching(model, pmm, donors)
+    return _options(model, pmm, donors, None)
 
 
 def heckman(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bayesmi.spec.constructors import grouped_model
+from bayesmi.spec.delta import DeltaLike
 from bayesmi.spec.model import ImputationModel
 
 __all__ = ["categorical", "count", "ordinal"]
@@ -19,7 +20,7 @@ COUNT_FAMILIES = ("poisson", "negative_binomial")
 """The families of a count model."""
 
 
-def categorical(formula: str) -> ImputationModel:
+def categorical(formula: str, delta: DeltaLike = None) -> ImputationModel:
     r"""Impute a nominal variable by a baseline-category multinomial logit mixed model.
 
     As JointAI's ``mlogitmm`` and Blimp's nominal model: for a target with categories
@@ -32,6 +33,13 @@ def categorical(formula: str) -> ImputationModel:
         ``"edu ~ x1 + x2 + (1 | cluster)"``, optionally with random slopes ``(1 + x1 |
         cluster)``. The target is a categorical, string or object column (or whole numbers,
         each distinct value a category).
+    delta : float, mapping, Series or str, optional
+        Shift the imputations away from what the MAR model predicts, on the logit scale
+        (each non-reference category's linear predictor) (a sensitivity analysis by pattern
+        mixture, as NARFCS): a number, one shift per cluster (a mapping from cluster label,
+        clusters not named unshifted, or `bayesmi.delta` with a default), or the name of a
+        column holding each row's shift. The model is fitted to the observed values as
+        without it; 0 is MAR.
 
     Returns
     -------
@@ -62,10 +70,10 @@ def categorical(formula: str) -> ImputationModel:
     >>> bm.categorical("edu ~ age + (1 | school)").family
     'categorical'
     """
-    return grouped_model(formula, "categorical")
+    return replace(grouped_model(formula, "categorical"), delta=delta)
 
 
-def ordinal(formula: str) -> ImputationModel:
+def ordinal(formula: str, delta: DeltaLike = None) -> ImputationModel:
     r"""Impute an ordered categorical variable by a cumulative logit mixed model.
 
     As R's ``ordinal::clmm``, JointAI's ``clmm`` and Blimp's ordinal model.
@@ -75,6 +83,12 @@ def ordinal(formula: str) -> ImputationModel:
     formula : str
         ``"score ~ x1 + (1 | cluster)"``, optionally with random slopes. The target is an
         ordered categorical, or a column of numbers (a score), ordered by value.
+    delta : float, mapping, Series or str, optional
+        Shift the imputations away from what the MAR model predicts, on the logit scale (its
+        linear predictor) (a sensitivity analysis by pattern mixture, as NARFCS): a number,
+        one shift per cluster (a mapping from cluster label, clusters not named unshifted,
+        or `bayesmi.delta` with a default), or the name of a column holding each row's
+        shift. The model is fitted to the observed values as without it; 0 is MAR.
 
     Returns
     -------
@@ -102,10 +116,10 @@ def ordinal(formula: str) -> ImputationModel:
     >>> bm.ordinal("ses ~ popular + (1 | school)").family
     'ordinal'
     """
-    return grouped_model(formula, "ordinal")
+    return replace(grouped_model(formula, "ordinal"), delta=delta)
 
 
-def count(formula: str, family: str = "poisson") -> ImputationModel:
+def count(formula: str, family: str = "poisson", delta: DeltaLike = None) -> ImputationModel:
     r"""Impute a count by a Poisson or negative binomial mixed model (log link).
 
     As JointAI's ``glmer`` with a Poisson family and Blimp's count model.
@@ -117,6 +131,12 @@ def count(formula: str, family: str = "poisson") -> ImputationModel:
         non-negative whole numbers.
     family : {"poisson", "negative_binomial"}, default="poisson"
         "negative_binomial" for counts more spread out than a Poisson allows (overdispersion).
+    delta : float, mapping, Series or str, optional
+        Shift the imputations away from what the MAR model predicts, on the log scale (its
+        linear predictor) (a sensitivity analysis by pattern mixture, as NARFCS): a number,
+        one shift per cluster (a mapping from cluster label, clusters not named unshifted,
+        or `bayesmi.delta` with a default), or the name of a column holding each row's
+        shift. The model is fitted to the observed values as without it; 0 is MAR.
 
     Returns
     -------
@@ -148,4 +168,4 @@ def count(formula: str, family: str = "poisson") -> ImputationModel:
         raise ValueError(
             f"family of a count model must be one of {', '.join(COUNT_FAMILIES)}, not {family!r}."
         )
-    return replace(grouped_model(formula, "count"), family=family)
+    return replace(grouped_model(formula, "count"), family=family, delta=delta)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from bayesmi.spec.delta import Delta, as_delta
 from bayesmi.spec.terms import Term
 
 __all__ = [
@@ -84,6 +85,8 @@ class ImputationModel:
         Whether a normal model imputes by predictive mean matching.
     donors : int
         Number of donors of predictive mean matching.
+    delta : Delta or None
+        The shift of the imputations away from MAR (`bayesmi.spec.delta`); None under MAR.
     """
 
     kind: ModelKind
@@ -97,9 +100,21 @@ class ImputationModel:
     cluster_rho: bool = False
     pmm: bool = False
     donors: int = DEFAULT_DONORS
+    delta: Delta | None = None
 
     def __post_init__(self) -> None:
-        """Refuse an unknown kind or family, or bad matching options (a hand-edited spec)."""
+        """Refuse an unknown kind or family, bad matching options or an unsupported delta."""
+        object.__setattr__(self, "delta", as_delta(self.delta, self.target))
+        if self.delta is not None and self.kind in ("heckman", "cluster_level"):
+            raise ValueError(
+                f"delta (a shift of the imputations away from MAR) is not available for a "
+                f"{self.kind} model ({self.target!r}): "
+                + (
+                    "the selection model estimates its own departure from MAR."
+                    if self.kind == "heckman"
+                    else "not built for cluster-level variables yet; leave delta out."
+                )
+            )
         if self.kind not in KINDS:
             raise ValueError(
                 f"unknown model kind {self.kind!r} for {self.target!r}; the kinds are "

@@ -20,6 +20,7 @@ from bayesmi.spec.constructors import (
     random_intercept,
     random_slopes,
 )
+from bayesmi.spec.delta import Delta
 from bayesmi.spec.discrete import categorical, count, ordinal
 from bayesmi.spec.model import DEFAULT_DONORS, KINDS, ImputationModel
 
@@ -51,9 +52,12 @@ _OPTIONS: dict[str, tuple[str, ...]] = {
 def model_to_dict(model: ImputationModel) -> dict:
     """Return a model as a JSON-ready dict (formula, options, and the parsed names).
 
-    Predictive mean matching is written only when on, so specs without it read as before.
+    Predictive mean matching and delta are written only when on, so specs without them read as
+    before.
     """
     matching = {"pmm": True, "donors": model.donors} if model.pmm else {}
+    if model.delta is not None:
+        matching["delta"] = model.delta.to_dict()
     return {
         "kind": model.kind,
         "formula": model.formula,
@@ -99,6 +103,8 @@ def model_from_dict(values: Mapping) -> ImputationModel:
         name: values.get(name, defaults.get(name, DEFAULT_DONORS))
         for name in _OPTIONS.get(kind, ())
     }
+    if "delta" in values:
+        options["delta"] = Delta.from_dict(values["delta"])
     return _CONSTRUCTORS[kind](values["formula"], **options)
 
 
