@@ -40,6 +40,7 @@ from bayesmi.pooling import (  # noqa: E402
     wald_test,
 )
 from bayesmi.result import complete, completed, split_long, to_mids_csv  # noqa: E402
+from bayesmi.sensitivity import plot_tipping_point, tipping_point  # noqa: E402
 from bayesmi.spec import (  # noqa: E402
     Delta,
     ImputationModel,
@@ -91,6 +92,7 @@ __all__ = [
     "ordinal",
     "plot_imputed",
     "plot_missing",
+    "plot_tipping_point",
     "plot_trace",
     "pool",
     "pool_draws",
@@ -105,6 +107,7 @@ __all__ = [
     "summary",
     "test_likelihood",
     "test_wald",
+    "tipping_point",
     "to_mids_csv",
     "wald_test",
 ]

@@ -1,0 +1,107 @@
+"""Tipping-point analysis over delta shifts, and its plot."""
+
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import statsmodels.formula.api as smf
+from matplotlib.collections import PolyCollection
+
+import bayesmi as bm
+
+DELTAS = [0.0, -0.25, -0.5, -0.75, -1.0, -1.5, -2.0]
+SPEC = {"popular": bm.random_intercept("popular ~ sex + texp + (1 | school)")}
+
+
+def mean_popularity(frame):
+    return smf.ols("popular ~ 1", frame).fit()
+
+
+@pytest.fixture(scope="module")
+def table():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.ConvergenceWarning)
+        return bm.tipping_point(
+            bm.datasets.load_popmis(),
+            SPEC,
+            "school",
+            "popular",
+            DELTAS,
+            mean_popularity,
+            "Intercept",
+            reference=5.0,
+            chains=3,
+            iterations=6,
+            seed=2,
+            progressbar=False,
+        )
+
+
+def test_table_has_a_row_per_delta_shifted_exactly(table):
+    """One variable, one seed: every run draws the same parameters, so the pooled mean moves by
+    delta times the share of missing popularity scores, to rounding."""
+    assert list(table.columns) == list(bm.sensitivity.tipping.TABLE_COLUMNS)
+    assert table["delta"].tolist() == DELTAS
+    share = bm.datasets.load_popmis()["popular"].isna().mean()
+    moved = table["estimate"] - table["estimate"].iloc[0]
+    np.testing.assert_allclose(moved, np.array(DELTAS) * share, atol=1e-9)
+    assert (table["conf_low"] < table["estimate"]).all()
+    assert (table["estimate"] < table["conf_high"]).all()
+    assert table["fmi"].between(0, 1).all()
+
+
+def test_tipping_delta_is_the_first_interval_holding_the_reference(table):
+    first = next(row.delta for row in table.itertuples() if row.conf_low <= 5.0 <= row.conf_high)
+    assert table.attrs["tipping_delta"] == first
+    assert table.attrs["tipping_delta"] not in (DELTAS[0], None)  # it does tip, not at MAR
+    assert bm.sensitivity.tipping_delta(table, reference=100.0) is None
+
+
+def test_plot_draws_points_band_reference_and_tipping_delta(table):
+    ax = bm.plot_tipping_point(table)
+    estimate = next(line for line in ax.get_lines() if line.get_label() == "pooled estimate")
+    np.testing.assert_allclose(estimate.get_xdata(), sorted(DELTAS))
+    np.testing.assert_allclose(
+        estimate.get_ydata(), table.sort_values("delta")["estimate"].to_numpy()
+    )
+    (band,) = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    vertices = band.get_paths()[0].vertices
+    assert vertices[:, 1].min() == pytest.approx(table["conf_low"].min())
+    assert vertices[:, 1].max() == pytest.approx(table["conf_high"].max())
+    tipping = next(line for line in ax.get_lines() if line.get_label().startswith("tipping"))
+    assert tipping.get_xdata()[0] == table.attrs["tipping_delta"]
+    reference = next(line for line in ax.get_lines() if line.get_label().startswith("reference"))
+    assert reference.get_ydata()[0] == 5.0
+    assert "popular" in ax.get_xlabel()
+    plt.close(ax.figure)
+
+
+@pytest.mark.parametrize(
+    ("variable", "deltas", "term", "message"),
+    [
+        ("sex", DELTAS, "Intercept", "variable 'sex' has no model in spec"),
+        ("popular", [], "Intercept", "non-empty sequence of finite numbers"),
+        ("popular", [0.0, "big"], "Intercept", "non-empty sequence of finite numbers"),
+        ("popular", [0.0], "texp", "term 'texp' is not among the analysis' terms"),
+    ],
+)
+def test_bad_arguments_are_refused(variable, deltas, term, message):
+    with pytest.raises(ValueError, match=message):
+        bm.tipping_point(
+            bm.datasets.load_popmis(),
+            SPEC,
+            "school",
+            variable,
+            deltas,
+            mean_popularity,
+            term,
+            chains=2,
+            iterations=2,
+            seed=1,
+            progressbar=False,
+        )
