@@ -45,7 +45,7 @@ def table():
 def test_table_has_a_row_per_delta_shifted_exactly(table):
     """One variable, one seed: every run draws the same parameters, so the pooled mean moves by
     delta times the share of missing popularity scores, to rounding."""
-    assert list(table.columns) == list(bm.sensitivity.tipping.TABLE_COLUMNS)
+    assert list(table.columns) == ["delta", *bm.sensitivity.tipping.TABLE_COLUMNS]
     assert table["delta"].tolist() == DELTAS
     share = bm.datasets.load_popmis()["popular"].isna().mean()
     moved = table["estimate"] - table["estimate"].iloc[0]
@@ -55,11 +55,11 @@ def test_table_has_a_row_per_delta_shifted_exactly(table):
     assert table["fmi"].between(0, 1).all()
 
 
-def test_tipping_delta_is_the_first_interval_holding_the_reference(table):
+def test_tipping_point_is_the_first_interval_holding_the_reference(table):
     first = next(row.delta for row in table.itertuples() if row.conf_low <= 5.0 <= row.conf_high)
-    assert table.attrs["tipping_delta"] == first
-    assert table.attrs["tipping_delta"] not in (DELTAS[0], None)  # it does tip, not at MAR
-    assert bm.sensitivity.tipping_delta(table, reference=100.0) is None
+    assert table.attrs["tipping_point"] == first
+    assert table.attrs["tipping_point"] not in (DELTAS[0], None)  # it does tip, not at MAR
+    assert bm.sensitivity.first_inside(table, "delta", reference=100.0) is None
 
 
 def test_plot_draws_points_band_reference_and_tipping_delta(table):
@@ -74,7 +74,7 @@ def test_plot_draws_points_band_reference_and_tipping_delta(table):
     assert vertices[:, 1].min() == pytest.approx(table["conf_low"].min())
     assert vertices[:, 1].max() == pytest.approx(table["conf_high"].max())
     tipping = next(line for line in ax.get_lines() if line.get_label().startswith("tipping"))
-    assert tipping.get_xdata()[0] == table.attrs["tipping_delta"]
+    assert tipping.get_xdata()[0] == table.attrs["tipping_point"]
     reference = next(line for line in ax.get_lines() if line.get_label().startswith("reference"))
     assert reference.get_ydata()[0] == 5.0
     assert "popular" in ax.get_xlabel()
@@ -104,4 +104,41 @@ def test_bad_arguments_are_refused(variable, deltas, term, message):
             iterations=2,
             seed=1,
             progressbar=False,
+        )
+
+
+def test_over_rho_fixes_the_heckman_correlation_on_a_grid():
+    data = bm.simulate.simulate_heckman(clusters=8, cluster_size=15, seed=3).incomplete
+    spec = {"y": bm.heckman("y ~ x + (1 | cluster)", "~ x + z + (1 | cluster)")}
+    settings = {"chains": 2, "iterations": 4, "tune": 30, "seed": 1, "progressbar": False}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.ConvergenceWarning)
+        table = bm.tipping_point(
+            data,
+            spec,
+            "cluster",
+            "y",
+            [0.0, 0.8],
+            lambda frame: smf.ols("y ~ 1", frame).fit(),
+            "Intercept",
+            over="rho",
+            **settings,
+        )
+    assert table.columns[0] == "rho"
+    assert table["rho"].tolist() == [0.0, 0.8]
+    # a missing value is drawn given it was not observed: with rho > 0, below the observed
+    assert table["estimate"].is_monotonic_decreasing
+    ax = bm.plot_tipping_point(table)
+    assert ax.get_xlabel().startswith("rho")
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match="over='rho' fixes the error correlation of a heckman"):
+        bm.tipping_point(
+            data,
+            {"y": bm.random_intercept("y ~ x + (1 | cluster)")},
+            "cluster",
+            "y",
+            [0.2],
+            lambda frame: None,
+            "Intercept",
+            over="rho",
         )

@@ -133,7 +133,7 @@ def _gibbs_sampler(
     data: ImputationData,
     heckman: HeckmanModel,
 ) -> GibbsSampler | None:
-    """Return the data-augmentation Gibbs sampler of a model with one rho, else None.
+    """Return the data-augmentation Gibbs sampler of a model with one estimated rho, else None.
 
     Used with ``sampler="gibbs"`` only, started where NUTS' warm-up ended
     (`GibbsSampler.from_nuts`). On popmis' tutorial model the posterior of rho has a minor mode
@@ -142,7 +142,7 @@ def _gibbs_sampler(
     (6 of 10 starts) while NUTS chains all reached 0.8; started from NUTS' warm-up, the sweeps
     stay in the main mode, which NUTS leaves now and then (6 of 560 iterations in a long run).
     """
-    if model.cluster_rho:
+    if model.cluster_rho or model.rho is not None:
         return None
     sampler = SelectionGibbs if model.family == "gaussian" else BinarySelectionGibbs
     kernel = sampler(
@@ -207,7 +207,11 @@ def _likelihood(
 ) -> None:
     """Add the error correlation and the likelihood of being observed (and of the outcome)."""
     target, mu = model.target, quantities.pop("mu")
-    rho, rho_cluster = _correlation(target, model.cluster_rho)
+    if model.rho is None:
+        rho, rho_cluster = _correlation(target, model.cluster_rho)
+    else:  # fixed: a sensitivity analysis over assumed departures from MAR. Data, not a
+        # constant: PyTensor's rewrites looped forever on the constant 0 (rho * residual)
+        rho, rho_cluster = pm.Data(f"{target}::rho_fixed", np.asarray(model.rho)), None
     quantities["rho"] = rho
     rho_observed = rho_cluster[inputs.codes_observed] if model.cluster_rho else rho
     eta_observed = eta[layout.observed_rows]

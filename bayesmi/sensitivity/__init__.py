@@ -1,10 +1,11 @@
 """Sensitivity to missing not at random: tipping-point analyses over delta shifts.
 
-`tipping` runs one imputation per delta and pools an analysis of each; `plot` draws the result.
-The shifts themselves are a model's ``delta=`` (`bayesmi.spec.delta`).
+`tipping` runs one imputation per delta (or per fixed rho of a Heckman model) and pools an
+analysis of each; `plot` draws the result. The shifts themselves are a model's ``delta=``
+(`bayesmi.spec.delta`), the fixed correlation `bayesmi.heckman`'s ``rho=``.
 """
 
 from bayesmi.sensitivity.plot import plot_tipping_point
-from bayesmi.sensitivity.tipping import tipping_delta, tipping_point
+from bayesmi.sensitivity.tipping import first_inside, tipping_point
 
-__all__ = ["plot_tipping_point", "tipping_delta", "tipping_point"]
+__all__ = ["first_inside", "plot_tipping_point", "tipping_point"]

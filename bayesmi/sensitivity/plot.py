@@ -15,7 +15,7 @@ TIPPING_COLOR = "#d62728"
 
 
 def plot_tipping_point(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
-    """Draw `tipping_point`'s table: estimate and interval against delta, the tipping delta marked.
+    """Draw `tipping_point`'s table: estimate and interval against delta (or rho), tipping marked.
 
     Parameters
     ----------
@@ -29,42 +29,46 @@ def plot_tipping_point(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     -------
     matplotlib.axes.Axes
         Points and line of the pooled estimate, its interval as a band, the reference value as
-        a horizontal line and the tipping delta (if any) as a vertical line.
+        a horizontal line and the tipping point (if any) as a vertical line.
 
     Raises
     ------
     ValueError
         If `table` lacks the columns `tipping_point` writes.
     """
-    missing = [column for column in TABLE_COLUMNS if column not in table.columns]
+    attrs = table.attrs
+    over = attrs.get("over", "delta")
+    missing = [column for column in (over, *TABLE_COLUMNS) if column not in table.columns]
     if missing:
         raise ValueError(
             f"the table lacks {', '.join(missing)}: plot what bayesmi.tipping_point returns."
         )
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4))
-    attrs = table.attrs
-    ordered = table.sort_values("delta")
+    ordered = table.sort_values(over)
     level = attrs.get("level", 0.95)
     term = attrs.get("term", ordered["term"].iloc[0])
     ax.fill_between(
-        ordered["delta"],
+        ordered[over],
         ordered["conf_low"],
         ordered["conf_high"],
         color=ESTIMATE_COLOR,
         alpha=0.2,
         label=f"{level:.0%} interval",
     )
-    ax.plot(
-        ordered["delta"], ordered["estimate"], "o-", color=ESTIMATE_COLOR, label="pooled estimate"
-    )
+    ax.plot(ordered[over], ordered["estimate"], "o-", color=ESTIMATE_COLOR, label="pooled estimate")
     reference = attrs.get("reference", 0.0)
     ax.axhline(reference, color="grey", linestyle=":", label=f"reference {reference:g}")
-    tipping = attrs.get("tipping_delta")
+    tipping = attrs.get("tipping_point")
     if tipping is not None:
-        ax.axvline(tipping, color=TIPPING_COLOR, linestyle="--", label=f"tipping delta {tipping:g}")
+        label = f"tipping {over} {tipping:g}"
+        ax.axvline(tipping, color=TIPPING_COLOR, linestyle="--", label=label)
     variable = attrs.get("variable", "the variable")
-    ax.set_xlabel(f"delta: shift of the imputed {variable} away from MAR")
+    ax.set_xlabel(
+        f"delta: shift of the imputed {variable} away from MAR"
+        if over == "delta"
+        else f"rho: error correlation of {variable}'s selection model, fixed (0 = MAR)"
+    )
     ax.set_ylabel(f"{term} (pooled)")
     ax.set_title(f"Tipping point of {term}")
     ax.legend(frameon=False, fontsize="small")

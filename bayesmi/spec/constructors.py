@@ -477,6 +477,7 @@ def heckman(
     selection: str,
     family: Family = "gaussian",
     cluster_rho: bool = False,
+    rho: float | None = None,
 ) -> ImputationModel:
     r"""Impute a variable missing not at random by a hierarchical Heckman selection model.
 
@@ -499,6 +500,10 @@ def heckman(
         Let the error correlation vary between clusters: :math:`\mathrm{atanh}\,\rho_j \sim
         N(\mathrm{atanh}\,\rho, s^2)`, :math:`s \sim \text{HalfNormal}(0.5)`; the result then
         holds ``rho_cluster`` beside the overall ``rho``.
+    rho : float, optional
+        Fix the error correlation at this value (``-1 < rho < 1``) instead of estimating it:
+        a sensitivity analysis over a grid of assumed departures from MAR
+        (`bayesmi.tipping_point` with ``over="rho"``); 0 is the MAR random-slopes model.
 
     Returns
     -------
@@ -579,4 +584,5 @@ def heckman(
         parsed.fixed,
         family=family,
         cluster_rho=bool(cluster_rho),
+        rho=rho,
     )

@@ -9,6 +9,7 @@ JSON and reads it back.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Real
 from typing import Literal, get_args
 
 from bayesmi.spec.delta import Delta, as_delta
@@ -87,6 +88,8 @@ class ImputationModel:
         Number of donors of predictive mean matching.
     delta : Delta or None
         The shift of the imputations away from MAR (`bayesmi.spec.delta`); None under MAR.
+    rho : float or None
+        A `heckman` model's error correlation, fixed; None when it is estimated.
     """
 
     kind: ModelKind
@@ -101,6 +104,7 @@ class ImputationModel:
     pmm: bool = False
     donors: int = DEFAULT_DONORS
     delta: Delta | None = None
+    rho: float | None = None
 
     def __post_init__(self) -> None:
         """Refuse an unknown kind or family, bad matching options or an unsupported delta."""
@@ -132,11 +136,32 @@ class ImputationModel:
                 f"pmm=True matches predicted means of a normal model; {self.kind} "
                 f"({self.family}) of {self.target!r} draws from its own distribution already."
             )
+        self._check_rho()
         if isinstance(self.donors, bool) or not isinstance(self.donors, int) or self.donors < 1:
             raise ValueError(
                 f"donors must be a positive whole number (mice uses 5), got {self.donors!r} "
                 f"({self.target!r})."
             )
+
+    def _check_rho(self) -> None:
+        """Refuse a fixed rho outside (-1, 1), with cluster_rho, or for another kind."""
+        if self.rho is None:
+            return
+        if self.kind != "heckman":
+            raise ValueError(
+                f"rho is a heckman model's option, not {self.kind}'s ({self.target!r})."
+            )
+        if isinstance(self.rho, bool) or not isinstance(self.rho, Real) or not -1 < self.rho < 1:
+            raise ValueError(
+                f"rho of {self.target!r} must be a number between -1 and 1 (exclusive), "
+                f"got {self.rho!r}."
+            )
+        if self.cluster_rho:
+            raise ValueError(
+                f"rho fixes one error correlation for {self.target!r}; cluster_rho=True "
+                "estimates one per cluster: give one of them."
+            )
+        object.__setattr__(self, "rho", float(self.rho))
 
     @property
     def predictors(self) -> tuple[str, ...]:

@@ -52,12 +52,14 @@ _OPTIONS: dict[str, tuple[str, ...]] = {
 def model_to_dict(model: ImputationModel) -> dict:
     """Return a model as a JSON-ready dict (formula, options, and the parsed names).
 
-    Predictive mean matching and delta are written only when on, so specs without them read as
-    before.
+    Predictive mean matching, delta and a fixed rho are written only when on, so specs without
+    them read as before.
     """
     matching = {"pmm": True, "donors": model.donors} if model.pmm else {}
     if model.delta is not None:
         matching["delta"] = model.delta.to_dict()
+    if model.rho is not None:
+        matching["rho"] = model.rho
     return {
         "kind": model.kind,
         "formula": model.formula,
@@ -97,6 +99,7 @@ def model_from_dict(values: Mapping) -> ImputationModel:
             selection,
             family=values.get("family", "gaussian"),
             cluster_rho=bool(values.get("cluster_rho", False)),
+            rho=values.get("rho"),
         )
     defaults = {"family": "gaussian" if kind != "count" else "poisson", "pmm": False}
     options = {

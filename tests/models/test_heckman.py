@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 import bayesmi as bm
+from bayesmi.data import encode
+from bayesmi.models import FACTORIES
 from bayesmi.result.read import iteration_trace
 from bayesmi.spec import model_from_dict, model_to_dict
 
@@ -256,3 +258,45 @@ def test_cluster_rho_recovers_the_mean_and_the_spread_of_rho():
     assert mean == pytest.approx(sim.complete["y"].mean(), abs=0.05)
     assert low < 0.6 < high
     assert np.quantile(spread, 0.975) < 0.6
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"rho": 1.0}, "between -1 and 1"),
+        ({"rho": True}, "between -1 and 1"),
+        ({"rho": 0.3, "cluster_rho": True}, "give one of them"),
+    ],
+)
+def test_bad_fixed_rho_is_refused(options, message):
+    with pytest.raises(ValueError, match=message):
+        bm.heckman(OUTCOME, SELECTION, **options)
+
+
+def test_fixed_rho_is_kept_reported_and_round_trips(impute_quietly):
+    data = bm.simulate.simulate_heckman(clusters=8, cluster_size=15, seed=2).incomplete
+    data = data.rename(columns={"cluster": "g"})
+    model = bm.heckman("y ~ x + (1 | g)", "~ x + z + (1 | g)", rho=0.45)
+    assert model_from_dict(model_to_dict(model)) == model
+    built = FACTORIES["heckman"](model, encode(data, "g"))
+    assert built.gibbs is None  # NUTS: the Gibbs sweeps move rho
+    assert "y::atanh_rho" not in built.model.named_vars
+    idata = impute_quietly(data, {"y": model}, sampler="gibbs")
+    np.testing.assert_array_equal(idata.posterior["y::rho"], 0.45)
+
+
+@pytest.mark.slow
+def test_fixed_rho_reproduces_the_free_model_and_zero_the_mar_model():
+    """rho fixed at the free model's posterior mean: completed mean within 0.03 of the free
+    model's; rho = 0: within 0.03 of the MAR random-intercept model with the same outcome."""
+    sim = bm.simulate.simulate_heckman(rho=0.6, seed=7)
+    outcome = "y ~ x + (1 | cluster)"
+    free, _, idata = pooled_mean(sim.incomplete, {"y": bm.heckman(outcome, SELECTION)})
+    rho = float(idata.posterior["y::rho"].mean())
+    fixed, _, _ = pooled_mean(sim.incomplete, {"y": bm.heckman(outcome, SELECTION, rho=rho)})
+    zero, _, _ = pooled_mean(sim.incomplete, {"y": bm.heckman(outcome, SELECTION, rho=0.0)})
+    mar, _, _ = pooled_mean(sim.incomplete, {"y": bm.random_intercept(outcome)})
+    print(f"free {free:.4f} (rho {rho:.3f}), fixed {fixed:.4f}; rho 0 {zero:.4f}, MAR {mar:.4f}")
+    assert fixed == pytest.approx(free, abs=0.03)
+    assert zero == pytest.approx(mar, abs=0.03)
+    assert abs(free - mar) > 0.1  # the two checks are not the same check
