@@ -1,4 +1,4 @@
-"""Each missing cell's delta shift (`bayesmi.spec.delta`), checked against the data."""
+"""Each missing cell's delta (`bayesmi.spec.pattern_mixture`), checked against the data."""
 
 from __future__ import annotations
 

@@ -235,7 +235,7 @@ def compiled_models(
 
 
 def _built(model: ImputationModel, data: ImputationData) -> ConditionalModel:
-    """Build a model; its imputations shifted by its delta (`bayesmi.spec.delta`), if any."""
+    """Build a model; its imputations shifted by its delta (`bayesmi.spec.pattern_mixture`)."""
     built = FACTORIES[model.kind](model, data)
     built.delta_shifts = delta_shifts(model, data)
     return built

@@ -2,7 +2,7 @@
 
 `tipping` runs one imputation per delta (or per fixed rho of a Heckman model) and pools an
 analysis of each; `plot` draws the result. The shifts themselves are a model's ``delta=``
-(`bayesmi.spec.delta`), the fixed correlation `bayesmi.heckman`'s ``rho=``.
+(`bayesmi.spec.pattern_mixture`), the fixed correlation `bayesmi.heckman`'s ``rho=``.
 """
 
 from bayesmi.sensitivity.plot import plot_tipping_point

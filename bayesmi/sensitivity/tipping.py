@@ -1,6 +1,6 @@
 """Tipping-point analysis: how far from MAR must the missing values be before a conclusion changes.
 
-One imputation run per delta (`bayesmi.spec.delta`: the variable's imputations shifted by
+One imputation run per delta (`bayesmi.spec.pattern_mixture`: the variable's imputations shifted by
 delta, the model fitted as under MAR), or per fixed error correlation rho of a Heckman model,
 all with the same seed; each run's completed datasets are analysed (`bayesmi.fit_each`) and
 pooled by Rubin's rules (`bayesmi.pool`). The tipping point is the first value, in the order
@@ -60,7 +60,7 @@ def tipping_point(
     variable : str
         The variable whose imputations are shifted; its model in `spec` is used with each
         ``delta`` in turn (on the model's scale: the variable's for normal models, logit or
-        log for the others; see `bayesmi.spec.delta`).
+        log for the others; see `bayesmi.spec.pattern_mixture`).
     deltas : sequence of float
         The shifts (with ``over="rho"``: the error correlations), in the order the tipping
         point is looked for (usually from 0 outward).

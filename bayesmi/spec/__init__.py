@@ -14,10 +14,10 @@ from bayesmi.spec.constructors import (
     random_intercept,
     random_slopes,
 )
-from bayesmi.spec.delta import Delta, delta
 from bayesmi.spec.discrete import categorical, count, ordinal
 from bayesmi.spec.from_mice import from_mice
 from bayesmi.spec.model import ImputationModel
+from bayesmi.spec.pattern_mixture import Delta, delta
 from bayesmi.spec.serialize import model_from_dict, model_to_dict, spec_from_json, spec_to_json
 from bayesmi.spec.terms import Formula, Term, parse_formula
 

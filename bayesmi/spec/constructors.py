@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bayesmi.spec.delta import DeltaLike
 from bayesmi.spec.model import DEFAULT_DONORS, FAMILIES, Family, ImputationModel, ModelKind
+from bayesmi.spec.pattern_mixture import DeltaLike
 from bayesmi.spec.terms import parse_formula
 
 __all__ = [
@@ -62,11 +62,8 @@ def fixed_cluster(
     donors : int, default=5
         Number of donors.
     delta : float, mapping, Series or str, optional
-        Shift the imputations away from what the MAR model predicts, on the variable's scale
-        (a sensitivity analysis by pattern mixture, as NARFCS): a number, one shift per
-        cluster (a mapping from cluster label, clusters not named unshifted, or
-        `bayesmi.delta` with a default), or the name of a column holding each row's shift.
-        The model is fitted to the observed values as without it; 0 is MAR.
+        Shift the imputations away from MAR, on the variable's scale (a sensitivity analysis; see
+        `bayesmi.spec.pattern_mixture`, and `bayesmi.delta` for one shift per cluster). 0 is MAR.
 
     Returns
     -------
@@ -144,11 +141,8 @@ def random_intercept(
     donors : int, default=5
         Number of donors.
     delta : float, mapping, Series or str, optional
-        Shift the imputations away from what the MAR model predicts, on the variable's scale
-        (a sensitivity analysis by pattern mixture, as NARFCS): a number, one shift per
-        cluster (a mapping from cluster label, clusters not named unshifted, or
-        `bayesmi.delta` with a default), or the name of a column holding each row's shift.
-        The model is fitted to the observed values as without it; 0 is MAR.
+        Shift the imputations away from MAR, on the variable's scale (a sensitivity analysis; see
+        `bayesmi.spec.pattern_mixture`, and `bayesmi.delta` for one shift per cluster). 0 is MAR.
 
     Returns
     -------
@@ -245,11 +239,8 @@ def random_slopes(
     donors : int, default=5
         Number of donors.
     delta : float, mapping, Series or str, optional
-        Shift the imputations away from what the MAR model predicts, on the variable's scale
-        (a sensitivity analysis by pattern mixture, as NARFCS): a number, one shift per
-        cluster (a mapping from cluster label, clusters not named unshifted, or
-        `bayesmi.delta` with a default), or the name of a column holding each row's shift.
-        The model is fitted to the observed values as without it; 0 is MAR.
+        Shift the imputations away from MAR, on the variable's scale (a sensitivity analysis; see
+        `bayesmi.spec.pattern_mixture`, and `bayesmi.delta` for one shift per cluster). 0 is MAR.
 
     Returns
     -------
@@ -318,11 +309,8 @@ def heteroscedastic(
     donors : int, default=5
         Number of donors.
     delta : float, mapping, Series or str, optional
-        Shift the imputations away from what the MAR model predicts, on the variable's scale
-        (a sensitivity analysis by pattern mixture, as NARFCS): a number, one shift per
-        cluster (a mapping from cluster label, clusters not named unshifted, or
-        `bayesmi.delta` with a default), or the name of a column holding each row's shift.
-        The model is fitted to the observed values as without it; 0 is MAR.
+        Shift the imputations away from MAR, on the variable's scale (a sensitivity analysis; see
+        `bayesmi.spec.pattern_mixture`, and `bayesmi.delta` for one shift per cluster). 0 is MAR.
 
     Returns
     -------
@@ -371,11 +359,8 @@ def binary(formula: str, delta: DeltaLike = None) -> ImputationModel:
     formula : str
         ``"y ~ x1 + x2 + (1 | cluster)"``, optionally with random slopes.
     delta : float, mapping, Series or str, optional
-        Shift the imputations away from what the MAR model predicts, on the logit scale (its
-        linear predictor) (a sensitivity analysis by pattern mixture, as NARFCS): a number,
-        one shift per cluster (a mapping from cluster label, clusters not named unshifted,
-        or `bayesmi.delta` with a default), or the name of a column holding each row's
-        shift. The model is fitted to the observed values as without it; 0 is MAR.
+        Shift the imputations away from MAR, on the logit scale (a sensitivity analysis; see
+        `bayesmi.spec.pattern_mixture`, and `bayesmi.delta` for one shift per cluster). 0 is MAR.
 
     Returns
     -------

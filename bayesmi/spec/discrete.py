@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bayesmi.spec.constructors import grouped_model
-from bayesmi.spec.delta import DeltaLike
 from bayesmi.spec.model import ImputationModel
+from bayesmi.spec.pattern_mixture import DeltaLike
 
 __all__ = ["categorical", "count", "ordinal"]
 
@@ -34,12 +34,9 @@ def categorical(formula: str, delta: DeltaLike = None) -> ImputationModel:
         cluster)``. The target is a categorical, string or object column (or whole numbers,
         each distinct value a category).
     delta : float, mapping, Series or str, optional
-        Shift the imputations away from what the MAR model predicts, on the logit scale
-        (each non-reference category's linear predictor) (a sensitivity analysis by pattern
-        mixture, as NARFCS): a number, one shift per cluster (a mapping from cluster label,
-        clusters not named unshifted, or `bayesmi.delta` with a default), or the name of a
-        column holding each row's shift. The model is fitted to the observed values as
-        without it; 0 is MAR.
+        Shift the imputations away from MAR, on the logit scale of every non-reference category (a
+        sensitivity analysis; see `bayesmi.spec.pattern_mixture`, and `bayesmi.delta` for one shift
+        per cluster). 0 is MAR.
 
     Returns
     -------
@@ -84,11 +81,8 @@ def ordinal(formula: str, delta: DeltaLike = None) -> ImputationModel:
         ``"score ~ x1 + (1 | cluster)"``, optionally with random slopes. The target is an
         ordered categorical, or a column of numbers (a score), ordered by value.
     delta : float, mapping, Series or str, optional
-        Shift the imputations away from what the MAR model predicts, on the logit scale (its
-        linear predictor) (a sensitivity analysis by pattern mixture, as NARFCS): a number,
-        one shift per cluster (a mapping from cluster label, clusters not named unshifted,
-        or `bayesmi.delta` with a default), or the name of a column holding each row's
-        shift. The model is fitted to the observed values as without it; 0 is MAR.
+        Shift the imputations away from MAR, on the logit scale (a sensitivity analysis; see
+        `bayesmi.spec.pattern_mixture`, and `bayesmi.delta` for one shift per cluster). 0 is MAR.
 
     Returns
     -------
@@ -132,11 +126,8 @@ def count(formula: str, family: str = "poisson", delta: DeltaLike = None) -> Imp
     family : {"poisson", "negative_binomial"}, default="poisson"
         "negative_binomial" for counts more spread out than a Poisson allows (overdispersion).
     delta : float, mapping, Series or str, optional
-        Shift the imputations away from what the MAR model predicts, on the log scale (its
-        linear predictor) (a sensitivity analysis by pattern mixture, as NARFCS): a number,
-        one shift per cluster (a mapping from cluster label, clusters not named unshifted,
-        or `bayesmi.delta` with a default), or the name of a column holding each row's
-        shift. The model is fitted to the observed values as without it; 0 is MAR.
+        Shift the imputations away from MAR, on the log scale (a sensitivity analysis; see
+        `bayesmi.spec.pattern_mixture`, and `bayesmi.delta` for one shift per cluster). 0 is MAR.
 
     Returns
     -------

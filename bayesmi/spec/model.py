@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import Literal, get_args
 
-from bayesmi.spec.delta import Delta, as_delta
+from bayesmi.spec.pattern_mixture import Delta, as_delta
 from bayesmi.spec.terms import Term
 
 __all__ = [
@@ -87,7 +87,7 @@ class ImputationModel:
     donors : int
         Number of donors of predictive mean matching.
     delta : Delta or None
-        The shift of the imputations away from MAR (`bayesmi.spec.delta`); None under MAR.
+        The shift of the imputations away from MAR (`bayesmi.spec.pattern_mixture`); None under MAR.
     rho : float or None
         A `heckman` model's error correlation, fixed; None when it is estimated.
     """

@@ -20,9 +20,9 @@ from bayesmi.spec.constructors import (
     random_intercept,
     random_slopes,
 )
-from bayesmi.spec.delta import Delta
 from bayesmi.spec.discrete import categorical, count, ordinal
 from bayesmi.spec.model import DEFAULT_DONORS, KINDS, ImputationModel
+from bayesmi.spec.pattern_mixture import Delta
 
 __all__ = ["model_from_dict", "model_to_dict", "spec_from_json", "spec_to_json"]
 
