@@ -67,14 +67,6 @@ class Delta:
         clusters = tuple((label, float(value)) for label, value in values.get("clusters", ()))
         return cls(float(values.get("shift", 0.0)), clusters)
 
-    def describe(self) -> str:
-        """Return a short description: ``-0.5``, ``per cluster (3 named, else 0)``, a column."""
-        if self.column is not None:
-            return f"from column {self.column!r}"
-        if self.clusters:
-            return f"per cluster ({len(self.clusters)} named, else {self.shift:g})"
-        return f"{self.shift:g}"
-
 
 def delta(by_cluster: Mapping | pd.Series, default: float = 0.0) -> Delta:
     """Shift imputations per cluster: a named cluster's cells by its value, others' by `default`.
