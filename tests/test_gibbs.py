@@ -276,26 +276,30 @@ def test_latent_variable_gibbs_agrees_with_nuts_on_the_ordinal_model(spec):
     assert_gibbs_agrees_with_nuts(model, summary, spec.formula)
 
 
-@pytest.mark.slow  # about two minutes of sampling per family: a statistical check
-@pytest.mark.parametrize("family", ["gaussian", "binary"])
+@pytest.mark.slow  # about two minutes of sampling per case: a statistical check
+@pytest.mark.parametrize(
+    ("family", "rho"), [("gaussian", None), ("binary", None), ("gaussian", 0.5), ("binary", 0.5)]
+)
 @pytest.mark.parametrize("outcome", ["y ~ x + (1 | cluster)", "y ~ x + (1 + x | cluster)"])
-def test_data_augmentation_gibbs_agrees_with_nuts_on_the_heckman_model(outcome, family):
-    """Heckman, gaussian and binary (a bivariate probit with selection), 20 clusters of 25:
-    both equations' coefficients, rho, sigma (gaussian), the effects' SDs."""
+def test_data_augmentation_gibbs_agrees_with_nuts_on_the_heckman_model(outcome, family, rho):
+    """Heckman, gaussian and binary (a bivariate probit with selection), rho estimated or
+    fixed, 20 clusters of 25: both equations' coefficients, rho, sigma (gaussian), the effects'
+    SDs."""
     binary = family == "binary"
     sim = bm.simulate.simulate_heckman(clusters=20, cluster_size=25, seed=4, binary=binary)
-    spec = bm.heckman(outcome, "~ x + z + (1 | cluster)", family=family)
+    spec = bm.heckman(outcome, "~ x + z + (1 | cluster)", family=family, rho=rho)
     data = encode(sim.incomplete, "cluster")
     model = FACTORIES[spec.kind](spec, data)
     model.set_predictors(data.design(model.columns))
     assert model.gibbs is not None
     scalars = ("tau_v", "rho") if binary else ("tau_v", "rho", "sigma")
+    scalars = scalars if rho is None else scalars[:1] + scalars[2:]  # a fixed rho has no SD
 
     def summary(p):
         effect_sd = np.atleast_1d(p.get("re_sd", p.get("tau")))
         return [*p["beta"], *p["gamma"], *(float(p[k]) for k in scalars), *effect_sd]
 
-    assert_gibbs_agrees_with_nuts(model, summary, f"{family}: {outcome}")
+    assert_gibbs_agrees_with_nuts(model, summary, f"{family}, rho {rho}: {outcome}")
 
 
 @pytest.mark.slow  # about a minute of sampling: a statistical check

@@ -133,7 +133,7 @@ def _gibbs_sampler(
     data: ImputationData,
     heckman: HeckmanModel,
 ) -> GibbsSampler | None:
-    """Return the data-augmentation Gibbs sampler of a model with one estimated rho, else None.
+    """Return the data-augmentation Gibbs sampler of a model with one rho (or a fixed one).
 
     Used with ``sampler="gibbs"`` only, started where NUTS' warm-up ended
     (`GibbsSampler.from_nuts`). On popmis' tutorial model the posterior of rho has a minor mode
@@ -142,7 +142,7 @@ def _gibbs_sampler(
     (6 of 10 starts) while NUTS chains all reached 0.8; started from NUTS' warm-up, the sweeps
     stay in the main mode, which NUTS leaves now and then (6 of 560 iterations in a long run).
     """
-    if model.cluster_rho or model.rho is not None:
+    if model.cluster_rho:
         return None
     sampler = SelectionGibbs if model.family == "gaussian" else BinarySelectionGibbs
     kernel = sampler(
@@ -153,6 +153,7 @@ def _gibbs_sampler(
         tuple(layout.outcome),
         tuple(layout.selection),
         tuple(layout.slopes),
+        fixed_rho=model.rho,
     )
     predictors_now = heckman.predictors_now
     return GibbsSampler(

@@ -278,9 +278,16 @@ def test_fixed_rho_is_kept_reported_and_round_trips(impute_quietly):
     data = data.rename(columns={"cluster": "g"})
     model = bm.heckman("y ~ x + (1 | g)", "~ x + z + (1 | g)", rho=0.45)
     assert model_from_dict(model_to_dict(model)) == model
-    built = FACTORIES["heckman"](model, encode(data, "g"))
-    assert built.gibbs is None  # NUTS: the Gibbs sweeps move rho
+    encoded = encode(data, "g")
+    built = FACTORIES["heckman"](model, encoded)
     assert "y::atanh_rho" not in built.model.named_vars
+    built.set_predictors(encoded.design(built.columns))
+    rng = np.random.default_rng(3)
+    state = built.gibbs.start(rng)
+    for _ in range(5):  # the sweeps leave rho where it was fixed, and move sigma
+        state, _ = built.gibbs.sweep(state, rng)
+        assert state["rho"] == 0.45
+    assert state["sigma"] != 1.0
     idata = impute_quietly(data, {"y": model}, sampler="gibbs")
     np.testing.assert_array_equal(idata.posterior["y::rho"], 0.45)
 

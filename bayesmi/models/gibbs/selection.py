@@ -24,6 +24,9 @@ complete data are a bivariate normal regression, and one sweep draws (van Hassel
    ridge where the observed rows' mean and variance stay (`ridge_steps`): on popmis' tutorial
    model the effective sample size of rho went from 30 to 227 in 560 iterations.
 
+With rho fixed (``fixed_rho``, a sensitivity analysis), steps 4 and 5 are random-walk
+Metropolis steps on ``log sigma`` given every latent variable instead (`_scale_steps`).
+
 Each step leaves the PyMC model's posterior invariant. The state holds the quantities the
 draws need: ``intercept``, ``beta``, ``effects``, ``chol``, ``sigma``, ``g0``, ``gamma``, ``v``,
 ``tau_v`` and ``rho``.
@@ -78,6 +81,9 @@ class SelectionTarget:
     outcome, selection, slopes : tuple of int
         Columns of the predictor matrix each equation reads; the outcome's random slopes
         (positions among the outcome's columns).
+    fixed_rho : float or None
+        The error correlation, when fixed (`bayesmi.heckman`'s ``rho=``): the steps that move
+        rho are left out.
     """
 
     y: np.ndarray
@@ -87,11 +93,13 @@ class SelectionTarget:
     outcome: tuple[int, ...]
     selection: tuple[int, ...]
     slopes: tuple[int, ...]
+    fixed_rho: float | None = None
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def start(self, rng: np.random.Generator) -> dict:
-        """Return a starting state near the prior's centre, jittered."""
+        """Return a starting state near the prior's centre, jittered (rho as fixed, if so)."""
         q = 1 + len(self.slopes)
+        rho = float(np.tanh(rng.uniform(-1, 1)))
         return {
             "intercept": float(rng.uniform(-1, 1)),
             "beta": rng.uniform(-1, 1, len(self.outcome)),
@@ -101,7 +109,7 @@ class SelectionTarget:
             "gamma": rng.uniform(-1, 1, len(self.selection)),
             "v": np.zeros(self.n_clusters),
             "tau_v": 0.5,
-            "rho": float(np.tanh(rng.uniform(-1, 1))),
+            "rho": rho if self.fixed_rho is None else self.fixed_rho,
         }
 
     @cached_property
@@ -206,6 +214,9 @@ class SelectionGibbs(SelectionTarget):
         mu = self._mean(w_outcome, z, new)
         new |= self._selection_equation(w_selection, latent - rho * (y - mu) / sigma, state, rng)
         eta = self._selection_mean(w_selection, new)
+        if self.fixed_rho is not None:
+            sigma, accept = _scale_steps(y - mu, latent - eta, sigma, rho, rng)
+            return new | {"sigma": sigma, "rho": rho}, (accept + accept_covariance) / 2
         (sigma, rho), accept = _correlation_step(y - mu, latent - eta, sigma, rho, rng)
         observed = self._rows[0]
         residual = (self.y - mu[observed]) / sigma
@@ -262,6 +273,44 @@ def _correlation_step(
     if rng.random() < accept:
         return (proposal_sigma, proposal_rho), accept
     return (sigma, rho), accept
+
+
+SCALE_STEP_SD = 0.1
+"""SD of the random-walk steps on log sigma when rho is fixed."""
+
+
+def _scale_steps(
+    e: np.ndarray,
+    d: np.ndarray,
+    sigma: float,
+    rho: float,
+    rng: np.random.Generator,
+    steps: int = 5,
+) -> tuple[float, float]:
+    """Random-walk MH on ``log sigma`` given every latent variable, rho fixed.
+
+    ``e = y - mu`` given ``d = s* - eta`` is ``N(sigma rho d, sigma^2 (1 - rho^2))``; with the
+    half-normal prior of sigma and the Jacobian of ``log sigma``, the target needs only the
+    sums ``e'e``, ``e'd`` and ``d'd``. Returns sigma and the share of steps accepted.
+    """
+    ee, ed, dd = float(e @ e), float(e @ d), float(d @ d)
+
+    def log_target(log_s: float) -> float:
+        s = np.exp(log_s)
+        squares = ee - 2 * s * rho * ed + s**2 * rho**2 * dd
+        return float(
+            -(e.size - 1) * log_s - squares / (2 * s**2 * (1 - rho**2)) - s**2 / (2 * SCALE_SD**2)
+        )
+
+    current = float(np.log(sigma))
+    log_current = log_target(current)
+    accepted = 0
+    for _ in range(steps):
+        proposal = current + SCALE_STEP_SD * rng.standard_normal()
+        log_proposal = log_target(proposal)
+        if np.log(rng.random()) < log_proposal - log_current:
+            current, log_current, accepted = proposal, log_proposal, accepted + 1
+    return float(np.exp(current)), accepted / steps
 
 
 RHO_STEP_SD = 0.15
