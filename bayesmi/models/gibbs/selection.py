@@ -99,8 +99,7 @@ class SelectionTarget:
     def start(self, rng: np.random.Generator) -> dict:
         """Return a starting state near the prior's centre, jittered (rho as fixed, if so)."""
         q = 1 + len(self.slopes)
-        rho = float(np.tanh(rng.uniform(-1, 1)))
-        return {
+        state = {
             "intercept": float(rng.uniform(-1, 1)),
             "beta": rng.uniform(-1, 1, len(self.outcome)),
             "effects": np.zeros((self.n_clusters, q)),
@@ -109,8 +108,9 @@ class SelectionTarget:
             "gamma": rng.uniform(-1, 1, len(self.selection)),
             "v": np.zeros(self.n_clusters),
             "tau_v": 0.5,
-            "rho": rho if self.fixed_rho is None else self.fixed_rho,
+            "rho": float(np.tanh(rng.uniform(-1, 1))),
         }
+        return state if self.fixed_rho is None else state | {"rho": self.fixed_rho}
 
     @cached_property
     def _rows(self) -> tuple[np.ndarray, np.ndarray]:
