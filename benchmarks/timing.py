@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_limits
 
 from bayesmi.data.checks import prepare_spec
 from bayesmi.data.encoding import encode
-from bayesmi.engines.chained import run_chain
+from bayesmi.engines.chained import models_key, run_chain
 from bayesmi.engines.options import ChainedSettings
 
 
@@ -23,7 +23,8 @@ def seconds_per_iteration(data, spec, sampler: str = "auto", iterations: int = 3
     """Median seconds per iteration after the first (``steps=5``, tuning 200), one chain."""
     encoded = encode(data, "cluster")
     spec = prepare_spec(spec, encoded)
-    settings = ChainedSettings(iterations, 1, 200, 5, 0.8, sampler, run_id=f"bench-{time.time()}")
+    key = models_key(encoded, spec)
+    settings = ChainedSettings(iterations, 1, 200, 5, 0.8, sampler, models_key=key)
     stamps = []
     with threadpool_limits(limits=1):  # as in the engine's workers and its serial runs
         run_chain(

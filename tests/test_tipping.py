@@ -1,6 +1,7 @@
 """Tipping-point analysis over delta shifts, and its plot."""
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import matplotlib
 
@@ -8,11 +9,13 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 from matplotlib.collections import PolyCollection
 
 import bayesmi as bm
+from bayesmi.engines import chained
 
 DELTAS = [0.0, -0.25, -0.5, -0.75, -1.0, -1.5, -2.0]
 SPEC = {"popular": bm.random_intercept("popular ~ sex + texp + (1 | school)")}
@@ -142,3 +145,64 @@ def test_over_rho_fixes_the_heckman_correlation_on_a_grid():
             "Intercept",
             over="rho",
         )
+
+
+@pytest.mark.parametrize("sampler", ["auto", "gibbs"])
+def test_runs_differing_in_rho_or_delta_share_compiled_models_with_fresh_results(sampler):
+    """A grid compiles once (`models_key` leaves out delta and rho's value); a run on reused
+    models gives what a run on freshly compiled ones gives, imputations and parameters."""
+    data = bm.simulate.simulate_heckman(clusters=8, cluster_size=15, seed=3).incomplete
+    data["w"] = data["x"] + np.random.default_rng(0).normal(size=len(data))
+    data.loc[data.index[::7], "w"] = np.nan
+    settings = {"chains": 2, "iterations": 3, "tune": 30, "seed": 5, "progressbar": False}
+    settings |= {"cores": 1, "sampler": sampler}
+
+    def spec(rho, delta):
+        return {
+            "y": bm.heckman("y ~ x + (1 | cluster)", "~ x + z + (1 | cluster)", rho=rho),
+            "w": bm.random_intercept("w ~ x + y + (1 | cluster)", delta=delta),
+        }
+
+    def run(rho, delta):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", bm.ConvergenceWarning)
+            return bm.impute(data, spec(rho, delta), "cluster", **settings)
+
+    chained.forget_compiled_models()
+    fresh = run(0.6, -1.0)
+    chained.forget_compiled_models()
+    run(0.0, 0.0)
+    compiled = dict(chained._COMPILED.models)
+    reused = run(0.6, -1.0)
+    now = chained._COMPILED.models
+    assert all(now[name] is compiled[name] for name in ("y", "w"))
+    assert reused.groups() == fresh.groups()
+    for group in fresh.groups():
+        assert reused[group].equals(fresh[group]), group
+    assert float(reused.posterior["y::rho"].min()) == float(reused.posterior["y::rho"].max()) == 0.6
+    other = bm.impute(data, spec(None, -1.0), "cluster", **settings | {"iterations": 1})
+    assert chained._COMPILED.models["y"] is not now["y"]
+    assert "y::rho" in other.posterior
+
+
+def test_runs_on_an_executor_as_impute_does(table):
+    """The runs' chains on a caller's executor (threads here, each its own compiled models)
+    give the local table."""
+    with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=2) as executor:
+        warnings.simplefilter("ignore", bm.ConvergenceWarning)
+        remote = bm.tipping_point(
+            bm.datasets.load_popmis(),
+            SPEC,
+            "school",
+            "popular",
+            DELTAS[:3],
+            mean_popularity,
+            "Intercept",
+            reference=5.0,
+            chains=3,
+            iterations=6,
+            seed=2,
+            progressbar=False,
+            executor=executor,
+        )
+    pd.testing.assert_frame_equal(remote, table.iloc[:3])

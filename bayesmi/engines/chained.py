@@ -33,6 +33,9 @@ Hoffman, M. D. and Gelman, A. (2014). The No-U-Turn sampler. JMLR 15, 1593-1623.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import threading
 from collections.abc import Callable
 
@@ -40,7 +43,7 @@ import numpy as np
 
 from bayesmi.data.encoding import ImputationData
 from bayesmi.data.shifts import delta_shifts
-from bayesmi.engines.checkpoint import CheckpointStore
+from bayesmi.engines.checkpoint import CheckpointStore, data_fingerprint
 from bayesmi.engines.compatible import compatible_models, dependents, metropolis_update
 from bayesmi.engines.options import ChainedSettings
 from bayesmi.engines.updaters import CHAIN_ADAPTATION, make_updater
@@ -48,8 +51,9 @@ from bayesmi.models import FACTORIES, ConditionalModel
 from bayesmi.models.conditional import COMPILE_LOCK
 from bayesmi.result.trace import Categories, ChainTrace, TraceRecorder
 from bayesmi.spec.model import ImputationModel
+from bayesmi.spec.serialize import spec_to_json
 
-__all__ = ["run_chain", "starting_values", "trace_categories"]
+__all__ = ["compiled_models", "models_key", "run_chain", "starting_values", "trace_categories"]
 
 Report = Callable[[int, int], None]
 """``(chain, iterations done) -> None``: where a chain reports its progress."""
@@ -70,7 +74,7 @@ def run_chain(
         spread = 2.0 * chain / (settings.chains - 1) - 1.0
     current = starting_values(data, spec, rng, spread)
     with COMPILE_LOCK:  # chains may run in threads: PyTensor compiles one at a time
-        models = compiled_models(data, spec, settings.run_id, settings.outcome)
+        models = compiled_models(data, spec, settings.models_key, settings.outcome)
         updaters = {
             name: make_updater(model, rng.spawn(1)[0], settings.sampler, settings.target_accept)
             for name, model in models.items()
@@ -209,40 +213,69 @@ def _restore_chain(
 
 
 _COMPILED = threading.local()
-"""This thread's compiled models of the run it last worked on (``run_id`` to models)."""
+"""This thread's latest compiled models (``key`` to ``models``)."""
+
+
+FIXED_RHO_KEY = 0.0
+"""The rho every fixed-rho model has in `models_key`: its value is data, not structure."""
+
+
+def models_key(
+    data: ImputationData, spec: dict[str, ImputationModel], outcome: str | None = None
+) -> str:
+    """Return what a run's compiled models depend on: data, cluster, spec and outcome.
+
+    A model's delta and a fixed rho's value are left out: they are set on the compiled models
+    of every run (`compiled_models`), so runs that differ only in them (a tipping-point
+    analysis, `bayesmi.tipping_point`) compile once.
+    """
+    structure = {
+        name: dataclasses.replace(
+            model, delta=None, rho=None if model.rho is None else FIXED_RHO_KEY
+        )
+        for name, model in spec.items()
+    }
+    digest = hashlib.sha256(data_fingerprint(data.frame).encode())
+    digest.update(json.dumps([repr(data.cluster), spec_to_json(structure), outcome]).encode())
+    return digest.hexdigest()
 
 
 def compiled_models(
     data: ImputationData,
     spec: dict[str, ImputationModel],
-    run_id: str,
+    key: str,
     outcome: str | None = None,
 ) -> dict[str, ConditionalModel]:
     """Build and compile the run's models once per process (thread), reused by later chains.
 
     A chain sets every model's predictors before each update and starts its own sampler
     state, so reuse changes nothing in the result; it saves the compilation (seconds per
-    model) for every chain after a worker's first. Only the latest run is kept. With the
-    analysis model's `outcome`, the factors of `bayesmi.engines.compatible`.
+    model) for every chain after a worker's first, and for every later run with the same
+    `key` (`models_key`). Only the latest models are kept. Each call sets the spec's delta
+    and fixed rho on them. With the analysis model's `outcome`, the factors of
+    `bayesmi.engines.compatible`.
     """
-    if getattr(_COMPILED, "run_id", None) != run_id:
-        _COMPILED.run_id = run_id
+    if getattr(_COMPILED, "key", None) != key:
+        _COMPILED.__dict__.clear()  # the old models go before the new ones are built
         if outcome is not None:
-            _COMPILED.models = compatible_models(data, spec, outcome)
+            models = compatible_models(data, spec, outcome)
         else:
-            _COMPILED.models = {name: _built(model, data) for name, model in spec.items()}
+            models = {name: FACTORIES[model.kind](model, data) for name, model in spec.items()}
+        _COMPILED.models, _COMPILED.key = models, key
+    for name, model in spec.items():
+        _assume(_COMPILED.models[name], model, data)
     return _COMPILED.models
 
 
-def _built(model: ImputationModel, data: ImputationData) -> ConditionalModel:
-    """Build a model; its imputations shifted by its delta (`bayesmi.spec.pattern_mixture`)."""
-    built = FACTORIES[model.kind](model, data)
+def _assume(built: ConditionalModel, model: ImputationModel, data: ImputationData) -> None:
+    """Set a model's departures from MAR: its delta (`bayesmi.spec.pattern_mixture`), its rho."""
     built.delta_shifts = delta_shifts(model, data)
-    return built
+    if model.rho is not None:
+        built.fix_rho(model.rho)
 
 
 def forget_compiled_models() -> None:
-    """Drop this thread's compiled models (at the end of a run in this process)."""
+    """Drop this thread's compiled models."""
     _COMPILED.__dict__.clear()
 
 

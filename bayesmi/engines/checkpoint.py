@@ -103,10 +103,20 @@ def data_fingerprint(frame: pd.DataFrame) -> str:
     another fingerprint, so a checkpoint is never resumed onto other data.
     """
     digest = hashlib.sha256()
-    rows = pd.util.hash_pandas_object(frame, index=True).to_numpy()
-    digest.update(np.ascontiguousarray(rows).tobytes())
+    digest.update(_hashed(pd.Series(frame.index)))
+    for _, column in frame.items():
+        digest.update(_hashed(column))
     digest.update(repr([(repr(c), str(t)) for c, t in frame.dtypes.items()]).encode())
     return digest.hexdigest()
+
+
+def _hashed(values: pd.Series) -> bytes:
+    """Return a column's row hashes (of the values' reprs where pandas cannot hash them)."""
+    try:
+        rows = pd.util.hash_pandas_object(values, index=False)
+    except (TypeError, ValueError):
+        rows = pd.util.hash_pandas_object(values.map(repr), index=False)
+    return np.ascontiguousarray(rows.to_numpy()).tobytes()
 
 
 def _write_atomic(path: Path, content: bytes) -> None:

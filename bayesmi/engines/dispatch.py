@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from typing import Literal
@@ -26,6 +25,7 @@ import pandas as pd
 from bayesmi.data.checks import check_spec, prepare_spec
 from bayesmi.data.encoding import ImputationData, encode
 from bayesmi.diagnostics.convergence import warn_convergence
+from bayesmi.engines.chained import models_key
 from bayesmi.engines.checkpoint import CheckpointStore, data_fingerprint
 from bayesmi.engines.compatible import check_compatible
 from bayesmi.engines.joint import analysis_model, check_factor_order, check_joint, run_joint
@@ -295,6 +295,7 @@ def _run_chained(
     if seed is None and stored is not None:
         seed = seed_sequence(json.loads(stored["seed"]))
     seed = _fresh(seed)
+    outcome = None if options.analysis is None else list(spec)[-1]
     settings = ChainedSettings(
         iterations=options.iterations,
         draws=options.draws,
@@ -302,12 +303,12 @@ def _run_chained(
         steps=options.steps,
         target_accept=options.target_accept,
         sampler=options.sampler,
-        run_id=uuid.uuid4().hex,
         start=options.start,
         chains=options.chains,
         checkpoint=None if store is None else str(store.directory),
         checkpoint_every=options.checkpoint_every,
-        outcome=None if options.analysis is None else list(spec)[-1],
+        outcome=outcome,
+        models_key=models_key(data, spec, outcome),
     )
     chain_seeds = seed.spawn(options.chains)
     if store is not None:
@@ -380,7 +381,9 @@ def _run_identity(
 ) -> dict:
     """Return what a checkpoint must match to be resumed: data, spec, settings and seed."""
     kept = {
-        key: value for key, value in vars(settings).items() if key not in ("run_id", "checkpoint")
+        key: value
+        for key, value in vars(settings).items()
+        if key not in ("models_key", "checkpoint")
     }
     return {
         "data": data_fingerprint(frame),

@@ -54,7 +54,8 @@ class ChainedSettings:
     steps: int
     target_accept: float
     sampler: str
-    run_id: str = ""
+    models_key: str = ""
+    """Identifies the compiled models the run uses (`bayesmi.engines.chained.models_key`)."""
     start: str = "observed"
     chains: int = 1
     checkpoint: str | None = None

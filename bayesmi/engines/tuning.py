@@ -57,7 +57,7 @@ def shared_adaptation(
         return {}
     rng = np.random.default_rng(seed)
     with COMPILE_LOCK:
-        models = compiled_models(data, spec, settings.run_id)
+        models = compiled_models(data, spec, settings.models_key)
         updaters = {
             name: make_updater(model, rng.spawn(1)[0], settings.sampler, settings.target_accept)
             for name, model in models.items()

@@ -22,7 +22,7 @@ started in it stays there for thousands of sweeps (NUTS chains leave it), so it 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -51,6 +51,7 @@ from bayesmi.models.conditional import (
     set_model_data,
 )
 from bayesmi.models.gibbs import BinarySelectionGibbs, SelectionGibbs
+from bayesmi.models.gibbs.selection import SelectionTarget
 from bayesmi.models.scaling import Inputs, Scaling, starting_predictors
 from bayesmi.spec.model import ImputationModel
 
@@ -145,7 +146,7 @@ def _gibbs_sampler(
     if model.cluster_rho:
         return None
     sampler = SelectionGibbs if model.family == "gaussian" else BinarySelectionGibbs
-    kernel = sampler(
+    heckman.kernel = sampler(
         inputs.y,
         inputs.observed,
         data.cluster_codes,
@@ -156,9 +157,9 @@ def _gibbs_sampler(
         fixed_rho=model.rho,
     )
     predictors_now = heckman.predictors_now
-    return GibbsSampler(
-        start=kernel.start,
-        sweep=lambda state, rng: kernel.sweep(state, predictors_now["x"], rng),
+    return GibbsSampler(  # the kernel is looked up when called: `HeckmanModel.fix_rho` sets it
+        start=lambda rng: heckman.kernel.start(rng),
+        sweep=lambda state, rng: heckman.kernel.sweep(state, predictors_now["x"], rng),
         by_default=False,  # NUTS crosses to the minor mode now and then, the sweeps never
         from_nuts=heckman.gibbs_state,
     )
@@ -261,6 +262,21 @@ class HeckmanModel(CompiledQuantities, ConditionalModel):
     cluster_rho: bool
     quantities: dict = field(repr=False)
     predictors_now: dict = field(default_factory=dict, repr=False)
+    kernel: SelectionTarget | None = field(default=None, repr=False)
+    """The Gibbs sampler's kernel (a model with one rho, or a fixed one)."""
+
+    def fix_rho(self, rho: float) -> None:
+        """Set the fixed error correlation of a model built with ``rho=`` (a sensitivity run).
+
+        The compiled log density reads it from its `pm.Data`, the Gibbs kernel from its
+        ``fixed_rho``, so the runs of a grid of rho values share one compiled model.
+        """
+        name = f"{self.target}::rho_fixed"
+        if name not in self.model.named_vars:
+            raise ValueError(f"{self.target}: the model estimates rho; it was built without rho=.")
+        set_model_data(self.model, {name: np.asarray(float(rho))})
+        if self.kernel is not None:
+            self.kernel = replace(self.kernel, fixed_rho=float(rho))
 
     def _unpack(self, point: Point) -> dict:
         named = self.quantities_at(point)
