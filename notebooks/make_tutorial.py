@@ -242,9 +242,46 @@ share of missing values (848 of 2,000). Its interval first holds 5 at the tippin
 missing pupils would have to be that much less popular than MAR predicts for the conclusion
 "mean popularity above 5" to fail. The Heckman model's imputations are about 1.1 points below
 the MAR ones (completed mean 4.84 against 5.32, above): past the tipping point. Which delta is
-plausible is a question for the people who know how the data were collected. A Heckman model
-with its error correlation fixed (`bm.heckman(..., rho=0.3)`) gives the same kind of analysis
-over rho (`bm.tipping_point(..., over="rho")`)."""
+plausible is a question for the people who know how the data were collected."""
+    ),
+    new_markdown_cell(
+        """### The same question over the Heckman model's rho
+
+The Heckman model estimated rho (about 0.8 above); fixing it instead (`bm.heckman(...,
+rho=0.4)`) turns the selection model into an assumption as well: rho = 0 is MAR, a larger rho
+says pupils with lower popularity are missing more often than sex, teacher experience and
+school explain. `bm.tipping_point(..., over="rho")` runs the grid. With rho fixed, the
+data-augmentation Gibbs sampler (`sampler="gibbs"`) needs no NUTS warm-up and a run takes
+seconds; at large rho its chains are more autocorrelated, so this grid runs 60 iterations."""
+    ),
+    new_code_cell(
+        """over_rho = bm.tipping_point(
+    df,
+    {"popular": STEPS["heckman"]},
+    "school",
+    "popular",
+    [0.0, 0.2, 0.4, 0.6, 0.8],
+    mean_popularity,
+    "Intercept",
+    reference=5.0,
+    over="rho",
+    sampler="gibbs",
+    progressbar=False,
+    **(SETTINGS if FAST else SETTINGS | {"iterations": 60}),
+)
+ax = bm.plot_tipping_point(over_rho)
+ax.figure.savefig(FIGURES / "tipping_rho.png", dpi=90)
+print("tipping rho:", over_rho.attrs["tipping_point"])
+over_rho.round(4)"""
+    ),
+    new_markdown_cell(
+        """At rho = 0 the Heckman model is a MAR model, and the pooled mean is the delta
+analysis' at delta = 0 (about 5.32). It falls as rho grows, and its interval first holds 5 at
+about rho = 0.4 (with the full settings), half the 0.8 the free model estimated under its
+exclusion restriction. (The Gibbs grid agrees with one run by NUTS, 20 iterations, within
+0.01 at every rho.) Both analyses say the same in their own units: the conclusion "mean
+popularity above 5" holds only if the pupils without a score are not much less popular than
+MAR predicts."""
     ),
 ]
 

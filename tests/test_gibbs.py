@@ -1,5 +1,7 @@
 """The exact Gibbs sweep of the random-intercept model targets the same posterior as NUTS."""
 
+from dataclasses import replace
+
 import arviz as az
 import numpy as np
 import pytest
@@ -147,6 +149,10 @@ def test_heckman_gibbs_sampler_only_on_request(two_variable_data, impute_quietly
         assert model.parameters(start)["rho"] == pytest.approx(
             model.parameters(nuts_point)["rho"], abs=1e-12
         )
+        fixed = replace(heckman, rho=0.3)  # no minor mode of rho to leave: no NUTS warm-up
+        model = FACTORIES["heckman"](fixed, encode(sim.incomplete, "cluster"))
+        assert type(make_updater(model, np.random.default_rng(1), "gibbs", 0.8)) is GibbsUpdater
+        assert isinstance(make_updater(model, np.random.default_rng(1), "auto", 0.8), NutsUpdater)
 
 
 @pytest.mark.slow
@@ -370,6 +376,7 @@ def _kind_cases():
         (counts, bm.count("y ~ x + (1 | cluster)", family="negative_binomial")),
         (level2.incomplete, bm.cluster_level(f"{target} ~ x_mean")),
         (selection, bm.heckman("y ~ x + (1 | cluster)", "~ x + z + (1 | cluster)")),
+        (selection, bm.heckman("y ~ x + (1 | cluster)", "~ x + z + (1 | cluster)", rho=0.3)),
         (
             selection,
             bm.heckman("y ~ x + (1 | cluster)", "~ x + z + (1 | cluster)", cluster_rho=True),

@@ -28,6 +28,7 @@ def test_tutorial_notebook_executes_and_saves_figures(tmp_path, monkeypatch):
         "imputed_step3.png",
         "missing.png",
         "tipping_popular.png",
+        "tipping_rho.png",
         "trace_heckman.png",
         "trace_step0.png",
         "trace_step1.png",

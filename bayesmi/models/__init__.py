@@ -48,12 +48,14 @@ def uses_nuts(model: ImputationModel, sampler: str) -> bool:
 
     NUTS throughout with ``sampler="nuts"``; where the factory gives no Gibbs sampler used by
     default (poisson counts, cluster-level models of other families than gaussian, heckman);
-    and for heckman's warm-up with ``sampler="gibbs"``. What `make_updater` decides from the
-    built model (a test holds the two together); it spares building every model in the main
-    process for a shared NUTS adaptation no model needs.
+    and for heckman's warm-up with ``sampler="gibbs"`` (none with rho fixed). What
+    `make_updater` decides from the built model (a test holds the two together); it spares
+    building every model in the main process for a shared NUTS adaptation no model needs.
     """
-    if sampler == "nuts" or model.kind == "heckman":
+    if sampler == "nuts":
         return True
+    if model.kind == "heckman":
+        return sampler != "gibbs" or model.rho is None
     if model.kind == "count":
         return model.family != "negative_binomial"
     if model.kind == "cluster_level":
