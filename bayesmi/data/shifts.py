@@ -28,7 +28,19 @@ def delta_shifts(model: ImputationModel, data: ImputationData) -> np.ndarray | N
         return None
     missing = data.missing[model.target]
     if delta.column is not None:
-        return _column_shifts(model, data, missing)
+        shifts = _column_shifts(model, data, missing)
+    else:
+        shifts = _cluster_shifts(model, data, missing)
+    if model.kind == "cluster_level":
+        return _cluster_level_shifts(model, data, missing, shifts)
+    return shifts
+
+
+def _cluster_shifts(
+    model: ImputationModel, data: ImputationData, missing: np.ndarray
+) -> np.ndarray:
+    """Return the missing cells' shifts of a number or of a shift per cluster, checked."""
+    delta = model.delta
     codes = {label: code for code, label in enumerate(data.cluster_labels.tolist())}
     unknown = [label for label, _ in delta.clusters if label not in codes]
     if unknown:
@@ -65,3 +77,25 @@ def _column_shifts(model: ImputationModel, data: ImputationData, missing: np.nda
             f"{model.target!r} is missing (rows {show(rows)}); give every such row a shift."
         )
     return shifts
+
+
+def _cluster_level_shifts(
+    model: ImputationModel, data: ImputationData, missing: np.ndarray, shifts: np.ndarray
+) -> np.ndarray:
+    """Return a cluster-level variable's shifts: 0 where its cluster reports the value.
+
+    A cluster without the value takes one shift (a column's must be constant there); the
+    missing cells of a cluster that reports it keep the reported value.
+    """
+    codes = data.cluster_codes[missing]
+    reported = np.isin(codes, data.cluster_codes[~missing])
+    first = pd.Series(shifts).groupby(codes).transform("first").to_numpy()
+    varies = ~reported & (shifts != first)
+    if varies.any():
+        labels = data.cluster_labels[np.unique(codes[varies])]
+        raise ValueError(
+            f"delta column {model.delta.column!r} varies within clusters of {data.cluster!r} "
+            f"where the cluster-level {model.target!r} is imputed: {show(labels)}; a cluster's "
+            "imputed value takes one shift, so give its rows one value."
+        )
+    return np.where(reported, 0.0, shifts)

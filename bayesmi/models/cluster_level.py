@@ -13,7 +13,9 @@ On the standardised scale (predictors always, the target when gaussian)::
 observed (for some unit; the value is constant within a cluster); the other clusters get a
 draw from the model given ``a_j`` (or, with predictive mean matching, the value of a cluster
 with a close predicted mean), written to every unit of the cluster. Units that miss ``w`` in a
-cluster where other units report it get the reported value. The gaussian model's parameters are
+cluster where other units report it get the reported value. With ``delta`` the drawn clusters'
+values move by it (gaussian) or their ``eta_j`` does (`bayesmi.spec.pattern_mixture`); reported
+values stay. The gaussian model's parameters are
 updated by an exact Gibbs sampler (`bayesmi.models.gibbs.LinearGibbs`) unless NUTS is asked for.
 """
 
@@ -210,15 +212,30 @@ class ClusterLevelModel(CompiledQuantities, ConditionalModel):
             return current["intercept"][None, :] + x_cluster @ current["beta"].T
         return current["intercept"] + linear_part(x_cluster, current["beta"])
 
+    @property
+    def shifts_linear_predictor(self) -> bool:
+        """Delta moves the logit or log scale (discrete families), not the values."""
+        return self.family != "gaussian"
+
+    def _cluster_shifts(self) -> np.ndarray | float:
+        """Return each cluster's delta shift (`delta_shifts` are one per missing cell)."""
+        if self.delta_shifts is None:
+            return 0.0
+        shifts = np.zeros(len(self.first_row))
+        shifts[self.missing_codes] = self.delta_shifts
+        return shifts
+
     def draw_standardised(
         self, point: Point, x: np.ndarray, rng: np.random.Generator
     ) -> np.ndarray:
         """Draw one value per cluster without one; reported values stay."""
         current = self._unpack(point)
         mean = self._cluster_means(current, x)
-        if self.family == "gaussian":
+        if self.family == "gaussian":  # a shift of the values: `draw_missing` adds it
             per_cluster = mean + current["sigma"] * rng.standard_normal(len(self.first_row))
         else:
+            shifts = self._cluster_shifts()
+            mean = mean + (np.reshape(shifts, (-1, 1)) if mean.ndim == 2 else shifts)
             per_cluster = family_draw(self.family, mean, current, rng)
             if self.category_values is not None:
                 per_cluster = self.category_values[per_cluster.astype(int)]
@@ -229,16 +246,25 @@ class ClusterLevelModel(CompiledQuantities, ConditionalModel):
     def draw_missing(
         self, point: Point, predictors: np.ndarray, rng: np.random.Generator
     ) -> np.ndarray:
-        """Draw the missing cells; with `donors`, a close cluster's value (matching)."""
-        if not self.donors:
-            return super().draw_missing(point, predictors, rng)
-        mean = self._cluster_means(self._unpack(point), self.scaling.x(predictors))
+        """Draw the missing cells: a cluster's reported value, else a draw (shifted by delta).
+
+        With `donors`, a close cluster's value (matching). The reported value is copied as
+        given: through the standardised scale its last digit moved.
+        """
         known = ~np.isnan(self.known_values)
-        per_cluster = self.known_values.copy()
-        per_cluster[~known] = match_donors(
-            mean[known], mean[~known], self.known_values[known], self.donors, rng
-        )
-        return per_cluster[self.missing_codes]
+        if self.donors:
+            mean = self._cluster_means(self._unpack(point), self.scaling.x(predictors))
+            per_cluster = self.known_values.copy()
+            per_cluster[~known] = match_donors(
+                mean[known], mean[~known], self.known_values[known], self.donors, rng
+            )
+            shifts = 0.0 if self.delta_shifts is None else self.delta_shifts
+            values = per_cluster[self.missing_codes] + shifts
+        else:
+            values = super().draw_missing(point, predictors, rng)
+        reported = known[self.missing_codes]
+        values[reported] = self.known_values[self.missing_codes[reported]]
+        return values
 
     def parameters(self, point: Point) -> dict[str, np.ndarray]:
         """Return the parameters on the data's scale."""

@@ -393,6 +393,7 @@ def cluster_level(
     family: Family = "gaussian",
     pmm: bool = False,
     donors: int = DEFAULT_DONORS,
+    delta: DeltaLike = None,
 ) -> ImputationModel:
     r"""Impute a cluster-level (level-2) variable by a regression across clusters.
 
@@ -415,6 +416,13 @@ def cluster_level(
         (gaussian only; as miceadds' ``2lonly.pmm``).
     donors : int, default=5
         Number of donor clusters.
+    delta : float, mapping, Series or str, optional
+        Shift each imputed cluster's value away from what the MAR model predicts (pattern
+        mixture, `bayesmi.spec.pattern_mixture`): by delta on the variable's scale (gaussian,
+        matching included), on the logit scale (binary, categorical, ordinal) or the log
+        scale (counts). A number, a mapping from cluster label (`bayesmi.delta`), or a column
+        constant within each cluster without the value. 0 is MAR; clusters that report the
+        value keep it.
 
     Returns
     -------
@@ -426,8 +434,8 @@ def cluster_level(
         If `formula` is not a string.
     ValueError
         If the formula does not parse or has a grouping term. A target that varies within
-        clusters, or a level-1 predictor not written as its cluster mean, is refused by
-        `impute`.
+        clusters, a level-1 predictor not written as its cluster mean, or a delta column that
+        varies within a cluster without the value, is refused by `impute`.
 
     Notes
     -----
@@ -454,7 +462,7 @@ def cluster_level(
             "'poisson' or 'negative_binomial'."
         )
     model = ImputationModel("cluster_level", formula, parsed.target, parsed.fixed, family=family)
-    return _options(model, pmm, donors, None)
+    return _options(model, pmm, donors, delta)
 
 
 def heckman(

@@ -109,15 +109,11 @@ class ImputationModel:
     def __post_init__(self) -> None:
         """Refuse an unknown kind or family, bad matching options or an unsupported delta."""
         object.__setattr__(self, "delta", as_delta(self.delta, self.target))
-        if self.delta is not None and self.kind in ("heckman", "cluster_level"):
+        if self.delta is not None and self.kind == "heckman":
             raise ValueError(
                 f"delta (a shift of the imputations away from MAR) is not available for a "
-                f"{self.kind} model ({self.target!r}): "
-                + (
-                    "the selection model estimates its own departure from MAR."
-                    if self.kind == "heckman"
-                    else "not built for cluster-level variables yet; leave delta out."
-                )
+                f"heckman model ({self.target!r}): the selection model estimates its own "
+                "departure from MAR, or assumes one with rho=."
             )
         if self.kind not in KINDS:
             raise ValueError(
