@@ -138,6 +138,7 @@ def test_delta_round_trips_through_json_and_the_result(small):
     spec = {
         "y": bm.random_intercept("y ~ x + (1 | cluster)", delta=bm.delta({1: -0.5}, default=0.1)),
         "b": bm.binary("b ~ y + (1 | cluster)", delta="shift"),
+        "z": bm.cluster_level("z ~ y_mean", family="poisson", delta=0.5),
     }
     assert spec_from_json(spec_to_json(spec)) == spec
     idata = impute(small, {"y": bm.random_intercept("y ~ x + (1 | cluster)", delta=-0.3)})
