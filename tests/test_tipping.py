@@ -25,8 +25,8 @@ def mean_popularity(frame):
     return smf.ols("popular ~ 1", frame).fit()
 
 
-@pytest.fixture(scope="module")
-def table():
+def popmis_table(deltas, **options):
+    """Mean popularity over `deltas` (3 chains of 6 iterations, seed 2)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bm.ConvergenceWarning)
         return bm.tipping_point(
@@ -34,7 +34,7 @@ def table():
             SPEC,
             "school",
             "popular",
-            DELTAS,
+            deltas,
             mean_popularity,
             "Intercept",
             reference=5.0,
@@ -42,7 +42,13 @@ def table():
             iterations=6,
             seed=2,
             progressbar=False,
+            **options,
         )
+
+
+@pytest.fixture(scope="module")
+def table():
+    return popmis_table(DELTAS)
 
 
 def test_table_has_a_row_per_delta_shifted_exactly(table):
@@ -188,21 +194,6 @@ def test_runs_differing_in_rho_or_delta_share_compiled_models_with_fresh_results
 def test_runs_on_an_executor_as_impute_does(table):
     """The runs' chains on a caller's executor (threads here, each its own compiled models)
     give the local table."""
-    with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=2) as executor:
-        warnings.simplefilter("ignore", bm.ConvergenceWarning)
-        remote = bm.tipping_point(
-            bm.datasets.load_popmis(),
-            SPEC,
-            "school",
-            "popular",
-            DELTAS[:3],
-            mean_popularity,
-            "Intercept",
-            reference=5.0,
-            chains=3,
-            iterations=6,
-            seed=2,
-            progressbar=False,
-            executor=executor,
-        )
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        remote = popmis_table(DELTAS[:3], executor=executor)
     pd.testing.assert_frame_equal(remote, table.iloc[:3])
