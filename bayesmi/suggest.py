@@ -115,10 +115,10 @@ def suggest(data: pd.DataFrame, analysis: str, cluster: str, verbose: bool = Tru
         [term.name for term in parsed.fixed],
         [term.name for term in slopes],
         variables,
-        [name for name in variables if encoded.level[name] == 2],
+        [name for name in variables if encoded.level[name] >= 2],
         cluster,
     )
-    order = sorted(incomplete, key=lambda n: (n == parsed.target, encoded.level[n] != 2))
+    order = sorted(incomplete, key=lambda n: (n == parsed.target, encoded.level[n] < 2))
     chosen = {name: _choose(name, _kind_of(name, encoded), analysis_terms) for name in order}
     spec = SuggestedSpec({name: model for name, (model, _) in chosen.items()})
     spec.table = pd.DataFrame(

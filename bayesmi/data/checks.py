@@ -195,7 +195,7 @@ def _check_finite(name: str, data: ImputationData) -> None:
 def _check_levels(model: ImputationModel, data: ImputationData) -> None:
     """Refuse what a model's level structure cannot carry; warn of a likely wrong level."""
     for term in model.slope_terms:
-        if data.term_level(term) == 2:
+        if data.term_level(term) >= 2:
             raise ValueError(
                 f"random slope on {term.name!r} in {model.formula!r}: {term.name!r} is constant "
                 f"within clusters of {data.cluster!r} (level 2), so its slope cannot vary "
@@ -203,12 +203,12 @@ def _check_levels(model: ImputationModel, data: ImputationData) -> None:
             )
     if model.kind == "cluster_level":
         _check_cluster_level(model, data)
-    elif data.level[model.target] == 2 and model.kind != "fixed_cluster":
+    elif data.level[model.target] >= 2 and model.kind != "fixed_cluster":
         _warn_level_two_target(model, data)
 
 
 def _check_cluster_level(model: ImputationModel, data: ImputationData) -> None:
-    if data.level[model.target] != 2:
+    if data.level[model.target] < 2:
         raise ValueError(
             f"cluster_level target {model.target!r} varies within clusters "
             f"({show(_clusters_varying(data, model.target))} of {data.cluster!r}); a level-2 "
@@ -256,7 +256,7 @@ def _warn_level_two_target(model: ImputationModel, data: ImputationData) -> None
 
 def level_two_terms(model: ImputationModel, data: ImputationData) -> tuple[Term, ...]:
     """Return the fixed terms of `model` constant within every cluster (level 2)."""
-    return tuple(term for term in model.fixed_terms if data.term_level(term) == 2)
+    return tuple(term for term in model.fixed_terms if data.term_level(term) >= 2)
 
 
 def _check_information(model: ImputationModel, data: ImputationData) -> None:

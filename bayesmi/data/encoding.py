@@ -30,7 +30,8 @@ from bayesmi.data.factors import (
     factor_of,
     numeric_factor,
 )
-from bayesmi.data.frame import check_cluster_column, check_frame
+from bayesmi.data.frame import check_frame
+from bayesmi.data.levels import Grouping, constant_level, nested_groupings
 from bayesmi.spec.terms import INTERACTION, Term, cluster_mean_of
 
 __all__ = ["DesignColumn", "ImputationData", "ResolvedTerm", "Source", "encode"]
@@ -53,6 +54,9 @@ class Source:
     column: str
     cluster_mean: bool
     factor: bool = False
+    grouping: str | None = None
+    """With `cluster_mean`: the grouping factor averaged over (``x_mean_school``); None for
+    the cluster (the innermost factor)."""
 
 
 @dataclass(frozen=True)
@@ -125,10 +129,13 @@ class ImputationData:
         Boolean mask of missing cells per column (keyed by the column labels).
     level : dict of hashable to int
         1 for variables that vary within clusters, 2 for variables constant within every
-        cluster (among observed values). Only columns a model can use (numbers and factors)
-        are listed.
+        cluster (among observed values), 3 for those constant within every group of the next
+        grouping factor out, and so on (`bayesmi.data.levels.constant_level`). Only columns
+        a model can use (numbers and factors) are listed.
     factors : dict of hashable to Factor
         The categories of every factor column (categorical, bool, string, object).
+    groupings : tuple of Grouping
+        The nested grouping factors, outermost first; the last is the cluster.
     """
 
     frame: pd.DataFrame
@@ -139,6 +146,7 @@ class ImputationData:
     level: dict[Hashable, int]
     cluster_sizes: np.ndarray = field(repr=False)
     factors: dict[Hashable, Factor] = field(default_factory=dict)
+    groupings: tuple[Grouping, ...] = ()
     _floats: dict[Hashable, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     _numeric_factors: dict[Hashable, Factor] = field(
         default_factory=dict, repr=False, compare=False
@@ -228,7 +236,8 @@ class ImputationData:
         """Return where a term's variable reads its values, or None when it cannot be read.
 
         ``x`` reads column ``x`` (a factor when the column is one); ``x_mean`` reads column
-        ``x_mean`` when there is one, else the cluster mean of ``x``; ``C(x)`` reads column
+        ``x_mean`` when there is one, else the cluster mean of ``x``; ``x_mean_school`` the
+        mean of ``x`` over an outer level's groups (three-level data); ``C(x)`` reads column
         ``x`` as a factor.
         """
         if variable in self.missing:
@@ -236,6 +245,11 @@ class ImputationData:
         base = cluster_mean_of(variable)
         if base is not None and base in self.missing:
             return Source(base, cluster_mean=True, factor=base in self.factors)
+        for grouping in self.groupings[:-1]:  # an outer level's mean: x_mean_school
+            base = cluster_mean_of(variable.removesuffix(f"_{grouping.name}"))
+            if variable.endswith(f"_{grouping.name}") and base in self.missing:
+                factor = base in self.factors
+                return Source(base, cluster_mean=True, factor=factor, grouping=grouping.name)
         base = factor_call_of(variable)
         if base is not None and base in self.missing:
             return Source(base, cluster_mean=False, factor=True)
@@ -315,7 +329,9 @@ class ImputationData:
         if category is not None:
             codes = self.codes(source.column, values)
             values = np.where(np.isnan(codes), np.nan, (codes == category).astype(float))
-        return self.cluster_means(values) if source.cluster_mean else values.copy()
+        if source.cluster_mean:
+            return self.cluster_means(values, source.grouping)
+        return values.copy()
 
     def design(
         self, columns: Sequence[DesignColumn], current: Mapping[str, np.ndarray] | None = None
@@ -325,26 +341,45 @@ class ImputationData:
         return np.column_stack(values) if values else np.empty((self.n_rows, 0))
 
     def term_level(self, term: Term | ResolvedTerm | DesignColumn) -> int:
-        """Return 2 for a term constant within clusters, else 1.
+        """Return the level of a term: the lowest of its parts' (1 when it varies in clusters).
 
-        Level-2 columns, cluster means and products of them are constant within clusters.
+        A column's level is `level`'s; a cluster mean's is 2 (the cluster's), an outer
+        level's mean that level's (3 for ``x_mean_school`` in pupils in classes in schools).
         """
         sources = self.resolve(term).sources if isinstance(term, Term) else term.sources
-        constant = [source.cluster_mean or self.level[source.column] == 2 for source in sources]
-        return 2 if all(constant) else 1
+        return min(self._source_level(source) for source in sources)
 
-    def cluster_means(self, values: np.ndarray) -> np.ndarray:
+    def _source_level(self, source: Source) -> int:
+        if not source.cluster_mean:
+            return self.level[source.column]
+        names = [grouping.name for grouping in self.groupings]
+        return 2 if source.grouping is None else 1 + len(names) - names.index(source.grouping)
+
+    def grouping(self, name: str | None = None) -> Grouping:
+        """Return a grouping factor by name; the cluster (innermost) for None."""
+        if name is None:
+            return self.groupings[-1]
+        for grouping in self.groupings:
+            if grouping.name == name:
+                return grouping
+        raise ValueError(
+            f"{name!r} is not a grouping factor of the data; they are "
+            f"{', '.join(grouping.name for grouping in self.groupings)}."
+        )
+
+    def cluster_means(self, values: np.ndarray, grouping: str | None = None) -> np.ndarray:
         """Return, per row, the mean of `values` over the row's cluster (NaN ignored).
 
-        A cluster with no finite value gets NaN.
+        Over the groups of another grouping factor when named (``"school"``). A group with
+        no finite value gets NaN.
         """
+        factor = self.grouping(grouping)
+        codes, n = factor.codes, factor.n_groups
         observed = ~np.isnan(values)
-        totals = np.bincount(
-            self.cluster_codes, weights=np.where(observed, values, 0.0), minlength=self.n_clusters
-        )
-        counts = np.bincount(self.cluster_codes, weights=observed, minlength=self.n_clusters)
-        means = np.divide(totals, counts, out=np.full(self.n_clusters, np.nan), where=counts > 0)
-        return means[self.cluster_codes]
+        totals = np.bincount(codes, weights=np.where(observed, values, 0.0), minlength=n)
+        counts = np.bincount(codes, weights=observed, minlength=n)
+        means = np.divide(totals, counts, out=np.full(n, np.nan), where=counts > 0)
+        return means[codes]
 
     def observed_moments(self, column: DesignColumn | str) -> tuple[float, float]:
         """Mean and SD of a design column's (or data column's) observed values (SD 1 when 0)."""
@@ -357,16 +392,18 @@ class ImputationData:
         return float(np.mean(values)), sd if sd > 0 else 1.0
 
 
-def encode(data: pd.DataFrame, cluster: str) -> ImputationData:
+def encode(data: pd.DataFrame, cluster: str | Sequence[str]) -> ImputationData:
     """Encode a clustered frame: cluster codes, missing masks and variable levels.
 
     Parameters
     ----------
     data : pandas.DataFrame
         One row per unit; missing values as NaN (or ``pd.NA``).
-    cluster : str
-        Name of the column identifying each row's cluster. It must be complete; its values may
-        be of any type that sorts (numbers, strings, dates, categories).
+    cluster : str or sequence of str
+        Name of the column identifying each row's cluster, or the names of nested grouping
+        columns, outermost first (``["school", "class"]``, `bayesmi.data.levels`). Each must be
+        complete; its values may be of any type that sorts (numbers, strings, dates,
+        categories).
 
     Returns
     -------
@@ -377,32 +414,34 @@ def encode(data: pd.DataFrame, cluster: str) -> ImputationData:
     TypeError
         If `data` is not a DataFrame.
     ValueError
-        If the frame has no rows, duplicated or MultiIndex labels, or the cluster column is
+        If the frame has no rows, duplicated or MultiIndex labels, or a cluster column is
         absent, has missing values or holds fewer than two clusters.
     """
     check_frame(data)
-    check_cluster_column(data, cluster)
     frame = data.copy(deep=True)
-    codes, labels = _cluster_codes(frame[cluster])
+    groupings = nested_groupings(frame, cluster)
+    innermost = groupings[-1]
+    grouping_columns = {column for grouping in groupings for column in grouping.columns}
     missing = {column: frame[column].isna().to_numpy() for column in frame.columns}
     factors = {}
     for column in frame.columns:
-        factor = _factor_or_none(frame[column]) if column != cluster else None
+        factor = _factor_or_none(frame[column]) if column not in grouping_columns else None
         if factor is not None:
             factors[column] = factor
     data = ImputationData(
         frame=frame,
-        cluster=cluster,
-        cluster_codes=codes,
-        cluster_labels=labels,
+        cluster=innermost.name,
+        cluster_codes=innermost.codes,
+        cluster_labels=innermost.labels,
         missing=missing,
         level={},
-        cluster_sizes=np.bincount(codes, minlength=len(labels)),
+        cluster_sizes=innermost.sizes,
         factors=factors,
+        groupings=groupings,
     )
     for column in frame.columns:
-        if column != cluster and (column in factors or is_numeric(frame[column])):
-            data.level[column] = _level(data.values(column), codes, len(labels))
+        if column not in grouping_columns and (column in factors or is_numeric(frame[column])):
+            data.level[column] = constant_level(data.values(column), groupings)
     return data
 
 
@@ -414,38 +453,6 @@ def _factor_or_none(series: pd.Series) -> Factor | None:
         return None
 
 
-def _cluster_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Codes ``0..J-1`` of the cluster labels in sorted order, and the labels.
-
-    Labels of mixed types that do not sort together (numbers and strings in one object
-    column) are ordered by type name, then by their text.
-    """
-    try:
-        codes, labels = pd.factorize(column, sort=True)
-    except TypeError:
-        codes, labels = pd.factorize(column, sort=False)
-        labels = np.asarray(labels, dtype=object)
-        order = sorted(range(len(labels)), key=lambda k: (type(labels[k]).__name__, str(labels[k])))
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        codes, labels = rank[codes], labels[order]
-    return codes.astype(np.int64), np.asarray(labels)
-
-
 def is_numeric(series: pd.Series) -> bool:
     """Whether a column holds numbers a model can use as they are (booleans are factors)."""
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
-
-
-def _level(values: np.ndarray, codes: np.ndarray, n_clusters: int) -> int:
-    """Return 2 when the observed values are constant within every cluster, else 1."""
-    observed = ~np.isnan(values)
-    if not observed.any():
-        return 1
-    v, c = values[observed], codes[observed]
-    low = np.full(n_clusters, np.inf)
-    high = np.full(n_clusters, -np.inf)
-    np.minimum.at(low, c, v)
-    np.maximum.at(high, c, v)
-    seen = np.isfinite(low)
-    return 2 if np.all(low[seen] == high[seen]) else 1

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from bayesmi.data.encoding import ImputationData, encode
+from bayesmi.data.levels import Grouping
 
 __all__ = ["MissingPattern", "missing_pattern"]
 
@@ -32,15 +34,22 @@ class MissingPattern(NamedTuple):
     clusters: pd.DataFrame
 
 
-def missing_pattern(data: pd.DataFrame, cluster: str) -> MissingPattern:
+def missing_pattern(
+    data: pd.DataFrame, cluster: str | Sequence[str], level: str | None = None
+) -> MissingPattern:
     """Tabulate the missingness of a clustered frame, overall and per cluster.
 
     Parameters
     ----------
     data : pandas.DataFrame
         The incomplete data, one row per unit.
-    cluster : str
-        Name of the cluster column (complete).
+    cluster : str or sequence of str
+        Name of the cluster column (complete), or of nested grouping columns, outermost first
+        (``["school", "class"]``, as `bayesmi.impute` takes them).
+    level : str, optional
+        With several grouping columns, the one whose groups ``clusters`` tabulates
+        (``"school"``: which schools miss a variable for every pupil); the innermost by
+        default.
 
     Returns
     -------
@@ -53,7 +62,8 @@ def missing_pattern(data: pd.DataFrame, cluster: str) -> MissingPattern:
     TypeError
         If `data` is not a DataFrame.
     ValueError
-        If the cluster column is absent, has missing values or holds fewer than two clusters.
+        If a cluster column is absent, has missing values or holds fewer than two clusters,
+        or `level` is not one of them.
 
     See Also
     --------
@@ -68,7 +78,7 @@ def missing_pattern(data: pd.DataFrame, cluster: str) -> MissingPattern:
     0
     """
     encoded = encode(data, cluster)
-    return MissingPattern(_pattern_table(encoded), _cluster_table(encoded))
+    return MissingPattern(_pattern_table(encoded), _cluster_table(encoded, encoded.grouping(level)))
 
 
 def _pattern_table(encoded: ImputationData) -> pd.DataFrame:
@@ -87,15 +97,13 @@ def _pattern_table(encoded: ImputationData) -> pd.DataFrame:
     return table.astype(int)
 
 
-def _cluster_table(encoded: ImputationData) -> pd.DataFrame:
-    table = pd.DataFrame(
-        {"n": encoded.cluster_sizes},
-        index=pd.Index(encoded.cluster_labels, name=encoded.cluster),
-    )
+def _cluster_table(encoded: ImputationData, grouping: Grouping) -> pd.DataFrame:
+    sizes = grouping.sizes
+    table = pd.DataFrame({"n": sizes}, index=pd.Index(grouping.labels, name=grouping.name))
     for column, mask in encoded.missing.items():
         if not mask.any():
             continue
-        n_missing = encoded.missing_per_cluster(column)
-        table[f"{column}_missing"] = n_missing
-        table[f"{column}_systematic"] = n_missing == encoded.cluster_sizes
+        n_missing = np.bincount(grouping.codes, weights=mask, minlength=grouping.n_groups)
+        table[f"{column}_missing"] = n_missing.astype(int)
+        table[f"{column}_systematic"] = n_missing == sizes
     return table

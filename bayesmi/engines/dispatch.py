@@ -54,7 +54,7 @@ Seed = int | Sequence[int] | np.random.SeedSequence | np.random.Generator | None
 def impute(
     data: pd.DataFrame,
     spec: Mapping[str, ImputationModel],
-    cluster: str,
+    cluster: str | Sequence[str],
     *,
     chains: int = 5,
     iterations: int = 20,
@@ -90,8 +90,12 @@ def impute(
         The model imputing each incomplete variable, e.g.
         ``{"popular": bm.random_intercept("popular ~ sex + texp + (1 | school)")}``. Variables
         are visited in this order in every iteration.
-    cluster : str
-        Name of the cluster column (complete; labels of any type that sorts).
+    cluster : str or sequence of str
+        Name of the cluster column (complete; labels of any type that sorts), or of nested
+        grouping columns, outermost first (``["school", "class"]``: classes in schools; class
+        labels may restart in each school). The models group by the innermost (the
+        cluster); formulas may use an outer level's means (``x_mean_school``), and variables
+        constant within schools are school-level (`bayesmi.data.levels`).
     chains : int, default=5
         Number of independent chains.
     iterations : int, default=20

@@ -229,8 +229,9 @@ def _predictor_tensor(
             continue
         values = completed[source.column]
         if source.cluster_mean:
-            sums = pt.inc_subtensor(pt.zeros(data.n_clusters)[data.cluster_codes], values)
-            values = (sums / data.cluster_sizes)[data.cluster_codes]
+            factor = data.grouping(source.grouping)
+            sums = pt.inc_subtensor(pt.zeros(factor.n_groups)[factor.codes], values)
+            values = (sums / factor.sizes)[factor.codes]
         result = result * values
     return pt.as_tensor_variable(result)
 

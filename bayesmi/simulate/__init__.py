@@ -4,7 +4,8 @@ Each generator returns the incomplete frame, the complete frame it was made from
 parameter values, so a test can compare what imputation recovers with what complete data give:
 `continuous` for the normal, binary, cluster-level and Heckman models, `discrete` for nominal,
 ordinal, count and level-2 categories and an IPD meta-analysis, `survey` for a large school
-survey with many incomplete variables; `common` holds what they share.
+survey with many incomplete variables, `levels` for three nested levels and crossed
+classifications; `common` holds what they share.
 """
 
 from bayesmi.simulate.common import SimulatedData
@@ -26,6 +27,7 @@ from bayesmi.simulate.discrete import (
     simulate_ipd,
     simulate_ordinal,
 )
+from bayesmi.simulate.levels import simulate_crossed, simulate_three_level
 from bayesmi.simulate.survey import simulate_school_survey
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "simulate_cluster_factor",
     "simulate_cluster_level",
     "simulate_count",
+    "simulate_crossed",
     "simulate_heckman",
     "simulate_heteroscedastic",
     "simulate_interaction",
@@ -45,4 +48,5 @@ __all__ = [
     "simulate_school_survey",
     "simulate_slope_predictor",
     "simulate_systematic",
+    "simulate_three_level",
 ]

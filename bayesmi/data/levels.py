@@ -1,0 +1,185 @@
+"""The grouping factors of multilevel data: which rows share a cluster at each level.
+
+Two-level data have one grouping factor (``cluster="school"``): level 1 is the row, level 2 the
+school. Three-level data name their grouping columns outermost first (``cluster=["school",
+"class"]``): classes nested in schools, level 2 the class, level 3 the school. As lme4's
+``(1 | school/class)``, an inner factor's groups are the combinations of its column with the
+outer ones, so class labels may restart in every school; the factor is named after its own
+column and keeps that column's labels when they identify its groups alone (each label in one
+school), else it is labelled ``"school:class"`` (``"3:1"``).
+
+A variable's level is the highest at which its observed values are constant within every group:
+1 when it varies within classes, 2 when constant within classes (a class-level variable), 3
+when constant within schools.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from bayesmi.data.frame import check_cluster_column
+from bayesmi.messages import show
+
+__all__ = ["NESTING", "Grouping", "cluster_codes", "constant_level", "nested_groupings"]
+
+NESTING = ":"
+"""How a nested factor's name and labels join its columns' (lme4's ``school:class``)."""
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """One grouping factor: the groups of rows that share a random effect.
+
+    Attributes
+    ----------
+    name : str
+        The factor's name, as formulas write it: its column (``"class"``).
+    columns : tuple of str
+        The data columns whose combination defines the groups, outermost first
+        (``("school", "class")``).
+    codes : numpy.ndarray
+        Integer code ``0..G-1`` of every row's group, in the sorted order of the labels.
+    labels : numpy.ndarray
+        The G labels; ``labels[codes]`` gives every row's group.
+    """
+
+    name: str
+    columns: tuple[str, ...]
+    codes: np.ndarray = field(repr=False)
+    labels: np.ndarray = field(repr=False)
+
+    @property
+    def n_groups(self) -> int:
+        """Number of groups G."""
+        return len(self.labels)
+
+    @property
+    def sizes(self) -> np.ndarray:
+        """Rows per group, in code order."""
+        return np.bincount(self.codes, minlength=self.n_groups)
+
+    def within(self, outer: Grouping) -> bool:
+        """Whether every group of this factor lies within one group of `outer` (nested)."""
+        first = np.full(self.n_groups, -1)
+        first[self.codes] = outer.codes
+        return bool(np.all(first[self.codes] == outer.codes))
+
+    def parents(self, outer: Grouping) -> np.ndarray:
+        """Code of the `outer` group each group of this (nested) factor lies in."""
+        parent = np.empty(self.n_groups, dtype=np.int64)
+        parent[self.codes] = outer.codes
+        return parent
+
+
+def nested_groupings(frame: pd.DataFrame, cluster: str | Sequence[str]) -> tuple[Grouping, ...]:
+    """Return the grouping factors a ``cluster=`` argument names, outermost first.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The data.
+    cluster : str or sequence of str
+        One cluster column, or several, outermost first (each nested in the one before).
+
+    Returns
+    -------
+    tuple of Grouping
+        One per column; an inner factor's groups are its column's combinations with the outer
+        columns.
+
+    Raises
+    ------
+    TypeError
+        If `cluster` is neither a column name nor a sequence of them.
+    ValueError
+        If a column is absent, has missing values, is named twice, or has a single group.
+    """
+    columns = _cluster_columns(cluster)
+    groupings = []
+    for depth, column in enumerate(columns):
+        check_cluster_column(frame, column)
+        groupings.append(_grouping(frame, columns[: depth + 1]))
+    return tuple(groupings)
+
+
+def _cluster_columns(cluster: object) -> tuple[str, ...]:
+    """Return ``cluster=`` as a tuple of column names; refuse anything else."""
+    if isinstance(cluster, str):
+        return (cluster,)
+    if not isinstance(cluster, Sequence) or not cluster:
+        raise TypeError(
+            "cluster must be a column name (str) or a list of them, outermost first "
+            f"(['school', 'class']), got {cluster!r}."
+        )
+    columns = tuple(cluster)
+    wrong = [column for column in columns if not isinstance(column, str)]
+    if wrong:
+        raise TypeError(f"cluster lists column names (str); {show(wrong)} are not.")
+    repeated = sorted({column for column in columns if columns.count(column) > 1})
+    if repeated:
+        raise ValueError(f"cluster names {show(repeated)} more than once; name each level once.")
+    return columns
+
+
+def _grouping(frame: pd.DataFrame, columns: tuple[str, ...]) -> Grouping:
+    """Return the factor of the last of `columns`, nested in the ones before it."""
+    own_codes, own_labels = cluster_codes(frame[columns[-1]])
+    if len(columns) == 1:
+        return Grouping(columns[-1], columns, own_codes, own_labels)
+    combined = pd.MultiIndex.from_frame(frame[list(columns)])
+    codes, pairs = pd.factorize(combined, sort=True)
+    if len(pairs) == len(own_labels):  # the column's labels identify its groups alone
+        return Grouping(columns[-1], columns, own_codes, own_labels)
+    labels = np.array([NESTING.join(map(str, pair)) for pair in pairs], dtype=object)
+    return Grouping(columns[-1], columns, codes.astype(np.int64), labels)
+
+
+def cluster_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes ``0..J-1`` of a grouping column's labels in sorted order, and the labels.
+
+    Labels of mixed types that do not sort together (numbers and strings in one object
+    column) are ordered by type name, then by their text.
+    """
+    try:
+        codes, labels = pd.factorize(column, sort=True)
+    except TypeError:
+        codes, labels = pd.factorize(column, sort=False)
+        labels = np.asarray(labels, dtype=object)
+        order = sorted(range(len(labels)), key=lambda k: (type(labels[k]).__name__, str(labels[k])))
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        codes, labels = rank[codes], labels[order]
+    return codes.astype(np.int64), np.asarray(labels)
+
+
+def constant_level(values: np.ndarray, groupings: Sequence[Grouping]) -> int:
+    """Return a variable's level: 1, plus 1 per nested factor constant within, inside out.
+
+    The observed values are constant within every group of the innermost factor (level 2 at
+    least), of the next one out too (level 3), and so on. `groupings` are outermost first, as
+    `nested_groupings` returns them.
+    """
+    level = 1
+    for grouping in reversed(groupings):
+        if not _constant_within(values, grouping):
+            break
+        level += 1
+    return level
+
+
+def _constant_within(values: np.ndarray, grouping: Grouping) -> bool:
+    """Whether the observed values are constant within every group (False with none)."""
+    observed = ~np.isnan(values)
+    if not observed.any():
+        return False
+    v, c = values[observed], grouping.codes[observed]
+    low = np.full(grouping.n_groups, np.inf)
+    high = np.full(grouping.n_groups, -np.inf)
+    np.minimum.at(low, c, v)
+    np.maximum.at(high, c, v)
+    seen = np.isfinite(low)
+    return bool(np.all(low[seen] == high[seen]))
