@@ -19,9 +19,11 @@ from bayesmi.engines.chained import models_key, run_chain
 from bayesmi.engines.options import ChainedSettings
 
 
-def seconds_per_iteration(data, spec, sampler: str = "auto", iterations: int = 30) -> float:
+def seconds_per_iteration(
+    data, spec, sampler: str = "auto", iterations: int = 30, cluster="cluster"
+) -> float:
     """Median seconds per iteration after the first (``steps=5``, tuning 200), one chain."""
-    encoded = encode(data, "cluster")
+    encoded = encode(data, cluster)
     spec = prepare_spec(spec, encoded)
     key = models_key(encoded, spec)
     settings = ChainedSettings(iterations, 1, 200, 5, 0.8, sampler, models_key=key)

@@ -16,11 +16,15 @@ def three():
 
 
 def test_classes_restarting_in_each_school_are_nested_by_combination(three):
-    data = encode(three, ["school", "class"])
+    data = encode(three, ["school", "classroom"])
     school, klass = data.groupings
-    assert (school.name, klass.name, klass.columns) == ("school", "class", ("school", "class"))
+    assert (school.name, klass.name, klass.columns) == (
+        "school",
+        "classroom",
+        ("school", "classroom"),
+    )
     assert (school.n_groups, klass.n_groups, data.n_clusters) == (6, 18, 18)
-    assert data.cluster == "class"
+    assert data.cluster == "classroom"
     np.testing.assert_array_equal(data.cluster_codes, klass.codes)
     assert klass.labels[0] == "1:1"
     assert klass.labels[klass.codes[-1]] == "6:3"
@@ -31,29 +35,29 @@ def test_classes_restarting_in_each_school_are_nested_by_combination(three):
 
 
 def test_class_labels_unique_across_schools_are_kept(three):
-    frame = three.assign(**{"class": three["school"] * 10 + three["class"]})
-    (_, klass) = nested_groupings(frame, ["school", "class"])
+    frame = three.assign(**{"classroom": three["school"] * 10 + three["classroom"]})
+    (_, klass) = nested_groupings(frame, ["school", "classroom"])
     assert list(klass.labels[:3]) == [11, 12, 13]
-    two_level = encode(frame, "class")
+    two_level = encode(frame, "classroom")
     np.testing.assert_array_equal(
-        encode(frame, ["school", "class"]).cluster_codes, two_level.cluster_codes
+        encode(frame, ["school", "classroom"]).cluster_codes, two_level.cluster_codes
     )
 
 
 def test_levels_of_pupil_class_and_school_variables(three):
-    data = encode(three, ["school", "class"])
+    data = encode(three, ["school", "classroom"])
     assert data.level == {"x": 1, "c": 2, "s": 3, "y": 1}
     assert "school" not in data.level
-    assert "class" not in data.level
-    assert encode(three, "class").level["s"] == 1  # classes 1..3 of different schools mix
-    assert encode(three, "school").level == {"class": 1, "x": 1, "c": 1, "s": 2, "y": 1}
+    assert "classroom" not in data.level
+    assert encode(three, "classroom").level["s"] == 1  # classes 1..3 of different schools mix
+    assert encode(three, "school").level == {"classroom": 1, "x": 1, "c": 1, "s": 2, "y": 1}
 
 
 def test_cluster_means_per_level(three):
-    data = encode(three, ["school", "class"])
+    data = encode(three, ["school", "classroom"])
     x = three["x"].to_numpy()
     by_school = three.groupby("school")["x"].transform("mean").to_numpy()
-    by_class = three.groupby(["school", "class"])["x"].transform("mean").to_numpy()
+    by_class = three.groupby(["school", "classroom"])["x"].transform("mean").to_numpy()
     np.testing.assert_allclose(data.cluster_means(x, "school"), by_school)
     np.testing.assert_allclose(data.cluster_means(x), by_class)
     (school_mean,) = data.design_columns([Term(("x_mean_school",))])
@@ -64,7 +68,7 @@ def test_cluster_means_per_level(three):
     assert data.term_level(Term(("x_mean",))) == 2
     assert data.term_level(Term(("x_mean_school", "c"))) == 2
     assert data.term_level(Term(("x",))) == 1
-    with pytest.raises(ValueError, match="'area' is not a grouping factor of the data"):
+    with pytest.raises(ValueError, match="grouping factor 'area' is not a column of the data"):
         data.grouping("area")
 
 
@@ -75,7 +79,7 @@ def test_cluster_means_per_level(three):
         (["school", 3], TypeError, "lists column names"),
         ([], TypeError, "a column name \\(str\\) or a list of them"),
         (["school", "room"], ValueError, "cluster column 'room' is not in data"),
-        (["one", "class"], ValueError, "holds 1 cluster"),
+        (["one", "classroom"], ValueError, "holds 1 cluster"),
     ],
 )
 def test_bad_levels_are_refused(three, cluster, error, message):
@@ -88,15 +92,17 @@ def test_simulated_three_levels_have_the_stated_variances():
     frame = sim.complete
     residual = frame["y"] - 0.5 * frame["x"] - 0.3 * frame["c"] - 0.3 * frame["s"]
     school = residual.groupby(frame["school"]).transform("mean")
-    klass = residual.groupby([frame["school"], frame["class"]]).transform("mean")
+    klass = residual.groupby([frame["school"], frame["classroom"]]).transform("mean")
     within = float((residual - klass).var()) * 10 / 9  # pupils per class 10
-    between_class = float((klass - school).groupby([frame["school"], frame["class"]]).first().var())
+    between_class = float(
+        (klass - school).groupby([frame["school"], frame["classroom"]]).first().var()
+    )
     assert within == pytest.approx(0.7, rel=0.05)
     assert between_class - within / 10 * 4 / 5 == pytest.approx(0.10, abs=0.02)
     assert sim.incomplete["y"].isna().mean() == pytest.approx(0.3, abs=0.03)
-    assert sim.incomplete.groupby(["school", "class"])["c"].count().eq(0).mean() == pytest.approx(
-        0.2, abs=0.04
-    )
+    assert sim.incomplete.groupby(["school", "classroom"])["c"].count().eq(
+        0
+    ).mean() == pytest.approx(0.2, abs=0.04)
 
 
 def test_crossed_factors_are_not_nested():
@@ -108,15 +114,15 @@ def test_crossed_factors_are_not_nested():
 
 
 def test_missing_pattern_per_level(three):
-    pattern = bm.missing_pattern(three, ["school", "class"], level="school")
+    pattern = bm.missing_pattern(three, ["school", "classroom"], level="school")
     schools = pattern.clusters
     assert schools.index.name == "school"
     assert len(schools) == 6
     np.testing.assert_array_equal(schools["n"], 15)
     assert schools["s_systematic"].tolist() == three.groupby("school")["s"].count().eq(0).tolist()
     assert schools["y_missing"].sum() == three["y"].isna().sum()
-    classes = bm.missing_pattern(three, ["school", "class"]).clusters
-    assert classes.index.name == "class"
+    classes = bm.missing_pattern(three, ["school", "classroom"]).clusters
+    assert classes.index.name == "classroom"
     assert len(classes) == 18
-    expected = three.groupby(["school", "class"])["c"].count().eq(0).to_numpy()
+    expected = three.groupby(["school", "classroom"])["c"].count().eq(0).to_numpy()
     np.testing.assert_array_equal(classes["c_systematic"], expected)

@@ -82,7 +82,7 @@ def test_predictor_with_missing_values_no_spec_imputes(two_variable_data):
 def test_grouping_factor_other_than_the_cluster(data):
     data["h"] = data["g"] % 2
     with pytest.raises(ValueError, match=r"grouping factor 'h' .* is not the cluster column 'g'"):
-        impute(data, {"y": bm.random_intercept("y ~ w + (1 | h)")})
+        impute(data, {"y": bm.random_slopes("y ~ w + (1 + w | h)")})
 
 
 def test_fully_missing_column(data):

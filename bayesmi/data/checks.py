@@ -145,6 +145,10 @@ def _check_variable(variable: str, model: ImputationModel, data: ImputationData)
 
 
 def _check_group(model: ImputationModel, data: ImputationData) -> None:
+    if model.kind == "random_intercept":  # any grouping factors, nested or crossed
+        for name in model.groups:
+            data.grouping(name)
+        return
     if model.group is not None and model.group != data.cluster:
         raise ValueError(
             f"the grouping factor {model.group!r} in {model.formula!r} is not the cluster "

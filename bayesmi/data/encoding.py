@@ -31,7 +31,8 @@ from bayesmi.data.factors import (
     numeric_factor,
 )
 from bayesmi.data.frame import check_frame
-from bayesmi.data.levels import Grouping, constant_level, nested_groupings
+from bayesmi.data.levels import NESTING, Grouping, constant_level, nested_groupings
+from bayesmi.messages import show
 from bayesmi.spec.terms import INTERACTION, Term, cluster_mean_of
 
 __all__ = ["DesignColumn", "ImputationData", "ResolvedTerm", "Source", "encode"]
@@ -147,6 +148,7 @@ class ImputationData:
     cluster_sizes: np.ndarray = field(repr=False)
     factors: dict[Hashable, Factor] = field(default_factory=dict)
     groupings: tuple[Grouping, ...] = ()
+    _formula_groupings: dict[str, Grouping] = field(default_factory=dict, repr=False, compare=False)
     _floats: dict[Hashable, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     _numeric_factors: dict[Hashable, Factor] = field(
         default_factory=dict, repr=False, compare=False
@@ -356,16 +358,36 @@ class ImputationData:
         return 2 if source.grouping is None else 1 + len(names) - names.index(source.grouping)
 
     def grouping(self, name: str | None = None) -> Grouping:
-        """Return a grouping factor by name; the cluster (innermost) for None."""
+        """Return a grouping factor by the name a formula gives it; the cluster for None.
+
+        A factor of ``cluster=`` by its column (``"class"``) or as lme4 expands a nested term
+        (``"school:class"`` for ``(1 | school/class)``); any other complete column of the
+        data, or combination ``"a:b"`` of columns, as a factor of its own (crossed with the
+        cluster, or nested in ``a``).
+
+        Raises
+        ------
+        ValueError
+            If the name is not a column (or combination of columns) of the data, or such a
+            column has missing values or a single group.
+        """
         if name is None:
             return self.groupings[-1]
         for grouping in self.groupings:
-            if grouping.name == name:
+            if name in (grouping.name, NESTING.join(grouping.columns)):
                 return grouping
-        raise ValueError(
-            f"{name!r} is not a grouping factor of the data; they are "
-            f"{', '.join(grouping.name for grouping in self.groupings)}."
-        )
+        if name not in self._formula_groupings:
+            columns = name.split(NESTING)
+            absent = [column for column in columns if column not in self.frame.columns]
+            if absent:
+                raise ValueError(
+                    f"grouping factor {name!r} is not a column of the data (nor are "
+                    f"{show(absent)}); the grouping factors of cluster= are "
+                    f"{show([grouping.name for grouping in self.groupings])}."
+                )
+            grouping = nested_groupings(self.frame, columns)[-1]
+            self._formula_groupings[name] = replace(grouping, name=name)
+        return self._formula_groupings[name]
 
     def cluster_means(self, values: np.ndarray, grouping: str | None = None) -> np.ndarray:
         """Return, per row, the mean of `values` over the row's cluster (NaN ignored).

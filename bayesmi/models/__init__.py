@@ -15,7 +15,16 @@ from bayesmi.models.conditional import ConditionalModel, GibbsSampler
 from bayesmi.models.fixed_cluster import fixed_cluster_model
 from bayesmi.models.heckman import heckman_model
 from bayesmi.models.mixed import mixed_model
+from bayesmi.models.multilevel import intercepts_model
 from bayesmi.spec.model import ImputationModel
+
+
+def random_intercept_model(model: ImputationModel, data: ImputationData) -> ConditionalModel:
+    """Build the two-level mixed model (grouped by the cluster), or one of several factors."""
+    if model.groups == (data.cluster,):
+        return mixed_model(model, data)
+    return intercepts_model(model, data)
+
 
 FACTORIES: dict[str, Callable[[ImputationModel, ImputationData], ConditionalModel]] = {
     "binary": mixed_model,
@@ -26,7 +35,7 @@ FACTORIES: dict[str, Callable[[ImputationModel, ImputationData], ConditionalMode
     "heckman": heckman_model,
     "heteroscedastic": partial(mixed_model, cluster_variance=True),
     "ordinal": mixed_model,
-    "random_intercept": mixed_model,
+    "random_intercept": random_intercept_model,
     "random_slopes": mixed_model,
 }
 """Factory of each model kind, keyed by ``ImputationModel.kind``."""

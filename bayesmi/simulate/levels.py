@@ -30,8 +30,8 @@ def simulate_three_level(
     and `icc_class`, ``e`` the residual with variance ``1 - icc_class - icc_school``, so they
     are the intraclass correlations of y given its predictors. ``x`` is a standard normal
     pupil-level predictor, ``c`` a class-level one (constant within classes) and ``s`` a
-    school-level one (constant within schools), both standard normal. Class labels restart at
-    1 in every school (as ``(1 | school/class)`` expects).
+    school-level one (constant within schools), both standard normal. Classroom labels restart at
+    1 in every school (as ``(1 | school/classroom)`` expects).
 
     Parameters
     ----------
@@ -53,13 +53,14 @@ def simulate_three_level(
     Returns
     -------
     SimulatedData
-        Columns ``school``, ``class`` (1..classes in each school), ``x``, ``c``, ``s`` and
+        Columns ``school``, ``classroom`` (1..classes in each school; not ``class``, a
+        Python keyword patsy formulas cannot read), ``x``, ``c``, ``s`` and
         ``y``; ``truth`` holds ``slope``, ``tau2_class``, ``tau2_school`` and ``sigma2``.
 
     Examples
     --------
     >>> sim = bm.simulate.simulate_three_level(seed=1)
-    >>> sim.complete.shape, int(sim.complete.groupby("school")["class"].nunique().max())
+    >>> sim.complete.shape, int(sim.complete.groupby("school")["classroom"].nunique().max())
     ((2400, 6), 4)
     """
     if icc_class < 0 or icc_school < 0 or icc_class + icc_school >= 1:
@@ -78,7 +79,7 @@ def simulate_three_level(
     v = np.sqrt(icc_class) * rng.standard_normal(schools * classes)[class_code]
     e = np.sqrt(1.0 - icc_class - icc_school) * rng.standard_normal(school.size)
     y = slope * x + 0.3 * c + 0.3 * s + u + v + e
-    complete = pd.DataFrame({"school": school, "class": within, "x": x, "c": c, "s": s, "y": y})
+    complete = pd.DataFrame({"school": school, "classroom": within, "x": x, "c": c, "s": s, "y": y})
     incomplete = delete_cells(complete, "y", deletion_probability(x, missing, mechanism), rng)
     without_c = (rng.random(schools * classes) < missing_groups)[class_code]
     without_s = (rng.random(schools) < missing_groups)[school - 1]

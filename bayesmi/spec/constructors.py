@@ -130,7 +130,9 @@ def random_intercept(
     ----------
     formula : str
         ``"y ~ x1 + x2 + (1 | cluster)"``: the target on the left, plain column names and one
-        random-intercept term whose grouping factor is the cluster column.
+        random-intercept term whose grouping factor is the cluster column; or several, as
+        lme4 writes them: nested ``(1 | school) + (1 | class)`` or ``(1 | school/class)``,
+        crossed ``(1 | school) + (1 | area)`` (`bayesmi.models.multilevel`).
 
     pmm : bool, default=False
         Impute by predictive mean matching (mice's ``pmm``, miceadds' ``2l.pmm``): for each
@@ -186,15 +188,22 @@ def random_intercept(
     >>> model = bm.random_intercept("popular ~ sex + texp + (1 | school)")
     >>> model.group
     'school'
+    >>> bm.random_intercept("y ~ x + (1 | school/class)").groups
+    ('school', 'school:class')
     """
     parsed = parse_formula(formula)
-    group, slopes = parsed.single_group("random_intercept")
-    if slopes:
+    if not parsed.groups:
+        parsed.single_group("random_intercept")  # says a grouping term is needed
+    sloped = {group: slopes for group, slopes in parsed.groups.items() if slopes}
+    for group, slopes in sloped.items():
         raise ValueError(
             f"random_intercept takes (1 | {group}) only; {formula!r} has random slopes on "
             f"{', '.join(term.name for term in slopes)}: use bm.random_slopes."
         )
-    model = ImputationModel("random_intercept", formula, parsed.target, parsed.fixed, group)
+    group, *others = parsed.groups
+    model = ImputationModel(
+        "random_intercept", formula, parsed.target, parsed.fixed, group, other_groups=tuple(others)
+    )
     return _options(model, pmm, donors, delta)
 
 

@@ -72,6 +72,7 @@ class ImputationModel:
         Predictors of the fixed part (besides the intercept).
     group : str or None
         The grouping factor of the random part; None for `fixed_cluster` and `cluster_level`.
+        With several (a `random_intercept` over nested or crossed factors), the first.
     slope_terms : tuple of Term
         Predictors with a random slope (each also in `fixed_terms`).
     selection_terms : tuple of Term
@@ -90,6 +91,9 @@ class ImputationModel:
         The shift of the imputations away from MAR (`bayesmi.spec.pattern_mixture`); None under MAR.
     rho : float or None
         A `heckman` model's error correlation, fixed; None when it is estimated.
+    other_groups : tuple of str
+        The grouping factors after `group` with a random intercept each (``school:class`` for
+        ``(1 | school/class)``).
     """
 
     kind: ModelKind
@@ -105,6 +109,7 @@ class ImputationModel:
     donors: int = DEFAULT_DONORS
     delta: Delta | None = None
     rho: float | None = None
+    other_groups: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         """Refuse an unknown kind or family, bad matching options or an unsupported delta."""
@@ -163,6 +168,11 @@ class ImputationModel:
     def predictors(self) -> tuple[str, ...]:
         """Names of the fixed predictors: ``x``, ``x_mean``, ``x:w``."""
         return tuple(term.name for term in self.fixed_terms)
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """Every grouping factor of the random part, as the formula writes them."""
+        return (self.group, *self.other_groups) if self.group is not None else ()
 
     @property
     def slopes(self) -> tuple[str, ...]:

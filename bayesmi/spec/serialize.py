@@ -52,14 +52,16 @@ _OPTIONS: dict[str, tuple[str, ...]] = {
 def model_to_dict(model: ImputationModel) -> dict:
     """Return a model as a JSON-ready dict (formula, options, and the parsed names).
 
-    Predictive mean matching, delta and a fixed rho are written only when on, so specs without
-    them read as before.
+    Predictive mean matching, delta, a fixed rho and further grouping factors are written only
+    when there, so specs without them read as before.
     """
     matching = {"pmm": True, "donors": model.donors} if model.pmm else {}
     if model.delta is not None:
         matching["delta"] = model.delta.to_dict()
     if model.rho is not None:
         matching["rho"] = model.rho
+    if model.other_groups:
+        matching["other_groups"] = list(model.other_groups)
     return {
         "kind": model.kind,
         "formula": model.formula,

@@ -34,8 +34,8 @@ from bayesmi.models.conditional import GibbsSampler, Point, jittered_start
 from bayesmi.models.gibbs.steps import (
     ClusterSums,
     cluster_sums,
+    collapsed_fixed_effects,
     covariance_step,
-    prior_precision,
     scale_step,
 )
 
@@ -116,17 +116,15 @@ class RandomInterceptGibbs:
     def _fixed_effects(
         self, statistics: dict, intercept_variance: float, sigma2: float, rng: np.random.Generator
     ) -> np.ndarray:
-        counts, cluster_sums = statistics["counts"], statistics["cluster_sums"]
-        shrink = intercept_variance / (sigma2 + counts * intercept_variance)
-        prior = prior_precision(cluster_sums.shape[1], INTERCEPT_SD)
-        precision = (
-            statistics["cross"] - cluster_sums.T @ (shrink[:, None] * cluster_sums)
-        ) / sigma2
-        precision += np.diag(prior)
-        rhs = (statistics["cross_y"] - cluster_sums.T @ (shrink * statistics["y_sums"])) / sigma2
-        chol = np.linalg.cholesky(precision)
-        mean = np.linalg.solve(chol.T, np.linalg.solve(chol, rhs))
-        return mean + np.linalg.solve(chol.T, rng.standard_normal(len(rhs)))
+        return collapsed_fixed_effects(
+            statistics["cross"],
+            statistics["cluster_sums"],
+            statistics["cross_y"],
+            statistics["y_sums"],
+            intercept_variance,
+            sigma2,
+            rng,
+        )
 
 
 @dataclass(frozen=True)

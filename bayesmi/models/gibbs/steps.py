@@ -16,6 +16,7 @@ __all__ = [
     "ClusterSums",
     "LogitTarget",
     "cluster_sums",
+    "collapsed_fixed_effects",
     "covariance_step",
     "fixed_and_random_designs",
     "inverse_wishart_draw",
@@ -461,3 +462,30 @@ def inverse_wishart_draw(df: float, scale: np.ndarray, rng: np.random.Generator)
 def _below_diagonal(dim: int) -> tuple[np.ndarray, np.ndarray]:
     """Return the indices below the diagonal (``np.tril_indices`` takes 20 us a call)."""
     return np.tril_indices(dim, k=-1)
+
+
+def collapsed_fixed_effects(
+    cross: np.ndarray,
+    group_sums: np.ndarray,
+    cross_target: np.ndarray,
+    target_sums: np.ndarray,
+    variance: float,
+    sigma2: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Draw ``theta`` of ``target = W theta + u[g] + e``, ``u ~ N(0, variance)`` integrated out.
+
+    The random-intercept samplers' collapsed step (`bayesmi.models.gibbs.normal`): precision
+    ``(W'W - S' diag(c) S) / sigma^2 + D^-1`` and mean ``P^-1 (W't - S' (c * T)) / sigma^2``,
+    ``S`` the group sums of ``W`` (`group_sums`, its first column the counts ``n_g``), ``T``
+    the group sums of the target, ``c_g = variance / (sigma^2 + n_g variance)``; ``D`` the
+    coefficients' prior (the intercept's ``N(0, 5^2)``). `cross` is ``W'W``, `cross_target`
+    ``W't``.
+    """
+    shrink = variance / (sigma2 + group_sums[:, 0] * variance)
+    precision = (cross - group_sums.T @ (shrink[:, None] * group_sums)) / sigma2
+    precision += np.diag(prior_precision(group_sums.shape[1], INTERCEPT_SD))
+    rhs = (cross_target - group_sums.T @ (shrink * target_sums)) / sigma2
+    chol = np.linalg.cholesky(precision)
+    mean = np.linalg.solve(chol.T, np.linalg.solve(chol, rhs))
+    return mean + np.linalg.solve(chol.T, rng.standard_normal(len(rhs)))

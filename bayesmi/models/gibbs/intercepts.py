@@ -1,0 +1,120 @@
+"""Exact Gibbs sweeps of the normal model with random intercepts of several grouping factors.
+
+Pupils in classes in schools, or pupils classified by school and by area (crossed): on the
+standardised scale ``y = W theta + sum_k u_k[g_k] + e``, ``W = [1, X]``, ``u_k ~ N(0, tau_k^2)``
+per group of factor k, ``e ~ N(0, sigma^2)``. One sweep visits the factors in turn; for factor
+k, with ``o = sum_{m != k} u_m[g_m]`` the other factors' current effects, it draws
+
+1. ``theta`` from its conditional given the other factors with ``u_k`` integrated out: the
+   random-intercept sampler's collapsed step (`bayesmi.models.gibbs.RandomInterceptGibbs`) on
+   ``y - o``, so the intercept does not crawl against any factor's effects;
+2. ``u_k`` from its normal conditional given ``theta`` and ``o`` (a group without observed
+   rows: ``N(0, tau_k^2)``).
+
+Steps 1-2 are one draw of ``(theta, u_k)`` from their joint conditional. Then ``sigma^2`` and
+each ``tau_k^2`` by the independence Metropolis-Hastings steps of the two-level sampler
+(`bayesmi.models.gibbs.steps.scale_step`). Each step leaves the PyMC model's posterior
+invariant; the state is the PyMC model's point (``eta_k = u_k / tau_k``, log scales).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bayesmi.models.conditional import Point
+from bayesmi.models.gibbs.steps import cluster_sums, collapsed_fixed_effects, scale_step
+
+__all__ = ["InterceptsGibbs"]
+
+
+@dataclass(frozen=True)
+class InterceptsGibbs:
+    """Gibbs sweeps of a normal model with random intercepts of several factors.
+
+    Parameters
+    ----------
+    target : str
+        The imputed variable (names of the point's entries).
+    y : numpy.ndarray
+        Standardised observed target.
+    codes : tuple of numpy.ndarray
+        Per factor, the group code of each observed row.
+    n_groups : tuple of int
+        Per factor, the number of groups (including groups without observed rows).
+    n_predictors : int
+        Number of predictors p (besides the intercept).
+    """
+
+    target: str
+    y: np.ndarray
+    codes: tuple[np.ndarray, ...]
+    n_groups: tuple[int, ...]
+    n_predictors: int
+
+    _statistics: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def sweep(self, point: Point, x: np.ndarray, rng: np.random.Generator) -> tuple[Point, float]:
+        """One sweep from `point` with standardised predictors `x`; return it and acceptance."""
+        name = self.target
+        variances = np.exp(2 * np.asarray(point[f"{name}::tau_std_log__"], dtype=float))
+        sigma2 = float(np.exp(2 * point[f"{name}::sigma_std_log__"]))
+        effects = [
+            np.sqrt(variances[k]) * np.asarray(point[f"{name}::eta_{k}"], dtype=float)
+            for k in range(len(self.codes))
+        ]
+        columns, cross, group_sums = self._design_statistics(x)
+        theta = None
+        for k, (codes, n) in enumerate(zip(self.codes, self.n_groups, strict=True)):
+            offset = sum(effects[m][self.codes[m]] for m in range(len(effects)) if m != k)
+            target = self.y - offset
+            theta = collapsed_fixed_effects(
+                cross,
+                group_sums[k],
+                columns @ target,
+                np.bincount(codes, weights=target, minlength=n),
+                float(variances[k]),
+                sigma2,
+                rng,
+            )
+            residual = target - theta @ columns
+            counts = group_sums[k][:, 0]
+            sums = np.bincount(codes, weights=residual, minlength=n)
+            precision = counts / sigma2 + 1 / variances[k]
+            effects[k] = sums / sigma2 / precision + rng.standard_normal(n) / np.sqrt(precision)
+        fitted = theta @ columns + sum(u[c] for u, c in zip(effects, self.codes, strict=True))
+        sigma2, accept = scale_step(self.y - fitted, sigma2, rng)
+        acceptances = [accept]
+        for k, u in enumerate(effects):
+            variances[k], accept = scale_step(u, float(variances[k]), rng)
+            acceptances.append(accept)
+        new = {
+            f"{name}::intercept_std": np.asarray(theta[0]),
+            f"{name}::tau_std_log__": 0.5 * np.log(variances),
+            f"{name}::sigma_std_log__": np.asarray(0.5 * np.log(sigma2)),
+        }
+        for k, u in enumerate(effects):
+            new[f"{name}::eta_{k}"] = u / np.sqrt(variances[k])
+        if self.n_predictors:
+            new[f"{name}::beta_std"] = theta[1:]
+        return new, float(np.mean(acceptances))
+
+    def _design_statistics(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
+        """Return ``W' = [1, X]'``, ``W'W`` and each factor's group sums of ``W``.
+
+        Kept while `x` is the same array: the engine runs several sweeps between two changes
+        of the predictors.
+        """
+        if self._statistics.get("x") is not x:
+            columns = np.vstack([np.ones(self.y.shape[0]), x.T])  # (p + 1, n)
+            group_sums = [
+                cluster_sums(columns, codes, n)
+                for codes, n in zip(self.codes, self.n_groups, strict=True)
+            ]
+            self._statistics.clear()
+            self._statistics.update(
+                x=x, columns=columns, cross=columns @ columns.T, group_sums=group_sums
+            )
+        statistics = self._statistics
+        return statistics["columns"], statistics["cross"], statistics["group_sums"]
