@@ -126,3 +126,12 @@ def test_missing_pattern_per_level(three):
     assert len(classes) == 18
     expected = three.groupby(["school", "classroom"])["c"].count().eq(0).to_numpy()
     np.testing.assert_array_equal(classes["c_systematic"], expected)
+
+
+def test_a_class_id_found_in_two_schools_is_not_nested(three):
+    frame = three.assign(classroom=three["school"] * 10 + three["classroom"])
+    frame.loc[frame.index[:3], "classroom"] = 23  # school 1's first pupils in class 23 of school 2
+    with pytest.raises(ValueError, match=r"'classroom' is not nested in 'school'.*except 23"):
+        encode(frame, ["school", "classroom"])
+    restarted = three.assign(classroom=three["classroom"].map({1: "a", 2: "b", 3: "c"}))
+    assert encode(restarted, ["school", "classroom"]).n_clusters == 18

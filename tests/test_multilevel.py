@@ -174,3 +174,61 @@ def test_crossed_imputation_keeps_both_variances():
     complete = fit(sim.complete)
     print(f"complete {complete.round(4)}, imputed {pooled.round(4)}")
     np.testing.assert_allclose(pooled, complete, rtol=0.25)
+
+
+def test_class_and_school_level_variables_stay_constant_at_their_level():
+    sim = bm.simulate.simulate_three_level(schools=12, classes=3, pupils=5, seed=4)
+    data = sim.incomplete
+    assert data.groupby("school")["s"].count().eq(0).any()
+    spec = {
+        "c": bm.cluster_level("c ~ x_mean + y_mean"),
+        "s": bm.cluster_level("s ~ x_mean + y_mean", level="school"),
+        "y": bm.random_intercept("y ~ x + c + s + (1 | school) + (1 | classroom)"),
+    }
+    idata = impute(data, spec, ["school", "classroom"])
+    for frame in bm.completed(idata):
+        assert frame.groupby(["school", "classroom"])["c"].nunique().max() == 1
+        assert frame.groupby("school")["s"].nunique().max() == 1
+        assert frame[["c", "s", "y"]].notna().all().all()
+    school_model = FACTORIES["cluster_level"](spec["s"], encode(data, ["school", "classroom"]))
+    assert [column.sources[0].grouping for column in school_model.columns] == ["school"] * 2
+    assert len(school_model.first_row) == 12
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [
+        (bm.cluster_level("s ~ x_mean", level="area"), "level 'area' is not a grouping column"),
+        (bm.cluster_level("c ~ x_mean", level="school"), "'c' varies within clusters"),
+        (bm.cluster_level("s ~ x", level="school"), "predictor 'x' .* varies within clusters"),
+    ],
+)
+def test_a_variable_at_a_level_it_does_not_live_on_is_refused(three, model, message):
+    with pytest.raises(ValueError, match=message):
+        bm.impute(three, {model.target: model}, ["school", "classroom"], progressbar=False)
+
+
+def test_a_three_level_analysis_pools_each_levels_variance(three):
+    """statsmodels MixedLM with the classes as a variance component: each level's variance
+    pooled by its mean over the imputations, named as mitml names them (no ICC, as mitml
+    with several clusterings)."""
+    idata = impute(three, {"y": bm.random_intercept(NESTED)}, ["school", "classroom"], chains=3)
+
+    def analysis(frame):
+        return smf.mixedlm(
+            "y ~ x",
+            frame,
+            groups="school",
+            re_formula="1",
+            vc_formula={"classroom": "0 + C(classroom)"},
+        ).fit(reml=True)
+
+    fits = bm.fit_each(idata, analysis)
+    pooled = bm.pool_variance_components(fits)
+    assert list(pooled.index) == [
+        "Intercept~~Intercept|school",
+        "Intercept~~Intercept|classroom",
+        "Residual~~Residual",
+    ]
+    by_hand = np.mean([float(analysis(frame).vcomp[0]) for frame in bm.completed(idata)])
+    assert pooled.loc["Intercept~~Intercept|classroom", "estimate"] == pytest.approx(by_hand)

@@ -93,6 +93,8 @@ def check_spec(spec: object, data: ImputationData) -> dict[str, ImputationModel]
 
 
 def _check_model_columns(model: ImputationModel, data: ImputationData) -> None:
+    if model.kind == "cluster_level":  # its clusters: the groups of the level it lives on
+        data = data.at_level(model.level)
     _check_target_name(model)
     _check_column(model.target, "target", model, data)
     for term in model.terms:
@@ -227,13 +229,12 @@ def _check_cluster_level(model: ImputationModel, data: ImputationData) -> None:
             "clusters: collect more values or drop it from the spec."
         )
     for term in model.fixed_terms:
-        for source in data.resolve(term).sources:
-            if not source.cluster_mean and data.level[source.column] == 1:
-                raise ValueError(
-                    f"cluster_level predictor {source.column!r} in {model.formula!r} varies "
-                    f"within clusters; write its cluster mean {source.column}{MEAN_SUFFIX} "
-                    "instead."
-                )
+        if data.term_level(term) < 2:
+            raise ValueError(
+                f"cluster_level predictor {term.name!r} in {model.formula!r} varies within "
+                f"clusters of {data.cluster!r}; write its cluster mean "
+                f"{term.variables[0]}{MEAN_SUFFIX} instead."
+            )
 
 
 def _warn_level_two_target(model: ImputationModel, data: ImputationData) -> None:

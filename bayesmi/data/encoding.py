@@ -56,8 +56,8 @@ class Source:
     cluster_mean: bool
     factor: bool = False
     grouping: str | None = None
-    """With `cluster_mean`: the grouping factor averaged over (``x_mean_school``); None for
-    the cluster (the innermost factor)."""
+    """With `cluster_mean`: the grouping factor averaged over, by name (the cluster's for
+    ``x_mean``, the school's for ``x_mean_school``)."""
 
 
 @dataclass(frozen=True)
@@ -246,8 +246,9 @@ class ImputationData:
             return Source(variable, cluster_mean=False, factor=variable in self.factors)
         base = cluster_mean_of(variable)
         if base is not None and base in self.missing:
-            return Source(base, cluster_mean=True, factor=base in self.factors)
-        for grouping in self.groupings[:-1]:  # an outer level's mean: x_mean_school
+            factor = base in self.factors
+            return Source(base, cluster_mean=True, factor=factor, grouping=self.cluster)
+        for grouping in self.groupings:  # a named level's mean: x_mean_school
             base = cluster_mean_of(variable.removesuffix(f"_{grouping.name}"))
             if variable.endswith(f"_{grouping.name}") and base in self.missing:
                 factor = base in self.factors
@@ -355,7 +356,43 @@ class ImputationData:
         if not source.cluster_mean:
             return self.level[source.column]
         names = [grouping.name for grouping in self.groupings]
-        return 2 if source.grouping is None else 1 + len(names) - names.index(source.grouping)
+        if source.grouping not in names:  # a formula's factor crossed with the cluster
+            return 1
+        return 1 + len(names) - names.index(source.grouping)
+
+    def at_level(self, name: str | None) -> ImputationData:
+        """Return the data with the grouping factor `name` of ``cluster=`` as the cluster.
+
+        What a model of a variable that lives on an outer level reads (a school-level
+        variable in pupils in classes in schools: `bayesmi.cluster_level` with
+        ``level="school"``): its clusters are the schools, levels count from there. The
+        cluster for None.
+
+        Raises
+        ------
+        ValueError
+            If `name` is not one of ``cluster=``'s columns.
+        """
+        names = [grouping.name for grouping in self.groupings]
+        if name is None or name == self.cluster:
+            return self
+        if name not in names:
+            raise ValueError(
+                f"level {name!r} is not a grouping column of cluster= ({show(names)}); name "
+                "one of them."
+            )
+        index = names.index(name)
+        chosen, depth = self.groupings[index], len(names) - 1 - index
+        return replace(
+            self,
+            cluster=chosen.name,
+            cluster_codes=chosen.codes,
+            cluster_labels=chosen.labels,
+            cluster_sizes=chosen.sizes,
+            groupings=self.groupings[: index + 1],
+            level={column: max(1, level - depth) for column, level in self.level.items()},
+            _formula_groupings={},
+        )
 
     def grouping(self, name: str | None = None) -> Grouping:
         """Return a grouping factor by the name a formula gives it; the cluster for None.

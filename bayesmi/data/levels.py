@@ -134,8 +134,29 @@ def _grouping(frame: pd.DataFrame, columns: tuple[str, ...]) -> Grouping:
     codes, pairs = pd.factorize(combined, sort=True)
     if len(pairs) == len(own_labels):  # the column's labels identify its groups alone
         return Grouping(columns[-1], columns, own_codes, own_labels)
+    _check_numbered_within(frame, columns)
     labels = np.array([NESTING.join(map(str, pair)) for pair in pairs], dtype=object)
     return Grouping(columns[-1], columns, codes.astype(np.int64), labels)
+
+
+def _check_numbered_within(frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    """Refuse inner labels that are ids across the outer groups except for a few repeats.
+
+    Labels numbered within each outer group (classes 1-4 in every school) have no more
+    distinct values than the most groups one outer group holds; ids have many more, and an
+    id found in two schools is a class that is not nested in one school.
+    """
+    inner, outer = columns[-1], list(columns[:-1])
+    most = int(frame.groupby(outer)[inner].nunique().max())
+    if frame[inner].nunique() > most:
+        outers = frame[[inner, *outer]].drop_duplicates()[inner].value_counts()
+        shared = outers.index[outers > 1].sort_values()
+        raise ValueError(
+            f"{inner!r} is not nested in {' x '.join(map(repr, outer))}: its labels tell its "
+            f"groups apart across them except {show(shared.tolist())}, each found in several "
+            f"groups of {outer[-1]!r}. Correct those labels, or list {inner!r} as crossed "
+            f"(a formula term of its own, not in cluster=)."
+        )
 
 
 def cluster_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:

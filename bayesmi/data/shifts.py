@@ -26,6 +26,8 @@ def delta_shifts(model: ImputationModel, data: ImputationData) -> np.ndarray | N
     delta = model.delta
     if delta is None:
         return None
+    if model.kind == "cluster_level":  # its clusters: the groups of the level it lives on
+        data = data.at_level(model.level)
     missing = data.missing[model.target]
     if delta.column is not None:
         shifts = _column_shifts(model, data, missing)

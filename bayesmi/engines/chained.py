@@ -300,7 +300,8 @@ def starting_values(
         if spread is not None:
             values[mask] = _overdispersed_start(data, name, model.family, spread)
         elif model.kind == "cluster_level":
-            values[mask] = _cluster_level_start(data, values, rng)[mask]
+            level = data.at_level(model.level)
+            values[mask] = _cluster_level_start(level, values, rng)[mask]
         else:
             values[mask] = rng.choice(values[~mask], size=int(mask.sum()), replace=True)
         current[name] = values

@@ -65,6 +65,7 @@ def cluster_level_model(model: ImputationModel, data: ImputationData) -> Cluster
         ``sigma`` (gaussian: residual SD across clusters), ``thresholds`` (ordinal) and
         ``alpha`` (negative binomial).
     """
+    data = data.at_level(model.level)  # its clusters: the groups of the level it lives on
     target, family = model.target, model.family
     columns = data.design_columns(model.fixed_terms)
     predictors = [column.name for column in columns]

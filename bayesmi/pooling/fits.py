@@ -7,8 +7,10 @@
   per non-reference category) names its estimates ``<equation>:<term>``;
 - a statsmodels ``MixedLM`` result: the fixed effects (``fe_params``) and their covariance; the
   variance components ``Intercept~~Intercept|<group>`` (random-intercept variance, tau00),
-  ``Residual~~Residual`` (sigma2) and ``ICC|<group>``, named as mitml names them; the
-  complete-data df is left unknown (large-sample df), as mitml does for ``lmer``;
+  one ``Intercept~~Intercept|<name>`` per variance component of ``vc_formula`` (a nested
+  level: classes in schools), ``Residual~~Residual`` (sigma2) and, with one clustering only,
+  ``ICC|<group>``, named as mitml names them; the complete-data df is left unknown
+  (large-sample df), as mitml does for ``lmer``;
 - any object with attributes ``estimates`` (a mapping from term to value) and ``covariance``
   (a square array in the same order, or a DataFrame), optionally ``df_residual`` and
   ``extra_parameters`` (a mapping from name to value): the documented protocol for other
@@ -153,11 +155,13 @@ def _mixedlm(result, imputation: int) -> AnalysisFit:
     group = str(result.cov_re.columns[0]) if result.cov_re.shape[1] else "group"
     tau00 = float(np.asarray(result.cov_re)[0, 0])
     sigma2 = float(result.scale)
-    extra = {
-        f"Intercept~~Intercept|{group}": tau00,
-        "Residual~~Residual": sigma2,
-        f"ICC|{group}": tau00 / (tau00 + sigma2),
-    }
+    extra = {f"Intercept~~Intercept|{group}": tau00}
+    components = result.model.exog_vc.names if result.model.k_vc else []
+    for name, variance in zip(components, np.asarray(result.vcomp), strict=True):
+        extra[f"Intercept~~Intercept|{name}"] = float(variance)  # a nested level (vc_formula)
+    extra["Residual~~Residual"] = sigma2
+    if not components:  # mitml gives the ICC of a single clustering only
+        extra[f"ICC|{group}"] = tau00 / (tau00 + sigma2)
     return AnalysisFit(
         imputation,
         pd.Series(result.fe_params, dtype=float),

@@ -403,6 +403,7 @@ def cluster_level(
     pmm: bool = False,
     donors: int = DEFAULT_DONORS,
     delta: DeltaLike = None,
+    level: str | None = None,
 ) -> ImputationModel:
     r"""Impute a cluster-level (level-2) variable by a regression across clusters.
 
@@ -432,6 +433,10 @@ def cluster_level(
         scale (counts). A number, a mapping from cluster label (`bayesmi.delta`), or a column
         constant within each cluster without the value. 0 is MAR; clusters that report the
         value keep it.
+    level : str, optional
+        With several grouping columns (``cluster=["school", "classroom"]``), the one the
+        variable lives on: ``"school"`` for a school-level variable, one value per school,
+        ``x_mean`` then the school mean. The cluster (the innermost) by default.
 
     Returns
     -------
@@ -470,7 +475,11 @@ def cluster_level(
             f"family must be one of {', '.join(FAMILIES)}, not {family!r}; a count is "
             "'poisson' or 'negative_binomial'."
         )
-    model = ImputationModel("cluster_level", formula, parsed.target, parsed.fixed, family=family)
+    if level is not None and not isinstance(level, str):
+        raise TypeError(f"level must be a grouping column's name (str), got {level!r}.")
+    model = ImputationModel(
+        "cluster_level", formula, parsed.target, parsed.fixed, family=family, level=level
+    )
     return _options(model, pmm, donors, delta)
 
 

@@ -94,6 +94,9 @@ class ImputationModel:
     other_groups : tuple of str
         The grouping factors after `group` with a random intercept each (``school:class`` for
         ``(1 | school/class)``).
+    level : str or None
+        The grouping column of ``cluster=`` a `cluster_level` variable lives on (``"school"``
+        in pupils in classes in schools); None for the cluster.
     """
 
     kind: ModelKind
@@ -110,6 +113,7 @@ class ImputationModel:
     delta: Delta | None = None
     rho: float | None = None
     other_groups: tuple[str, ...] = ()
+    level: str | None = None
 
     def __post_init__(self) -> None:
         """Refuse an unknown kind or family, bad matching options or an unsupported delta."""

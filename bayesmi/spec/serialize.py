@@ -39,7 +39,7 @@ _CONSTRUCTORS: dict[str, Callable[..., ImputationModel]] = {
 }
 
 _OPTIONS: dict[str, tuple[str, ...]] = {
-    "cluster_level": ("family", "pmm", "donors"),
+    "cluster_level": ("family", "pmm", "donors", "level"),
     "count": ("family",),
     "fixed_cluster": ("pmm", "donors"),
     "heteroscedastic": ("pmm", "donors"),
@@ -62,6 +62,8 @@ def model_to_dict(model: ImputationModel) -> dict:
         matching["rho"] = model.rho
     if model.other_groups:
         matching["other_groups"] = list(model.other_groups)
+    if model.level is not None:
+        matching["level"] = model.level
     return {
         "kind": model.kind,
         "formula": model.formula,
@@ -103,7 +105,7 @@ def model_from_dict(values: Mapping) -> ImputationModel:
             cluster_rho=bool(values.get("cluster_rho", False)),
             rho=values.get("rho"),
         )
-    defaults = {"family": "gaussian" if kind != "count" else "poisson", "pmm": False}
+    defaults = {"family": "gaussian" if kind != "count" else "poisson", "pmm": False, "level": None}
     options = {
         name: values.get(name, defaults.get(name, DEFAULT_DONORS))
         for name in _OPTIONS.get(kind, ())
