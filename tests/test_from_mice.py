@@ -101,3 +101,18 @@ def test_matching_methods_map_to_pmm_models():
 def test_single_level_category_methods_with_the_cluster_name_the_model(method, model):
     with pytest.raises(ValueError, match=rf"bm\.{model}\('y ~ x \+ \(1 \| g\)'\)"):
         bm.from_mice({"y": method}, {"y": {"g": 1, "x": 1}}, cluster="g")
+
+
+def test_ml_lmer_with_levels_id_gives_a_random_intercept_per_level():
+    pred = {"y": {"x": 1, "classroom": 1, "school": 1}}
+    spec = bm.from_mice(
+        {"y": "ml.lmer"}, pred, cluster="school", levels_id={"y": ["school", "classroom"]}
+    )
+    assert spec["y"].formula == "y ~ x + (1 | school) + (1 | classroom)"
+    assert spec["y"].groups == ("school", "classroom")
+    with pytest.raises(ValueError, match="needs its grouping variables"):
+        bm.from_mice({"y": "ml.lmer"}, pred, cluster="school")
+    with pytest.raises(ValueError, match=r"codes \{'x': 2\}"):
+        bm.from_mice(
+            {"y": "ml.lmer"}, {"y": {"x": 2}}, cluster="school", levels_id={"y": ["school"]}
+        )

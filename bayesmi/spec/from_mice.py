@@ -16,6 +16,8 @@ mice method     bayesmi model
 2lonly.mean     `cluster_level`, likewise: clusters reporting the value keep it; clusters with
                 none get a model draw where mice would leave them missing
 2lonly.pmm      `cluster_level` with ``pmm=True``
+ml.lmer         `random_intercept` with one random intercept per level id of the target in
+                ``levels_id`` (miceadds: pupils in classes in schools, or crossed factors)
 norm            `fixed_cluster` when the cluster variable is a predictor (coded 1)
 =============== ==========================================================================
 
@@ -28,7 +30,7 @@ refused with the method to use instead. Column names that are not Python identif
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -63,6 +65,7 @@ def from_mice(
     method: Mapping[str, str],
     predictor_matrix: pd.DataFrame | Mapping[str, Mapping[str, int]],
     cluster: str,
+    levels_id: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, ImputationModel]:
     """Translate mice's ``method`` and ``predictorMatrix`` into a bayesmi spec.
 
@@ -76,6 +79,9 @@ def from_mice(
         (-2, 0, 1, 2, 3, 4). A dict of dicts ``{target: {predictor: code}}`` works too.
     cluster : str
         The cluster variable (coded -2 in the rows of multilevel methods).
+    levels_id : mapping of str to list of str, optional
+        miceadds' ``levels_id`` for ``ml.lmer`` targets: the grouping variables of each
+        (``{"y": ["classroom", "school"]}``); each gets a random intercept.
 
     Returns
     -------
@@ -117,8 +123,31 @@ def from_mice(
                 f"{target!r} has method {name!r} but no row in the predictor matrix; add its row."
             )
         codes = {str(k): int(v) for k, v in matrix.loc[target].items() if int(v) != 0}
-        spec[target] = _model(target, str(name), codes, cluster)
+        if name == "ml.lmer":
+            spec[target] = _ml_lmer(target, codes, (levels_id or {}).get(target))
+        else:
+            spec[target] = _model(target, str(name), codes, cluster)
     return spec
+
+
+def _ml_lmer(target: str, codes: dict[str, int], levels: object) -> ImputationModel:
+    """Return the model of miceadds' ml.lmer: a random intercept per level id, others fixed."""
+    if isinstance(levels, str) or not isinstance(levels, Sequence) or not levels:
+        raise ValueError(
+            f"{target!r} uses 'ml.lmer', which needs its grouping variables: give "
+            f'levels_id={{"{target}": ["classroom", "school"]}} (miceadds\' levels_id).'
+        )
+    predictors = {name: code for name, code in codes.items() if name not in levels}
+    other = {name: code for name, code in predictors.items() if code != 1}
+    if other:
+        raise ValueError(
+            f"{target!r} uses 'ml.lmer' with codes {other}; bayesmi maps its fixed effects "
+            "(code 1) and one random intercept per level id: code predictors 1, and write "
+            "cluster means (x_mean_school) or random slopes in a bm.random_intercept formula."
+        )
+    fixed = " + ".join(quote(name) for name in predictors) or "1"
+    groups = " + ".join(f"(1 | {quote(level)})" for level in levels)
+    return random_intercept(f"{quote(target)} ~ {fixed} + {groups}")
 
 
 def _as_frame(predictor_matrix: object) -> pd.DataFrame:
@@ -214,7 +243,7 @@ def _model(target: str, method: str, codes: dict[str, int], cluster: str) -> Imp
             f"method that ignores the clustering. Use {instead!r} (with {cluster!r} coded -2)"
             + (", or code the cluster 1 for cluster dummies." if method == "norm" else ".")
         )
-    known = sorted([*_MIXED, *_CLUSTER_LEVEL, "2l.pmm", "norm", "pmm"])
+    known = sorted([*_MIXED, *_CLUSTER_LEVEL, "2l.pmm", "ml.lmer", "norm", "pmm"])
     raise ValueError(
         f"{target!r} uses method {method!r}, which bayesmi cannot map; the methods it maps "
         f"are {', '.join(known)}."
