@@ -20,6 +20,7 @@ why values are missing that the data cannot make.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,7 +58,9 @@ class SuggestedSpec(dict):
         return self.table.to_html()
 
 
-def suggest(data: pd.DataFrame, analysis: str, cluster: str, verbose: bool = True) -> SuggestedSpec:
+def suggest(
+    data: pd.DataFrame, analysis: str, cluster: str | Sequence[str], verbose: bool = True
+) -> SuggestedSpec:
     """Propose a model for every incomplete variable of an analysis model.
 
     Parameters
@@ -66,8 +69,10 @@ def suggest(data: pd.DataFrame, analysis: str, cluster: str, verbose: bool = Tru
         The incomplete data.
     analysis : str
         The analysis model, e.g. ``"popular ~ sex + texp + (1 + sex | school)"``.
-    cluster : str
-        The cluster column (the analysis' grouping factor).
+    cluster : str or sequence of str
+        The cluster column (the analysis' grouping factor), or nested grouping columns,
+        outermost first, for an analysis with a random intercept per level
+        (``"y ~ x + (1 | school) + (1 | classroom)"``, ``cluster=["school", "classroom"]``).
     verbose : bool, default=True
         Print the table of choices and reasons.
 
@@ -91,13 +96,8 @@ def suggest(data: pd.DataFrame, analysis: str, cluster: str, verbose: bool = Tru
     'popular ~ sex + texp + (1 + sex | school)'
     """
     parsed = parse_formula(analysis)
-    group, slopes = parsed.single_group("the analysis model")
-    if group != cluster:
-        raise ValueError(
-            f"the analysis model {analysis!r} is grouped by {group!r}, not by the cluster "
-            f"column {cluster!r}."
-        )
     encoded = encode(data, cluster)
+    groups, slopes = _analysis_groups(parsed, encoded, analysis)
     variables = list(
         dict.fromkeys([parsed.target, *(v for term in parsed.fixed for v in term.variables)])
     )
@@ -116,7 +116,9 @@ def suggest(data: pd.DataFrame, analysis: str, cluster: str, verbose: bool = Tru
         [term.name for term in slopes],
         variables,
         [name for name in variables if encoded.level[name] >= 2],
-        cluster,
+        groups,
+        {name: encoded.level[name] for name in variables},
+        [grouping.name for grouping in encoded.groupings],
     )
     order = sorted(incomplete, key=lambda n: (n == parsed.target, encoded.level[n] < 2))
     chosen = {name: _choose(name, _kind_of(name, encoded), analysis_terms) for name in order}
@@ -134,6 +136,28 @@ def suggest(data: pd.DataFrame, analysis: str, cluster: str, verbose: bool = Tru
     return spec
 
 
+def _analysis_groups(parsed, encoded, analysis: str) -> tuple[list[str], tuple]:
+    """Return the analysis' grouping factors and random slopes, checked against the data."""
+    if len(parsed.groups) <= 1:
+        group, slopes = parsed.single_group("the analysis model")
+        if group != encoded.cluster:
+            raise ValueError(
+                f"the analysis model {analysis!r} is grouped by {group!r}, not by the cluster "
+                f"column {encoded.cluster!r}."
+            )
+        return [group], slopes
+    sloped = [group for group, slopes in parsed.groups.items() if slopes]
+    if sloped:
+        raise ValueError(
+            f"the analysis model {analysis!r} has random slopes by {sloped[0]!r} beside other "
+            "grouping factors; bayesmi imputes several grouping factors with random "
+            "intercepts only so far: suggest from the model without the slopes."
+        )
+    for group in parsed.groups:
+        encoded.grouping(group)  # a column of the data, complete, with two groups or more
+    return list(parsed.groups), ()
+
+
 @dataclass(frozen=True)
 class _AnalysisTerms:
     """What the rules read from the analysis model and the data."""
@@ -143,7 +167,18 @@ class _AnalysisTerms:
     slopes: list[str]
     variables: list[str]
     level_two: list[str]
-    cluster: str
+    groups: list[str]
+    levels: dict[str, int]
+    level_names: list[str]
+    """The grouping columns of ``cluster=``, outermost first (level 2 the last)."""
+
+    @property
+    def cluster(self) -> str:
+        return self.level_names[-1]
+
+    def level_name(self, name: str) -> str:
+        """Return the grouping column a variable of level 2 or more lives on."""
+        return self.level_names[-(self.levels[name] - 1)]
 
 
 def _described(model: ImputationModel) -> str:
@@ -193,19 +228,20 @@ def _choose(name: str, kind: _Kind, analysis: _AnalysisTerms) -> tuple[Imputatio
     if name == analysis.outcome:
         others = list(analysis.predictors)  # interactions of the analysis included
     if name in analysis.level_two:
-        terms = [o if o in analysis.level_two else f"{o}{MEAN_SUFFIX}" for o in others]
-        formula = f"{name} ~ {' + '.join(terms) or '1'}"
-        reason = kind.reason + "; " if kind.reason else ""
-        return (
-            cluster_level(formula, family=kind.family, pmm=kind.pmm),
-            f"{reason}constant within clusters of {analysis.cluster!r} (level 2): one value per "
-            "cluster, from the other level-2 variables and the cluster means of the level-1 "
-            "ones (2lonly)",
-        )
+        return _cluster_level_choice(name, kind, analysis, others)
     slope_terms = _slopes(name, analysis.outcome, analysis.slopes, others, analysis.level_two)
-    random_part = f"(1{''.join(f' + {s}' for s in slope_terms)} | {analysis.cluster})"
-    formula = f"{name} ~ {' + '.join(others) or '1'} + {random_part}"
+    groups = analysis.groups
     reasons = []
+    if len(groups) > 1 and kind.family != "gaussian":  # one grouping factor for these so far
+        groups = [analysis.cluster]
+        reasons.append(
+            f"{kind.family} models take one grouping factor so far: grouped by "
+            f"{analysis.cluster!r} only"
+        )
+    random_part = " + ".join(
+        f"(1{''.join(f' + {s}' for s in slope_terms)} | {group})" for group in groups
+    )
+    formula = f"{name} ~ {' + '.join(others) or '1'} + {random_part}"
     if slope_terms and name == analysis.outcome:
         reasons.append(f"the analysis' random slopes of {', '.join(slope_terms)}")
     elif slope_terms:
@@ -218,6 +254,12 @@ def _choose(name: str, kind: _Kind, analysis: _AnalysisTerms) -> tuple[Imputatio
         reasons.insert(0, kind.reason)
     elif slope_terms:
         model = random_slopes(formula, pmm=kind.pmm)
+    elif len(groups) > 1:
+        model = random_intercept(formula, pmm=kind.pmm)
+        reasons.append(
+            f"level-1 variable: a random intercept per {' and per '.join(groups)}, as the "
+            "analysis (ml.lmer)"
+        )
     else:
         model = random_intercept(formula, pmm=kind.pmm)
         reasons.append("level-1 variable: random intercept per cluster (2l.pan)")
@@ -225,6 +267,31 @@ def _choose(name: str, kind: _Kind, analysis: _AnalysisTerms) -> tuple[Imputatio
         reasons.insert(0, kind.reason)
     role = "outcome of the analysis; " if name == analysis.outcome else ""
     return model, role + "; ".join(reasons)
+
+
+def _cluster_level_choice(
+    name: str, kind: _Kind, analysis: _AnalysisTerms, others: list[str]
+) -> tuple[ImputationModel, str]:
+    """Return the cluster-level model of a variable constant within its level's groups."""
+    level = analysis.levels[name]
+    terms = [
+        other if analysis.levels.get(other, 1) >= level else f"{other}{MEAN_SUFFIX}"
+        for other in others
+    ]
+    formula = f"{name} ~ {' + '.join(terms) or '1'}"
+    where = analysis.level_name(name)
+    reason = kind.reason + "; " if kind.reason else ""
+    model = cluster_level(
+        formula,
+        family=kind.family,
+        pmm=kind.pmm,
+        level=None if where == analysis.cluster else where,
+    )
+    return (
+        model,
+        f"{reason}constant within groups of {where!r} (level {level}): one value per group, "
+        "from the variables of that level and the group means of the others (2lonly)",
+    )
 
 
 def _slopes(

@@ -232,3 +232,41 @@ def test_a_three_level_analysis_pools_each_levels_variance(three):
     ]
     by_hand = np.mean([float(analysis(frame).vcomp[0]) for frame in bm.completed(idata)])
     assert pooled.loc["Intercept~~Intercept|classroom", "estimate"] == pytest.approx(by_hand)
+
+
+def test_suggest_follows_the_analysis_levels():
+    sim = bm.simulate.simulate_three_level(schools=10, classes=3, pupils=5, seed=5)
+    data = sim.incomplete.assign(b=(sim.complete["x"] > 0).astype(float))
+    data.loc[data.index[::7], "b"] = np.nan
+    spec = bm.suggest(
+        data,
+        "y ~ x + b + c + s + (1 | school) + (1 | classroom)",
+        ["school", "classroom"],
+        verbose=False,
+    )
+    assert list(spec) == ["c", "s", "b", "y"]
+    assert spec["c"].kind == spec["s"].kind == "cluster_level"
+    assert spec["c"].level is None
+    assert spec["s"].level == "school"
+    assert spec["s"].formula == "s ~ y_mean + x_mean + b_mean + c_mean"
+    assert spec["c"].formula == "c ~ y_mean + x_mean + b_mean + s"
+    assert spec["y"].formula == "y ~ x + b + c + s + (1 | school) + (1 | classroom)"
+    assert spec["b"].groups == ("classroom",)
+    assert "grouped by 'classroom' only" in spec.table.loc["b", "reason"]
+    idata = impute(data, spec, ["school", "classroom"])
+    for frame in bm.completed(idata):
+        assert frame.groupby("school")["s"].nunique().max() == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"engine": "joint"}, "the joint engine holds models grouped by the cluster"),
+        ({"analysis": "y ~ x + (1 | classroom)"}, "analysis= with engine='chained' holds"),
+    ],
+)
+def test_engines_without_several_factors_refuse_them(three, options, message):
+    spec = {"c": bm.random_intercept("c ~ x + (1 | school) + (1 | classroom)")}
+    data = three.assign(c=three["c"].mask(three.index % 5 == 0))
+    with pytest.raises(ValueError, match=message):
+        bm.impute(data, spec, ["school", "classroom"], progressbar=False, **options)

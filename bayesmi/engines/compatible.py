@@ -48,7 +48,7 @@ from __future__ import annotations
 import numpy as np
 
 from bayesmi.data.encoding import ImputationData
-from bayesmi.engines.joint import check_factor_order
+from bayesmi.engines.joint import check_factor_order, refuse_other_groupings
 from bayesmi.messages import show
 from bayesmi.models import FACTORIES
 from bayesmi.models.conditional import ConditionalModel
@@ -94,6 +94,7 @@ def check_compatible(
             "covariates by Metropolis steps; sampler='nuts' cannot take part. Use "
             "sampler='auto', or engine='joint' for a NUTS cross-check."
         )
+    refuse_other_groupings(spec, data, "analysis= with engine='chained'", "no analysis=")
     for name, model in spec.items():
         if model.kind not in COMPATIBLE_KINDS:
             raise ValueError(

@@ -42,6 +42,7 @@ __all__ = [
     "build_joint_model",
     "check_factor_order",
     "check_joint",
+    "refuse_other_groupings",
     "run_joint",
 ]
 
@@ -90,6 +91,7 @@ def check_joint(
                 f"{name!r} is imputed by {model.kind}, which the joint engine does not hold "
                 f"(it holds {', '.join(JOINT_KINDS)}); use engine='chained' or another model."
             )
+    refuse_other_groupings(spec, data, "the joint engine", "engine='chained'")
     for model in [*spec.values(), *([analysis] if analysis is not None else [])]:
         _refuse_factors(model, data)
     check_factor_order(spec, data, analysis)
@@ -339,3 +341,15 @@ def _transition_stats(sample_stats) -> dict[str, np.ndarray]:
         "acceptance_rate": stat(("acceptance_rate", "mean_tree_accept"), np.nan),
         "max_treedepth_hits": stat(("reached_max_treedepth", "maxdepth_reached"), 0.0).astype(int),
     }
+
+
+def refuse_other_groupings(
+    spec: dict[str, ImputationModel], data: ImputationData, engine: str, instead: str
+) -> None:
+    """Refuse a model grouped by other factors than the cluster (three levels, crossed)."""
+    for name, model in spec.items():
+        if model.groups and model.groups != (data.cluster,):
+            raise ValueError(
+                f"{name!r} is grouped by {', '.join(model.groups)}: {engine} holds models "
+                f"grouped by the cluster {data.cluster!r} only so far; use {instead}."
+            )
