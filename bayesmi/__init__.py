@@ -16,7 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 warnings.filterwarnings("ignore", message=r"\s*ArviZ is undergoing", category=FutureWarning)
 
 from bayesmi import datasets, simulate  # noqa: E402
-from bayesmi.data import missing_pattern  # noqa: E402
+from bayesmi.data import grouping_structure, missing_pattern  # noqa: E402
 from bayesmi.diagnostics import (  # noqa: E402
     ConvergenceWarning,
     chain_mean_rhat,
@@ -84,6 +84,7 @@ __all__ = [
     "fit_each",
     "fixed_cluster",
     "from_mice",
+    "grouping_structure",
     "heckman",
     "heteroscedastic",
     "impute",

@@ -135,3 +135,16 @@ def test_a_class_id_found_in_two_schools_is_not_nested(three):
         encode(frame, ["school", "classroom"])
     restarted = three.assign(classroom=three["classroom"].map({1: "a", 2: "b", 3: "c"}))
     assert encode(restarted, ["school", "classroom"]).n_clusters == 18
+
+
+def test_grouping_structure_says_what_is_nested_and_what_crossed(three):
+    table = bm.grouping_structure(three, ["school", "school:classroom", "classroom"])
+    assert table["groups"].tolist() == [6, 18, 3]
+    assert table.loc["school:classroom", "nested_in"] == "school, classroom"
+    assert table.loc["school", "crossed_with"] == "classroom"  # labels restart in each school
+    assert table.loc["school:classroom", "crossed_with"] == ""
+    crossed = bm.grouping_structure(
+        bm.simulate.simulate_crossed(seed=1).complete, ["school", "area"]
+    )
+    assert crossed["crossed_with"].tolist() == ["area", "school"]
+    assert crossed["nested_in"].tolist() == ["", ""]

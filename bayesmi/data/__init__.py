@@ -3,11 +3,12 @@
 `encoding` holds `ImputationData` and `encode`, `factors` the categories of factor columns and
 their codes, `frame` the checks of the caller's frame, `checks` the checks of a spec against the
 data, `support_checks` those of a target's values against its model's family, and `patterns`
-the missingness tables.
+the missingness tables, `levels` the grouping factors (nested levels, crossed factors).
 """
 
 from bayesmi.data.encoding import DesignColumn, ImputationData, ResolvedTerm, Source, encode
 from bayesmi.data.factors import Factor
+from bayesmi.data.levels import grouping_structure
 from bayesmi.data.patterns import MissingPattern, missing_pattern
 
 __all__ = [
@@ -18,5 +19,6 @@ __all__ = [
     "ResolvedTerm",
     "Source",
     "encode",
+    "grouping_structure",
     "missing_pattern",
 ]

@@ -24,7 +24,14 @@ import pandas as pd
 from bayesmi.data.frame import check_cluster_column
 from bayesmi.messages import show
 
-__all__ = ["NESTING", "Grouping", "cluster_codes", "constant_level", "nested_groupings"]
+__all__ = [
+    "NESTING",
+    "Grouping",
+    "cluster_codes",
+    "constant_level",
+    "grouping_structure",
+    "nested_groupings",
+]
 
 NESTING = ":"
 """How a nested factor's name and labels join its columns' (lme4's ``school:class``)."""
@@ -204,3 +211,50 @@ def _constant_within(values: np.ndarray, grouping: Grouping) -> bool:
     np.maximum.at(high, c, v)
     seen = np.isfinite(low)
     return bool(np.all(low[seen] == high[seen]))
+
+
+def grouping_structure(data: pd.DataFrame, factors: Sequence[str]) -> pd.DataFrame:
+    """Tabulate grouping factors: their groups, sizes, and which are nested or crossed.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The data.
+    factors : sequence of str
+        Grouping columns, or nested combinations as lme4 writes them (``"school:classroom"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per factor: ``groups``, ``smallest`` and ``median`` group size,
+        ``nested_in`` (the factors each of whose groups holds whole groups of this one) and
+        ``crossed_with`` (the factors neither nested in it nor containing it).
+
+    Raises
+    ------
+    ValueError
+        If a factor is not a column (or combination of columns), has missing values or a
+        single group.
+
+    Examples
+    --------
+    >>> sim = bm.simulate.simulate_three_level(schools=5, seed=1)
+    >>> table = bm.grouping_structure(sim.complete, ["school", "school:classroom"])
+    >>> table.loc["school:classroom", "nested_in"]
+    'school'
+    """
+    groupings = {name: nested_groupings(data, name.split(NESTING))[-1] for name in factors}
+    rows = {}
+    for name, grouping in groupings.items():
+        others = [other for other in groupings if other != name]
+        nested_in = [o for o in others if grouping.within(groupings[o])]
+        crossed = [o for o in others if o not in nested_in and not groupings[o].within(grouping)]
+        sizes = grouping.sizes
+        rows[name] = {
+            "groups": grouping.n_groups,
+            "smallest": int(sizes.min()),
+            "median": float(np.median(sizes)),
+            "nested_in": ", ".join(nested_in),
+            "crossed_with": ", ".join(crossed),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("factor")

@@ -132,7 +132,11 @@ def random_intercept(
         ``"y ~ x1 + x2 + (1 | cluster)"``: the target on the left, plain column names and one
         random-intercept term whose grouping factor is the cluster column; or several, as
         lme4 writes them: nested ``(1 | school) + (1 | class)`` or ``(1 | school/class)``,
-        crossed ``(1 | school) + (1 | area)`` (`bayesmi.models.multilevel`).
+        crossed ``(1 | school) + (1 | area)`` (`bayesmi.models.multilevel`). A factor is
+        read as ``cluster=`` encodes it, else as its column is: with class labels restarting
+        in every school and ``cluster="school"``, ``(1 | class)`` would be crossed with the
+        schools; write ``(1 | school/class)`` or ``cluster=["school", "class"]``
+        (`bayesmi.grouping_structure` shows what is nested and what crossed).
 
     pmm : bool, default=False
         Impute by predictive mean matching (mice's ``pmm``, miceadds' ``2l.pmm``): for each
