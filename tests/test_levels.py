@@ -1,12 +1,14 @@
 """Several grouping factors: nested levels encoded, variables' levels, means per level."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import bayesmi as bm
 from bayesmi.data import encode
-from bayesmi.data.levels import nested_groupings
+from bayesmi.data.levels import cluster_from_formulas, nested_groupings
 from bayesmi.spec.terms import Term
 
 
@@ -148,3 +150,27 @@ def test_grouping_structure_says_what_is_nested_and_what_crossed(three):
     )
     assert crossed["crossed_with"].tolist() == ["area", "school"]
     assert crossed["nested_in"].tolist() == ["", ""]
+
+
+def test_cluster_read_from_the_formulas(three):
+    frame = three.assign(area=np.arange(len(three)) % 4)
+    ids = three.assign(classroom=three["school"] * 10 + three["classroom"])
+    assert cluster_from_formulas(three, ["school"]) == "school"
+    assert cluster_from_formulas(three, ["school", "school:classroom"]) == ("school", "classroom")
+    assert cluster_from_formulas(ids, ["classroom", "school"]) == ("school", "classroom")
+    assert cluster_from_formulas(three, ["school", "classroom"]) == "school"  # not nested alone
+    assert cluster_from_formulas(frame, ["school", "area"]) == "school"  # crossed
+    with pytest.raises(ValueError, match="give cluster="):
+        cluster_from_formulas(three, [])
+    with pytest.raises(ValueError, match="'school:room' names room, which are not columns"):
+        cluster_from_formulas(three, ["school:room"])
+
+
+def test_impute_without_cluster_reads_it_from_the_formulas(three):
+    spec = {"y": bm.random_intercept("y ~ x + c + (1 | school/classroom)")}
+    data = three.assign(c=three["c"].fillna(0.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.ConvergenceWarning)
+        idata = bm.impute(data, spec, chains=2, iterations=3, seed=1, progressbar=False)
+    assert idata.posterior["y::tau"].shape[-1] == 2
+    assert idata.posterior["y::u_classroom"].shape[-1] == 18

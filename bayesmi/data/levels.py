@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,7 @@ __all__ = [
     "NESTING",
     "Grouping",
     "cluster_codes",
+    "cluster_from_formulas",
     "constant_level",
     "grouping_structure",
     "nested_groupings",
@@ -258,3 +260,44 @@ def grouping_structure(data: pd.DataFrame, factors: Sequence[str]) -> pd.DataFra
             "crossed_with": ", ".join(crossed),
         }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("factor")
+
+
+def cluster_from_formulas(frame: pd.DataFrame, factors: Sequence[str]) -> str | tuple[str, ...]:
+    """Return the ``cluster=`` that formulas' grouping factors imply (in the order written).
+
+    A nested factor written as lme4 expands it (``school:classroom``) gives its columns,
+    outermost first; plain factors whose labels nest (each class in one school) give the
+    chain from the fewest groups to the most; otherwise (crossed factors, or labels that
+    restart in each school and so do not nest by themselves) the first factor written is the
+    cluster and the others are factors of their own.
+
+    Raises
+    ------
+    ValueError
+        If there is no factor, or a factor is not a column of `frame`.
+    """
+    if not factors:
+        raise ValueError(
+            "no model of the spec names a grouping factor such as (1 | school): give "
+            "cluster=, the column identifying each row's cluster."
+        )
+    written = [tuple(factor.split(NESTING)) for factor in factors]
+    for columns in written:
+        absent = [column for column in columns if column not in frame.columns]
+        if absent:
+            raise ValueError(
+                f"grouping factor {NESTING.join(columns)!r} names {show(absent)}, which are not "
+                "columns of the data."
+            )
+    longest = max(written, key=len)
+    if len(longest) > 1:
+        return longest
+    plain = list(dict.fromkeys(columns[0] for columns in written))
+    if len(plain) == 1:
+        return plain[0]
+    sizes = {column: frame[column].nunique() for column in plain}
+    chain = sorted(plain, key=lambda column: sizes[column])
+    groupings = [nested_groupings(frame, column)[0] for column in chain]
+    if all(inner.within(outer) for outer, inner in pairwise(groupings)):
+        return tuple(chain)
+    return plain[0]

@@ -24,6 +24,8 @@ import pandas as pd
 
 from bayesmi.data.checks import check_spec, prepare_spec
 from bayesmi.data.encoding import ImputationData, encode
+from bayesmi.data.frame import check_frame
+from bayesmi.data.levels import cluster_from_formulas
 from bayesmi.diagnostics.convergence import warn_convergence
 from bayesmi.engines.chained import models_key
 from bayesmi.engines.checkpoint import CheckpointStore, data_fingerprint
@@ -54,7 +56,7 @@ Seed = int | Sequence[int] | np.random.SeedSequence | np.random.Generator | None
 def impute(
     data: pd.DataFrame,
     spec: Mapping[str, ImputationModel],
-    cluster: str | Sequence[str],
+    cluster: str | Sequence[str] | None = None,
     *,
     chains: int = 5,
     iterations: int = 20,
@@ -90,12 +92,15 @@ def impute(
         The model imputing each incomplete variable, e.g.
         ``{"popular": bm.random_intercept("popular ~ sex + texp + (1 | school)")}``. Variables
         are visited in this order in every iteration.
-    cluster : str or sequence of str
+    cluster : str or sequence of str, optional
         Name of the cluster column (complete; labels of any type that sorts), or of nested
         grouping columns, outermost first (``["school", "class"]``: classes in schools; class
-        labels may restart in each school). The models group by the innermost (the
-        cluster); formulas may use an outer level's means (``x_mean_school``), and variables
-        constant within schools are school-level (`bayesmi.data.levels`).
+        labels may restart in each school). Models of one grouping factor group by the
+        innermost (the cluster); formulas may use an outer level's means
+        (``x_mean_school``), and variables constant within schools are school-level
+        (`bayesmi.data.levels`). Left out, it is read from the formulas' grouping factors
+        (`bayesmi.data.levels.cluster_from_formulas`): ``(1 | school)`` gives ``"school"``,
+        ``(1 | school/class)`` gives ``["school", "class"]``.
     chains : int, default=5
         Number of independent chains.
     iterations : int, default=20
@@ -245,6 +250,8 @@ def impute(
         checkpoint_every=checkpoint_every,
         progressbar=progressbar,
     )
+    if cluster is None:
+        cluster = _cluster_of_spec(data, spec)
     encoded = encode(data, cluster)
     spec = _checked_spec(spec, encoded, options)
     check_memory(options, int(sum(encoded.missing[name].sum() for name in spec)), len(spec))
@@ -256,6 +263,20 @@ def impute(
     idata = build_inference_data(traces, encoded, spec, attrs)
     warn_convergence(idata)
     return idata
+
+
+def _cluster_of_spec(data: pd.DataFrame, spec: object) -> str | tuple[str, ...]:
+    """Return the cluster the spec's formulas imply (`bayesmi.data.levels`)."""
+    check_frame(data)
+    if not isinstance(spec, Mapping) or not all(
+        isinstance(model, ImputationModel) for model in spec.values()
+    ):
+        raise ValueError(
+            "cluster= is left out, so the grouping factors are read from the spec's formulas; "
+            "spec must then map variables to models (bm.random_intercept(...), ...)."
+        )
+    factors = list(dict.fromkeys(group for model in spec.values() for group in model.groups))
+    return cluster_from_formulas(data, factors)
 
 
 def _checked_spec(spec: object, data: ImputationData, options: Options) -> dict:
