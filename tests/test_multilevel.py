@@ -113,15 +113,21 @@ def test_gibbs_agrees_with_nuts_on_three_levels(three):
     assert_gibbs_agrees_with_nuts(model, summary, "three levels")
 
 
-def three_level_fit(frame):
-    """The three-level analysis: slope of x, class and school variances (REML)."""
-    fit = smf.mixedlm(
+def three_level_analysis(frame):
+    """The three-level analysis (REML): schools' random intercepts, classes' as a variance
+    component."""
+    return smf.mixedlm(
         "y ~ x + c + s",
         frame,
         groups="school",
         re_formula="1",
         vc_formula={"classroom": "0 + C(classroom)"},
     ).fit(reml=True)
+
+
+def three_level_fit(frame):
+    """The three-level analysis' slope of x, class and school variances."""
+    fit = three_level_analysis(frame)
     return np.array([fit.fe_params["x"], float(fit.vcomp[0]), float(fit.cov_re.iloc[0, 0])])
 
 
@@ -216,15 +222,7 @@ def test_a_three_level_analysis_pools_each_levels_variance():
     sim = bm.simulate.simulate_three_level(schools=20, classes=3, pupils=8, seed=6)
     data = sim.incomplete.assign(c=sim.complete["c"], s=sim.complete["s"])
     idata = impute(data, {"y": bm.random_intercept(NESTED)}, ["school", "classroom"], chains=3)
-
-    def analysis(frame):
-        return smf.mixedlm(
-            "y ~ x + c + s",
-            frame,
-            groups="school",
-            re_formula="1",
-            vc_formula={"classroom": "0 + C(classroom)"},
-        ).fit(reml=True)
+    analysis = three_level_analysis
 
     with warnings.catch_warnings():  # statsmodels' optimiser on 60 small classes, not ours
         warnings.simplefilter("ignore", StatsmodelsConvergence)
