@@ -273,3 +273,13 @@ def test_engines_without_several_factors_refuse_them(three, options, message):
     data = three.assign(x=three["x"].mask(three.index % 5 == 0))
     with pytest.raises(ValueError, match=message):
         bm.impute(data, spec, ["school", "classroom"], progressbar=False, **options)
+
+
+def test_compiled_models_are_not_reused_across_another_nesting(three):
+    """Same frame and spec, classes alone (3 labels) then nested in schools (24 classes): the
+    second run compiles its own models (the key holds the grouping columns)."""
+    spec = {"y": bm.random_intercept("y ~ x + c + s + (1 | classroom)")}
+    alone = impute(three, spec, "classroom", cores=1)
+    nested = impute(three, spec, ["school", "classroom"], cores=1)
+    assert alone.posterior["y::u"].shape[2] == 3
+    assert nested.posterior["y::u"].shape[2] == 24

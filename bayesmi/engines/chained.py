@@ -223,7 +223,7 @@ FIXED_RHO_KEY = 0.0
 def models_key(
     data: ImputationData, spec: dict[str, ImputationModel], outcome: str | None = None
 ) -> str:
-    """Return what a run's compiled models depend on: data, cluster, spec and outcome.
+    """Return what a run's compiled models depend on: data, grouping columns, spec, outcome.
 
     A model's delta and a fixed rho's value are left out: they are set on the compiled models
     of every run (`compiled_models`), so runs that differ only in them (a tipping-point
@@ -236,7 +236,8 @@ def models_key(
         for name, model in spec.items()
     }
     digest = hashlib.sha256(data_fingerprint(data.frame).encode())
-    digest.update(json.dumps([repr(data.cluster), spec_to_json(structure), outcome]).encode())
+    clusters = repr([grouping.columns for grouping in data.groupings])  # nested: combined
+    digest.update(json.dumps([clusters, spec_to_json(structure), outcome]).encode())
     return digest.hexdigest()
 
 
