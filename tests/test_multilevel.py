@@ -3,6 +3,7 @@
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 from statsmodels.tools.sm_exceptions import ConvergenceWarning as StatsmodelsConvergence
@@ -111,6 +112,36 @@ def test_gibbs_agrees_with_nuts_on_three_levels(three):
         return [*p["beta"][:2], *p["tau"], float(p["sigma"]), p["u_school"][0], p["u_classroom"][0]]
 
     assert_gibbs_agrees_with_nuts(model, summary, "three levels")
+
+
+SLOPES = "y ~ x + c + s + (1 + x | school) + (1 | classroom)"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "spec",
+    [
+        bm.random_slopes(SLOPES),
+        bm.heteroscedastic("y ~ x + c + s + (1 | school) + (1 | classroom)"),
+    ],
+    ids=["slopes", "heteroscedastic"],
+)
+def test_gibbs_agrees_with_nuts_beside_a_factor_with_slopes(three, spec):
+    """Random slopes (or a residual SD per school) by school beside classes' intercepts:
+    beta, the SDs, sigma and two effects, Gibbs vs NUTS."""
+    from test_gibbs import assert_gibbs_agrees_with_nuts
+
+    data = encode(three, ["school", "classroom"])
+    model = FACTORIES[spec.kind](spec, data)
+    model.set_predictors(data.design(model.columns))
+    assert model.gibbs is not None
+
+    def summary(p):
+        school = p["u_school"][0].ravel()
+        sds = [*np.atleast_1d(p.get("re_sd", [])), *p["tau"], *np.atleast_1d(p["sigma"])[:2]]
+        return [*p["beta"][:2], *sds, *school, p["u_classroom"][0]]
+
+    assert_gibbs_agrees_with_nuts(model, summary, spec.kind)
 
 
 def three_level_analysis(frame):
@@ -259,6 +290,99 @@ def test_suggest_follows_the_analysis_levels():
     idata = impute(data, spec, ["school", "classroom"])
     for frame in bm.completed(idata):
         assert frame.groupby("school")["s"].nunique().max() == 1
+
+
+@pytest.mark.parametrize(
+    ("spec", "parameters"),
+    [
+        (bm.random_slopes(SLOPES), {"re_sd": (2,), "tau": (1,), "u_school": (8, 2)}),
+        (
+            bm.heteroscedastic("y ~ x + (1 | school) + (1 | classroom)"),
+            {"tau": (2,), "sigma": (8,), "u_school": (8,), "u_classroom": (24,)},
+        ),
+    ],
+    ids=["slopes", "heteroscedastic"],
+)
+def test_a_mixed_model_takes_intercepts_of_further_factors(three, spec, parameters):
+    """The school factor (slopes, or a residual SD per school) first, classes' SD in tau."""
+    idata = impute(three, {"y": spec}, ["school", "classroom"])
+    posterior = idata.posterior
+    for name, shape in parameters.items():
+        assert posterior[f"y::{name}"].shape[2:] == shape, name
+    factors = list(posterior["y::tau"].coords["y::factor"].values)
+    assert factors == (["classroom"] if spec.slopes else ["school", "classroom"])
+    assert list(posterior["y::u_classroom"].coords["y::classroom"].values[:2]) == ["1:1", "1:2"]
+    assert posterior["y::u_classroom"].std() > 0
+    for frame in bm.completed(idata):
+        observed = three["y"].notna()
+        assert frame.loc[observed, "y"].equals(three.loc[observed, "y"])
+        assert frame["y"].notna().all()
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        (
+            "y ~ x + s + (1 + s | school) + (1 | classroom)",
+            "random slope on 's' by 'school' .* constant within each group of 'school'",
+        ),
+        (
+            "y ~ x + c + (1 + c | classroom) + (1 | school)",
+            "random slope on 'c' by 'classroom' .* constant within each group",
+        ),
+        (
+            "y ~ x + (1 + x | school) + (1 + x | classroom)",
+            r"slopes on one grouping factor; .* on school, classroom.* \(1 \+ x \| school\)",
+        ),
+    ],
+)
+def test_a_slope_its_factor_cannot_carry_is_refused(three, formula, message):
+    with pytest.raises(ValueError, match=message):
+        bm.impute(three, {"y": bm.random_slopes(formula)}, ["school", "classroom"])
+
+
+def test_a_class_level_slope_may_vary_between_schools(three):
+    """c is constant within classes but varies within schools: a slope by school is identified."""
+    spec = {"y": bm.random_slopes("y ~ x + c + (1 + c | school) + (1 | classroom)")}
+    idata = impute(three, spec, ["school", "classroom"])
+    assert list(idata.posterior["y::re_sd"].coords["y::re"].values) == ["Intercept", "c"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "column"),
+    [
+        (bm.binary("b ~ x + (1 | school) + (1 | classroom)"), "b"),
+        (bm.ordinal("o ~ x + (1 | school) + (1 | classroom)"), "o"),
+        (bm.count("n ~ x + (1 | school) + (1 | classroom)"), "n"),
+    ],
+    ids=["binary", "ordinal", "count"],
+)
+def test_other_families_take_several_factors_by_nuts(three, spec, column):
+    rng = np.random.default_rng(0)
+    x = three["x"].to_numpy()
+    data = three.assign(
+        b=(x + rng.normal(size=len(x)) > 0).astype(float),
+        o=pd.Categorical(np.digitize(x + rng.normal(size=len(x)), [-0.5, 0.5]), ordered=True),
+        n=rng.poisson(np.exp(0.3 * x)).astype(float),
+    )
+    data[column] = data[column].mask(data.index % 4 == 0)
+    idata = impute(data.drop(columns="y"), {column: spec}, ["school", "classroom"])
+    posterior = idata.posterior
+    assert list(posterior[f"{column}::tau"].coords[f"{column}::factor"].values) == [
+        "school",
+        "classroom",
+    ]
+    assert posterior[f"{column}::u_classroom"].shape[2:] == (24,)
+    completed = bm.completed(idata)
+    observed = data[column].notna()
+    for frame in completed:
+        assert frame[column].notna().all()
+        assert frame.loc[observed, column].equals(data.loc[observed, column])
+        values = frame[column].to_numpy()
+        if column == "n":  # counts: whole numbers, any size
+            assert np.all((values >= 0) & (values == np.round(values)))
+        else:
+            assert set(values) <= set(data[column].dropna())
 
 
 @pytest.mark.parametrize(

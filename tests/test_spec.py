@@ -32,7 +32,7 @@ def test_intercept_only_formula():
         (bm.fixed_cluster, "y ~ x + (1 | g)", "fixed_cluster takes no grouping term"),
         (bm.random_intercept, "y ~ x", "exactly one grouping term"),
         (bm.random_intercept, "y ~ x + (1 + x | g)", "random slopes on x: use bm.random_slopes"),
-        (bm.random_slopes, "y ~ x + (1 + x | g) + (1 | h)", "2 grouping factors"),
+        (bm.random_slopes, "y ~ x + (1 + x | g) + (1 + x | h)", "slopes on one grouping factor"),
         (bm.random_intercept, "y ~ x + (1 | g) + (1 + x | h)", "random slopes on x"),
         (bm.random_intercept, "y ~ log(x) + (1 | g)", "is not a column name, C"),
         (bm.random_intercept, "y ~ I(x * z) + (1 | g)", "is not a column name, C"),

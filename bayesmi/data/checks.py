@@ -147,7 +147,7 @@ def _check_variable(variable: str, model: ImputationModel, data: ImputationData)
 
 
 def _check_group(model: ImputationModel, data: ImputationData) -> None:
-    if model.kind == "random_intercept":  # any grouping factors, nested or crossed
+    if model.kind == "random_intercept" or model.other_groups:  # nested or crossed factors
         for name in model.groups:
             data.grouping(name)
         return
@@ -200,7 +200,9 @@ def _check_finite(name: str, data: ImputationData) -> None:
 
 def _check_levels(model: ImputationModel, data: ImputationData) -> None:
     """Refuse what a model's level structure cannot carry; warn of a likely wrong level."""
-    for term in model.slope_terms:
+    if model.other_groups:
+        _check_factor_slopes(model, data)
+    for term in () if model.other_groups else model.slope_terms:
         if data.term_level(term) >= 2:
             raise ValueError(
                 f"random slope on {term.name!r} in {model.formula!r}: {term.name!r} is constant "
@@ -211,6 +213,20 @@ def _check_levels(model: ImputationModel, data: ImputationData) -> None:
         _check_cluster_level(model, data)
     elif data.level[model.target] >= 2 and model.kind != "fixed_cluster":
         _warn_level_two_target(model, data)
+
+
+def _check_factor_slopes(model: ImputationModel, data: ImputationData) -> None:
+    """Refuse a random slope on a term constant within the groups of its grouping factor."""
+    grouping = data.grouping(model.group)
+    for term in model.slope_terms:
+        if data.constant_within(term, grouping):
+            raise ValueError(
+                f"random slope on {term.name!r} by {model.group!r} in {model.formula!r}: "
+                f"{term.name!r} is constant within each group of {model.group!r} (it lives "
+                f"on that level or above), so its slope cannot vary between them (not "
+                "identified); keep it as a fixed effect only, or give the slope to a factor "
+                "it varies within."
+            )
 
 
 def _check_cluster_level(model: ImputationModel, data: ImputationData) -> None:

@@ -31,7 +31,13 @@ from bayesmi.data.factors import (
     numeric_factor,
 )
 from bayesmi.data.frame import check_frame
-from bayesmi.data.levels import NESTING, Grouping, constant_level, nested_groupings
+from bayesmi.data.levels import (
+    NESTING,
+    Grouping,
+    constant_level,
+    constant_within,
+    nested_groupings,
+)
 from bayesmi.messages import show
 from bayesmi.spec.terms import INTERACTION, Term, cluster_mean_of
 
@@ -351,6 +357,16 @@ class ImputationData:
         """
         sources = self.resolve(term).sources if isinstance(term, Term) else term.sources
         return min(self._source_level(source) for source in sources)
+
+    def constant_within(self, term: Term, grouping: Grouping) -> bool:
+        """Whether a term's observed values are constant within every group of `grouping`.
+
+        Each of its design columns (a factor term: each dummy).
+        """
+        return all(
+            constant_within(self.column_values(column), grouping)
+            for column in self.design_columns([term])
+        )
 
     def _source_level(self, source: Source) -> int:
         if not source.cluster_mean:

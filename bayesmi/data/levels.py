@@ -31,6 +31,7 @@ __all__ = [
     "cluster_codes",
     "cluster_from_formulas",
     "constant_level",
+    "constant_within",
     "grouping_structure",
     "nested_groupings",
 ]
@@ -195,13 +196,13 @@ def constant_level(values: np.ndarray, groupings: Sequence[Grouping]) -> int:
     """
     level = 1
     for grouping in reversed(groupings):
-        if not _constant_within(values, grouping):
+        if not constant_within(values, grouping):
             break
         level += 1
     return level
 
 
-def _constant_within(values: np.ndarray, grouping: Grouping) -> bool:
+def constant_within(values: np.ndarray, grouping: Grouping) -> bool:
     """Whether the observed values are constant within every group (False with none)."""
     observed = ~np.isnan(values)
     if not observed.any():

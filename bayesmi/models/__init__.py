@@ -56,13 +56,16 @@ def uses_nuts(model: ImputationModel, sampler: str) -> bool:
     """Whether the chained engine runs NUTS on a model, known before its factory is called.
 
     NUTS throughout with ``sampler="nuts"``; where the factory gives no Gibbs sampler used by
-    default (poisson counts, cluster-level models of other families than gaussian, heckman);
+    default (poisson counts, cluster-level models of other families than gaussian, heckman,
+    models of other families than gaussian with several grouping factors);
     and for heckman's warm-up with ``sampler="gibbs"`` (none with rho fixed). What
     `make_updater` decides from the built model (a test holds the two together); it spares
     building every model in the main process for a shared NUTS adaptation no model needs.
     """
     if sampler == "nuts":
         return True
+    if model.other_groups and model.family != "gaussian":
+        return True  # several grouping factors: Gibbs for the normal models only
     if model.kind == "heckman":
         return sampler != "gibbs" or model.rho is None
     if model.kind == "count":

@@ -90,11 +90,16 @@ def linear_part(x: np.ndarray, beta: np.ndarray) -> np.ndarray:
     return x @ beta if beta.size else np.zeros(x.shape[0])
 
 
-def random_effects(target: str, q: int) -> tuple[pt.TensorVariable, pt.TensorVariable]:
-    """Non-centred cluster effects (J, q), intercept first, and the Cholesky factor of T."""
+def random_effects(
+    target: str, q: int, dim: str = "cluster"
+) -> tuple[pt.TensorVariable, pt.TensorVariable]:
+    """Non-centred cluster effects (J, q), intercept first, and the Cholesky factor of T.
+
+    `dim` names the groups: the clusters, or another grouping factor's groups.
+    """
     if q == 1:
         tau = pm.HalfNormal(f"{target}::tau_std", SCALE_SD)
-        eta = pm.Normal(f"{target}::eta", 0.0, 1.0, dims="cluster")
+        eta = pm.Normal(f"{target}::eta", 0.0, 1.0, dims=dim)
         return (tau * eta)[:, None], tau.reshape((1, 1))
     chol, _, _ = pm.LKJCholeskyCov(
         f"{target}::re_chol",
@@ -104,7 +109,7 @@ def random_effects(target: str, q: int) -> tuple[pt.TensorVariable, pt.TensorVar
         compute_corr=True,
         store_in_trace=False,
     )
-    eta = pm.Normal(f"{target}::eta", 0.0, 1.0, dims=("cluster", f"{target}::re"))
+    eta = pm.Normal(f"{target}::eta", 0.0, 1.0, dims=(dim, f"{target}::re"))
     return eta @ chol.T, chol
 
 
@@ -154,9 +159,9 @@ def effects_on_data_scale(
     return {"re_sd": sd, "re_corr": covariance / np.outer(sd, sd), "u": u}
 
 
-def random_effect_dims(target: str, q: int) -> dict[str, tuple[str, ...]]:
+def random_effect_dims(target: str, q: int, dim: str = "cluster") -> dict[str, tuple[str, ...]]:
     """Return the dims of the random-effect parameters `effects_on_data_scale` returns."""
     if q == 1:
-        return {"tau": (), "u": ("cluster",)}
+        return {"tau": (), "u": (dim,)}
     re, re_bis = f"{target}::re", f"{target}::re_bis"
-    return {"re_sd": (re,), "re_corr": (re, re_bis), "u": ("cluster", re)}
+    return {"re_sd": (re,), "re_corr": (re, re_bis), "u": (dim, re)}

@@ -33,6 +33,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayesmi.data.encoding import ImputationData
+from bayesmi.data.levels import Grouping
 from bayesmi.models.blocks import (
     COEFFICIENT_SD,
     INTERCEPT_SD,
@@ -59,6 +60,7 @@ from bayesmi.models.families import (
     threshold_labels,
 )
 from bayesmi.models.gibbs import (
+    FactorsGibbs,
     LogisticGibbs,
     NegativeBinomialGibbs,
     OrdinalGibbs,
@@ -87,18 +89,27 @@ def mixed_model(
         A residual variance per cluster (heteroscedastic).
     """
     family = model.family
+    main = data.grouping(model.group)
+    groupings = (main, *(data.grouping(name) for name in model.other_groups))
     inputs = Inputs.from_data(
         data,
         model.target,
         model.fixed_terms,
         standardise_target=family == "gaussian",
         target_codes=family == "ordinal",
+        grouping=main,
     )
     target, predictors = inputs.target, inputs.predictors
     slopes = data.design_names(model.slope_terms)
     slope_index = [predictors.index(name) for name in slopes]
+    several = len(groupings) > 1
+    group_dims = {grouping.name: f"{target}::{grouping.name}" for grouping in groupings}
+    effect_dim = group_dims[main.name] if several else "cluster"
     with new_model(data, target, predictors) as pymc_model:
         pymc_model.add_coord(f"{target}::obs_row", length=len(inputs.y))
+        if several:
+            for grouping in groupings:
+                pymc_model.add_coord(group_dims[grouping.name], list(grouping.labels))
         x = None
         if predictors:
             dims = (f"{target}::obs_row", f"{target}::predictor")
@@ -114,6 +125,11 @@ def mixed_model(
             cluster_variance=cluster_variance,
             dims=f"{target}::obs_row",
             n_categories=data.factor(target).n_categories if family == "ordinal" else 0,
+            effect_dim=effect_dim,
+            factors=tuple(
+                (group_dims[grouping.name], grouping.codes[inputs.observed])
+                for grouping in groupings[1:]
+            ),
         )
     effects = ["Intercept", *slopes]
     coords = {
@@ -123,19 +139,27 @@ def mixed_model(
     }
     if family == "ordinal":
         coords[f"{target}::threshold"] = threshold_labels(data.factor(target))
+    dims = _parameter_dims(target, len(effects), family, cluster_variance, predictors, effect_dim)
+    if several:
+        coords |= _factor_coords(target, groupings, len(effects), group_dims)
+        dims = _factor_dims(target, dims, groupings, group_dims)
+    gibbs = _gibbs_sampler(
+        pymc_model,
+        inputs,
+        main.n_groups,
+        family,
+        slope_index,
+        cluster_variance,
+        data.factor(target).n_categories if family == "ordinal" else 0,
+        factors=tuple(
+            (grouping.codes[inputs.observed], grouping.n_groups) for grouping in groupings[1:]
+        ),
+    )
     return MixedModel(
         **inputs.model_fields(pymc_model),
-        parameter_dims=_parameter_dims(target, len(effects), family, cluster_variance, predictors),
+        parameter_dims=dims,
         coords=coords,
-        gibbs=_gibbs_sampler(
-            pymc_model,
-            inputs,
-            data.n_clusters,
-            family,
-            slope_index,
-            cluster_variance,
-            data.factor(target).n_categories if family == "ordinal" else 0,
-        ),
+        gibbs=gibbs,
         donors=model.donors if model.pmm else 0,
         observed_values=data.values(target)[inputs.observed] if model.pmm else None,
         category_values=data.category_values(target) if family in ("ordinal",) else None,
@@ -144,18 +168,24 @@ def mixed_model(
         cluster_variance=cluster_variance,
         slope_index=slope_index,
         quantities=quantities,
+        groupings=groupings if several else (),
     )
 
 
 def _parameter_dims(
-    target: str, q: int, family: Family, cluster_variance: bool, predictors: tuple[str, ...]
+    target: str,
+    q: int,
+    family: Family,
+    cluster_variance: bool,
+    predictors: tuple[str, ...],
+    effect_dim: str,
 ) -> dict[str, tuple[str, ...]]:
     dims: dict[str, tuple[str, ...]] = {}
     if has_intercept(family) or predictors:
         dims["beta"] = (f"{target}::beta_dim",)
-    dims |= random_effect_dims(target, q)
+    dims |= random_effect_dims(target, q, effect_dim)
     if family == "gaussian":
-        dims["sigma"] = ("cluster",) if cluster_variance else ()
+        dims["sigma"] = (effect_dim,) if cluster_variance else ()
     elif family == "ordinal":
         dims["thresholds"] = (f"{target}::threshold",)
     elif family == "negative_binomial":
@@ -172,6 +202,10 @@ class MixedModel(CompiledQuantities, ConditionalModel):
     correlations of the random intercept and slopes), ``u`` (each cluster's effects) and, for
     a gaussian target, ``sigma`` (one residual SD, or one per cluster). Binary models' are on
     the logit scale.
+
+    With several grouping factors (`groupings`, the one with random slopes first), the
+    effects are ``u_<factor>`` per factor and ``tau`` holds the SD of each factor's random
+    intercepts (the first factor's in ``re_sd`` when it has random slopes).
     """
 
     inputs: Inputs = field(repr=False)
@@ -180,25 +214,35 @@ class MixedModel(CompiledQuantities, ConditionalModel):
     slope_index: list[int]
     quantities: dict[str, pt.TensorVariable] = field(repr=False)
     category_values: np.ndarray | None = field(default=None, repr=False)
+    groupings: tuple[Grouping, ...] = field(default=(), repr=False)
 
     def _unpack(self, point: Point) -> dict:
         """Return the standardised quantities of a NUTS point or a Gibbs state."""
         if "effects" in point:  # a Gibbs state holds the quantities themselves
             return point
-        if self.family == "gaussian" and not self.cluster_variance and not self.slope_index:
+        intercepts_only = not self.cluster_variance and not self.slope_index
+        if self.family == "gaussian" and intercepts_only and not self.groupings:
             return _unpack_random_intercept(point, self.target, len(self.columns))
         named = self.quantities_at(point)
         named["intercept"] = float(named.get("intercept", 0.0))
         named.setdefault("beta", np.zeros(0))
+        if self.groupings:
+            named["factor_effects"] = [
+                named.pop(f"factor_effects_{k}") for k in range(len(self.groupings) - 1)
+            ]
         return named
 
     def _linear_predictor(self, current: dict, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Return the linear predictor of some rows, their clusters' effects included."""
+        """Return the linear predictor of some rows, their groups' effects included."""
         codes = self.inputs.codes_all[rows]
         x_rows = x[rows]
         z = np.column_stack([np.ones(len(codes)), x_rows[:, self.slope_index]])
         mean = current["intercept"] + x_rows @ current["beta"]
-        return mean + np.sum(z * current["effects"][codes], axis=1)
+        mean = mean + np.sum(z * current["effects"][codes], axis=1)
+        factor_effects = current.get("factor_effects", [])
+        for grouping, effects in zip(self.groupings[1:], factor_effects, strict=True):
+            mean = mean + effects[grouping.codes[rows]]
+        return mean
 
     @property
     def shifts_linear_predictor(self) -> bool:
@@ -270,11 +314,27 @@ class MixedModel(CompiledQuantities, ConditionalModel):
         named |= effects_on_data_scale(
             current["effects"], current["chol"], scaling, self.slope_index
         )
+        if self.groupings:
+            named = self._factor_parameters(named, current)
         if self.family == "gaussian":
             sigma = scaling.y_scale * current["sigma"]
             named["sigma"] = sigma if self.cluster_variance else np.asarray(sigma)
         elif self.family == "negative_binomial":
             named["alpha"] = np.asarray(current["alpha"])
+        return named
+
+    def _factor_parameters(self, named: dict, current: dict) -> dict:
+        """Name the effects per factor and put every random intercept's SD in ``tau``."""
+        main, *others = self.groupings
+        scale = self.scaling.y_scale
+        named = dict(named)
+        named[f"u_{main.name}"] = named.pop("u")
+        taus = scale * np.asarray(current["factor_tau"], dtype=float)
+        if "tau" in named:  # the first factor's, without random slopes
+            taus = np.concatenate([np.atleast_1d(named["tau"]), taus])
+        named["tau"] = taus
+        for grouping, effects in zip(others, current["factor_effects"], strict=True):
+            named[f"u_{grouping.name}"] = scale * np.asarray(effects)
         return named
 
 
@@ -289,6 +349,8 @@ def mixed_factor(
     cluster_variance: bool = False,
     dims: str | None = None,
     n_categories: int = 0,
+    effect_dim: str = "cluster",
+    factors: tuple[tuple[str, np.ndarray], ...] = (),
 ) -> tuple[dict[str, pt.TensorVariable], pt.TensorVariable]:
     """Add one mixed model's priors and likelihood to the model in context.
 
@@ -320,14 +382,19 @@ def mixed_factor(
         Dim of the rows of the likelihood.
     n_categories : int, default=0
         Number of categories of an ordinal target.
+    effect_dim : str, default="cluster"
+        Dim of the groups of `codes` (another grouping factor's with several).
+    factors : tuple of (str, numpy.ndarray)
+        Further grouping factors with a random intercept each: the dim of their groups and
+        the group of every row.
 
     Returns
     -------
     quantities : dict
         ``intercept`` (not ordinal), ``effects`` (J, q), ``chol``, ``sigma`` (gaussian),
-        ``thresholds`` (ordinal), ``alpha`` (negative binomial) and ``beta`` (with
-        predictors), in this order: what the predictive draw and `parameters` need,
-        standardised.
+        ``thresholds`` (ordinal), ``alpha`` (negative binomial), ``beta`` (with
+        predictors) and with `factors` ``factor_tau`` and ``factor_effects_<k>``, in this
+        order: what the predictive draw and `parameters` need, standardised.
     target : tensor
         The target's values, missing cells included.
     """
@@ -341,21 +408,57 @@ def mixed_factor(
         intercept_sd = COEFFICIENT_SD if family == "binary" else INTERCEPT_SD
         intercept = pm.Normal(f"{target}::intercept_std", 0.0, intercept_sd)
         quantities["intercept"] = intercept
-    effects, chol = random_effects(target, 1 + len(slope_index))
+    effects, chol = random_effects(target, 1 + len(slope_index), effect_dim)
     z = design(x, n_rows, slope_index)
     eta = intercept + x_beta + pt.sum(z * effects[codes], axis=1)
     quantities |= {"effects": effects, "chol": chol}
+    factor_quantities = {}
+    if factors:
+        factor_tau = pm.HalfNormal(f"{target}::factor_tau_std", SCALE_SD, shape=len(factors))
+        factor_quantities["factor_tau"] = factor_tau
+        for k, (dim, factor_codes) in enumerate(factors):
+            factor_effects = factor_tau[k] * pm.Normal(f"{target}::factor_eta_{k}", 0, 1, dims=dim)
+            factor_quantities[f"factor_effects_{k}"] = factor_effects
+            eta = eta + factor_effects[factor_codes]
     if family in DISCRETE_FAMILIES:
         family_quantities, values = family_likelihood(target, family, eta, y, n_categories, dims)
         quantities |= family_quantities
     else:
-        sigma = _residual_sd(target, cluster_variance)
+        sigma = _residual_sd(target, cluster_variance, effect_dim)
         rows_sigma = sigma[codes] if cluster_variance else sigma
         values = pm.Normal(f"{target}::y", eta, rows_sigma, observed=y, dims=dims)
         quantities["sigma"] = sigma
     if beta is not None:
         quantities["beta"] = beta
-    return quantities, values
+    return quantities | factor_quantities, values
+
+
+def _factor_coords(
+    target: str, groupings: tuple[Grouping, ...], q: int, group_dims: dict[str, str]
+) -> dict[str, list]:
+    """Coordinates of a model of several factors: each factor's groups, the intercept SDs'.
+
+    ``tau`` has one SD per factor with a random intercept only: the first factor's too when
+    it has no random slopes (its SDs are ``re_sd`` otherwise).
+    """
+    intercept_only = groupings[1:] if q > 1 else groupings
+    coords = {f"{target}::factor": [grouping.name for grouping in intercept_only]}
+    return coords | {group_dims[grouping.name]: list(grouping.labels) for grouping in groupings}
+
+
+def _factor_dims(
+    target: str,
+    dims: dict[str, tuple[str, ...]],
+    groupings: tuple[Grouping, ...],
+    group_dims: dict[str, str],
+) -> dict[str, tuple[str, ...]]:
+    """Parameter dims with several factors: ``tau`` per factor, ``u_<factor>`` per factor."""
+    dims = dict(dims)
+    dims[f"u_{groupings[0].name}"] = dims.pop("u")
+    dims["tau"] = (f"{target}::factor",)
+    for grouping in groupings[1:]:
+        dims[f"u_{grouping.name}"] = (group_dims[grouping.name],)
+    return dims
 
 
 def _unpack_random_intercept(point: Point, target: str, n_predictors: int) -> dict:
@@ -378,12 +481,17 @@ def _gibbs_sampler(
     slope_index: list[int],
     cluster_variance: bool,
     n_categories: int = 0,
+    factors: tuple[tuple[np.ndarray, int], ...] = (),
 ) -> GibbsSampler | None:
     """Return the Gibbs sampler of a gaussian, binary, ordinal or negative binomial model.
 
-    None for poisson counts (NUTS).
+    None for poisson counts (NUTS), and for models of other families than gaussian with
+    several grouping factors (`factors`: the group codes of the observed rows and the number
+    of groups of each factor after the first).
     """
     if family not in ("gaussian", "binary", "ordinal", "negative_binomial"):
+        return None
+    if factors and family != "gaussian":
         return None
     slopes = tuple(slope_index)
 
@@ -407,6 +515,19 @@ def _gibbs_sampler(
             set_target=set_target,
         )
 
+    if factors:
+        first = RandomSlopesGibbs(
+            inputs.y, inputs.codes_observed, n_clusters, slopes, cluster_variance
+        )
+        kernel = FactorsGibbs(
+            first,
+            tuple(codes for codes, _ in factors),
+            tuple(n for _, n in factors),
+        )
+        return GibbsSampler(
+            start=lambda rng: kernel.start(len(inputs.columns), rng),
+            sweep=lambda state, rng: kernel.sweep(state, current_x(), rng),
+        )
     if not cluster_variance and not slopes:
         kernel = RandomInterceptGibbs(
             inputs.target, inputs.y, inputs.codes_observed, n_clusters, len(inputs.columns)
@@ -424,10 +545,10 @@ def _gibbs_sampler(
     )
 
 
-def _residual_sd(target: str, cluster_variance: bool) -> pt.TensorVariable:
+def _residual_sd(target: str, cluster_variance: bool, dim: str) -> pt.TensorVariable:
     if not cluster_variance:
         return pm.HalfNormal(f"{target}::sigma_std", SCALE_SD)
     location = pm.Normal(f"{target}::log_sigma_mean", 0.0, 1.0)
     spread = pm.HalfNormal(f"{target}::log_sigma_sd", 0.5)
-    deviation = pm.Normal(f"{target}::log_sigma_offset", 0.0, 1.0, dims="cluster")
+    deviation = pm.Normal(f"{target}::log_sigma_offset", 0.0, 1.0, dims=dim)
     return pt.exp(location + spread * deviation)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bayesmi.data.encoding import DesignColumn, ImputationData
+from bayesmi.data.levels import Grouping
 from bayesmi.spec.terms import Term
 
 __all__ = ["Inputs", "Scaling", "current_predictors", "starting_predictors"]
@@ -106,16 +107,20 @@ class Inputs:
         terms: Sequence[Term],
         standardise_target: bool = True,
         target_codes: bool = False,
+        grouping: Grouping | None = None,
     ) -> Inputs:
         """Standardise the observed target and the starting predictors of the observed rows.
 
         The predictors are the design columns of `terms` (a factor term gives one per dummy).
-        With `target_codes`, ``y`` holds the target's category codes (``0..K-1``).
+        With `target_codes`, ``y`` holds the target's category codes (``0..K-1``). The codes
+        are the cluster's, or the groups of `grouping` (the factor with the random slopes of
+        a model of several factors).
         """
         observed = ~data.missing[target]
         columns = data.design_columns(terms)
         scaling = Scaling.from_data(data, target, columns, standardise_target)
         values = data.codes(target) if target_codes else data.values(target)
+        codes = data.cluster_codes if grouping is None else grouping.codes
         return cls(
             target=target,
             columns=columns,
@@ -123,9 +128,9 @@ class Inputs:
             scaling=scaling,
             y=(values[observed] - scaling.y_center) / scaling.y_scale,
             x=scaling.x(starting_predictors(data, columns)[observed]),
-            codes_observed=data.cluster_codes[observed],
-            codes_missing=data.cluster_codes[~observed],
-            codes_all=data.cluster_codes,
+            codes_observed=codes[observed],
+            codes_missing=codes[~observed],
+            codes_all=codes,
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bayesmi.messages import show
 from bayesmi.spec.model import DEFAULT_DONORS, FAMILIES, Family, ImputationModel, ModelKind
 from bayesmi.spec.pattern_mixture import DeltaLike
 from bayesmi.spec.terms import parse_formula
@@ -217,9 +218,26 @@ def _options(model: ImputationModel, pmm: bool, donors: int, delta: DeltaLike) -
 
 
 def grouped_model(formula: str, kind: ModelKind) -> ImputationModel:
-    """Build a mixed model of a kind: one grouping factor, slopes among the fixed predictors."""
+    """Build a mixed model of a kind: slopes among the fixed predictors, on one factor.
+
+    The factor with random slopes (else the first written) is the model's ``group``; other
+    grouping factors, each with a random intercept (``(1 + x | school) + (1 | class)``), are
+    its ``other_groups``.
+    """
     parsed = parse_formula(formula)
-    group, slopes = parsed.single_group(kind)
+    if not parsed.groups:
+        parsed.single_group(kind)  # says a grouping term is needed
+    sloped = [group for group, slopes in parsed.groups.items() if slopes]
+    if len(sloped) > 1:
+        written = " + ".join(term.name for term in parsed.groups[sloped[0]])
+        raise ValueError(
+            f"{kind} takes random slopes on one grouping factor; {formula!r} has them on "
+            f"{show(sloped)}. Keep the slopes on one factor and give the others a random "
+            f"intercept only: (1 + {written} | {sloped[0]}) + (1 | {sloped[1]})."
+        )
+    group = sloped[0] if sloped else next(iter(parsed.groups))
+    slopes = parsed.groups[group]
+    others = tuple(name for name in parsed.groups if name != group)
     absent = [term.name for term in slopes if term not in parsed.fixed]
     if absent:
         raise ValueError(
@@ -227,7 +245,8 @@ def grouped_model(formula: str, kind: ModelKind) -> ImputationModel:
             f"add {' + '.join(absent)} to the fixed part (the slopes' mean)."
         )
     family = MIXED_FAMILIES.get(kind, "gaussian")
-    return ImputationModel(kind, formula, parsed.target, parsed.fixed, group, slopes, family=family)
+    fields = {"family": family, "other_groups": others}
+    return ImputationModel(kind, formula, parsed.target, parsed.fixed, group, slopes, **fields)
 
 
 def random_slopes(

@@ -6,6 +6,7 @@ evaluations for a NUTS transition. Every step leaves the PyMC model's posterior 
 chain targets the posterior NUTS would; each sampler is checked against NUTS by a slow test
 (tests/test_gibbs.py). `normal` holds the normal models' samplers, `logistic` the logit
 models' (Polya-Gamma augmentation), `ordinal` the cumulative logit's (latent variables),
+`intercepts` those of models with several grouping factors (three levels, crossed factors),
 `selection` and `binary_selection` the Heckman models' (data augmentation), `counts` the
 negative binomial's (Polya-Gamma augmentation), `steps` what they share and `kernels` their
 compiled loops.
@@ -13,6 +14,7 @@ compiled loops.
 
 from bayesmi.models.gibbs.binary_selection import BinarySelectionGibbs
 from bayesmi.models.gibbs.counts import NegativeBinomialGibbs
+from bayesmi.models.gibbs.intercepts import FactorsGibbs, InterceptsGibbs
 from bayesmi.models.gibbs.logistic import CategoricalGibbs, LogisticGibbs
 from bayesmi.models.gibbs.normal import (
     LinearGibbs,
@@ -26,6 +28,8 @@ from bayesmi.models.gibbs.selection import SelectionGibbs
 __all__ = [
     "BinarySelectionGibbs",
     "CategoricalGibbs",
+    "FactorsGibbs",
+    "InterceptsGibbs",
     "LinearGibbs",
     "LogisticGibbs",
     "NegativeBinomialGibbs",

@@ -15,6 +15,13 @@ Steps 1-2 are one draw of ``(theta, u_k)`` from their joint conditional. Then ``
 each ``tau_k^2`` by the independence Metropolis-Hastings steps of the two-level sampler
 (`bayesmi.models.gibbs.steps.scale_step`). Each step leaves the PyMC model's posterior
 invariant; the state is the PyMC model's point (``eta_k = u_k / tau_k``, log scales).
+
+`FactorsGibbs` adds such factors to a model whose first factor has random slopes, or a
+residual variance per group (``(1 + x | school) + (1 | class)``): a sweep of the random-slopes
+sampler (`bayesmi.models.gibbs.RandomSlopesGibbs`) with the other factors' effects as an
+offset, then steps 1-2 for each other factor with the first factor's effects as part of the
+offset and the rows weighted by their residual precision ``1 / sigma_i^2``, then each
+``tau_k^2``.
 """
 
 from __future__ import annotations
@@ -24,9 +31,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bayesmi.models.conditional import Point
+from bayesmi.models.gibbs.normal import RandomSlopesGibbs
 from bayesmi.models.gibbs.steps import cluster_sums, collapsed_fixed_effects, scale_step
 
-__all__ = ["InterceptsGibbs"]
+__all__ = ["FactorsGibbs", "InterceptsGibbs"]
 
 
 @dataclass(frozen=True)
@@ -118,3 +126,83 @@ class InterceptsGibbs:
             )
         statistics = self._statistics
         return statistics["columns"], statistics["cross"], statistics["group_sums"]
+
+
+@dataclass(frozen=True)
+class FactorsGibbs:
+    """Gibbs sweeps of a normal mixed model with random intercepts of further factors.
+
+    The state is the random-slopes sampler's (`RandomSlopesGibbs`, the first factor's
+    effects and covariance, one or a per-group residual SD) plus ``factor_effects`` (each
+    further factor's intercepts) and ``factor_tau`` (their SDs), standardised.
+
+    Parameters
+    ----------
+    first : RandomSlopesGibbs
+        The sampler of the first factor's part, on the observed target.
+    codes : tuple of numpy.ndarray
+        Per further factor, the group code of each observed row.
+    n_groups : tuple of int
+        Per further factor, the number of groups (including groups without observed rows).
+    """
+
+    first: RandomSlopesGibbs
+    codes: tuple[np.ndarray, ...]
+    n_groups: tuple[int, ...]
+
+    def start(self, n_predictors: int, rng: np.random.Generator) -> dict:
+        """Return the first factor's starting state with the further factors' effects at 0."""
+        return self.first.start(n_predictors, rng) | {
+            "factor_effects": [np.zeros(n) for n in self.n_groups],
+            "factor_tau": np.full(len(self.n_groups), 0.5),
+        }
+
+    def sweep(self, state: dict, x: np.ndarray, rng: np.random.Generator) -> tuple[dict, float]:
+        """One sweep from `state` with standardised predictors `x`; return it and acceptance."""
+        effects = list(state["factor_effects"])
+        variances = np.asarray(state["factor_tau"], dtype=float) ** 2
+        new, accept_first = self.first.sweep(state, x, rng, offset=self._offset(effects))
+        first = self.first
+        columns = np.vstack([np.ones(x.shape[0]), x.T])  # W' = [1, X]'
+        z = columns[[0, *(1 + k for k in first.slope_index)]].T
+        first_part = np.sum(z * new["effects"][first.codes], axis=1)
+        sigma = np.asarray(new["sigma"], dtype=float)
+        weights = 1 / (sigma[first.codes] if first.cluster_variance else np.full(x.shape[0], sigma))
+        weights = weights**2
+        weighted = columns * weights
+        cross = weighted @ columns.T
+        theta = np.concatenate([[new["intercept"]], new["beta"]])
+        for k, (codes, n) in enumerate(zip(self.codes, self.n_groups, strict=True)):
+            others = self._offset(effects, skip=k)
+            target = first.y - first_part - others
+            theta = collapsed_fixed_effects(
+                cross,
+                cluster_sums(weighted, codes, n),
+                weighted @ target,
+                np.bincount(codes, weights=weights * target, minlength=n),
+                float(variances[k]),
+                1.0,
+                rng,
+            )
+            residual = target - theta @ columns
+            precision = np.bincount(codes, weights=weights, minlength=n) + 1 / variances[k]
+            sums = np.bincount(codes, weights=weights * residual, minlength=n)
+            effects[k] = sums / precision + rng.standard_normal(n) / np.sqrt(precision)
+        acceptances = [accept_first]
+        for k, u in enumerate(effects):
+            variances[k], accept = scale_step(u, float(variances[k]), rng)
+            acceptances.append(accept)
+        return new | {
+            "intercept": float(theta[0]),
+            "beta": theta[1:],
+            "factor_effects": effects,
+            "factor_tau": np.sqrt(variances),
+        }, float(np.mean(acceptances))
+
+    def _offset(self, effects: list[np.ndarray], skip: int | None = None) -> np.ndarray:
+        """Return the further factors' effects of every observed row (but factor `skip`'s)."""
+        offset = np.zeros(self.first.y.shape[0])
+        for k, (u, codes) in enumerate(zip(effects, self.codes, strict=True)):
+            if k != skip:
+                offset += u[codes]
+        return offset

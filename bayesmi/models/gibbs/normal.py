@@ -177,21 +177,31 @@ class RandomSlopesGibbs:
             state["sigma"] = 1.0
         return state
 
-    def sweep(self, state: dict, x: np.ndarray, rng: np.random.Generator) -> tuple[dict, float]:
-        """One sweep from `state` with standardised predictors `x`; return it and acceptance."""
-        w = np.column_stack([np.ones(self.y.shape[0]), x])
-        z = np.column_stack([np.ones(self.y.shape[0]), x[:, list(self.slope_index)]])
+    def sweep(
+        self,
+        state: dict,
+        x: np.ndarray,
+        rng: np.random.Generator,
+        offset: np.ndarray | None = None,
+    ) -> tuple[dict, float]:
+        """One sweep from `state` with standardised predictors `x`; return it and acceptance.
+
+        `offset` is a known part of every row's mean (other grouping factors' effects).
+        """
+        y = self.y if offset is None else self.y - offset
+        w = np.column_stack([np.ones(y.shape[0]), x])
+        z = np.column_stack([np.ones(y.shape[0]), x[:, list(self.slope_index)]])
         variance = np.asarray(state["sigma"], dtype=float) ** 2
         if self.cluster_variance:
             row_variance = variance[self.codes]
         else:
-            row_variance = np.full(self.y.shape[0], float(variance))
-        sums = ClusterSums(w, z, self.y, 1 / row_variance, self.codes, self.n_clusters)
+            row_variance = np.full(y.shape[0], float(variance))
+        sums = ClusterSums(w, z, y, 1 / row_variance, self.codes, self.n_clusters)
         covariance = state["chol"] @ state["chol"].T
         theta = sums.fixed_effects(covariance, rng)
         effects = sums.effects(theta, covariance, rng)
         covariance, accept_covariance = covariance_step(effects, covariance, rng)
-        residual = self.y - w @ theta - np.sum(z * effects[self.codes], axis=1)
+        residual = y - w @ theta - np.sum(z * effects[self.codes], axis=1)
         new = {
             "intercept": float(theta[0]),
             "beta": theta[1:],
