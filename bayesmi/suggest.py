@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from bayesmi.data.encoding import encode
+from bayesmi.messages import show
 from bayesmi.spec.constructors import (
     cluster_level,
     grouped_model,
@@ -137,7 +138,10 @@ def suggest(
 
 
 def _analysis_groups(parsed, encoded, analysis: str) -> tuple[list[str], tuple]:
-    """Return the analysis' grouping factors and random slopes, checked against the data."""
+    """Return the analysis' grouping factors and random slopes, checked against the data.
+
+    With several factors, the slopes are on the first factor returned.
+    """
     if len(parsed.groups) <= 1:
         group, slopes = parsed.single_group("the analysis model")
         if group != encoded.cluster:
@@ -147,15 +151,17 @@ def _analysis_groups(parsed, encoded, analysis: str) -> tuple[list[str], tuple]:
             )
         return [group], slopes
     sloped = [group for group, slopes in parsed.groups.items() if slopes]
-    if sloped:
+    if len(sloped) > 1:
         raise ValueError(
-            f"the analysis model {analysis!r} has random slopes by {sloped[0]!r} beside other "
-            "grouping factors; bayesmi imputes several grouping factors with random "
-            "intercepts only so far: suggest from the model without the slopes."
+            f"the analysis model {analysis!r} has random slopes by {show(sloped)}; bayesmi "
+            "imputes random slopes on one grouping factor beside random intercepts of the "
+            "others: suggest from the model with slopes on one factor."
         )
     for group in parsed.groups:
         encoded.grouping(group)  # a column of the data, complete, with two groups or more
-    return list(parsed.groups), ()
+    first = sloped[0] if sloped else next(iter(parsed.groups))
+    groups = [first, *(group for group in parsed.groups if group != first)]
+    return groups, parsed.groups[first]
 
 
 @dataclass(frozen=True)
@@ -232,14 +238,9 @@ def _choose(name: str, kind: _Kind, analysis: _AnalysisTerms) -> tuple[Imputatio
     slope_terms = _slopes(name, analysis.outcome, analysis.slopes, others, analysis.level_two)
     groups = analysis.groups
     reasons = []
-    if len(groups) > 1 and kind.family != "gaussian":  # one grouping factor for these so far
-        groups = [analysis.cluster]
-        reasons.append(
-            f"{kind.family} models take one grouping factor so far: grouped by "
-            f"{analysis.cluster!r} only"
-        )
+    sloped = "".join(f" + {term}" for term in slope_terms)  # on the first factor
     random_part = " + ".join(
-        f"(1{''.join(f' + {s}' for s in slope_terms)} | {group})" for group in groups
+        f"(1{sloped if k == 0 else ''} | {group})" for k, group in enumerate(groups)
     )
     formula = f"{name} ~ {' + '.join(others) or '1'} + {random_part}"
     if slope_terms and name == analysis.outcome:
@@ -249,6 +250,11 @@ def _choose(name: str, kind: _Kind, analysis: _AnalysisTerms) -> tuple[Imputatio
             f"random slope of {name!r} in the analysis: random slope on the outcome "
             f"{analysis.outcome!r} here (2l.pan, reverse regression)"
         )
+    if len(groups) > 1:
+        reasons.append(
+            f"level-1 variable: a random intercept per {' and per '.join(groups)}, as the "
+            "analysis (ml.lmer)"
+        )
     if kind.family != "gaussian":
         model = grouped_model(formula, kind.family)
         reasons.insert(0, kind.reason)
@@ -256,10 +262,6 @@ def _choose(name: str, kind: _Kind, analysis: _AnalysisTerms) -> tuple[Imputatio
         model = random_slopes(formula, pmm=kind.pmm)
     elif len(groups) > 1:
         model = random_intercept(formula, pmm=kind.pmm)
-        reasons.append(
-            f"level-1 variable: a random intercept per {' and per '.join(groups)}, as the "
-            "analysis (ml.lmer)"
-        )
     else:
         model = random_intercept(formula, pmm=kind.pmm)
         reasons.append("level-1 variable: random intercept per cluster (2l.pan)")

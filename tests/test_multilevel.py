@@ -285,11 +285,34 @@ def test_suggest_follows_the_analysis_levels():
     assert spec["s"].formula == "s ~ y_mean + x_mean + b_mean + c_mean"
     assert spec["c"].formula == "c ~ y_mean + x_mean + b_mean + s"
     assert spec["y"].formula == "y ~ x + b + c + s + (1 | school) + (1 | classroom)"
-    assert spec["b"].groups == ("classroom",)
-    assert "grouped by 'classroom' only" in spec.table.loc["b", "reason"]
+    assert spec["b"].kind == "binary"
+    assert spec["b"].groups == ("school", "classroom")
+    assert "a random intercept per school and per classroom" in spec.table.loc["b", "reason"]
     idata = impute(data, spec, ["school", "classroom"])
     for frame in bm.completed(idata):
         assert frame.groupby("school")["s"].nunique().max() == 1
+
+
+def test_suggest_keeps_slopes_on_one_factor_beside_the_others(three):
+    """The analysis' slope of x by school beside classes' intercepts: the outcome's model has
+    both; x, with the random slope, gets the reverse slope on y by school."""
+    data = three.assign(x=three["x"].mask(three.index % 6 == 0))
+    spec = bm.suggest(
+        data,
+        "y ~ x + c + (1 | classroom) + (1 + x | school)",
+        ["school", "classroom"],
+        verbose=False,
+    )
+    assert spec["y"].formula == "y ~ x + c + (1 + x | school) + (1 | classroom)"
+    assert spec["y"].kind == "random_slopes"
+    assert spec["x"].formula == "x ~ y + c + (1 + y | school) + (1 | classroom)"
+    idata = impute(data, spec, ["school", "classroom"])
+    assert idata.posterior["x::re_sd"].shape[2:] == (2,)
+
+
+def test_heckman_with_several_factors_is_refused():
+    with pytest.raises(ValueError, match=r"heckman models one grouping factor; .* has 2"):
+        bm.heckman("y ~ x + (1 | school) + (1 | classroom)", "~ x + z + (1 | school)")
 
 
 @pytest.mark.parametrize(
@@ -354,8 +377,9 @@ def test_a_class_level_slope_may_vary_between_schools(three):
         (bm.binary("b ~ x + (1 | school) + (1 | classroom)"), "b"),
         (bm.ordinal("o ~ x + (1 | school) + (1 | classroom)"), "o"),
         (bm.count("n ~ x + (1 | school) + (1 | classroom)"), "n"),
+        (bm.categorical("k ~ x + (1 | school) + (1 | classroom)"), "k"),
     ],
-    ids=["binary", "ordinal", "count"],
+    ids=["binary", "ordinal", "count", "categorical"],
 )
 def test_other_families_take_several_factors_by_nuts(three, spec, column):
     rng = np.random.default_rng(0)
@@ -364,15 +388,22 @@ def test_other_families_take_several_factors_by_nuts(three, spec, column):
         b=(x + rng.normal(size=len(x)) > 0).astype(float),
         o=pd.Categorical(np.digitize(x + rng.normal(size=len(x)), [-0.5, 0.5]), ordered=True),
         n=rng.poisson(np.exp(0.3 * x)).astype(float),
+        k=pd.Categorical.from_codes(
+            np.digitize(x + rng.normal(size=len(x)), [-0.5, 0.5]), ["a", "b", "c"]
+        ),
     )
     data[column] = data[column].mask(data.index % 4 == 0)
     idata = impute(data.drop(columns="y"), {column: spec}, ["school", "classroom"])
     posterior = idata.posterior
-    assert list(posterior[f"{column}::tau"].coords[f"{column}::factor"].values) == [
-        "school",
-        "classroom",
-    ]
-    assert posterior[f"{column}::u_classroom"].shape[2:] == (24,)
+    factors = list(posterior[f"{column}::tau"].coords[f"{column}::factor"].values)
+    if column == "k":  # the school's effects correlated between categories, classes' apart
+        assert factors == ["classroom"]
+        assert posterior[f"{column}::tau"].shape[2:] == (1, 2)
+        assert posterior[f"{column}::u_school"].shape[2:] == (8, 2)
+        assert posterior[f"{column}::u_classroom"].shape[2:] == (24, 2)
+    else:
+        assert factors == ["school", "classroom"]
+        assert posterior[f"{column}::u_classroom"].shape[2:] == (24,)
     completed = bm.completed(idata)
     observed = data[column].notna()
     for frame in completed:

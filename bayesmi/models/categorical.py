@@ -14,6 +14,10 @@ observed target; clusters without one keep their effects under the population di
 so their missing cells are drawn with fresh effects. Draws are categories (codes), given back
 as the column's values. The parameters are updated by an exact Polya-Gamma Gibbs sampler
 (`bayesmi.models.gibbs.CategoricalGibbs`) unless NUTS is asked for.
+
+Further grouping factors (``(1 | school) + (1 | class)``) add ``v_kg[i]``, each category's
+random intercept of the row's group of factor g, ``v_kg ~ N(0, tau_gk^2)``, ``tau_gk ~ HN(1)``,
+independent between categories; such models are sampled by NUTS.
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayesmi.data.encoding import ImputationData
+from bayesmi.data.levels import Grouping
 from bayesmi.models.blocks import (
     COEFFICIENT_SD,
+    SCALE_SD,
     design,
     effects_on_data_scale,
     new_model,
@@ -57,11 +63,24 @@ def categorical_model(model: ImputationModel, data: ImputationData) -> Categoric
         Parameters on the data's scale: ``beta`` (per non-reference category, ``Intercept``
         and one coefficient per predictor, on the log-odds scale against the reference),
         ``re_sd`` and ``re_corr`` (SDs and correlations of the cluster effects of every
-        category, named ``<category>:Intercept``, ``<category>:<slope>``) and ``u``.
+        category, named ``<category>:Intercept``, ``<category>:<slope>``) and ``u``. With
+        several grouping factors (``(1 | school) + (1 | class)``: the first written, or the
+        one with random slopes, has the correlated effects), ``u_<factor>`` per factor and
+        ``tau`` (factor, category): the SD of each further factor's random intercepts of each
+        category, independent between categories. Sampled by NUTS.
     """
     target = model.target
+    main = data.grouping(model.group)
+    groupings = (main, *(data.grouping(name) for name in model.other_groups))
+    several = len(groupings) > 1
+    group_dims = {grouping.name: f"{target}::{grouping.name}" for grouping in groupings}
     inputs = Inputs.from_data(
-        data, target, model.fixed_terms, standardise_target=False, target_codes=True
+        data,
+        target,
+        model.fixed_terms,
+        standardise_target=False,
+        target_codes=True,
+        grouping=main,
     )
     factor = data.factor(target)
     categories = [factor.label(k) for k in range(1, factor.n_categories)]
@@ -73,31 +92,60 @@ def categorical_model(model: ImputationModel, data: ImputationData) -> Categoric
         pymc_model.add_coord(f"{target}::obs_row", length=len(inputs.y))
         pymc_model.add_coord(f"{target}::category", categories)
         pymc_model.add_coord(f"{target}::re", effects)
+        if several:
+            for grouping in groupings:
+                pymc_model.add_coord(group_dims[grouping.name], list(grouping.labels))
         x = None
         if predictors:
             x = pm.Data(
                 f"{target}::X", inputs.x, dims=(f"{target}::obs_row", f"{target}::predictor")
             )
-        quantities = _linear_predictors(target, x, inputs, len(categories), slope_index)
+        effect_dim = group_dims[main.name] if several else "cluster"
+        quantities = _linear_predictors(target, x, inputs, len(categories), slope_index, effect_dim)
         eta = quantities.pop("eta")
+        if several:
+            tau = pm.HalfNormal(
+                f"{target}::factor_tau_std", SCALE_SD, shape=(len(groupings) - 1, len(categories))
+            )
+            quantities["factor_tau"] = tau
+        for k, grouping in enumerate(groupings[1:]):
+            per_group = (group_dims[grouping.name], f"{target}::category")
+            factor_effects = tau[k][None, :] * pm.Normal(
+                f"{target}::factor_eta_{k}", 0, 1, dims=per_group
+            )
+            quantities[f"factor_effects_{k}"] = factor_effects
+            eta = eta + factor_effects[grouping.codes[inputs.observed]]
         family_likelihood(target, "categorical", eta, inputs.y, factor.n_categories)
+    dims = {
+        "beta": (f"{target}::category", f"{target}::beta_dim"),
+        **random_effect_dims(target, len(effects), effect_dim),
+    }
+    coords = {
+        f"{target}::category": categories,
+        f"{target}::beta_dim": ["Intercept", *predictors],
+        f"{target}::re": effects,
+        f"{target}::re_bis": effects,
+    }
+    if several:
+        dims[f"u_{main.name}"] = dims.pop("u")
+        dims["tau"] = (f"{target}::factor", f"{target}::category")
+        coords[f"{target}::factor"] = [grouping.name for grouping in groupings[1:]]
+        for grouping in groupings:
+            coords[group_dims[grouping.name]] = list(grouping.labels)
+        for grouping in groupings[1:]:
+            dims[f"u_{grouping.name}"] = (group_dims[grouping.name], f"{target}::category")
     return CategoricalModel(
         **inputs.model_fields(pymc_model),
-        parameter_dims={
-            "beta": (f"{target}::category", f"{target}::beta_dim"),
-            **random_effect_dims(target, len(effects)),
-        },
-        coords={
-            f"{target}::category": categories,
-            f"{target}::beta_dim": ["Intercept", *predictors],
-            f"{target}::re": effects,
-            f"{target}::re_bis": effects,
-        },
-        gibbs=_gibbs_sampler(pymc_model, inputs, data.n_clusters, factor.n_categories, slope_index),
+        parameter_dims=dims,
+        coords=coords,
+        gibbs=None
+        if several
+        else _gibbs_sampler(pymc_model, inputs, main.n_groups, factor.n_categories, slope_index),
         inputs=inputs,
         slope_index=slope_index,
         quantities=quantities,
         category_values=data.category_values(target),
+        groupings=groupings if several else (),
     )
 
 
@@ -124,7 +172,7 @@ def _gibbs_sampler(
 
 
 def _linear_predictors(
-    target: str, x, inputs: Inputs, n_other: int, slope_index: list[int]
+    target: str, x, inputs: Inputs, n_other: int, slope_index: list[int], effect_dim: str
 ) -> dict[str, pt.TensorVariable]:
     """Add intercepts, coefficients and cluster effects; return them and ``eta`` (rows, K-1)."""
     intercept = pm.Normal(
@@ -133,7 +181,7 @@ def _linear_predictors(
     eta = intercept[None, :]
     quantities = {"intercept": intercept}
     q = 1 + len(slope_index)
-    effects, chol = random_effects(target, n_other * q)
+    effects, chol = random_effects(target, n_other * q, effect_dim)
     z = design(x, len(inputs.y), slope_index)
     by_category = effects.reshape((effects.shape[0], n_other, q))[inputs.codes_observed]
     eta = eta + pt.sum(z[:, None, :] * by_category, axis=2)
@@ -158,12 +206,17 @@ class CategoricalModel(CompiledQuantities, ConditionalModel):
     slope_index: list[int]
     quantities: dict[str, pt.TensorVariable] = field(repr=False)
     category_values: np.ndarray = field(repr=False)
+    groupings: tuple[Grouping, ...] = field(default=(), repr=False)
 
     def _unpack(self, point: Point) -> dict[str, np.ndarray]:
         named = self.quantities_at(point)
         n_other = named["intercept"].shape[0]
         named.setdefault("beta", np.zeros((n_other, 0)))
         return named
+
+    def _factor_effects(self, current: dict) -> list[np.ndarray]:
+        """Each further factor's effects (groups, K-1), standardised."""
+        return [current[f"factor_effects_{k}"] for k in range(len(self.groupings) - 1)]
 
     shifts_linear_predictor: ClassVar[bool] = True
 
@@ -201,7 +254,12 @@ class CategoricalModel(CompiledQuantities, ConditionalModel):
         effects = current["effects"].reshape((-1, n_other, q))[codes]
         z = np.column_stack([np.ones(x_rows.shape[0]), x_rows[:, self.slope_index]])
         eta = current["intercept"][None, :] + x_rows @ current["beta"].T
-        return eta + np.sum(z[:, None, :] * effects, axis=2)
+        eta = eta + np.sum(z[:, None, :] * effects, axis=2)
+        for grouping, factor_effects in zip(
+            self.groupings[1:], self._factor_effects(current), strict=True
+        ):
+            eta = eta + factor_effects[grouping.codes[rows]]
+        return eta
 
     def parameters(self, point: Point) -> dict[str, np.ndarray]:
         """Return the parameters on the data's (log-odds) scale."""
@@ -219,4 +277,11 @@ class CategoricalModel(CompiledQuantities, ConditionalModel):
         named |= effects_on_data_scale(
             current["effects"], current["chol"], self.scaling, self.slope_index, blocks=n_other
         )
+        if self.groupings:
+            main, *others = self.groupings
+            named[f"u_{main.name}"] = named.pop("u")
+            effects = self._factor_effects(current)
+            named["tau"] = np.asarray(current["factor_tau"])
+            for grouping, factor_effects in zip(others, effects, strict=True):
+                named[f"u_{grouping.name}"] = np.asarray(factor_effects)
         return named

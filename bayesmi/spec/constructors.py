@@ -586,6 +586,13 @@ def heckman(
     ('sex', 'teachpop')
     """
     model = grouped_model(outcome, "heckman")
+    if model.other_groups:
+        raise ValueError(
+            f"heckman models one grouping factor; {outcome!r} has {len(model.groups)} "
+            f"({show(model.groups)}). Keep the factor the selection depends on, "
+            f"(1 | {model.group}), or impute under MAR with several factors "
+            "(bm.random_intercept) and assess MNAR with delta=."
+        )
     if family not in ("gaussian", "binary"):
         raise ValueError(f"family must be 'gaussian' or 'binary', not {family!r}.")
     if not isinstance(selection, str):
