@@ -261,6 +261,9 @@ def random_slopes(
     ----------
     formula : str
         ``"y ~ x1 + x2 + (1 + x1 | cluster)"``: each random slope also in the fixed part.
+        Other grouping factors may add a random intercept each, nested or crossed:
+        ``"y ~ x + (1 + x | school) + (1 | class)"`` (exact Gibbs steps,
+        `bayesmi.models.gibbs.FactorsGibbs`); the slopes are on one factor.
 
     pmm : bool, default=False
         Impute by predictive mean matching (mice's ``pmm``, miceadds' ``2l.pmm``): for each
@@ -283,9 +286,10 @@ def random_slopes(
     TypeError
         If `formula` is not a string.
     ValueError
-        If the formula does not parse, has no or several grouping factors, or a random slope
-        without its fixed effect. A random slope on a cluster-level variable is refused by
-        `impute` (it is not identified).
+        If the formula does not parse, has no grouping factor, random slopes on several
+        factors, or a random slope without its fixed effect. A random slope on a variable
+        constant within the groups of its factor is refused by `impute` (it is not
+        identified).
 
     See Also
     --------

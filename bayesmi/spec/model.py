@@ -72,7 +72,8 @@ class ImputationModel:
         Predictors of the fixed part (besides the intercept).
     group : str or None
         The grouping factor of the random part; None for `fixed_cluster` and `cluster_level`.
-        With several (a `random_intercept` over nested or crossed factors), the first.
+        With several (nested or crossed factors), the one with random slopes, else the
+        first written.
     slope_terms : tuple of Term
         Predictors with a random slope (each also in `fixed_terms`).
     selection_terms : tuple of Term
@@ -92,7 +93,7 @@ class ImputationModel:
     rho : float or None
         A `heckman` model's error correlation, fixed; None when it is estimated.
     other_groups : tuple of str
-        The grouping factors after `group` with a random intercept each (``school:class`` for
+        The other grouping factors, with a random intercept each (``school:class`` for
         ``(1 | school/class)``).
     level : str or None
         The grouping column of ``cluster=`` a `cluster_level` variable lives on (``"school"``
