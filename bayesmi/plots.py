@@ -12,6 +12,7 @@ import arviz as az
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import xarray as xr
 from matplotlib.axes import Axes
 from scipy.stats import gaussian_kde
 
@@ -171,10 +172,64 @@ def plot_trace(
     else:
         _draw_chain_summaries(idata, variable, axes[:2])
     if names:
-        window = iteration_dataset(idata, [f"{variable}::{name}" for name in names])
-        az.plot_trace(window, compact=True, axes=axes[2:].reshape(len(names), 2))
+        window = _distinct_correlations(
+            iteration_dataset(idata, [f"{variable}::{name}" for name in names])
+        )
+        az.plot_trace(window, compact=True, legend=True, axes=axes[2:].reshape(len(names), 2))
+        _move_chain_legend(axes[1], axes[3])
+        _name_parameter_axes(axes[2:], variable)
     axes[0].figure.tight_layout()
     return axes
+
+
+def _distinct_correlations(window: xr.Dataset) -> xr.Dataset:
+    """Keep each correlation matrix's pairs below the diagonal (the rest is 1 or repeated).
+
+    A constant 1 has no density to draw (ArviZ's KDE fails on it); a pair's dim is named
+    ``pair``, labelled ``"Intercept, x"``.
+    """
+    for name in [name for name in window.data_vars if name.endswith("::re_corr")]:
+        values = window[name]
+        rows = values.dims[2]
+        labels = values.coords[rows].to_numpy()
+        i, j = np.tril_indices(len(labels), k=-1)
+        pairs = values.to_numpy()[:, :, i, j]
+        pair_dim = f"{name.partition('::')[0]}::pair"
+        window = window.drop_vars(name)
+        window[name] = xr.DataArray(
+            pairs,
+            dims=(*values.dims[:2], pair_dim),
+            coords={pair_dim: [f"{labels[a]}, {labels[b]}" for a, b in zip(i, j, strict=True)]},
+        )
+    return window
+
+
+def _move_chain_legend(source: Axes, target: Axes) -> None:
+    """Move ArviZ's legend of the chains' line styles to the first parameter's trace.
+
+    ArviZ puts it on the figure's second axes, here the SD of the imputed values, whose lines
+    are coloured per chain instead.
+    """
+    legend = source.get_legend()
+    if legend is None or legend.get_title().get_text() != "chain":
+        return
+    handles, labels = legend.legend_handles, [text.get_text() for text in legend.get_texts()]
+    legend.remove()
+    target.legend(handles, labels, title="chain", loc="upper right")
+
+
+def _name_parameter_axes(axes: np.ndarray, variable: str) -> None:
+    """Title each parameter's axes and legends without the ``<variable>::`` prefix.
+
+    The density's legend names each line's coefficient or factor (``school``, ``classroom``
+    for ``tau`` with several grouping factors), the trace's the chains.
+    """
+    prefix = f"{variable}::"
+    for axis in axes:
+        axis.set_title(f"{variable}: {axis.get_title().removeprefix(prefix)}")
+        legend = axis.get_legend()
+        if legend is not None:
+            legend.set_title(legend.get_title().get_text().removeprefix(prefix))
 
 
 def _draw_chain_summaries(idata: az.InferenceData, variable: str, axes: np.ndarray) -> None:
@@ -188,6 +243,7 @@ def _draw_chain_summaries(idata: az.InferenceData, variable: str, axes: np.ndarr
         axis.set_xlabel("iteration")
         axis.set_ylabel(f"{label} of imputed {variable}")
         axis.set_title(f"{variable}: {label} of the imputed values")
+    axes[0].legend(fontsize="small")
 
 
 def _check_imputed(idata: az.InferenceData, variable: str) -> None:

@@ -51,8 +51,42 @@ def test_plot_trace_with_parameters_uses_arviz(popmis_idata):
     axes = bm.plot_trace(popmis_idata, "popular", parameters=["beta", "tau"])
     assert axes.shape == (6,)  # mean, sd, then density and trace of each parameter
     titles = [axis.get_title() for axis in axes[2::2]]
-    assert titles == ["popular::beta", "popular::tau"]
+    assert titles == ["popular: beta", "popular: tau"]
+    beta_legend = axes[2].get_legend()
+    assert beta_legend.get_title().get_text() == "beta_dim"
+    assert [text.get_text() for text in beta_legend.get_texts()] == ["Intercept", "sex", "texp"]
+    assert axes[1].get_legend() is None  # the chains' line styles: on the first trace
+    assert axes[3].get_legend().get_title().get_text() == "chain"
+    assert [t.get_text() for t in axes[0].get_legend().get_texts()][:2] == ["chain 0", "chain 1"]
     assert len({axis.figure for axis in axes}) == 1
+
+
+def test_trace_of_a_three_level_model_names_each_levels_sd():
+    """Slopes by school beside classes' intercepts: each density's legend names its lines, the
+    correlation shows its one distinct pair (a constant 1 has no density)."""
+    sim = bm.simulate.simulate_three_level(schools=6, classes=2, pupils=5, seed=2)
+    spec = {"y": bm.random_slopes("y ~ x + (1 + x | school) + (1 | classroom)")}
+    idata = bm.impute(
+        sim.incomplete.drop(columns=["c", "s"]),
+        spec,
+        ["school", "classroom"],
+        chains=2,
+        iterations=6,
+        seed=1,
+        progressbar=False,
+    )
+    axes = bm.plot_trace(idata, "y", parameters=True)
+    legends = {
+        axis.get_title(): [text.get_text() for text in axis.get_legend().get_texts()]
+        for axis in axes[2::2]
+        if axis.get_legend() is not None  # scalars (sigma) have none
+    }
+    assert legends["y: tau"] == ["classroom"]
+    assert legends["y: re_sd"] == ["Intercept", "x"]
+    assert legends["y: re_corr"] == ["x, Intercept"]
+    names = list(bm.summary(idata).index)
+    assert "y::tau[classroom]" in names
+    assert not [name for name in names if name.startswith("y::u_")]
 
 
 def test_plots_draw_on_the_axes_given_and_return_them(popmis_idata):

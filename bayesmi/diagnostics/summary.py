@@ -22,7 +22,8 @@ def summary_variables(idata: az.InferenceData) -> list[str]:
 
     Every imputed variable's chain mean and SD of its imputed cells (the share of each
     category for a categorical or ordinal variable) and its parameters, except those with one
-    value per cluster (random effects, cluster SDs and correlations).
+    value per cluster, or per group of any grouping factor (random effects ``u`` and
+    ``u_<factor>``, residual SDs per cluster).
     """
     names = []
     for name in run_spec(idata):
@@ -30,11 +31,21 @@ def summary_variables(idata: az.InferenceData) -> list[str]:
             names.append(f"{name}::missing_share")
         else:
             names += [f"{name}::missing_mean", f"{name}::missing_sd"]
-        for key, values in idata.posterior.data_vars.items():
-            prefix, _, parameter = key.partition("::")
-            if prefix != name or parameter.startswith("missing") or "cluster" in values.dims:
+        parameters = {
+            key.partition("::")[2]: values
+            for key, values in idata.posterior.data_vars.items()
+            if key.partition("::")[0] == name
+        }
+        per_group = (
+            {"cluster"}
+            | {  # the groups' dim of each factor's effects
+                values.dims[2] for parameter, values in parameters.items() if parameter[:2] == "u_"
+            }
+        )
+        for parameter, values in parameters.items():
+            if parameter.startswith("missing") or per_group & set(values.dims):
                 continue
-            names.append(key)
+            names.append(f"{name}::{parameter}")
     return names
 
 
