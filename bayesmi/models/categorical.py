@@ -30,7 +30,6 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayesmi.data.encoding import ImputationData
-from bayesmi.data.levels import Grouping
 from bayesmi.models.blocks import (
     COEFFICIENT_SD,
     SCALE_SD,
@@ -48,6 +47,7 @@ from bayesmi.models.conditional import (
 )
 from bayesmi.models.families import family_draw, family_likelihood
 from bayesmi.models.gibbs import CategoricalGibbs
+from bayesmi.models.grouping_factors import GroupingFactors
 from bayesmi.models.scaling import Inputs, current_predictors
 from bayesmi.spec.model import ImputationModel
 
@@ -70,17 +70,14 @@ def categorical_model(model: ImputationModel, data: ImputationData) -> Categoric
         category, independent between categories. Sampled by NUTS.
     """
     target = model.target
-    main = data.grouping(model.group)
-    groupings = (main, *(data.grouping(name) for name in model.other_groups))
-    several = len(groupings) > 1
-    group_dims = {grouping.name: f"{target}::{grouping.name}" for grouping in groupings}
+    factors = GroupingFactors.of(model, data)
     inputs = Inputs.from_data(
         data,
         target,
         model.fixed_terms,
         standardise_target=False,
         target_codes=True,
-        grouping=main,
+        grouping=factors.first,
     )
     factor = data.factor(target)
     categories = [factor.label(k) for k in range(1, factor.n_categories)]
@@ -92,29 +89,18 @@ def categorical_model(model: ImputationModel, data: ImputationData) -> Categoric
         pymc_model.add_coord(f"{target}::obs_row", length=len(inputs.y))
         pymc_model.add_coord(f"{target}::category", categories)
         pymc_model.add_coord(f"{target}::re", effects)
-        if several:
-            for grouping in groupings:
-                pymc_model.add_coord(group_dims[grouping.name], list(grouping.labels))
+        factors.add_coords(pymc_model)
         x = None
         if predictors:
             x = pm.Data(
                 f"{target}::X", inputs.x, dims=(f"{target}::obs_row", f"{target}::predictor")
             )
-        effect_dim = group_dims[main.name] if several else "cluster"
+        effect_dim = factors.dim(factors.first)
         quantities = _linear_predictors(target, x, inputs, len(categories), slope_index, effect_dim)
         eta = quantities.pop("eta")
-        if several:
-            tau = pm.HalfNormal(
-                f"{target}::factor_tau_std", SCALE_SD, shape=(len(groupings) - 1, len(categories))
-            )
-            quantities["factor_tau"] = tau
-        for k, grouping in enumerate(groupings[1:]):
-            per_group = (group_dims[grouping.name], f"{target}::category")
-            factor_effects = tau[k][None, :] * pm.Normal(
-                f"{target}::factor_eta_{k}", 0, 1, dims=per_group
-            )
-            quantities[f"factor_effects_{k}"] = factor_effects
-            eta = eta + factor_effects[grouping.codes[inputs.observed]]
+        quantities |= _other_factors(target, factors, inputs.observed, len(categories))
+        for k, (_, codes) in enumerate(factors.other_rows(inputs.observed)):
+            eta = eta + quantities[f"factor_effects_{k}"][codes]
         family_likelihood(target, "categorical", eta, inputs.y, factor.n_categories)
     dims = {
         "beta": (f"{target}::category", f"{target}::beta_dim"),
@@ -125,28 +111,36 @@ def categorical_model(model: ImputationModel, data: ImputationData) -> Categoric
         f"{target}::beta_dim": ["Intercept", *predictors],
         f"{target}::re": effects,
         f"{target}::re_bis": effects,
-    }
-    if several:
-        dims[f"u_{main.name}"] = dims.pop("u")
-        dims["tau"] = (f"{target}::factor", f"{target}::category")
-        coords[f"{target}::factor"] = [grouping.name for grouping in groupings[1:]]
-        for grouping in groupings:
-            coords[group_dims[grouping.name]] = list(grouping.labels)
-        for grouping in groupings[1:]:
-            dims[f"u_{grouping.name}"] = (group_dims[grouping.name], f"{target}::category")
+    } | factors.coords(first_in_tau=False)
     return CategoricalModel(
         **inputs.model_fields(pymc_model),
-        parameter_dims=dims,
+        parameter_dims=factors.parameter_dims(dims, f"{target}::category"),
         coords=coords,
         gibbs=None
-        if several
-        else _gibbs_sampler(pymc_model, inputs, main.n_groups, factor.n_categories, slope_index),
+        if factors.others
+        else _gibbs_sampler(
+            pymc_model, inputs, factors.first.n_groups, factor.n_categories, slope_index
+        ),
         inputs=inputs,
         slope_index=slope_index,
         quantities=quantities,
         category_values=data.category_values(target),
-        groupings=groupings if several else (),
+        factors=factors,
     )
+
+
+def _other_factors(
+    target: str, factors: GroupingFactors, observed: np.ndarray, n_other: int
+) -> dict[str, pt.TensorVariable]:
+    """Add the other factors' intercepts per category (non-centred); return them and the SDs."""
+    if not factors.others:
+        return {}
+    tau = pm.HalfNormal(f"{target}::factor_tau_std", SCALE_SD, shape=(len(factors.others), n_other))
+    quantities = {"factor_tau": tau}
+    for k, (dim, _) in enumerate(factors.other_rows(observed)):
+        eta = pm.Normal(f"{target}::factor_eta_{k}", 0.0, 1.0, dims=(dim, f"{target}::category"))
+        quantities[f"factor_effects_{k}"] = tau[k][None, :] * eta
+    return quantities
 
 
 def _gibbs_sampler(
@@ -206,7 +200,7 @@ class CategoricalModel(CompiledQuantities, ConditionalModel):
     slope_index: list[int]
     quantities: dict[str, pt.TensorVariable] = field(repr=False)
     category_values: np.ndarray = field(repr=False)
-    groupings: tuple[Grouping, ...] = field(default=(), repr=False)
+    factors: GroupingFactors = field(repr=False)
 
     def _unpack(self, point: Point) -> dict[str, np.ndarray]:
         named = self.quantities_at(point)
@@ -215,8 +209,8 @@ class CategoricalModel(CompiledQuantities, ConditionalModel):
         return named
 
     def _factor_effects(self, current: dict) -> list[np.ndarray]:
-        """Each further factor's effects (groups, K-1), standardised."""
-        return [current[f"factor_effects_{k}"] for k in range(len(self.groupings) - 1)]
+        """Each other factor's effects (groups, K-1), on the log-odds scale."""
+        return [current[f"factor_effects_{k}"] for k in range(len(self.factors.others))]
 
     shifts_linear_predictor: ClassVar[bool] = True
 
@@ -255,11 +249,7 @@ class CategoricalModel(CompiledQuantities, ConditionalModel):
         z = np.column_stack([np.ones(x_rows.shape[0]), x_rows[:, self.slope_index]])
         eta = current["intercept"][None, :] + x_rows @ current["beta"].T
         eta = eta + np.sum(z[:, None, :] * effects, axis=2)
-        for grouping, factor_effects in zip(
-            self.groupings[1:], self._factor_effects(current), strict=True
-        ):
-            eta = eta + factor_effects[grouping.codes[rows]]
-        return eta
+        return eta + self.factors.effects_of_rows(self._factor_effects(current), rows)
 
     def parameters(self, point: Point) -> dict[str, np.ndarray]:
         """Return the parameters on the data's (log-odds) scale."""
@@ -277,11 +267,7 @@ class CategoricalModel(CompiledQuantities, ConditionalModel):
         named |= effects_on_data_scale(
             current["effects"], current["chol"], self.scaling, self.slope_index, blocks=n_other
         )
-        if self.groupings:
-            main, *others = self.groupings
-            named[f"u_{main.name}"] = named.pop("u")
-            effects = self._factor_effects(current)
-            named["tau"] = np.asarray(current["factor_tau"])
-            for grouping, factor_effects in zip(others, effects, strict=True):
-                named[f"u_{grouping.name}"] = np.asarray(factor_effects)
+        if self.factors.others:
+            taus = np.asarray(current["factor_tau"])
+            named = self.factors.name_effects(named, taus, self._factor_effects(current))
         return named

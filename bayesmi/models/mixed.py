@@ -33,7 +33,6 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayesmi.data.encoding import ImputationData
-from bayesmi.data.levels import Grouping
 from bayesmi.models.blocks import (
     COEFFICIENT_SD,
     INTERCEPT_SD,
@@ -68,6 +67,7 @@ from bayesmi.models.gibbs import (
     RandomSlopesGibbs,
 )
 from bayesmi.models.gibbs.ordinal import ordinal_log_probabilities
+from bayesmi.models.grouping_factors import GroupingFactors
 from bayesmi.models.scaling import Inputs, current_predictors
 from bayesmi.spec.model import Family, ImputationModel
 
@@ -89,27 +89,22 @@ def mixed_model(
         A residual variance per cluster (heteroscedastic).
     """
     family = model.family
-    main = data.grouping(model.group)
-    groupings = (main, *(data.grouping(name) for name in model.other_groups))
+    factors = GroupingFactors.of(model, data)
     inputs = Inputs.from_data(
         data,
         model.target,
         model.fixed_terms,
         standardise_target=family == "gaussian",
         target_codes=family == "ordinal",
-        grouping=main,
+        grouping=factors.first,
     )
     target, predictors = inputs.target, inputs.predictors
     slopes = data.design_names(model.slope_terms)
     slope_index = [predictors.index(name) for name in slopes]
-    several = len(groupings) > 1
-    group_dims = {grouping.name: f"{target}::{grouping.name}" for grouping in groupings}
-    effect_dim = group_dims[main.name] if several else "cluster"
+    effect_dim = factors.dim(factors.first)
     with new_model(data, target, predictors) as pymc_model:
         pymc_model.add_coord(f"{target}::obs_row", length=len(inputs.y))
-        if several:
-            for grouping in groupings:
-                pymc_model.add_coord(group_dims[grouping.name], list(grouping.labels))
+        factors.add_coords(pymc_model)
         x = None
         if predictors:
             dims = (f"{target}::obs_row", f"{target}::predictor")
@@ -126,10 +121,7 @@ def mixed_model(
             dims=f"{target}::obs_row",
             n_categories=data.factor(target).n_categories if family == "ordinal" else 0,
             effect_dim=effect_dim,
-            factors=tuple(
-                (group_dims[grouping.name], grouping.codes[inputs.observed])
-                for grouping in groupings[1:]
-            ),
+            factors=factors.other_rows(inputs.observed),
         )
     effects = ["Intercept", *slopes]
     coords = {
@@ -139,27 +131,21 @@ def mixed_model(
     }
     if family == "ordinal":
         coords[f"{target}::threshold"] = threshold_labels(data.factor(target))
+    coords |= factors.coords(first_in_tau=not slopes)
     dims = _parameter_dims(target, len(effects), family, cluster_variance, predictors, effect_dim)
-    if several:
-        coords |= _factor_coords(target, groupings, len(effects), group_dims)
-        dims = _factor_dims(target, dims, groupings, group_dims)
-    gibbs = _gibbs_sampler(
-        pymc_model,
-        inputs,
-        main.n_groups,
-        family,
-        slope_index,
-        cluster_variance,
-        data.factor(target).n_categories if family == "ordinal" else 0,
-        factors=tuple(
-            (grouping.codes[inputs.observed], grouping.n_groups) for grouping in groupings[1:]
-        ),
-    )
     return MixedModel(
         **inputs.model_fields(pymc_model),
-        parameter_dims=dims,
+        parameter_dims=factors.parameter_dims(dims),
         coords=coords,
-        gibbs=gibbs,
+        gibbs=_gibbs_sampler(
+            pymc_model,
+            inputs,
+            factors,
+            family,
+            slope_index,
+            cluster_variance,
+            data.factor(target).n_categories if family == "ordinal" else 0,
+        ),
         donors=model.donors if model.pmm else 0,
         observed_values=data.values(target)[inputs.observed] if model.pmm else None,
         category_values=data.category_values(target) if family in ("ordinal",) else None,
@@ -168,7 +154,7 @@ def mixed_model(
         cluster_variance=cluster_variance,
         slope_index=slope_index,
         quantities=quantities,
-        groupings=groupings if several else (),
+        factors=factors,
     )
 
 
@@ -203,7 +189,7 @@ class MixedModel(CompiledQuantities, ConditionalModel):
     a gaussian target, ``sigma`` (one residual SD, or one per cluster). Binary models' are on
     the logit scale.
 
-    With several grouping factors (`groupings`, the one with random slopes first), the
+    With several grouping factors (`factors`, the one with random slopes first), the
     effects are ``u_<factor>`` per factor and ``tau`` holds the SD of each factor's random
     intercepts (the first factor's in ``re_sd`` when it has random slopes).
     """
@@ -214,22 +200,21 @@ class MixedModel(CompiledQuantities, ConditionalModel):
     slope_index: list[int]
     quantities: dict[str, pt.TensorVariable] = field(repr=False)
     category_values: np.ndarray | None = field(default=None, repr=False)
-    groupings: tuple[Grouping, ...] = field(default=(), repr=False)
+    factors: GroupingFactors = field(repr=False)
 
     def _unpack(self, point: Point) -> dict:
         """Return the standardised quantities of a NUTS point or a Gibbs state."""
         if "effects" in point:  # a Gibbs state holds the quantities themselves
             return point
         intercepts_only = not self.cluster_variance and not self.slope_index
-        if self.family == "gaussian" and intercepts_only and not self.groupings:
+        if self.family == "gaussian" and intercepts_only and not self.factors.others:
             return _unpack_random_intercept(point, self.target, len(self.columns))
         named = self.quantities_at(point)
         named["intercept"] = float(named.get("intercept", 0.0))
         named.setdefault("beta", np.zeros(0))
-        if self.groupings:
-            named["factor_effects"] = [
-                named.pop(f"factor_effects_{k}") for k in range(len(self.groupings) - 1)
-            ]
+        named["factor_effects"] = [
+            named.pop(f"factor_effects_{k}") for k in range(len(self.factors.others))
+        ]
         return named
 
     def _linear_predictor(self, current: dict, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -239,10 +224,7 @@ class MixedModel(CompiledQuantities, ConditionalModel):
         z = np.column_stack([np.ones(len(codes)), x_rows[:, self.slope_index]])
         mean = current["intercept"] + x_rows @ current["beta"]
         mean = mean + np.sum(z * current["effects"][codes], axis=1)
-        factor_effects = current.get("factor_effects", [])
-        for grouping, effects in zip(self.groupings[1:], factor_effects, strict=True):
-            mean = mean + effects[grouping.codes[rows]]
-        return mean
+        return mean + self.factors.effects_of_rows(current.get("factor_effects", []), rows)
 
     @property
     def shifts_linear_predictor(self) -> bool:
@@ -314,27 +296,18 @@ class MixedModel(CompiledQuantities, ConditionalModel):
         named |= effects_on_data_scale(
             current["effects"], current["chol"], scaling, self.slope_index
         )
-        if self.groupings:
-            named = self._factor_parameters(named, current)
+        if self.factors.others:
+            scale = scaling.y_scale
+            named = self.factors.name_effects(
+                named,
+                scale * np.asarray(current["factor_tau"], dtype=float),
+                [scale * np.asarray(effects) for effects in current["factor_effects"]],
+            )
         if self.family == "gaussian":
             sigma = scaling.y_scale * current["sigma"]
             named["sigma"] = sigma if self.cluster_variance else np.asarray(sigma)
         elif self.family == "negative_binomial":
             named["alpha"] = np.asarray(current["alpha"])
-        return named
-
-    def _factor_parameters(self, named: dict, current: dict) -> dict:
-        """Name the effects per factor and put every random intercept's SD in ``tau``."""
-        main, *others = self.groupings
-        scale = self.scaling.y_scale
-        named = dict(named)
-        named[f"u_{main.name}"] = named.pop("u")
-        taus = scale * np.asarray(current["factor_tau"], dtype=float)
-        if "tau" in named:  # the first factor's, without random slopes
-            taus = np.concatenate([np.atleast_1d(named["tau"]), taus])
-        named["tau"] = taus
-        for grouping, effects in zip(others, current["factor_effects"], strict=True):
-            named[f"u_{grouping.name}"] = scale * np.asarray(effects)
         return named
 
 
@@ -433,34 +406,6 @@ def mixed_factor(
     return quantities | factor_quantities, values
 
 
-def _factor_coords(
-    target: str, groupings: tuple[Grouping, ...], q: int, group_dims: dict[str, str]
-) -> dict[str, list]:
-    """Coordinates of a model of several factors: each factor's groups, the intercept SDs'.
-
-    ``tau`` has one SD per factor with a random intercept only: the first factor's too when
-    it has no random slopes (its SDs are ``re_sd`` otherwise).
-    """
-    intercept_only = groupings[1:] if q > 1 else groupings
-    coords = {f"{target}::factor": [grouping.name for grouping in intercept_only]}
-    return coords | {group_dims[grouping.name]: list(grouping.labels) for grouping in groupings}
-
-
-def _factor_dims(
-    target: str,
-    dims: dict[str, tuple[str, ...]],
-    groupings: tuple[Grouping, ...],
-    group_dims: dict[str, str],
-) -> dict[str, tuple[str, ...]]:
-    """Parameter dims with several factors: ``tau`` per factor, ``u_<factor>`` per factor."""
-    dims = dict(dims)
-    dims[f"u_{groupings[0].name}"] = dims.pop("u")
-    dims["tau"] = (f"{target}::factor",)
-    for grouping in groupings[1:]:
-        dims[f"u_{grouping.name}"] = (group_dims[grouping.name],)
-    return dims
-
-
 def _unpack_random_intercept(point: Point, target: str, n_predictors: int) -> dict:
     """Return the random-intercept model's quantities from a point, without compiling."""
     tau = float(np.exp(point[f"{target}::tau_std_log__"]))
@@ -476,23 +421,22 @@ def _unpack_random_intercept(point: Point, target: str, n_predictors: int) -> di
 def _gibbs_sampler(
     pymc_model: pm.Model,
     inputs: Inputs,
-    n_clusters: int,
+    factors: GroupingFactors,
     family: Family,
     slope_index: list[int],
     cluster_variance: bool,
     n_categories: int = 0,
-    factors: tuple[tuple[np.ndarray, int], ...] = (),
 ) -> GibbsSampler | None:
     """Return the Gibbs sampler of a gaussian, binary, ordinal or negative binomial model.
 
     None for poisson counts (NUTS), and for models of other families than gaussian with
-    several grouping factors (`factors`: the group codes of the observed rows and the number
-    of groups of each factor after the first).
+    several grouping factors.
     """
     if family not in ("gaussian", "binary", "ordinal", "negative_binomial"):
         return None
-    if factors and family != "gaussian":
+    if factors.others and family != "gaussian":
         return None
+    n_clusters = factors.first.n_groups
     slopes = tuple(slope_index)
 
     def current_x() -> np.ndarray:
@@ -515,14 +459,14 @@ def _gibbs_sampler(
             set_target=set_target,
         )
 
-    if factors:
+    if factors.others:
         first = RandomSlopesGibbs(
             inputs.y, inputs.codes_observed, n_clusters, slopes, cluster_variance
         )
         kernel = FactorsGibbs(
             first,
-            tuple(codes for codes, _ in factors),
-            tuple(n for _, n in factors),
+            tuple(grouping.codes[inputs.observed] for grouping in factors.others),
+            tuple(grouping.n_groups for grouping in factors.others),
         )
         return GibbsSampler(
             start=lambda rng: kernel.start(len(inputs.columns), rng),

@@ -23,6 +23,7 @@ def simulate_three_level(
     missing_groups: float = 0.2,
     mechanism: Literal["mcar", "mar"] = "mar",
     seed: int | np.random.Generator | None = None,
+    slope_sd: float = 0.0,
 ) -> SimulatedData:
     """Simulate pupils in classes in schools: ``y = slope x + 0.3 c + 0.3 s + u + v + e``.
 
@@ -31,7 +32,9 @@ def simulate_three_level(
     are the intraclass correlations of y given its predictors. ``x`` is a standard normal
     pupil-level predictor, ``c`` a class-level one (constant within classes) and ``s`` a
     school-level one (constant within schools), both standard normal. Classroom labels restart at
-    1 in every school (as ``(1 | school/classroom)`` expects).
+    1 in every school (as ``(1 | school/classroom)`` expects). With `slope_sd`, the slope of x
+    varies between schools: ``y`` gains ``w x``, ``w ~ N(0, slope_sd^2)`` per school,
+    independent of ``u`` (drawn last, so the other draws are those of ``slope_sd=0``).
 
     Parameters
     ----------
@@ -49,13 +52,16 @@ def simulate_three_level(
         How y is deleted.
     seed : int or numpy.random.Generator, optional
         Seed of the simulation.
+    slope_sd : float, default=0.0
+        SD of the schools' deviations from the slope of x.
 
     Returns
     -------
     SimulatedData
         Columns ``school``, ``classroom`` (1..classes in each school; not ``class``, a
         Python keyword patsy formulas cannot read), ``x``, ``c``, ``s`` and
-        ``y``; ``truth`` holds ``slope``, ``tau2_class``, ``tau2_school`` and ``sigma2``.
+        ``y``; ``truth`` holds ``slope``, ``tau2_class``, ``tau2_school``, ``sigma2`` and
+        ``slope_var`` (``slope_sd^2``).
 
     Examples
     --------
@@ -85,11 +91,16 @@ def simulate_three_level(
     without_s = (rng.random(schools) < missing_groups)[school - 1]
     incomplete.loc[without_c, "c"] = np.nan
     incomplete.loc[without_s, "s"] = np.nan
+    if slope_sd:
+        varying = slope_sd * rng.standard_normal(schools)[school - 1] * x
+        complete["y"] += varying
+        incomplete["y"] += varying
     truth = {
         "slope": slope,
         "tau2_class": icc_class,
         "tau2_school": icc_school,
         "sigma2": 1.0 - icc_class - icc_school,
+        "slope_var": slope_sd**2,
     }
     return SimulatedData(incomplete, complete, truth)
 
