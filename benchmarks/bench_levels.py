@@ -7,11 +7,16 @@ against the two-level ``(1 | classroom)`` on the same data, classes nested in sc
 chain per model runs in this process through the engine's own loop; a figure is the median
 time of iterations 2-30 (``steps=5`` sweeps and the predictive draw), the least of two rounds.
 
-Run: ``python benchmarks/bench_levels.py`` (about a minute).
+Then a 0/1 target in the same design (``b = 1(y + logistic noise > 0)``, 30% missing) at 6,000
+rows, ``(1 | school) + (1 | classroom)``: the Polya-Gamma Gibbs sweeps
+(`bayesmi.models.gibbs.FactorsGibbs`) against NUTS, the model's sampler before them.
+
+Run: ``python benchmarks/bench_levels.py`` (about two minutes).
 """
 
 from __future__ import annotations
 
+import numpy as np
 from timing import seconds_per_iteration
 
 import bayesmi as bm
@@ -38,5 +43,27 @@ def main() -> None:
         )
 
 
+def binary() -> None:
+    sim = bm.simulate.simulate_three_level(schools=100, seed=1)
+    rng = np.random.default_rng(1)
+    y = sim.complete["y"].to_numpy()
+    data = sim.complete.assign(b=(y + rng.logistic(size=y.size) > 0).astype(float))
+    data["b"] = data["b"].mask(rng.random(y.size) < 0.3)
+    data = data.drop(columns="y")
+    spec = {"b": bm.binary("b ~ x + c + s + (1 | school) + (1 | classroom)")}
+    best = {
+        sampler: min(
+            seconds_per_iteration(data, spec, sampler=sampler, cluster=["school", "classroom"])
+            for _ in range(ROUNDS)
+        )
+        for sampler in ("gibbs", "nuts")
+    }
+    print(f"\nbinary, three levels, {len(data)} rows (ms per iteration)")
+    print(f"{'NUTS':>8} {'Gibbs':>8} {'ratio':>6}")
+    nuts, gibbs = best["nuts"], best["gibbs"]
+    print(f"{1e3 * nuts:>8.2f} {1e3 * gibbs:>8.2f} {nuts / gibbs:>6.1f}")
+
+
 if __name__ == "__main__":
     main()
+    binary()

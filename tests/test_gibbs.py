@@ -364,7 +364,20 @@ def _kind_cases():
     binary = normal.assign(b=(normal["x"] > 0).astype(float))
     binary.loc[binary.index[::5], "b"] = np.nan
     selection = bm.simulate.simulate_heckman(clusters=6, cluster_size=10, seed=1).incomplete
+    normal, binary, factor, ordinal, counts = (
+        frame.assign(area=np.arange(len(frame)) % 3)
+        for frame in (normal, binary, factor, ordinal, counts)
+    )
+    crossed = "(1 | cluster) + (1 | area)"
     return [
+        (normal, bm.random_intercept(f"y ~ x + {crossed}")),
+        (normal, bm.random_slopes("y ~ x + (1 + x | cluster) + (1 | area)")),
+        (normal, bm.heteroscedastic(f"y ~ x + {crossed}")),
+        (binary, bm.binary(f"b ~ x + {crossed}")),
+        (factor, bm.categorical(f"y ~ x + {crossed}")),
+        (ordinal, bm.ordinal(f"y ~ x + {crossed}")),
+        (counts, bm.count(f"y ~ x + {crossed}")),
+        (counts, bm.count(f"y ~ x + {crossed}", family="negative_binomial")),
         (normal, bm.random_intercept("y ~ x + (1 | cluster)")),
         (normal, bm.random_slopes("y ~ x + (1 + x | cluster)")),
         (normal, bm.heteroscedastic("y ~ x + (1 | cluster)")),

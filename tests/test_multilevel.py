@@ -144,6 +144,41 @@ def test_gibbs_agrees_with_nuts_beside_a_factor_with_slopes(three, spec):
     assert_gibbs_agrees_with_nuts(model, summary, spec.kind)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "spec",
+    [
+        bm.binary("b ~ x + (1 | school) + (1 | classroom)"),
+        bm.binary("b ~ x + (1 + x | school) + (1 | classroom)"),
+        bm.count("n ~ x + (1 | school) + (1 | classroom)", family="negative_binomial"),
+    ],
+    ids=["binary", "binary-slopes", "negative-binomial"],
+)
+def test_polya_gamma_gibbs_agrees_with_nuts_with_classes_in_schools(spec):
+    """10 schools x 3 classes x 10 pupils, a 0/1 or count target: beta, the SDs (and the
+    dispersion) and two effects, Gibbs vs NUTS."""
+    from test_gibbs import assert_gibbs_agrees_with_nuts
+
+    sim = bm.simulate.simulate_three_level(schools=10, classes=3, pupils=10, seed=4)
+    rng = np.random.default_rng(4)
+    y = sim.complete["y"].to_numpy()
+    frame = sim.complete.assign(
+        b=(y + rng.logistic(size=y.size) > 0).astype(float),
+        n=rng.poisson(np.exp(0.5 * y) * rng.gamma(2.0, 0.5, y.size)).astype(float),
+    )
+    frame[spec.target] = frame[spec.target].mask(frame.index % 4 == 0)
+    data = encode(frame.drop(columns="y"), ["school", "classroom"])
+    model = FACTORIES[spec.kind](spec, data)
+    model.set_predictors(data.design(model.columns))
+    assert model.gibbs is not None
+
+    def summary(p):
+        sds = [*np.atleast_1d(p.get("re_sd", [])), *p["tau"], *np.atleast_1d(p.get("alpha", []))]
+        return [*p["beta"], *sds, *p["u_school"][0].ravel(), p["u_classroom"][0]]
+
+    assert_gibbs_agrees_with_nuts(model, summary, spec.formula)
+
+
 def three_level_analysis(frame):
     """The three-level analysis (REML): schools' random intercepts, classes' as a variance
     component."""
@@ -424,7 +459,7 @@ def test_a_class_level_slope_may_vary_between_schools(three):
     ],
     ids=["binary", "ordinal", "count", "categorical"],
 )
-def test_other_families_take_several_factors_by_nuts(three, spec, column):
+def test_other_families_take_several_factors(three, spec, column):
     rng = np.random.default_rng(0)
     x = three["x"].to_numpy()
     data = three.assign(

@@ -14,7 +14,7 @@ from bayesmi.models.cluster_level import cluster_level_model
 from bayesmi.models.conditional import ConditionalModel, GibbsSampler
 from bayesmi.models.fixed_cluster import fixed_cluster_model
 from bayesmi.models.heckman import heckman_model
-from bayesmi.models.mixed import mixed_model
+from bayesmi.models.mixed import FACTORS_GIBBS_FAMILIES, mixed_model
 from bayesmi.models.multilevel import intercepts_model
 from bayesmi.spec.model import ImputationModel
 
@@ -57,15 +57,15 @@ def uses_nuts(model: ImputationModel, sampler: str) -> bool:
 
     NUTS throughout with ``sampler="nuts"``; where the factory gives no Gibbs sampler used by
     default (poisson counts, cluster-level models of other families than gaussian, heckman,
-    models of other families than gaussian with several grouping factors);
+    ordinal and categorical models with several grouping factors);
     and for heckman's warm-up with ``sampler="gibbs"`` (none with rho fixed). What
     `make_updater` decides from the built model (a test holds the two together); it spares
     building every model in the main process for a shared NUTS adaptation no model needs.
     """
     if sampler == "nuts":
         return True
-    if model.other_groups and model.family != "gaussian":
-        return True  # several grouping factors: Gibbs for the normal models only
+    if model.other_groups and model.family not in FACTORS_GIBBS_FAMILIES:
+        return True  # several grouping factors: ordinal, poisson, categorical
     if model.kind == "heckman":
         return sampler != "gibbs" or model.rho is None
     if model.kind == "count":

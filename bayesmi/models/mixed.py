@@ -73,6 +73,11 @@ from bayesmi.spec.model import Family, ImputationModel
 
 __all__ = ["MixedModel", "mixed_factor", "mixed_model"]
 
+GIBBS_FAMILIES = ("gaussian", "binary", "ordinal", "negative_binomial")
+"""Families of the mixed models with a Gibbs sampler (`bayesmi.models.gibbs`)."""
+FACTORS_GIBBS_FAMILIES = ("gaussian", "binary", "negative_binomial")
+"""Families whose Gibbs sampler takes other grouping factors (`FactorsGibbs`)."""
+
 
 def mixed_model(
     model: ImputationModel, data: ImputationData, cluster_variance: bool = False
@@ -429,63 +434,46 @@ def _gibbs_sampler(
 ) -> GibbsSampler | None:
     """Return the Gibbs sampler of a gaussian, binary, ordinal or negative binomial model.
 
-    None for poisson counts (NUTS), and for models of other families than gaussian with
-    several grouping factors.
+    With several grouping factors, the gaussian, binary and negative binomial samplers
+    extended by `FactorsGibbs`. None for poisson counts, and ordinal models with several
+    factors (NUTS).
     """
-    if family not in ("gaussian", "binary", "ordinal", "negative_binomial"):
-        return None
-    if factors.others and family != "gaussian":
+    if family not in GIBBS_FAMILIES or (factors.others and family not in FACTORS_GIBBS_FAMILIES):
         return None
     n_clusters = factors.first.n_groups
     slopes = tuple(slope_index)
-
-    def current_x() -> np.ndarray:
-        return current_predictors(pymc_model, inputs)
-
-    if family in ("binary", "ordinal", "negative_binomial"):
-        if family == "binary":
-            kernel = LogisticGibbs(inputs.y, inputs.codes_observed, n_clusters, slopes)
-            set_target = partial(np.copyto, inputs.y)
-        elif family == "negative_binomial":
-            kernel = NegativeBinomialGibbs(inputs.y, inputs.codes_observed, n_clusters, slopes)
-            set_target = partial(np.copyto, inputs.y)
-        else:
-            codes = inputs.y.astype(int)
-            kernel = OrdinalGibbs(codes, inputs.codes_observed, n_clusters, n_categories, slopes)
-            set_target = kernel.set_target
-        return GibbsSampler(
-            start=lambda rng: kernel.start(len(inputs.columns), rng),
-            sweep=lambda state, rng: kernel.sweep(state, current_x(), rng),
-            set_target=set_target,
+    codes = inputs.codes_observed
+    set_target = partial(np.copyto, inputs.y)
+    if family == "binary":
+        kernel = LogisticGibbs(inputs.y, codes, n_clusters, slopes)
+    elif family == "negative_binomial":
+        kernel = NegativeBinomialGibbs(inputs.y, codes, n_clusters, slopes)
+    elif family == "ordinal":
+        kernel = OrdinalGibbs(inputs.y.astype(int), codes, n_clusters, n_categories, slopes)
+        set_target = kernel.set_target
+    elif not cluster_variance and not slopes and not factors.others:
+        kernel = RandomInterceptGibbs(
+            inputs.target, inputs.y, codes, n_clusters, len(inputs.columns)
         )
-
+    else:
+        kernel = RandomSlopesGibbs(inputs.y, codes, n_clusters, slopes, cluster_variance)
     if factors.others:
-        first = RandomSlopesGibbs(
-            inputs.y, inputs.codes_observed, n_clusters, slopes, cluster_variance
-        )
         kernel = FactorsGibbs(
-            first,
+            kernel,
             tuple(grouping.codes[inputs.observed] for grouping in factors.others),
             tuple(grouping.n_groups for grouping in factors.others),
         )
-        return GibbsSampler(
-            start=lambda rng: kernel.start(len(inputs.columns), rng),
-            sweep=lambda state, rng: kernel.sweep(state, current_x(), rng),
-        )
-    if not cluster_variance and not slopes:
-        kernel = RandomInterceptGibbs(
-            inputs.target, inputs.y, inputs.codes_observed, n_clusters, len(inputs.columns)
-        )
-        return GibbsSampler(
-            start=lambda rng: jittered_start(pymc_model, rng),
-            sweep=lambda point, rng: kernel.sweep(point, current_x(), rng),
-            set_target=partial(np.copyto, inputs.y),
-        )
-    mixed = RandomSlopesGibbs(inputs.y, inputs.codes_observed, n_clusters, slopes, cluster_variance)
+        set_target = None  # the analysis-compatible engine takes one grouping factor
+
+    def start(rng: np.random.Generator) -> Point:
+        if isinstance(kernel, RandomInterceptGibbs):  # its state is the PyMC model's point
+            return jittered_start(pymc_model, rng)
+        return kernel.start(len(inputs.columns), rng)
+
     return GibbsSampler(
-        start=lambda rng: mixed.start(len(inputs.columns), rng),
-        sweep=lambda point, rng: mixed.sweep(point, current_x(), rng),
-        set_target=partial(np.copyto, inputs.y),
+        start=start,
+        sweep=lambda state, rng: kernel.sweep(state, current_predictors(pymc_model, inputs), rng),
+        set_target=set_target,
     )
 
 

@@ -24,6 +24,7 @@ using Polya-Gamma latent variables. JASA 108(504), 1339-1349.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from polyagamma import random_polyagamma
@@ -58,19 +59,44 @@ class NegativeBinomialGibbs(LogitTarget):
             "alpha": float(np.exp(rng.uniform(-1, 1))),
         }
 
-    def sweep(self, state: dict, x: np.ndarray, rng: np.random.Generator) -> tuple[dict, float]:
-        """One sweep from `state` with standardised predictors `x`; return it and acceptance."""
+    intercept_sd: ClassVar[float] = INTERCEPT_SD
+    """SD of the intercept's normal prior (`FactorsGibbs` reads it)."""
+
+    def sweep(
+        self,
+        state: dict,
+        x: np.ndarray,
+        rng: np.random.Generator,
+        offset: np.ndarray | float = 0.0,
+    ) -> tuple[dict, float]:
+        """One sweep from `state` with standardised predictors `x`; return it and acceptance.
+
+        `offset` is a known part of every row's linear predictor (other factors' effects).
+        """
         w, z = fixed_and_random_designs(self._designs, x, self.slope_index)
         alpha = float(state["alpha"])
         eta = self.linear_predictor(w, z, state["intercept"], state["beta"], state["effects"])
-        omega = random_polyagamma(self.y + alpha, eta - np.log(alpha), random_state=rng)
-        kappa = (self.y - alpha) / 2 + omega * np.log(alpha)
+        omega = random_polyagamma(self.y + alpha, eta + offset - np.log(alpha), random_state=rng)
+        kappa = (self.y - alpha) / 2 + omega * (np.log(alpha) - offset)
         new, accept = weighted_model_steps(
             w, z, self.codes, self.n_clusters, kappa, omega, state["chol"], INTERCEPT_SD, rng
         )
         eta = self.linear_predictor(w, z, new["intercept"], new["beta"], new["effects"])
-        alpha, accept_alpha = self._dispersion_steps(eta, alpha, rng)
+        alpha, accept_alpha = self._dispersion_steps(eta + offset, alpha, rng)
         return new | {"alpha": alpha}, (accept + accept_alpha) / 2
+
+    def working_model(
+        self, state: dict, eta: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Draw ``omega ~ PG(y + alpha, eta - log alpha)``; return the working response and omega.
+
+        Given omega the likelihood in the linear predictor `eta` (every observed row's, all
+        factors' effects included) is that of ``kappa / omega + log alpha`` with precisions
+        omega (module docstring).
+        """
+        alpha = float(state["alpha"])
+        omega = random_polyagamma(self.y + alpha, eta - np.log(alpha), random_state=rng)
+        return (self.y - alpha) / 2 / omega + np.log(alpha), omega
 
     def _dispersion_steps(
         self, eta: np.ndarray, alpha: float, rng: np.random.Generator

@@ -16,22 +16,21 @@ each ``tau_k^2`` by the independence Metropolis-Hastings steps of the two-level 
 (`bayesmi.models.gibbs.steps.scale_step`). Each step leaves the PyMC model's posterior
 invariant; the state is the PyMC model's point (``eta_k = u_k / tau_k``, log scales).
 
-`FactorsGibbs` adds such factors to a model whose first factor has random slopes, or a
-residual variance per group (``(1 + x | school) + (1 | class)``): a sweep of the random-slopes
-sampler (`bayesmi.models.gibbs.RandomSlopesGibbs`) with the other factors' effects as an
-offset, then steps 1-2 for each other factor with the first factor's effects as part of the
-offset and the rows weighted by their residual precision ``1 / sigma_i^2``, then each
-``tau_k^2``.
+`FactorsGibbs` adds such factors to a two-level sampler whose first factor has random slopes,
+a residual variance per group (``(1 + x | school) + (1 | class)``), or a logit or negative
+binomial likelihood: a sweep of that sampler with the other factors' effects as an offset, then
+steps 1-2 for each other factor in the sampler's working model (the rows weighted by their
+residual precision ``1 / sigma_i^2``, or their Polya-Gamma precision), then each ``tau_k^2``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
 from bayesmi.models.conditional import Point
-from bayesmi.models.gibbs.normal import RandomSlopesGibbs
 from bayesmi.models.gibbs.steps import cluster_sums, collapsed_fixed_effects, scale_step
 
 __all__ = ["FactorsGibbs", "InterceptsGibbs"]
@@ -128,30 +127,54 @@ class InterceptsGibbs:
         return statistics["columns"], statistics["cross"], statistics["group_sums"]
 
 
+class FirstFactorKernel(Protocol):
+    """A two-level sampler that `FactorsGibbs` extends with other factors' intercepts."""
+
+    codes: np.ndarray
+    slope_index: tuple[int, ...]
+    intercept_sd: float
+
+    def start(self, n_predictors: int, rng: np.random.Generator) -> dict: ...
+
+    def sweep(
+        self, state: dict, x: np.ndarray, rng: np.random.Generator, offset: np.ndarray
+    ) -> tuple[dict, float]: ...
+
+    def working_model(
+        self, state: dict, eta: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+
+
 @dataclass(frozen=True)
 class FactorsGibbs:
-    """Gibbs sweeps of a normal mixed model with random intercepts of further factors.
+    """Gibbs sweeps of a mixed model with random intercepts of other factors beside the first.
 
-    The state is the random-slopes sampler's (`RandomSlopesGibbs`, the first factor's
-    effects and covariance, one or a per-group residual SD) plus ``factor_effects`` (each
-    further factor's intercepts) and ``factor_tau`` (their SDs), standardised.
+    The state is the first factor's sampler's (`RandomSlopesGibbs`, `LogisticGibbs`,
+    `NegativeBinomialGibbs`: coefficients, the first factor's effects and covariance, and the
+    residual SD or dispersion) plus ``factor_effects`` (each other factor's intercepts) and
+    ``factor_tau`` (their SDs), standardised. A sweep is the first sampler's sweep with the
+    other factors' effects as an offset, then the first sampler's working model given the
+    current linear predictor (normal: the target, weights ``1 / sigma_i^2``; logit and
+    negative binomial: a fresh Polya-Gamma draw, its working response and weights omega),
+    then per other factor ``(theta, u_k)`` from their joint conditional in that working model
+    (theta with ``u_k`` integrated out, as `InterceptsGibbs`), then each ``tau_k^2``.
 
     Parameters
     ----------
-    first : RandomSlopesGibbs
+    first : RandomSlopesGibbs, LogisticGibbs or NegativeBinomialGibbs
         The sampler of the first factor's part, on the observed target.
     codes : tuple of numpy.ndarray
-        Per further factor, the group code of each observed row.
+        Per other factor, the group code of each observed row.
     n_groups : tuple of int
-        Per further factor, the number of groups (including groups without observed rows).
+        Per other factor, the number of groups (including groups without observed rows).
     """
 
-    first: RandomSlopesGibbs
+    first: FirstFactorKernel
     codes: tuple[np.ndarray, ...]
     n_groups: tuple[int, ...]
 
     def start(self, n_predictors: int, rng: np.random.Generator) -> dict:
-        """Return the first factor's starting state with the further factors' effects at 0."""
+        """Return the first factor's starting state with the other factors' effects at 0."""
         return self.first.start(n_predictors, rng) | {
             "factor_effects": [np.zeros(n) for n in self.n_groups],
             "factor_tau": np.full(len(self.n_groups), 0.5),
@@ -161,20 +184,18 @@ class FactorsGibbs:
         """One sweep from `state` with standardised predictors `x`; return it and acceptance."""
         effects = list(state["factor_effects"])
         variances = np.asarray(state["factor_tau"], dtype=float) ** 2
-        new, accept_first = self.first.sweep(state, x, rng, offset=self._offset(effects))
+        offset = self._offset(effects)
+        new, accept_first = self.first.sweep(state, x, rng, offset=offset)
         first = self.first
         columns = np.vstack([np.ones(x.shape[0]), x.T])  # W' = [1, X]'
         z = columns[[0, *(1 + k for k in first.slope_index)]].T
         first_part = np.sum(z * new["effects"][first.codes], axis=1)
-        sigma = np.asarray(new["sigma"], dtype=float)
-        weights = 1 / (sigma[first.codes] if first.cluster_variance else np.full(x.shape[0], sigma))
-        weights = weights**2
+        theta = np.concatenate([[new["intercept"]], new["beta"]])
+        response, weights = first.working_model(new, theta @ columns + first_part + offset, rng)
         weighted = columns * weights
         cross = weighted @ columns.T
-        theta = np.concatenate([[new["intercept"]], new["beta"]])
         for k, (codes, n) in enumerate(zip(self.codes, self.n_groups, strict=True)):
-            others = self._offset(effects, skip=k)
-            target = first.y - first_part - others
+            target = response - first_part - self._offset(effects, skip=k)
             theta = collapsed_fixed_effects(
                 cross,
                 cluster_sums(weighted, codes, n),
@@ -183,6 +204,7 @@ class FactorsGibbs:
                 float(variances[k]),
                 1.0,
                 rng,
+                intercept_sd=first.intercept_sd,
             )
             residual = target - theta @ columns
             precision = np.bincount(codes, weights=weights, minlength=n) + 1 / variances[k]
@@ -200,8 +222,8 @@ class FactorsGibbs:
         }, float(np.mean(acceptances))
 
     def _offset(self, effects: list[np.ndarray], skip: int | None = None) -> np.ndarray:
-        """Return the further factors' effects of every observed row (but factor `skip`'s)."""
-        offset = np.zeros(self.first.y.shape[0])
+        """Return the other factors' effects of every observed row (but factor `skip`'s)."""
+        offset = np.zeros(self.first.codes.shape[0])
         for k, (u, codes) in enumerate(zip(effects, self.codes, strict=True)):
             if k != skip:
                 offset += u[codes]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from functools import partial
+from typing import ClassVar
 
 import numpy as np
 from polyagamma import random_polyagamma
@@ -52,22 +53,45 @@ class LogisticGibbs(LogitTarget):
             "chol": np.eye(q) * 0.5,
         }
 
-    def sweep(self, state: dict, x: np.ndarray, rng: np.random.Generator) -> tuple[dict, float]:
-        """One sweep from `state` with standardised predictors `x`; return it and acceptance."""
+    intercept_sd: ClassVar[float] = COEFFICIENT_SD
+    """SD of the intercept's normal prior (`FactorsGibbs` reads it)."""
+
+    def sweep(
+        self,
+        state: dict,
+        x: np.ndarray,
+        rng: np.random.Generator,
+        offset: np.ndarray | float = 0.0,
+    ) -> tuple[dict, float]:
+        """One sweep from `state` with standardised predictors `x`; return it and acceptance.
+
+        `offset` is a known part of every row's linear predictor (other factors' effects).
+        """
         w, z = fixed_and_random_designs(self._designs, x, self.slope_index)
         eta = self.linear_predictor(w, z, state["intercept"], state["beta"], state["effects"])
-        omega = random_polyagamma(1.0, eta, random_state=rng)
+        omega = random_polyagamma(1.0, eta + offset, random_state=rng)
         return weighted_model_steps(
             w,
             z,
             self.codes,
             self.n_clusters,
-            self.y - 0.5,
+            self.y - 0.5 - omega * offset,
             omega,
             state["chol"],
             COEFFICIENT_SD,
             rng,
         )
+
+    def working_model(
+        self, state: dict, eta: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Draw ``omega ~ PG(1, eta)``; return the working response ``kappa / omega`` and omega.
+
+        Given omega the likelihood in the linear predictor `eta` (every observed row's, all
+        factors' effects included) is that of the working response with precisions omega.
+        """
+        omega = random_polyagamma(1.0, eta, random_state=rng)
+        return (self.y - 0.5) / omega, omega
 
 
 @dataclass(frozen=True)

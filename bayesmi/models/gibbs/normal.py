@@ -26,6 +26,7 @@ scales), so draws and parameters are computed exactly as for NUTS.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -212,6 +213,21 @@ class RandomSlopesGibbs:
             variance, accept_sigma = scale_step(residual, float(state["sigma"]) ** 2, rng)
             return new | {"sigma": float(np.sqrt(variance))}, (accept_covariance + accept_sigma) / 2
         return new | self._cluster_scales(state, residual, rng), accept_covariance
+
+    intercept_sd: ClassVar[float] = INTERCEPT_SD
+    """SD of the intercept's normal prior (`FactorsGibbs` reads it)."""
+
+    def working_model(
+        self, state: dict, eta: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return the response and precision of every observed row given `state`.
+
+        The target itself, and ``1 / sigma^2`` (per cluster with a residual SD each): what
+        `FactorsGibbs` fits other factors' effects to. `eta` and `rng` are not needed.
+        """
+        sigma = np.asarray(state["sigma"], dtype=float)
+        sigma = sigma[self.codes] if self.cluster_variance else np.full(self.y.shape[0], sigma)
+        return self.y, 1 / sigma**2
 
     def _cluster_scales(self, state: dict, residual: np.ndarray, rng: np.random.Generator) -> dict:
         mu, omega = state["log_sigma_mean"], state["log_sigma_sd"]

@@ -472,6 +472,7 @@ def collapsed_fixed_effects(
     variance: float,
     sigma2: float,
     rng: np.random.Generator,
+    intercept_sd: float = INTERCEPT_SD,
 ) -> np.ndarray:
     """Draw ``theta`` of ``target = W theta + u[g] + e``, ``u ~ N(0, variance)`` integrated out.
 
@@ -479,12 +480,14 @@ def collapsed_fixed_effects(
     ``(W'W - S' diag(c) S) / sigma^2 + D^-1`` and mean ``P^-1 (W't - S' (c * T)) / sigma^2``,
     ``S`` the group sums of ``W`` (`group_sums`, its first column the counts ``n_g``), ``T``
     the group sums of the target, ``c_g = variance / (sigma^2 + n_g variance)``; ``D`` the
-    coefficients' prior (the intercept's ``N(0, 5^2)``). `cross` is ``W'W``, `cross_target`
-    ``W't``.
+    coefficients' prior (the intercept's ``N(0, intercept_sd^2)``). `cross` is ``W'W``,
+    `cross_target` ``W't``. With rows weighted by their precision ``w_i`` (a residual SD per
+    group, a Polya-Gamma working model), pass the weighted sums (``W' diag(w) W``, group sums
+    of ``w W``, ``W' w t``, group sums of ``w t``) and ``sigma2 = 1``.
     """
     shrink = variance / (sigma2 + group_sums[:, 0] * variance)
     precision = (cross - group_sums.T @ (shrink[:, None] * group_sums)) / sigma2
-    precision += np.diag(prior_precision(group_sums.shape[1], INTERCEPT_SD))
+    precision += np.diag(prior_precision(group_sums.shape[1], intercept_sd))
     rhs = (cross_target - group_sums.T @ (shrink * target_sums)) / sigma2
     chol = np.linalg.cholesky(precision)
     mean = np.linalg.solve(chol.T, np.linalg.solve(chol, rhs))
