@@ -33,7 +33,6 @@ from scipy.special import gammaln
 from bayesmi.models.blocks import INTERCEPT_SD
 from bayesmi.models.gibbs.steps import (
     LogitTarget,
-    fixed_and_random_designs,
     weighted_model_steps,
 )
 
@@ -62,21 +61,18 @@ class NegativeBinomialGibbs(LogitTarget):
     intercept_sd: ClassVar[float] = INTERCEPT_SD
     """SD of the intercept's normal prior (`FactorsGibbs` reads it)."""
 
-    def sweep(
+    def augmented_sweep(
         self,
         state: dict,
-        x: np.ndarray,
+        w: np.ndarray,
+        z: np.ndarray,
+        eta: np.ndarray,
+        offset: np.ndarray | float,
         rng: np.random.Generator,
-        offset: np.ndarray | float = 0.0,
     ) -> tuple[dict, float]:
-        """One sweep from `state` with standardised predictors `x`; return it and acceptance.
-
-        `offset` is a known part of every row's linear predictor (other factors' effects).
-        """
-        w, z = fixed_and_random_designs(self._designs, x, self.slope_index)
+        """Draw omega given the linear predictor `eta` (offset included), then the rest."""
         alpha = float(state["alpha"])
-        eta = self.linear_predictor(w, z, state["intercept"], state["beta"], state["effects"])
-        omega = random_polyagamma(self.y + alpha, eta + offset - np.log(alpha), random_state=rng)
+        omega = random_polyagamma(self.y + alpha, eta - np.log(alpha), random_state=rng)
         kappa = (self.y - alpha) / 2 + omega * (np.log(alpha) - offset)
         new, accept = weighted_model_steps(
             w, z, self.codes, self.n_clusters, kappa, omega, state["chol"], INTERCEPT_SD, rng

@@ -56,20 +56,17 @@ class LogisticGibbs(LogitTarget):
     intercept_sd: ClassVar[float] = COEFFICIENT_SD
     """SD of the intercept's normal prior (`FactorsGibbs` reads it)."""
 
-    def sweep(
+    def augmented_sweep(
         self,
         state: dict,
-        x: np.ndarray,
+        w: np.ndarray,
+        z: np.ndarray,
+        eta: np.ndarray,
+        offset: np.ndarray | float,
         rng: np.random.Generator,
-        offset: np.ndarray | float = 0.0,
     ) -> tuple[dict, float]:
-        """One sweep from `state` with standardised predictors `x`; return it and acceptance.
-
-        `offset` is a known part of every row's linear predictor (other factors' effects).
-        """
-        w, z = fixed_and_random_designs(self._designs, x, self.slope_index)
-        eta = self.linear_predictor(w, z, state["intercept"], state["beta"], state["effects"])
-        omega = random_polyagamma(1.0, eta + offset, random_state=rng)
+        """Draw omega given the linear predictor `eta` (offset included), then the rest."""
+        omega = random_polyagamma(1.0, eta, random_state=rng)
         return weighted_model_steps(
             w,
             z,

@@ -137,6 +137,23 @@ class LogitTarget:
         """Return every row's ``eta = b0 + x' beta + z' b_j``."""
         return linear_predictor(w, z, self.codes, intercept, beta, effects)
 
+    def sweep(
+        self,
+        state: dict,
+        x: np.ndarray,
+        rng: np.random.Generator,
+        offset: np.ndarray | float = 0.0,
+    ) -> tuple[dict, float]:
+        """One sweep from `state` with standardised predictors `x`; return it and acceptance.
+
+        `offset` is a known part of every row's linear predictor (other factors' effects).
+        The sampler's ``augmented_sweep`` draws the Polya-Gamma variables given the linear
+        predictor, then the parameters.
+        """
+        w, z = fixed_and_random_designs(self._designs, x, self.slope_index)
+        eta = self.linear_predictor(w, z, state["intercept"], state["beta"], state["effects"])
+        return self.augmented_sweep(state, w, z, eta + offset, offset, rng)
+
 
 def linear_predictor(
     w: np.ndarray,
