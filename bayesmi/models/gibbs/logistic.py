@@ -57,13 +57,7 @@ class LogisticGibbs(LogitTarget):
     """SD of the intercept's normal prior (`FactorsGibbs` reads it)."""
 
     def augmented_sweep(
-        self,
-        state: dict,
-        w: np.ndarray,
-        z: np.ndarray,
-        eta: np.ndarray,
-        offset: np.ndarray | float,
-        rng: np.random.Generator,
+        self, state: dict, w: np.ndarray, z: np.ndarray, eta: np.ndarray, offset, rng
     ) -> tuple[dict, float]:
         """Draw omega given the linear predictor `eta` (offset included), then the rest."""
         omega = random_polyagamma(1.0, eta, random_state=rng)
