@@ -7,6 +7,8 @@ Specify one conditional model per incomplete variable (`random_intercept`, `rand
 `complete`, fit the analysis to each with `fit_each` and pool it with `pool`, `wald_test`,
 `likelihood_ratio_test`, `pool_variance_components` or `pool_draws`. For a variable missing
 not at random, `heckman` imputes it and `selection_summary` reports the evidence.
+`to_datatree` gives the result in ArviZ 1's `xarray.DataTree` layout; every function that
+reads a result takes either.
 """
 
 import warnings
@@ -39,7 +41,13 @@ from bayesmi.pooling import (  # noqa: E402
     test_wald,
     wald_test,
 )
-from bayesmi.result import complete, completed, split_long, to_mids_csv  # noqa: E402
+from bayesmi.result import (  # noqa: E402
+    complete,
+    completed,
+    split_long,
+    to_datatree,
+    to_mids_csv,
+)
 from bayesmi.sensitivity import plot_tipping_point, tipping_point  # noqa: E402
 from bayesmi.spec import (  # noqa: E402
     Delta,
@@ -109,6 +117,7 @@ __all__ = [
     "test_likelihood",
     "test_wald",
     "tipping_point",
+    "to_datatree",
     "to_mids_csv",
     "wald_test",
 ]

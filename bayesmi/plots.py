@@ -25,6 +25,7 @@ from bayesmi.category_plots import (
 from bayesmi.data.factors import factor_codes, factor_of, numeric_factor
 from bayesmi.data.patterns import missing_pattern
 from bayesmi.diagnostics.summary import summary_variables
+from bayesmi.result.datatree import reads_result
 from bayesmi.result.read import iteration_dataset, iteration_trace, observed_frame, run_spec
 
 __all__ = ["plot_imputed", "plot_missing", "plot_trace"]
@@ -118,6 +119,7 @@ def _draw_cluster_fractions(
     axis.figure.colorbar(image, ax=axis, fraction=0.03)
 
 
+@reads_result
 def plot_trace(
     idata: az.InferenceData,
     variable: str,
@@ -263,6 +265,7 @@ def _scalar_parameters(idata: az.InferenceData, variable: str) -> list[str]:
     ]
 
 
+@reads_result
 def plot_imputed(
     idata: az.InferenceData,
     variable: str,

@@ -23,6 +23,44 @@ def test_netcdf_round_trip_gives_an_equal_object(two_variable_idata, tmp_path):
         pd.testing.assert_frame_equal(before, after)
 
 
+def test_datatree_in_arviz_1s_layout_round_trips_through_netcdf(two_variable_idata, tmp_path):
+    """bm.to_datatree: a child per group, the run's attrs on the root; written to netCDF and
+    read back with xarray.open_datatree it holds the same content, and the functions that read
+    a result take it: equal completed frames, summary and pooled analysis."""
+    import statsmodels.formula.api as smf
+    import xarray as xr
+
+    tree = bm.to_datatree(two_variable_idata)
+    assert isinstance(tree, xr.DataTree)
+    assert set(tree.children) == set(two_variable_idata.groups())
+    assert tree.attrs == two_variable_idata.attrs
+    for group in two_variable_idata.groups():
+        assert tree[group].to_dataset().identical(two_variable_idata[group]), group
+    path = tmp_path / "tree.nc"
+    tree.to_netcdf(str(path))
+    loaded = xr.open_datatree(str(path))
+    assert loaded.attrs == two_variable_idata.attrs
+    for group in two_variable_idata.groups():
+        assert loaded[group].to_dataset().identical(two_variable_idata[group]), group
+    for before, after in zip(bm.completed(two_variable_idata), bm.completed(loaded), strict=True):
+        pd.testing.assert_frame_equal(before, after)
+    pd.testing.assert_frame_equal(bm.summary(loaded), bm.summary(two_variable_idata))
+    pd.testing.assert_frame_equal(
+        bm.complete(loaded, "long"), bm.complete(two_variable_idata, "long")
+    )
+
+    def analysis(frame):
+        return smf.ols("y ~ x", frame).fit()
+
+    pd.testing.assert_frame_equal(
+        bm.pool(bm.fit_each(loaded, analysis)),
+        bm.pool(bm.fit_each(two_variable_idata, analysis)),
+    )
+    assert bm.to_datatree(tree) is tree
+    with pytest.raises(TypeError, match="expected the InferenceData"):
+        bm.to_datatree({"posterior": None})
+
+
 def test_round_trip_with_string_clusters_and_labels(tmp_path, make_data, impute_quietly):
     data = make_data(seed=3).drop(columns="x")
     data["g"] = "school-" + data["g"].astype(str)

@@ -18,6 +18,7 @@ import arviz as az
 import numpy as np
 
 from bayesmi.diagnostics.kernels import RHAT_THRESHOLD, rank_rhat, rhat_noise_bound, rhat_window
+from bayesmi.result.datatree import reads_result
 from bayesmi.result.read import iteration_trace, run_spec
 
 __all__ = [
@@ -33,6 +34,7 @@ class ConvergenceWarning(UserWarning):
     """Sampler trouble in an imputation run: divergences or R-hat above the threshold."""
 
 
+@reads_result
 def chain_mean_rhat(idata: az.InferenceData) -> dict[str, float]:
     """R-hat of the chain means of each variable's imputed cells, over the last half.
 

@@ -12,11 +12,13 @@ import numpy as np
 import pandas as pd
 
 from bayesmi.diagnostics.kernels import rank_rhat
+from bayesmi.result.datatree import reads_result
 from bayesmi.result.read import iteration_trace, run_spec
 
 __all__ = ["selection_summary"]
 
 
+@reads_result
 def selection_summary(idata: az.InferenceData, variable: str, prob: float = 0.95) -> pd.DataFrame:
     """Summarise the posterior of a Heckman model's error correlation, overall and per cluster.
 

@@ -12,6 +12,7 @@ import warnings
 import arviz as az
 import pandas as pd
 
+from bayesmi.result.datatree import reads_result
 from bayesmi.result.read import iteration_dataset, run_spec
 
 __all__ = ["ess", "rhat", "summary", "summary_variables"]
@@ -49,6 +50,7 @@ def summary_variables(idata: az.InferenceData) -> list[str]:
     return names
 
 
+@reads_result
 def summary(idata: az.InferenceData, var_names: list[str] | None = None, **kwargs) -> pd.DataFrame:
     """ArviZ's summary of the parameters and the chain means of the imputed cells.
 
@@ -87,6 +89,7 @@ def summary(idata: az.InferenceData, var_names: list[str] | None = None, **kwarg
         return az.summary(window, var_names=names, **kwargs)
 
 
+@reads_result
 def rhat(idata: az.InferenceData) -> pd.Series:
     """Rank-normalised split R-hat of the parameters and of the chain means of imputed cells.
 
@@ -101,6 +104,7 @@ def rhat(idata: az.InferenceData) -> pd.Series:
     return summary(idata, kind="diagnostics")["r_hat"]
 
 
+@reads_result
 def ess(idata: az.InferenceData) -> pd.Series:
     """Bulk effective sample size of the parameters and the chain means of imputed cells.
 

@@ -37,11 +37,13 @@ import pandas as pd
 from scipy import stats
 
 from bayesmi.pooling.fits import AnalysisFit, extract_fit
+from bayesmi.result.datatree import reads_result
 from bayesmi.result.read import completed
 
 __all__ = ["fit_each", "pool", "pool_variance_components"]
 
 
+@reads_result
 def fit_each(
     idata: az.InferenceData,
     func: Callable[[pd.DataFrame], object] | None = None,

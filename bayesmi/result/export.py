@@ -7,11 +7,13 @@ from pathlib import Path
 import arviz as az
 import pandas as pd
 
+from bayesmi.result.datatree import reads_result
 from bayesmi.result.read import complete
 
 __all__ = ["split_long", "to_mids_csv"]
 
 
+@reads_result
 def to_mids_csv(idata: az.InferenceData, path: str | Path) -> Path:
     """Write the imputations as a long CSV that ``mice::as.mids`` reads back.
 

@@ -12,6 +12,7 @@ import pandas as pd
 import xarray as xr
 
 from bayesmi.data.factors import factor_of, from_codes
+from bayesmi.result.datatree import reads_result
 from bayesmi.result.frame_codec import decode_frame
 from bayesmi.spec.model import ImputationModel
 from bayesmi.spec.serialize import spec_from_json
@@ -70,6 +71,7 @@ def iteration_dataset(idata: az.InferenceData, names: list[str]) -> xr.Dataset:
     return xr.Dataset(variables).assign_coords(coords)
 
 
+@reads_result
 def completed(idata: az.InferenceData) -> Iterator[pd.DataFrame]:
     """Yield the m completed datasets of an imputation run.
 
@@ -141,6 +143,7 @@ def _in_dtype(values: np.ndarray, dtype) -> np.ndarray | pd.api.extensions.Exten
     return values
 
 
+@reads_result
 def complete(
     idata: az.InferenceData,
     action: Literal["long", "wide", "all"] | int = "long",
