@@ -102,11 +102,13 @@ def impute(
         (`bayesmi.data.levels.cluster_from_formulas`): ``(1 | school)`` gives ``"school"``,
         ``(1 | school/class)`` gives ``["school", "class"]``.
     chains : int, default=5
-        Number of independent chains.
+        Number of independent chains: with ``draws=1``, the number of imputations m (see
+        Notes for how many).
     iterations : int, default=20
         Iterations per chain, burn-in included (joint engine: draws after tuning).
     draws : int, default=1
         Number of final iterations of each chain kept as imputations; ``m = chains * draws``.
+        Successive iterations of a chain are correlated (see Notes).
     tune : int, optional
         Chained engine: NUTS adaptation transitions of each conditional model in a chain's
         first iteration (default 200); a Gibbs-updated model needs no adaptation and runs
@@ -219,7 +221,39 @@ def impute(
 
     Notes
     -----
+    **Choosing chains, iterations and draws.** The imputations are the last `draws`
+    iterations of each chain, ``m = chains * draws`` in all. Each chain is independent of the
+    others (its own starting values and random stream), so with ``draws=1`` the m
+    imputations are independent, as mice's (each mice imputation is a chain of ``maxit``
+    iterations). Rubin's rules assume independent imputations: successive iterations of one
+    chain are correlated, so ``draws > 1`` gives fewer than `draws` imputations' worth of
+    information and, with strongly autocorrelated chains, a between-imputation variance too
+    small (intervals too narrow); there is no thinning, so prefer more chains to more draws.
+    Rules of thumb:
+
+    - ``chains``: the number of imputations m. 5 to 10 to explore; for the final analysis
+      at least the percentage of incomplete cases (White, Royston and Wood 2011), often 20
+      to 50, so the pooled estimates and their df do not move with the seed. Chains run
+      `cores` at a time.
+    - ``iterations``: the burn-in, before the kept draws. 20 (the default) with the Gibbs
+      samplers, each iteration being `steps` (5) sweeps of every model; more when a model
+      is sampled by NUTS, predictors are strongly related, or much is missing. Check that
+      the chains have mixed with `bayesmi.plot_trace` (the chain means should overlap, no
+      trend) and `bayesmi.chain_mean_rhat` (near 1; a `ConvergenceWarning` flags values
+      above 1.05 and the noise bound of so few chains); if not, raise `iterations`.
+    - ``draws``: 1 (the default). More only to get many imputations from few chains of a
+      slow model, accepting correlated imputations.
+
+    **Sampler.** With ``sampler="auto"`` (the default) every model with an exact Gibbs
+    sampler uses it (see `sampler`); NUTS updates the others, adapted in each chain's first
+    iteration (`tune`).
+
     Parameters are stored on the data's original scale, in float64.
+
+    References
+    ----------
+    White, I. R., Royston, P. and Wood, A. M. (2011). Multiple imputation using chained
+    equations: issues and guidance for practice. Statistics in Medicine 30(4), 377-399.
 
     Examples
     --------

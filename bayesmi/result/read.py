@@ -157,7 +157,11 @@ def complete(
         The result of `bayesmi.impute`.
     action : {"long", "wide", "all"} or int, default="long"
         - ``"long"``: the imputations stacked, with ``.imp`` (1..m, 0 for the incomplete data
-          when `include`) and ``.id`` (the input's row labels) as the first columns, as mice.
+          when `include`) and ``.id`` as the first columns, as mice. ``.id`` holds the input
+          frame's own row labels, not mice's row numbers 1..n: with pandas' default index
+          they run 0..n-1. Labels, so that a row of the stacked frame finds its unit in the
+          input (``df.loc[long[".id"]]``) and `split_long` gives each frame its index back;
+          ``mice::as.mids`` reads any ids.
         - ``"wide"``: one row per unit, columns ``<column>.<imp>`` (mice's ``"broad"``).
         - ``"all"``: a list of the m completed frames.
         - int ``k``: the k-th completed frame, counted from 1 as ``.imp`` counts.
