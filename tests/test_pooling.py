@@ -372,3 +372,116 @@ def test_popmis_mixedlm_pooled_matches_mice_2l_pan():
     assert components.loc["Residual~~Residual", "estimate"] == pytest.approx(
         step["sigma2"], abs=0.05
     )
+
+
+def test_variance_component_intervals_equal_a_hand_computation():
+    """Rubin's rules on the log of a variance, the Fisher z of an ICC and a covariance as it
+    is, back-transformed: each limit against the formulas written out."""
+    from scipy import stats
+
+    values = {
+        "Intercept~~Intercept|g": [0.30, 0.36, 0.27, 0.33, 0.41],
+        "Intercept~~x|g": [-0.02, 0.01, -0.04, 0.00, -0.03],
+        "ICC|g": [0.20, 0.23, 0.18, 0.21, 0.25],
+    }
+    variances = {  # on each component's scale
+        "Intercept~~Intercept|g": [0.040, 0.035, 0.045, 0.038, 0.030],
+        "Intercept~~x|g": [0.0004, 0.0005, 0.0003, 0.0004, 0.0006],
+        "ICC|g": [0.010, 0.012, 0.009, 0.011, 0.013],
+    }
+    fits = [
+        {
+            "estimates": {"a": 1.0},
+            "covariance": [[0.1]],
+            "extra_parameters": {name: values[name][k] for name in values},
+            "extra_variances": {name: variances[name][k] for name in values},
+        }
+        for k in range(5)
+    ]
+    pooled = bm.pool_variance_components(fits, level=0.9)
+    m = 5
+    for name, (forward, back) in {
+        "Intercept~~Intercept|g": (np.log, np.exp),
+        "Intercept~~x|g": (lambda v: v, lambda v: v),
+        "ICC|g": (np.arctanh, np.tanh),
+    }.items():
+        q = forward(np.array(values[name]))
+        u = np.mean(variances[name])
+        b = np.var(q, ddof=1)
+        total = u + (1 + 1 / m) * b
+        r = (1 + 1 / m) * b / u
+        df = (m - 1) * (1 + 1 / r) ** 2
+        half = stats.t.ppf(0.95, df) * np.sqrt(total)
+        row = pooled.loc[name]
+        assert row["estimate"] == pytest.approx(np.mean(values[name]), rel=1e-12)
+        assert row["lower"] == pytest.approx(back(q.mean() - half), rel=1e-12)
+        assert row["upper"] == pytest.approx(back(q.mean() + half), rel=1e-12)
+    assert list(pooled["scale"]) == ["log", "identity", "fisher_z"]
+
+
+def test_mixedlm_component_variances_follow_the_delta_method():
+    """A random-slopes MixedLM: var(log tau00) = var(theta00) / theta00^2 + 2 / (n - p), the
+    covariance's s^2 var(theta01) + theta01^2 var(s), the ICC's Fisher z
+    var(theta00) / (1 + theta00)^4 / (1 - ICC^2)^2, from statsmodels' covariance of the
+    parameters in units of the residual variance s."""
+    import statsmodels.formula.api as smf
+
+    from bayesmi.pooling.fits import mixedlm_components
+
+    sim = bm.simulate.simulate_three_level(schools=30, classes=1, pupils=20, seed=3, slope_sd=0.3)
+    result = smf.mixedlm("y ~ x", sim.complete, groups="school", re_formula="1 + x").fit(
+        reml=True, method=["powell", "lbfgs"]
+    )
+    extra, variances = mixedlm_components(result)
+    assert list(extra) == [
+        "Intercept~~Intercept|school",
+        "Intercept~~x|school",
+        "x~~x|school",
+        "Residual~~Residual",
+        "ICC|school",
+    ]
+    s = result.scale
+    theta = result.params[["school Var", "school x x Cov", "x Var"]].to_numpy()
+    cov = result.cov_params().loc[["school Var", "school x x Cov", "x Var"]].to_numpy()[:, 2:5]
+    log_s = 2 / (len(sim.complete) - 2)
+    assert extra["Intercept~~Intercept|school"] == pytest.approx(result.cov_re.iloc[0, 0])
+    assert extra["x~~x|school"] == pytest.approx(result.cov_re.iloc[1, 1])
+    assert extra["Intercept~~x|school"] == pytest.approx(result.cov_re.iloc[0, 1])
+    assert variances["Intercept~~Intercept|school"] == pytest.approx(
+        cov[0, 0] / theta[0] ** 2 + log_s
+    )
+    assert variances["x~~x|school"] == pytest.approx(cov[2, 2] / theta[2] ** 2 + log_s)
+    assert variances["Intercept~~x|school"] == pytest.approx(
+        s**2 * (cov[1, 1] + theta[1] ** 2 * log_s)
+    )
+    assert variances["Residual~~Residual"] == pytest.approx(log_s)
+    icc = theta[0] / (1 + theta[0])
+    assert extra["ICC|school"] == pytest.approx(icc)
+    assert variances["ICC|school"] == pytest.approx(
+        cov[0, 0] / (1 + theta[0]) ** 4 / (1 - icc**2) ** 2
+    )
+
+
+def test_bayesian_variance_components_pool_the_mixed_draws():
+    import arviz as az
+
+    rng = np.random.default_rng(0)
+    fits = [
+        az.from_dict(
+            posterior={
+                "sigma": rng.gamma(20, 0.05 + 0.01 * k, (2, 200)),
+                "1|school_sigma": rng.gamma(10, 0.03, (2, 200)),
+                "x": rng.normal(size=(2, 200)),
+            }
+        )
+        for k in range(3)
+    ]
+    pooled = bm.pool_variance_components(fits)
+    assert list(pooled.index) == ["sigma", "1|school_sigma"]
+    mixed = np.concatenate([fit.posterior["sigma"].to_numpy().ravel() for fit in fits])
+    assert pooled.loc["sigma", "estimate"] == pytest.approx(mixed.mean())
+    assert pooled.loc["sigma", "lower"] == pytest.approx(np.quantile(mixed, 0.025))
+    assert pooled.loc["sigma", "upper"] == pytest.approx(np.quantile(mixed, 0.975))
+    assert set(pooled["scale"]) == {"draws"}
+    with pytest.raises(ValueError, match="name the components with var_names="):
+        bm.pool_variance_components(fits, var_names=[])

@@ -6,14 +6,18 @@
   complete-data df is ``df_resid``; a multi-equation one (MNLogit: one column of ``params``
   per non-reference category) names its estimates ``<equation>:<term>``;
 - a statsmodels ``MixedLM`` result: the fixed effects (``fe_params``) and their covariance; the
-  variance components ``Intercept~~Intercept|<group>`` (random-intercept variance, tau00),
-  one ``Intercept~~Intercept|<name>`` per variance component of ``vc_formula`` (a nested
-  level: classes in schools), ``Residual~~Residual`` (sigma2) and, with one clustering only,
-  ``ICC|<group>``, named as mitml names them; the complete-data df is left unknown
+  variance components, named as mitml names them: the random effects' covariance matrix,
+  upper triangle by rows (``Intercept~~Intercept|<group>``, tau00; with random slopes also
+  ``Intercept~~x|<group>`` and ``x~~x|<group>``), one ``Intercept~~Intercept|<name>`` per
+  variance component of ``vc_formula`` (a nested level: classes in schools),
+  ``Residual~~Residual`` (sigma2) and, with one clustering only, ``ICC|<group>``; and each
+  component's sampling variance on the scale its interval is pooled on
+  (`component_scale`, `mixedlm_components`). The complete-data df is left unknown
   (large-sample df), as mitml does for ``lmer``;
 - any object with attributes ``estimates`` (a mapping from term to value) and ``covariance``
-  (a square array in the same order, or a DataFrame), optionally ``df_residual`` and
-  ``extra_parameters`` (a mapping from name to value): the documented protocol for other
+  (a square array in the same order, or a DataFrame), optionally ``df_residual``,
+  ``extra_parameters`` (a mapping from name to value) and ``extra_variances`` (their
+  sampling variances on the scale of `component_scale`): the documented protocol for other
   analyses;
 - a dict with those keys;
 - an `arviz.InferenceData` (a Bayesian analysis): kept whole for `bayesmi.pool_draws`.
@@ -45,6 +49,10 @@ class AnalysisFit:
         Complete-data degrees of freedom, None when unknown (large-sample df are used).
     extra_parameters : dict of str to float
         Quantities pooled by their mean, e.g. variance components of a mixed model.
+    extra_variances : dict of str to float
+        The sampling variance of each extra parameter on the scale `component_scale` names
+        (log variance, Fisher z of the ICC, the covariance itself), where known: what
+        `bayesmi.pool_variance_components` pools into intervals.
     loglik : callable or None
         For D3: the log-likelihood of this dataset at given parameters (a dict of arrays).
     loglik_parameters : dict or None
@@ -60,6 +68,7 @@ class AnalysisFit:
     covariance: pd.DataFrame
     df_residual: float | None = None
     extra_parameters: dict[str, float] = field(default_factory=dict)
+    extra_variances: dict[str, float] = field(default_factory=dict)
     loglik: Callable[[dict], float] | None = None
     loglik_parameters: dict | None = None
     posterior: az.InferenceData | None = None
@@ -80,11 +89,8 @@ def extract_fit(result: object, imputation: int) -> AnalysisFit:
     if isinstance(result, Mapping) and {"estimates", "covariance"} <= set(result):
         return _protocol(dict(result), imputation, result)
     if hasattr(result, "estimates") and hasattr(result, "covariance"):
-        values = {
-            name: getattr(result, name)
-            for name in ("estimates", "covariance", "df_residual", "extra_parameters")
-            if hasattr(result, name)
-        }
+        fields = ("estimates", "covariance", "df_residual", "extra_parameters", "extra_variances")
+        values = {name: getattr(result, name) for name in fields if hasattr(result, name)}
         return _protocol(values, imputation, result)
     raise TypeError(
         f"imputation {imputation}: the analysis returned a {type(result).__name__}, which "
@@ -149,27 +155,91 @@ def _ols_loglik(result) -> tuple[Callable | None, dict | None]:
     return loglik, {"beta": beta, "sigma2": float(result.ssr / n)}
 
 
+def component_scale(name: str) -> str:
+    """Return the scale on which a component's sampling distribution is close to normal.
+
+    ``"log"`` for a variance (``a~~a|g``, ``Residual~~Residual``), ``"fisher_z"`` for an ICC
+    (``ICC|g``), ``"identity"`` for a covariance (``a~~b|g``) and anything else.
+    """
+    if name.startswith("ICC|"):
+        return "fisher_z"
+    left, _, right = name.partition("|")[0].partition("~~")
+    return "log" if right and left == right else "identity"
+
+
 def _mixedlm(result, imputation: int) -> AnalysisFit:
     terms = list(result.fe_params.index)
     covariance = pd.DataFrame(result.cov_params()).loc[terms, terms]
-    group = str(result.cov_re.columns[0]) if result.cov_re.shape[1] else "group"
-    tau00 = float(np.asarray(result.cov_re)[0, 0])
-    sigma2 = float(result.scale)
-    extra = {f"Intercept~~Intercept|{group}": tau00}
-    components = result.model.exog_vc.names if result.model.k_vc else []
-    for name, variance in zip(components, np.asarray(result.vcomp), strict=True):
-        extra[f"Intercept~~Intercept|{name}"] = float(variance)  # a nested level (vc_formula)
-    extra["Residual~~Residual"] = sigma2
-    if not components:  # mitml gives the ICC of a single clustering only
-        extra[f"ICC|{group}"] = tau00 / (tau00 + sigma2)
+    extra, variances = mixedlm_components(result)
     return AnalysisFit(
         imputation,
         pd.Series(result.fe_params, dtype=float),
         covariance,
         None,
         extra_parameters=extra,
+        extra_variances=variances,
         result=result,
     )
+
+
+def mixedlm_components(result) -> tuple[dict[str, float], dict[str, float]]:
+    """Return a MixedLM's variance components (mitml's names) and their sampling variances.
+
+    statsmodels estimates the random effects' covariance and the variance components in
+    units of the residual variance s (``theta``, its ``params`` after the fixed effects) with
+    their covariance from the information matrix; s itself is profiled out. By the delta
+    method, a variance ``v = s theta`` has ``var(log v) = var(theta) / theta^2 + var(log s)``,
+    a covariance ``c = s theta_ab`` has ``var(c) = s^2 var(theta_ab) + theta_ab^2 var(s)``,
+    with the normal-theory ``var(log s) = 2 / (n - p)`` (n rows, p fixed effects), the
+    ICC ``theta_00 / (1 + theta_00)`` (free of s) has ``var(ICC) = var(theta_00) /
+    (1 + theta_00)^4`` and its Fisher z ``var(ICC) / (1 - ICC^2)^2``. A component estimated
+    at 0 has no log: its variance is NaN.
+    """
+    model = result.model
+    k_fe, k_re, k_vc = model.k_fe, model.k_re, model.k_vc
+    theta_cov = np.asarray(result.cov_params(), dtype=float)[k_fe:, k_fe:]
+    scale = float(result.scale)
+    log_scale_variance = 2.0 / max(model.nobs - k_fe, 1)
+    group = str(result.cov_re.columns[0]) if k_re else "group"
+    names = ["Intercept", *map(str, result.cov_re.columns[1:])]
+    rows, columns = np.tril_indices(k_re)  # statsmodels' order of the covariance parameters
+    position = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(rows, columns, strict=True))}
+    theta = np.asarray(result.cov_re, dtype=float) / scale
+    extra, variances = {}, {}
+
+    def add(name: str, value: float, variance: float) -> None:
+        extra[name], variances[name] = value, variance
+
+    for a in range(k_re):
+        for b in range(a, k_re):
+            k = position[(b, a)]
+            value, spread = float(theta[a, b]), float(theta_cov[k, k])
+            name = f"{names[a]}~~{names[b]}|{group}"
+            if a == b:
+                add(name, scale * value, _log_variance(value, spread) + log_scale_variance)
+            else:
+                add(name, scale * value, scale**2 * (spread + value**2 * log_scale_variance))
+    components = model.exog_vc.names if k_vc else []
+    for j, name in enumerate(components):  # a nested level (vc_formula)
+        k = len(rows) + j
+        value = float(np.asarray(result.vcomp)[j]) / scale
+        spread = float(theta_cov[k, k])
+        add(
+            f"Intercept~~Intercept|{name}",
+            scale * value,
+            _log_variance(value, spread) + log_scale_variance,
+        )
+    add("Residual~~Residual", scale, log_scale_variance)
+    if not components and k_re:  # mitml gives the ICC of a single clustering only
+        intercept, spread = float(theta[0, 0]), float(theta_cov[0, 0])
+        icc = intercept / (1 + intercept)
+        add(f"ICC|{group}", icc, spread / (1 + intercept) ** 4 / (1 - icc**2) ** 2)
+    return extra, variances
+
+
+def _log_variance(value: float, variance: float) -> float:
+    """Delta-method variance of ``log(value)``; NaN at 0, where there is no log."""
+    return variance / value**2 if value > 0 else float("nan")
 
 
 def _protocol(values: dict, imputation: int, result: object) -> AnalysisFit:
@@ -192,5 +262,6 @@ def _protocol(values: dict, imputation: int, result: object) -> AnalysisFit:
         covariance.astype(float),
         None if df_residual is None else float(df_residual),
         extra_parameters={k: float(v) for k, v in dict(values.get("extra_parameters", {})).items()},
+        extra_variances={k: float(v) for k, v in dict(values.get("extra_variances", {})).items()},
         result=result,
     )
