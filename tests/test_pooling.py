@@ -485,3 +485,83 @@ def test_bayesian_variance_components_pool_the_mixed_draws():
     assert set(pooled["scale"]) == {"draws"}
     with pytest.raises(ValueError, match="name the components with var_names="):
         bm.pool_variance_components(fits, var_names=[])
+
+
+def _glmm_data(frame):
+    return frame.assign(
+        high=(frame["popular"] > 5).astype(float),
+        count=frame["popular"].round(),
+        texp10=frame["texp"] / 10,  # statsmodels' Poisson fit overflows on texp itself
+    )
+
+
+@pytest.mark.parametrize(
+    ("family", "fit", "outcome"),
+    [
+        ("Binomial", "fit_vb", "high"),
+        pytest.param("Poisson", "fit_vb", "count", marks=pytest.mark.slow),  # 5 s a fit
+    ],
+)
+def test_bayes_mixed_glms_pool_their_fixed_effects_and_variance(popmis_idata, family, fit, outcome):
+    """statsmodels' Binomial/PoissonBayesMixedGLM (a logistic or Poisson mixed model): the
+    fixed effects' posterior means and covariance by Rubin's rules, the school variance
+    exp(2 log SD) with an interval from the log SDs' posterior SDs."""
+    from statsmodels.genmod import bayes_mixed_glm
+
+    model_class = getattr(bayes_mixed_glm, f"{family}BayesMixedGLM")
+
+    def analysis(frame):
+        model = model_class.from_formula(
+            f"{outcome} ~ sex + texp10", {"school": "0 + C(school)"}, _glmm_data(frame)
+        )
+        return getattr(model, fit)()
+
+    fits = bm.fit_each(popmis_idata, analysis)
+    pooled = bm.pool(fits)
+    assert list(pooled.index) == ["Intercept", "sex", "texp10"]
+    means = np.mean([fit.result.fe_mean for fit in fits], axis=0)
+    np.testing.assert_allclose(pooled["estimate"], means)
+    first = fits[0].result
+    k = 3
+    covariance = np.asarray(first.cov_params())
+    covariance = np.diag(covariance[:k]) if covariance.ndim == 1 else covariance[:k, :k]
+    np.testing.assert_allclose(fits[0].covariance.to_numpy(), covariance)
+    components = bm.pool_variance_components(fits)
+    variance = np.mean([np.exp(2 * fit.result.vcp_mean[0]) for fit in fits])
+    row = components.loc["Intercept~~Intercept|school"]
+    assert row["estimate"] == pytest.approx(variance)
+    assert 0 < row["lower"] < row["estimate"] < row["upper"]
+
+
+def test_gee_and_cox_results_pool_by_name(popmis_idata):
+    """GEE (exchangeable working correlation) and Cox (PHReg, whose params have no names):
+    estimates named as the model's columns, pooled as their mean."""
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    def gee(frame):
+        exchangeable = sm.cov_struct.Exchangeable()
+        return smf.gee("popular ~ sex + texp", "school", frame, cov_struct=exchangeable).fit()
+
+    def cox(frame):
+        time = np.exp(-0.3 * frame["popular"] + 0.1 * np.arange(len(frame)) % 3)
+        return smf.phreg("time ~ sex + texp", frame.assign(time=time)).fit()
+
+    for analysis, terms in ((gee, ["Intercept", "sex", "texp"]), (cox, ["sex", "texp"])):
+        fits = bm.fit_each(popmis_idata, analysis)
+        pooled = bm.pool(fits)
+        assert list(pooled.index) == terms
+        means = np.mean([np.asarray(fit.result.params) for fit in fits], axis=0)
+        np.testing.assert_allclose(pooled["estimate"], means)
+        assert (pooled["std_error"] > 0).all()
+
+
+def test_a_result_whose_covariance_does_not_match_its_params_is_named(popmis_idata):
+    class Odd:
+        params = np.array([1.0, 2.0])
+
+        def cov_params(self):
+            return np.array([0.1, 0.2])
+
+    with pytest.raises(ValueError, match=r"imputation 1: the Odd's cov_params\(\) has shape"):
+        bm.fit_each(popmis_idata, lambda frame: Odd())

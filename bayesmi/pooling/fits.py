@@ -2,9 +2,14 @@
 
 `extract_fit` turns whatever the user's analysis returned into an `AnalysisFit`:
 
-- a statsmodels result with ``params`` and ``cov_params()`` (OLS, WLS, GLM, Logit, ...): the
-  complete-data df is ``df_resid``; a multi-equation one (MNLogit: one column of ``params``
-  per non-reference category) names its estimates ``<equation>:<term>``;
+- a statsmodels result with ``params`` and ``cov_params()`` (OLS, WLS, GLM, Logit, GEE,
+  PHReg, ...): the complete-data df is ``df_resid``; estimates without names (PHReg's) take
+  the model's ``exog_names``; a multi-equation one (MNLogit: one column of ``params`` per
+  non-reference category) names its estimates ``<equation>:<term>``;
+- a statsmodels ``BinomialBayesMixedGLM`` or ``PoissonBayesMixedGLM`` result (``fit_vb`` or
+  ``fit_map``): the fixed effects' posterior means and covariance, the complete-data df
+  unknown, and each variance component ``Intercept~~Intercept|<name>`` as
+  ``exp(2 log SD)`` with the sampling variance ``4 var(log SD)`` of its log;
 - a statsmodels ``MixedLM`` result: the fixed effects (``fe_params``) and their covariance; the
   variance components, named as mitml names them: the random effects' covariance matrix,
   upper triangle by rows (``Intercept~~Intercept|<group>``, tau00; with random slopes also
@@ -84,6 +89,8 @@ def extract_fit(result: object, imputation: int) -> AnalysisFit:
         return result
     if hasattr(result, "fe_params") and hasattr(result, "cov_re"):
         return _mixedlm(result, imputation)
+    if hasattr(result, "fe_mean") and hasattr(result, "vcp_mean"):
+        return _bayes_mixed_glm(result, imputation)
     if hasattr(result, "params") and hasattr(result, "cov_params"):
         return _statsmodels(result, imputation)
     if isinstance(result, Mapping) and {"estimates", "covariance"} <= set(result):
@@ -106,8 +113,16 @@ def _statsmodels(result, imputation: int) -> AnalysisFit:
     else:
         estimates = pd.Series(result.params, dtype=float)
         covariance = pd.DataFrame(result.cov_params())
+        if covariance.shape != (len(estimates), len(estimates)):
+            raise ValueError(
+                f"imputation {imputation}: the {type(result).__name__}'s cov_params() has shape "
+                f"{covariance.shape}, but it has {len(estimates)} params; pooling needs their "
+                "square covariance. Return an object with 'estimates' and 'covariance' instead."
+            )
         if not isinstance(result.params, pd.Series):
-            names = [f"x{i}" for i in range(len(estimates))]
+            names = list(getattr(getattr(result, "model", None), "exog_names", None) or [])
+            if len(names) != len(estimates):
+                names = [f"x{i}" for i in range(len(estimates))]
             estimates.index = names
             covariance.index = covariance.columns = names
         loglik, parameters = _ols_loglik(result)
@@ -240,6 +255,32 @@ def mixedlm_components(result) -> tuple[dict[str, float], dict[str, float]]:
 def _log_variance(value: float, variance: float) -> float:
     """Delta-method variance of ``log(value)``; NaN at 0, where there is no log."""
     return variance / value**2 if value > 0 else float("nan")
+
+
+def _bayes_mixed_glm(result, imputation: int) -> AnalysisFit:
+    """Read a BayesMixedGLM's fixed effects and variance components (module docstring).
+
+    ``cov_params()`` is the posterior covariance of every parameter (fixed effects, log SDs,
+    random effects), or its diagonal (``fit_vb``'s mean-field posterior).
+    """
+    model = result.model
+    names = list(model.exog_names)
+    k = len(names)
+    covariance = np.asarray(result.cov_params(), dtype=float)
+    covariance = np.diag(covariance[:k]) if covariance.ndim == 1 else covariance[:k, :k]
+    extra, variances = {}, {}
+    for name, log_sd, sd in zip(model.vcp_names, result.vcp_mean, result.vcp_sd, strict=True):
+        extra[f"Intercept~~Intercept|{name}"] = float(np.exp(2 * log_sd))
+        variances[f"Intercept~~Intercept|{name}"] = float(4 * sd**2)
+    return AnalysisFit(
+        imputation,
+        pd.Series(np.asarray(result.fe_mean, dtype=float), index=names),
+        pd.DataFrame(covariance, index=names, columns=names),
+        None,
+        extra_parameters=extra,
+        extra_variances=variances,
+        result=result,
+    )
 
 
 def _protocol(values: dict, imputation: int, result: object) -> AnalysisFit:
