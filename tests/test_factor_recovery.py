@@ -5,9 +5,7 @@ the completed data give with what the complete data gave before deletion; the fi
 printed for the issue's note.
 """
 
-import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,7 +18,7 @@ import bayesmi as bm
 pytestmark = pytest.mark.slow
 
 SETTINGS = {"chains": 5, "iterations": 20, "draws": 2, "progressbar": False}
-REFERENCE = json.loads((Path(__file__).parent / "data" / "tutorial.json").read_text())
+REFERENCE = bm.datasets.load_reference("popmis")
 
 
 def impute(data, spec, cluster="cluster", seed=1):

@@ -343,7 +343,7 @@ def test_popmis_mixedlm_pooled_matches_mice_2l_pan():
     """
     import statsmodels.formula.api as smf
 
-    reference = json.loads((Path(__file__).parent / "data" / "tutorial.json").read_text())
+    reference = bm.datasets.load_reference("popmis")
     step = reference["steps"]["step1_2lpan_ri"]
     spec = {"popular": bm.random_intercept("popular ~ sex + texp + (1 | school)")}
     idata = bm.impute(

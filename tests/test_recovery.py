@@ -1,15 +1,13 @@
 """Known-truth and reference checks of the chained engine (slow: run with ``-m slow``)."""
 
-import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import bayesmi as bm
 
-REFERENCE = json.loads((Path(__file__).parent / "data" / "tutorial.json").read_text())
+REFERENCE = bm.datasets.load_reference("popmis")
 
 
 def icc_anova(frame, cluster, column):

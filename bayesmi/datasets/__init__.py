@@ -1,10 +1,14 @@
-"""Data sets shipped with bayesmi."""
+"""Data sets shipped with bayesmi, and R's results on them to compare with."""
 
+import json
 from importlib.resources import files
 
 import pandas as pd
 
-__all__ = ["load_popmis"]
+__all__ = ["load_popmis", "load_reference"]
+
+REFERENCES = {"popmis": "popmis_reference.json"}
+"""The data sets with R's reference results, and their files."""
 
 
 def load_popmis() -> pd.DataFrame:
@@ -41,3 +45,42 @@ def load_popmis() -> pd.DataFrame:
     """
     with files("bayesmi.datasets").joinpath("popmis.csv").open("r") as handle:
         return pd.read_csv(handle)
+
+
+def load_reference(name: str) -> dict:
+    """Load R's results of the multilevel imputation tutorial on a data set, to compare with.
+
+    Computed by the project with R (mice 3.15.0, mitml 0.4.4, lme4 1.1.31, pan 1.6, jomo
+    2.7.4) on ``mice::popmis``: imputation of ``popular`` by each method of van Buuren's
+    tutorial (m = 10, maxit = 10, seed 2026), the analysis
+    ``lmer(popular ~ sex + texp + (1 | school), REML)`` pooled with
+    ``mitml::testEstimates(extra.pars = TRUE)``.
+
+    Parameters
+    ----------
+    name : str
+        The data set: ``"popmis"``.
+
+    Returns
+    -------
+    dict
+        ``description``, ``versions`` (of R and the packages), ``complete_case`` (the analysis
+        of the observed rows), ``steps`` (per method, e.g. ``step1_2lpan_ri``: ``fixed``
+        estimates and standard errors, ``tau00``, ``sigma2``, ``icc``, summaries of the
+        imputed values and the wall time), ``popmis_observed`` and ``note``.
+
+    Raises
+    ------
+    ValueError
+        If there is no reference for `name`.
+
+    Examples
+    --------
+    >>> reference = bm.datasets.load_reference("popmis")
+    >>> round(reference["steps"]["step1_2lpan_ri"]["fixed"]["sex"]["estimate"], 2)
+    0.87
+    """
+    if name not in REFERENCES:
+        raise ValueError(f"no reference results for {name!r}; there are: {', '.join(REFERENCES)}.")
+    with files("bayesmi.datasets").joinpath(REFERENCES[name]).open("r") as handle:
+        return json.load(handle)

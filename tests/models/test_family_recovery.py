@@ -180,10 +180,8 @@ def test_systematically_missing_clusters_draw_from_the_population():
 )
 def test_popmis_tutorial_steps_match_mice(step, model):
     """Pooled MixedLM fixed effects within 0.05 of R's step (tests/data/tutorial.json)."""
-    import json
-    from pathlib import Path
 
-    reference = json.loads((Path(__file__).parents[1] / "data" / "tutorial.json").read_text())
+    reference = bm.datasets.load_reference("popmis")
     expected = reference["steps"][step]["fixed"]
     idata = impute(bm.datasets.load_popmis(), {"popular": model}, cluster="school", seed=2026)
     fits = bm.fit_each(
