@@ -21,15 +21,37 @@ def test_plot_missing_draws_patterns_and_systematic_clusters(tmp_path):
     sim = bm.simulate.simulate_systematic(seed=1)
     axes = bm.plot_missing(sim.incomplete, cluster="cluster")
     pattern_axis, cluster_axis = axes
-    assert [label.get_text() for label in pattern_axis.get_xticklabels()] == ["cluster", "y", "x"]
-    assert [label.get_text() for label in pattern_axis.get_yticklabels()] == ["1453", "547"]
+    assert [label.get_text() for label in pattern_axis.get_xticklabels()] == ["x\n547 missing"]
+    assert [label.get_text() for label in pattern_axis.get_yticklabels()] == [
+        "1453 rows",
+        "547 rows",
+    ]
+    assert pattern_axis.get_title() == "Missingness patterns (1 complete column not shown)"
+    legend = [text.get_text() for text in pattern_axis.get_legend().get_texts()]
+    assert legend == ["observed", "missing"]
     image = cluster_axis.get_images()[0].get_array()
-    assert image.shape == (1, 60)
+    assert image.shape == (1, 100)  # every cluster, most missing first
     crosses = cluster_axis.collections[0].get_offsets()
     assert len(crosses) == 20  # the 20 systematically missing clusters
     assert np.all(image[0, :20] == 1.0)
+    assert np.all(np.diff(image[0]) <= 0)
+    assert len(cluster_axis.get_xticklabels()) == 25  # one in 4 of 100 labelled
+    assert cluster_axis.get_xlabel() == "cluster (100, most missing first, one in 4 labelled)"
+    colorbar = cluster_axis.figure.axes[-1]
+    assert colorbar.get_ylabel() == "fraction missing"
     pattern_axis.figure.savefig(tmp_path / "missing.png")
     assert (tmp_path / "missing.png").stat().st_size > 10_000
+
+
+def test_plot_missing_shows_the_columns_asked_for():
+    data = bm.datasets.load_popmis()
+    pattern_axis, _ = bm.plot_missing(data, "school", columns=["sex", "popular"])
+    labels = [label.get_text() for label in pattern_axis.get_xticklabels()]
+    assert labels == ["sex\n0 missing", "popular\n848 missing"]
+    with pytest.raises(ValueError, match=r"columns \['age'\] are not in data"):
+        bm.plot_missing(data, "school", columns=["age"])
+    with pytest.raises(ValueError, match="no column of data has missing values"):
+        bm.plot_missing(data.dropna(), "school")
 
 
 def test_plot_trace_has_one_line_per_chain_over_every_iteration(popmis_idata, tmp_path):
