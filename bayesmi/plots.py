@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 from scipy.stats import gaussian_kde
 
 from bayesmi.category_plots import (
@@ -239,6 +240,11 @@ def plot_trace(
         az.plot_trace(window, compact=True, legend=True, axes=axes[2:].reshape(len(names), 2))
         _move_chain_legend(axes[1], axes[3])
         _name_parameter_axes(axes[2:], variable)
+        kept_from = idata.attrs["iterations"] - idata.attrs["draws"] + 1
+        for axis in axes[3::2]:  # the traces, over the iterations as the chain summaries
+            axis.axvline(kept_from, color="grey", ls=":", lw=1)
+            axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+            axis.set_xlabel("iteration")
     axes[0].figure.tight_layout()
     return axes
 
@@ -294,17 +300,48 @@ def _name_parameter_axes(axes: np.ndarray, variable: str) -> None:
 
 
 def _draw_chain_summaries(idata: az.InferenceData, variable: str, axes: np.ndarray) -> None:
+    """Chain means and SDs of the imputed cells per iteration; a 0/1 variable's proportion.
+
+    A 0/1 variable's SD is a function of its mean, so its panels are the proportion of ones
+    among the imputed cells on the full 0-1 scale (with the observed proportion) and the
+    same proportion zoomed, to judge the mixing.
+    """
     kept_from = idata.attrs["iterations"] - idata.attrs["draws"] + 1
-    for axis, key, label in zip(axes, ("missing_mean", "missing_sd"), ("mean", "SD"), strict=True):
+    observed = observed_frame(idata)[variable]
+    binary = _is_zero_one(observed)
+    if binary:
+        keys, labels = ("missing_mean", "missing_mean"), ("proportion of ones", "zoomed")
+    else:
+        keys, labels = ("missing_mean", "missing_sd"), ("mean", "SD")
+    for k, (axis, key, label) in enumerate(zip(axes, keys, labels, strict=True)):
         trace = iteration_trace(idata, f"{variable}::{key}")
         iterations = np.arange(1, trace.shape[1] + 1)
         for chain, values in enumerate(trace):
             axis.plot(iterations, values, lw=1, label=f"chain {chain}")
-        axis.axvline(kept_from, color="grey", ls=":", lw=1)
+        axis.axvline(kept_from, color="grey", ls=":", lw=1, label="first kept iteration")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_xlabel("iteration")
-        axis.set_ylabel(f"{label} of imputed {variable}")
-        axis.set_title(f"{variable}: {label} of the imputed values")
+        if binary:
+            axis.set_ylabel(f"proportion of {variable} = 1 among the imputed")
+            title = "proportion of ones among the imputed values"
+            axis.set_title(f"{variable}: {title}" + (" (zoomed)" if k else ""))
+        else:
+            axis.set_ylabel(f"{label} of imputed {variable}")
+            axis.set_title(f"{variable}: {label} of the imputed values")
+    if binary:
+        share = float(np.nanmean(observed.to_numpy(dtype=float, na_value=np.nan)))
+        axes[0].axhline(share, color=OBSERVED_COLOR, ls="--", lw=1, label="observed proportion")
+        axes[0].set_ylim(0, 1)
     axes[0].legend(fontsize="small")
+
+
+def _is_zero_one(column: pd.Series) -> bool:
+    """Whether a numeric column's observed values are all 0 or 1."""
+    if factor_of(column) is not None:
+        return False
+    values = column.to_numpy(dtype=float, na_value=np.nan)
+    values = values[~np.isnan(values)]
+    return bool(values.size) and bool(np.all(np.isin(values, (0.0, 1.0))))
 
 
 def _check_imputed(idata: az.InferenceData, variable: str) -> None:

@@ -78,6 +78,12 @@ def test_plot_trace_with_parameters_uses_arviz(popmis_idata):
     assert beta_legend.get_title().get_text() == "beta_dim"
     assert [text.get_text() for text in beta_legend.get_texts()] == ["Intercept", "sex", "texp"]
     assert axes[1].get_legend() is None  # the chains' line styles: on the first trace
+    for axis in (axes[0], axes[3], axes[5]):  # iterations 1..8, whole numbers
+        ticks = axis.get_xticks()
+        assert np.all(ticks == np.round(ticks)), ticks
+        assert axis.get_xlabel() == "iteration"
+    assert list(axes[3].get_lines()[0].get_xdata()) == list(range(1, 9))
+    assert "first kept iteration" in [t.get_text() for t in axes[0].get_legend().get_texts()]
     assert axes[3].get_legend().get_title().get_text() == "chain"
     assert [t.get_text() for t in axes[0].get_legend().get_texts()][:2] == ["chain 0", "chain 1"]
     assert len({axis.figure for axis in axes}) == 1
@@ -166,3 +172,27 @@ def test_summary_rhat_and_ess_cover_parameters_and_chain_means(popmis_idata):
     rhat = bm.rhat(popmis_idata)
     assert rhat["popular::tau"] == pytest.approx(table.loc["popular::tau", "r_hat"])
     assert np.all(bm.ess(popmis_idata) > 0)
+
+
+def test_trace_of_a_zero_one_variable_shows_its_proportion_on_the_full_scale():
+    """A 0/1 variable's SD says nothing its mean does not: the proportion of ones on 0-1 with
+    the observed proportion, then the same zoomed."""
+    data = bm.datasets.load_popmis().drop(columns="popular")
+    data["sex"] = data["sex"].astype(float).mask(data.index % 5 == 0)
+    idata = bm.impute(
+        data,
+        {"sex": bm.binary("sex ~ texp + (1 | school)")},
+        "school",
+        chains=2,
+        iterations=4,
+        seed=1,
+        progressbar=False,
+    )
+    full, zoomed = bm.plot_trace(idata, "sex")
+    assert full.get_ylim() == (0.0, 1.0)
+    assert full.get_title() == "sex: proportion of ones among the imputed values"
+    assert zoomed.get_title().endswith("(zoomed)")
+    observed = data["sex"].mean()
+    dashed = [line for line in full.get_lines() if line.get_linestyle() == "--"]
+    assert dashed[0].get_ydata()[0] == pytest.approx(observed)
+    assert "observed proportion" in [t.get_text() for t in full.get_legend().get_texts()]

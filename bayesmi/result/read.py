@@ -62,12 +62,17 @@ def iteration_trace(idata: az.InferenceData, name: str, group: str = "posterior"
 
 
 def iteration_dataset(idata: az.InferenceData, names: list[str]) -> xr.Dataset:
-    """Return the named posterior variables over every iteration, burn-in first, as a Dataset."""
+    """Return the named posterior variables over every iteration, burn-in first, as a Dataset.
+
+    Its ``draw`` coordinate is the iteration, counted from 1 as the chain summaries count.
+    """
     variables, coords = {}, {}
     for name in names:
         dims = idata.posterior[name].dims
-        variables[name] = xr.DataArray(iteration_trace(idata, name), dims=dims)
+        trace = iteration_trace(idata, name)
+        variables[name] = xr.DataArray(trace, dims=dims)
         coords |= {dim: idata.posterior[dim].to_numpy() for dim in dims[2:]}
+        coords["draw"] = np.arange(1, trace.shape[1] + 1)
     return xr.Dataset(variables).assign_coords(coords)
 
 
