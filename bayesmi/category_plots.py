@@ -66,6 +66,7 @@ def draw_category_shares(
     axis.set_xticks(positions, labels)
     axis.set_xlabel(variable)
     axis.set_ylabel("share")
+    axis.set_ylim(0, 1)
     axis.legend()
     axis.set_title(f"{variable}: observed and imputed shares ({len(imputed)} imputations)")
 
@@ -96,8 +97,7 @@ def draw_cluster_shares(
                     label=label if position == 0 and offset < 0 else None,
                 )
                 bottom += share
-    axis.set_xticks(range(len(cluster_labels)), cluster_labels, rotation=45)
-    axis.set_xlabel("cluster (left bar observed, right bar hatched imputed)")
     axis.set_ylabel(f"share of {variable}")
+    axis.set_ylim(0, 1)
     axis.legend(title=variable, fontsize="small", bbox_to_anchor=(1.01, 1), loc="upper left")
-    axis.set_title(f"{variable} per cluster")
+    axis.set_title(variable)

@@ -8,6 +8,9 @@ iteration), ``densityplot`` and ``stripplot``; these are their counterparts, wit
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 import arviz as az
 import matplotlib.pyplot as plt
 import numpy as np
@@ -365,11 +368,12 @@ def _scalar_parameters(idata: az.InferenceData, variable: str) -> list[str]:
 def plot_imputed(
     idata: az.InferenceData,
     variable: str,
+    kind: Literal["density", "strip", "box"] = "density",
     clusters: list | None = None,
     n_clusters: int = 12,
     axes: object = None,
 ) -> np.ndarray:
-    """Compare observed and imputed values: densities per imputation, strips per cluster.
+    """Compare observed and imputed values: per imputation, and per cluster.
 
     Parameters
     ----------
@@ -377,9 +381,14 @@ def plot_imputed(
         The result of `bayesmi.impute`.
     variable : str
         An imputed variable.
+    kind : {"density", "strip", "box"}, default="density"
+        The first panel: the density of the observed values and of each imputation's
+        imputed values (mice's ``densityplot``), or one column per imputation, 0 the observed
+        values, as points (``stripplot``) or boxes (``bwplot``). A 0/1 variable shows the
+        proportion of ones, a categorical one the share of each category, whatever the kind.
     clusters : list, optional
-        Cluster labels for the strips; default the `n_clusters` clusters with the most
-        imputed cells.
+        Cluster labels for the second panel; default the `n_clusters` clusters with the most
+        imputed cells (the title says so).
     n_clusters : int, default=12
         Number of clusters shown when `clusters` is not given.
     axes : sequence of two matplotlib Axes, optional
@@ -388,9 +397,15 @@ def plot_imputed(
     Returns
     -------
     numpy.ndarray of matplotlib.axes.Axes
-        ``[densities, strips]``: the density of the observed values (blue, thick) and of the
-        imputed values of each imputation (red, thin; for a 0/1 variable, the proportion of
-        ones); observed (blue) and imputed (red, all imputations) values per cluster.
+        ``[imputations, clusters]``: observed (blue) and imputed (red) values per imputation
+        as `kind` says, then per cluster (all imputations; a 0/1 variable's proportion of
+        ones, on the full 0-1 scale).
+
+    Raises
+    ------
+    ValueError
+        If `variable` was not imputed, `kind` is not one of the three, or a cluster is not
+        one of the run's.
 
     Examples
     --------
@@ -398,8 +413,13 @@ def plot_imputed(
     >>> axes = bm.plot_imputed(idata, "popular")
     >>> len(axes[0].get_lines())  # the observed values and three imputations
     4
+    >>> axes = bm.plot_imputed(idata, "popular", kind="box")
+    >>> [label.get_text() for label in axes[0].get_xticklabels()]
+    ['0', '1', '2', '3']
     """
     _check_imputed(idata, variable)
+    if kind not in ("density", "strip", "box"):
+        raise ValueError(f"kind must be 'density', 'strip' or 'box', got {kind!r}.")
     observed_mask = idata.constant_data[f"{variable}::observed"].to_numpy()
     column = observed_frame(idata)[variable]
     imputed = idata.posterior[f"{variable}::missing"].to_numpy()
@@ -407,9 +427,13 @@ def plot_imputed(
     codes = idata.constant_data["cluster_code"].to_numpy()
     labels = idata.constant_data["cluster"].to_numpy()
     chosen = _chosen_clusters(codes[~observed_mask], labels, clusters, n_clusters)
+    clusters_shown = ClustersShown(
+        idata.attrs.get("cluster", "cluster"), labels, chosen, clusters is None
+    )
     axes = _axes(axes, 2, (11, 3.8))
     if is_categorical(idata, variable):
         _draw_categories(axes, variable, column, observed_mask, imputed, codes, labels, chosen)
+        clusters_shown.label(axes[1], " (left bar observed, right bar hatched imputed)")
     else:
         factor = factor_of(column)  # a two-category factor (yes/no) is imputed as codes 0/1
         if factor is None:
@@ -417,12 +441,43 @@ def plot_imputed(
         else:
             values = factor_codes(column, factor)
         one = "1" if factor is None else factor.label(1)
-        _draw_densities(axes[0], variable, values[observed_mask], imputed, one)
-        _draw_strips(axes[1], variable, values, observed_mask, imputed, codes, labels, chosen)
-        if factor is not None:
-            axes[1].set_yticks([0, 1], [factor.label(0), factor.label(1)])
+        observed = values[observed_mask]
+        if np.all(np.isin(observed, (0.0, 1.0))):
+            _draw_proportions(axes[0], variable, observed, imputed, one)
+            _draw_cluster_proportions(
+                axes[1], variable, values, observed_mask, imputed, codes, one, clusters_shown
+            )
+        else:
+            if kind == "density":
+                _draw_densities(axes[0], variable, observed, imputed)
+            else:
+                _draw_per_imputation(axes[0], variable, observed, imputed, kind)
+            _draw_strips(axes[1], variable, values, observed_mask, imputed, codes, clusters_shown)
     axes[0].figure.tight_layout()
     return axes
+
+
+@dataclass(frozen=True)
+class ClustersShown:
+    """The clusters of the per-cluster panel, and how to label that panel."""
+
+    name: str
+    labels: np.ndarray
+    chosen: np.ndarray
+    by_default: bool
+
+    def label(self, axis: Axes, note: str = "") -> None:
+        """Name the cluster column on the x axis, and say which clusters the panel shows."""
+        axis.set_xticks(
+            range(len(self.chosen)), [str(self.labels[c]) for c in self.chosen], rotation=45
+        )
+        axis.set_xlabel(self.name + note)
+        which = (
+            f"the {len(self.chosen)} of {len(self.labels)} with the most imputed cells"
+            if self.by_default
+            else f"{len(self.chosen)} of {len(self.labels)}"
+        )
+        axis.set_title(f"{axis.get_title()} per {self.name} ({which})")
 
 
 def _draw_categories(axes, variable, column, observed_mask, imputed, codes, labels, chosen):
@@ -464,35 +519,98 @@ def _chosen_clusters(
     return np.array([index[label] for label in clusters])
 
 
-def _draw_densities(
-    axis: Axes, variable: str, observed: np.ndarray, imputed: np.ndarray, one: str = "1"
-) -> None:
-    if np.all(np.isin(observed, (0.0, 1.0))):
-        axis.plot([0], [observed.mean()], "o", color=OBSERVED_COLOR, label="observed")
-        for k, row in enumerate(imputed):
-            label = "imputed" if k == 0 else None
-            axis.plot([1], [row.mean()], "o", color=IMPUTED_COLOR, alpha=0.6, label=label)
-        axis.set_xticks([0, 1], ["observed", "imputed"])
-        axis.set_ylabel(f"proportion of {variable} = {one}")
-    else:
-        low = np.min([observed.min(), imputed.min()])
-        grid = np.linspace(low, np.max([observed.max(), imputed.max()]), 200)
-        density = gaussian_kde(observed)(grid)
-        axis.plot(grid, density, color=OBSERVED_COLOR, lw=2.5, label="observed")
-        for k, row in enumerate(imputed):
-            density = gaussian_kde(row)(grid) if np.ptp(row) > 0 else np.zeros_like(grid)
-            label = "imputed" if k == 0 else None
-            axis.plot(grid, density, color=IMPUTED_COLOR, lw=0.8, alpha=0.7, label=label)
-        axis.set_xlabel(variable)
-        axis.set_ylabel("density")
+def _draw_densities(axis: Axes, variable: str, observed: np.ndarray, imputed: np.ndarray) -> None:
+    low = np.min([observed.min(), imputed.min()])
+    grid = np.linspace(low, np.max([observed.max(), imputed.max()]), 200)
+    density = gaussian_kde(observed)(grid)
+    axis.plot(grid, density, color=OBSERVED_COLOR, lw=2.5, label="observed")
+    for k, row in enumerate(imputed):
+        density = gaussian_kde(row)(grid) if np.ptp(row) > 0 else np.zeros_like(grid)
+        label = "imputed (one line per imputation)" if k == 0 else None
+        axis.plot(grid, density, color=IMPUTED_COLOR, lw=0.8, alpha=0.7, label=label)
+    axis.set_xlabel(variable)
+    axis.set_ylabel("density")
     axis.legend()
     axis.set_title(f"{variable}: observed and imputed ({len(imputed)} imputations)")
 
 
-def _draw_strips(axis, variable, values, observed_mask, imputed, codes, labels, chosen) -> None:
+def _draw_per_imputation(
+    axis: Axes, variable: str, observed: np.ndarray, imputed: np.ndarray, kind: str
+) -> None:
+    """One column per imputation, 0 the observed values: points (stripplot) or boxes (bwplot)."""
+    columns = [observed, *imputed]
+    colours = [OBSERVED_COLOR, *[IMPUTED_COLOR] * len(imputed)]
+    if kind == "box":
+        boxes = axis.boxplot(columns, positions=range(len(columns)), widths=0.6, patch_artist=True)
+        for patch, colour in zip(boxes["boxes"], colours, strict=True):
+            patch.set(facecolor=colour, alpha=0.5)
+    else:
+        rng = np.random.default_rng(0)
+        for position, (values, colour) in enumerate(zip(columns, colours, strict=True)):
+            jitter = rng.uniform(-0.2, 0.2, values.size)
+            axis.scatter(position + jitter, values, s=4, color=colour, alpha=0.5)
+    axis.set_xticks(range(len(columns)), [str(k) for k in range(len(columns))])
+    axis.set_xlabel("imputation (0: observed values)")
+    axis.set_ylabel(variable)
+    name = {"box": "boxes", "strip": "values"}[kind]
+    axis.set_title(f"{variable}: observed (0, blue) and imputed (red) {name}")
+
+
+def _draw_proportions(
+    axis: Axes, variable: str, observed: np.ndarray, imputed: np.ndarray, one: str
+) -> None:
+    """Draw a 0/1 variable's proportion of ones, observed and per imputation, on 0-1."""
+    axis.plot([0], [observed.mean()], "o", color=OBSERVED_COLOR, label="observed")
+    for k, row in enumerate(imputed):
+        label = "imputed (one dot per imputation)" if k == 0 else None
+        axis.plot([1], [row.mean()], "o", color=IMPUTED_COLOR, alpha=0.6, label=label)
+    axis.set_xticks([0, 1], ["observed", "imputed"])
+    axis.set_xlim(-0.5, 1.5)
+    axis.set_ylim(0, 1)
+    axis.set_ylabel(f"proportion of {variable} = {one}")
+    axis.legend()
+    axis.set_title(f"{variable}: observed and imputed ({len(imputed)} imputations)")
+
+
+def _draw_cluster_proportions(
+    axis, variable, values, observed_mask, imputed, codes, one, shown: ClustersShown
+) -> None:
+    """Draw a 0/1 variable's proportion of ones per cluster: observed, and per imputation."""
+    missing_codes = codes[~observed_mask]
+    for position, code in enumerate(shown.chosen):
+        own = values[observed_mask & (codes == code)]
+        cells = imputed[:, missing_codes == code]
+        first = position == 0
+        if own.size:
+            axis.plot(
+                position - 0.15,
+                own.mean(),
+                "s",
+                color=OBSERVED_COLOR,
+                label="observed" if first else None,
+            )
+        if cells.shape[1]:
+            axis.plot(
+                np.full(len(cells), position + 0.15),
+                cells.mean(axis=1),
+                "o",
+                color=IMPUTED_COLOR,
+                alpha=0.5,
+                label="imputed (one dot per imputation)" if first else None,
+            )
+    axis.set_ylim(0, 1)
+    axis.set_ylabel(f"proportion of {variable} = {one}")
+    axis.legend(fontsize="small")
+    axis.set_title(variable)
+    shown.label(axis)
+
+
+def _draw_strips(
+    axis, variable, values, observed_mask, imputed, codes, shown: ClustersShown
+) -> None:
     rng = np.random.default_rng(0)
     missing_codes = codes[~observed_mask]
-    for position, code in enumerate(chosen):
+    for position, code in enumerate(shown.chosen):
         own = values[observed_mask & (codes == code)]
         cells = imputed[:, missing_codes == code].ravel()
         first = position == 0
@@ -509,10 +627,9 @@ def _draw_strips(axis, variable, values, observed_mask, imputed, codes, labels, 
             s=4,
             color=IMPUTED_COLOR,
             alpha=0.4,
-            label="imputed" if first else None,
+            label="imputed (all imputations)" if first else None,
         )
-    axis.set_xticks(range(len(chosen)), [str(labels[c]) for c in chosen], rotation=45)
-    axis.set_xlabel("cluster")
     axis.set_ylabel(variable)
-    axis.legend()
-    axis.set_title(f"{variable} per cluster")
+    axis.legend(fontsize="small")
+    axis.set_title(variable)
+    shown.label(axis)

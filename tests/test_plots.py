@@ -140,13 +140,58 @@ def test_plot_imputed_draws_observed_and_each_imputation(popmis_idata, tmp_path)
     assert len(density_axis.get_lines()) == 1 + 6  # observed and 3 chains x 2 draws
     assert [text.get_text() for text in density_axis.get_legend().get_texts()] == [
         "observed",
-        "imputed",
+        "imputed (one line per imputation)",
     ]
     assert [label.get_text() for label in strip_axis.get_xticklabels()] == ["1", "2", "3"]
+    assert strip_axis.get_xlabel() == "g"  # the cluster column's name
+    assert strip_axis.get_title() == "popular per g (3 of 100)"
     observed = bm.datasets.load_popmis().query("school == 1")["popular"].dropna()
     assert len(strip_axis.collections[0].get_offsets()) == len(observed)
     density_axis.figure.savefig(tmp_path / "imputed.png")
     assert (tmp_path / "imputed.png").stat().st_size > 10_000
+    _, default = bm.plot_imputed(popmis_idata, "popular")
+    assert default.get_title() == "popular per g (the 12 of 100 with the most imputed cells)"
+
+
+@pytest.mark.parametrize("kind", ["strip", "box"])
+def test_plot_imputed_per_imputation_as_mice_stripplot_and_bwplot(popmis_idata, kind):
+    """Column 0 the observed values, then one column per imputation (3 chains x 2 draws)."""
+    axis, _ = bm.plot_imputed(popmis_idata, "popular", kind=kind)
+    assert [label.get_text() for label in axis.get_xticklabels()] == [str(k) for k in range(7)]
+    assert axis.get_xlabel() == "imputation (0: observed values)"
+    observed = bm.datasets.load_popmis()["popular"].dropna()
+    if kind == "strip":
+        assert len(axis.collections) == 7
+        assert len(axis.collections[0].get_offsets()) == len(observed)
+        np.testing.assert_allclose(
+            np.sort(axis.collections[0].get_offsets()[:, 1]), np.sort(observed)
+        )
+    else:
+        assert len(axis.patches) == 7
+        medians = [line.get_ydata()[0] for line in axis.get_lines()[4::6]]
+        assert medians[0] == pytest.approx(observed.median())
+    with pytest.raises(ValueError, match="kind must be 'density', 'strip' or 'box'"):
+        bm.plot_imputed(popmis_idata, "popular", kind="violin")
+
+
+def test_plot_imputed_of_a_zero_one_variable_shows_proportions_on_0_1():
+    data = bm.datasets.load_popmis().drop(columns="popular")
+    data["sex"] = data["sex"].astype(float).mask(data.index % 5 == 0)
+    idata = bm.impute(
+        data,
+        {"sex": bm.binary("sex ~ texp + (1 | school)")},
+        "school",
+        chains=2,
+        iterations=3,
+        seed=1,
+        progressbar=False,
+    )
+    overall, per_school = bm.plot_imputed(idata, "sex")
+    for axis in (overall, per_school):
+        assert axis.get_ylim() == (0.0, 1.0)
+        assert axis.get_ylabel() == "proportion of sex = 1"
+    assert overall.get_lines()[0].get_ydata()[0] == pytest.approx(data["sex"].mean())
+    assert per_school.get_xlabel() == "school"
 
 
 def test_plots_refuse_a_variable_not_imputed(popmis_idata):
