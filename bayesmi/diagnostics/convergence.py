@@ -1,13 +1,21 @@
-"""Convergence checks of an imputation run: divergences, tree depth, R-hat and ESS of chain means.
+"""Convergence checks of an imputation run: divergences, tree depth, R-hat and ESS.
 
 mice judges convergence from the chain means of the imputed values per iteration; bayesmi
 computes the rank-normalised split R-hat (`bayesmi.diagnostics.kernels`) of those chain means over
-the second half of every chain's iterations, burn-in included, and counts NUTS divergences
-after tuning. Trouble is reported as a `ConvergenceWarning` with the numbers.
+the second half of every chain's iterations, burn-in included, the same R-hat and the bulk ESS
+of every parameter of the imputation models, and counts NUTS divergences after tuning. Trouble
+is reported as a `ConvergenceWarning` with the numbers, the worst quantity named.
 
-A run is flagged when R-hat exceeds 1.05 *and* the value that R-hat of independent draws stays
-below in 99% of cases with the same number of chains and iterations; from windows of about 40
-iterations on, 1.05 is the larger of the two.
+The thresholds are calibrated so that well-mixed chains of short runs do not warn, whatever
+the noise of R-hat and ESS from few iterations:
+
+- R-hat: a chain mean above 1.05, a parameter above 1.1, and either only above the value the
+  largest R-hat of as many quantities as the run has (chain means and parameters) stays below
+  in 99% of runs of independent draws with the same number of chains and iterations (1.17
+  for 12 quantities of 10 chains of 10 iterations; about 1.03 with 50 iterations, where
+  1.05 and 1.1 rule), so a well-mixed run warns in about 1% of seeds;
+- ESS of chain means and parameters: below 100 and below half the draws of the window
+  (independent draws give an ESS near their number: 100 draws rarely fall under 80).
 """
 
 from __future__ import annotations
@@ -16,16 +24,21 @@ import warnings
 
 import arviz as az
 import numpy as np
+import pandas as pd
 
 from bayesmi.diagnostics.kernels import RHAT_THRESHOLD, rank_rhat, rhat_noise_bound, rhat_window
+from bayesmi.diagnostics.summary import summary, summary_variables
 from bayesmi.result.datatree import reads_result
 from bayesmi.result.read import iteration_trace, run_spec
 
 __all__ = [
     "ESS_THRESHOLD",
+    "PARAMETER_RHAT",
     "ConvergenceWarning",
     "chain_mean_rhat",
     "chain_summaries",
+    "ess_threshold",
+    "rhat_limits",
     "warn_convergence",
 ]
 
@@ -85,40 +98,152 @@ def chain_summaries(idata: az.InferenceData, name: str) -> list[np.ndarray]:
 
 
 ESS_THRESHOLD = 100
-"""Chain means with an effective sample size below this get a warning (long runs only)."""
+"""An ESS below this, and below half the draws of the window, gets a warning."""
+
+PARAMETER_RHAT = 1.1
+"""Parameters with an R-hat above this (and above the noise bound) get a warning."""
+
+
+def ess_threshold(draws: int) -> float:
+    """Return the ESS a quantity warns below, from `draws` draws in the window.
+
+    100, or half the draws when fewer than 200: independent draws give an ESS near their
+    number (of 100 independent normal draws, 10 chains x 10, ArviZ's bulk ESS falls under
+    83 in 1% of cases), so a bound at the number of draws would flag well-mixed chains; half
+    of it flags an autocorrelation time above 2. Runs of fewer than 100 draws are judged by
+    R-hat alone.
+    """
+    return float("nan") if draws < ESS_THRESHOLD else min(ESS_THRESHOLD, draws / 2)
 
 
 def _warn_low_ess(idata: az.InferenceData, spec: dict, chains: int, iterations: int) -> None:
-    """Warn when the chain means of imputed cells have ESS < 100 over the R-hat window.
-
-    Checked only when the window holds at least 100 draws (chains x iterations): shorter runs
-    cannot reach 100 even with independent draws, and R-hat's noise bound judges them.
-    """
+    """Warn when the chain means of imputed cells have a low ESS over the R-hat window."""
     first, _ = rhat_window(iterations)
     window = iterations - first
-    if chains * window < ESS_THRESHOLD:
+    bound = ess_threshold(chains * window)
+    if np.isnan(bound):
         return
     for name in spec:
         traces = [trace[:, first:] for trace in chain_summaries(idata, name)]
         if any(np.isnan(trace).all() for trace in traces):
             continue  # no missing cell (an analysis outcome observed throughout)
         value = min(float(az.ess(trace)) for trace in traces)
-        if value < ESS_THRESHOLD:
+        if value < bound:
             warnings.warn(
                 f"{name!r}: effective sample size of the chain means of the imputed values is "
                 f"{value:.0f} from {chains * window} iterations ({chains} chains x {window}), "
-                f"below {ESS_THRESHOLD}: the chains are strongly autocorrelated. Run more "
+                f"below {bound:.0f}: the chains are strongly autocorrelated. Run more "
                 "iterations, or more chains.",
                 ConvergenceWarning,
                 stacklevel=4,
             )
 
 
+def _parameter_diagnostics(idata: az.InferenceData) -> pd.DataFrame:
+    """R-hat and bulk ESS of every parameter component (structural constants left out)."""
+    names = [name for name in summary_variables(idata) if "::missing" not in name]
+    if not names:
+        return pd.DataFrame({"r_hat": [], "ess_bulk": []})
+    return summary(idata, var_names=names, kind="diagnostics", round_to="none")
+
+
+def _warn_rhat(idata: az.InferenceData, parameters: pd.DataFrame) -> None:
+    """Warn about chain means and parameters whose R-hat says the chains have not mixed.
+
+    All of a run's R-hats are one family: a chain mean (each category's share of a
+    categorical variable counts) warns above 1.05, a parameter above 1.1, and either only
+    above the value the largest of that many R-hats of independent draws stays below in 99%
+    of runs of this shape, so a well-mixed run warns in about 1% of seeds however many
+    variables and parameters it has.
+    """
+    chains, iterations = idata.posterior.sizes["chain"], idata.attrs["iterations"]
+    first, split = rhat_window(iterations)
+    window = iterations - first
+    if chains < 2 or window < 2:
+        return
+    chain_means = chain_mean_rhat(idata)
+    rhats = parameters["r_hat"].dropna()
+    count, bound = _rhat_family(idata, len(rhats))
+    span = f"the second half of {iterations}" if split else "the whole run, unsplit"
+    shape = f"{chains} chains of {window} iterations ({span})"
+    for name, rhat in chain_means.items():
+        if rhat > max(RHAT_THRESHOLD, bound):
+            warnings.warn(
+                f"{name!r}: R-hat of the chain means of the imputed values is {rhat:.3f}, above "
+                f"{RHAT_THRESHOLD} and above {bound:.3f}, which the largest of {count} R-hats "
+                f"of well-mixed chains stays below in 99% of runs with {shape}; the chains have "
+                "not mixed. Run more iterations and look at the traces of the chain means.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+    high = rhats[rhats > max(PARAMETER_RHAT, bound)].sort_values(ascending=False)
+    if len(high):
+        others = f" (and {len(high) - 1} more)" if len(high) > 1 else ""
+        warnings.warn(
+            f"parameter {high.index[0]}{others}: R-hat {high.iloc[0]:.3f}, above "
+            f"{PARAMETER_RHAT} and above {max(PARAMETER_RHAT, bound):.3f}, which the largest "
+            f"of {count} R-hats of well-mixed chains stays below in 99% of runs with {shape}; "
+            "its chains have not mixed. Run more iterations and look at "
+            "bm.plot_trace(idata, variable, parameters=True).",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+
+
+def _rhat_family(idata: az.InferenceData, parameters: int) -> tuple[int, float]:
+    """Return how many R-hats a run is judged on and their family-wise 99% noise bound."""
+    chains, iterations = idata.posterior.sizes["chain"], idata.attrs["iterations"]
+    first, split = rhat_window(iterations)
+    count = parameters + sum(len(chain_summaries(idata, name)) for name in run_spec(idata))
+    return count, rhat_noise_bound(chains, iterations - first, split, count)
+
+
+def rhat_limits(idata: az.InferenceData) -> tuple[float, float]:
+    """Return the R-hat above which a run's chain means, and its parameters, warn.
+
+    1.05 and 1.1, or the run's family-wise noise bound when larger (`warn_convergence`);
+    NaN when R-hat cannot be computed (fewer than 2 chains or iterations).
+
+    Examples
+    --------
+    >>> # idata: the popmis imputation of the example of bm.impute (m = 3)
+    >>> chain_means, parameters = rhat_limits(idata)
+    >>> bool(chain_means > 1.05 and parameters >= chain_means)
+    True
+    """
+    chains, iterations = idata.posterior.sizes["chain"], idata.attrs["iterations"]
+    first, _ = rhat_window(iterations)
+    if chains < 2 or iterations - first < 2:
+        return float("nan"), float("nan")
+    parameters = len(_parameter_diagnostics(idata)["r_hat"].dropna())
+    _, bound = _rhat_family(idata, parameters)
+    return max(RHAT_THRESHOLD, bound), max(PARAMETER_RHAT, bound)
+
+
+def _warn_parameter_ess(parameters: pd.DataFrame, chains: int, iterations: int) -> None:
+    """Warn when a parameter's bulk ESS is below `ess_threshold`; name the lowest."""
+    first, _ = rhat_window(iterations)
+    window = iterations - first
+    threshold = ess_threshold(chains * window)
+    ess = parameters["ess_bulk"].dropna()
+    low = ess[ess < threshold].sort_values()
+    if len(low):
+        others = f" (and {len(low) - 1} more)" if len(low) > 1 else ""
+        warnings.warn(
+            f"parameter {low.index[0]}{others}: bulk effective sample size {low.iloc[0]:.0f} "
+            f"from {chains * window} iterations ({chains} chains x {window}), below "
+            f"{threshold:.0f}: its chains are strongly autocorrelated. Run more iterations.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+
+
 def warn_convergence(idata: az.InferenceData) -> None:
     """Warn about sampler trouble, with the numbers.
 
-    Divergences and maximum tree depth hits after tuning, R-hat of chain means above 1.05 and
-    its noise bound and, in long runs, ESS of the chain means below 100.
+    Divergences and maximum tree depth hits after tuning; R-hat of chain means above 1.05,
+    of parameters above 1.1, both above their noise bound (`_warn_rhat`); ESS of chain means
+    and parameters below `ess_threshold` (module docstring).
     """
     spec = run_spec(idata)
     joint = idata.attrs.get("engine") == "joint"
@@ -145,21 +270,7 @@ def warn_convergence(idata: az.InferenceData) -> None:
                 stacklevel=3,
             )
     chains, iterations = idata.posterior.sizes["chain"], idata.attrs["iterations"]
+    parameters = _parameter_diagnostics(idata)
     _warn_low_ess(idata, spec, chains, iterations)
-    first, split = rhat_window(iterations)
-    window = iterations - first
-    span = f"the second half of {iterations}" if split else "the whole run, unsplit"
-    for name, rhat in chain_mean_rhat(idata).items():
-        if np.isnan(rhat) or rhat <= RHAT_THRESHOLD:
-            continue
-        bound = rhat_noise_bound(chains, window, split)
-        if rhat > bound:
-            warnings.warn(
-                f"{name!r}: R-hat of the chain means of the imputed values is {rhat:.3f}, above "
-                f"{RHAT_THRESHOLD} and above {bound:.3f}, which R-hat of well-mixed chains "
-                f"stays below in 99% of runs with {chains} chains of {window} iterations ({span}); "
-                "the chains have not mixed. Run more iterations "
-                "and look at the traces of the chain means.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+    _warn_parameter_ess(parameters, chains, iterations)
+    _warn_rhat(idata, parameters)

@@ -75,11 +75,14 @@ def rhat_window(iterations: int) -> tuple[int, bool]:
 
 
 @lru_cache(maxsize=64)
-def rhat_noise_bound(chains: int, draws: int, split: bool = True) -> float:
+def rhat_noise_bound(chains: int, draws: int, split: bool = True, count: int = 1) -> float:
     """Return the 99% quantile of R-hat of independent normal draws of this shape.
 
-    R-hat above this bound is unlikely (1%) when the chains have in fact mixed.
+    R-hat above this bound is unlikely (1%) when the chains have in fact mixed. With `count`
+    quantities judged at once (a model's parameters), the ``1 - 1% / count`` quantile, so
+    that the largest of them exceeds it in at most 1% of well-mixed runs (Bonferroni).
     """
     rng = np.random.default_rng(20261125)
-    values = rank_rhat(rng.standard_normal((_NULL_RUNS, chains, draws)), split)
-    return float(np.quantile(values, 0.99))
+    runs = min(_NULL_RUNS * max(1, count), max(_NULL_RUNS, 4 * 10**6 // (chains * draws)))
+    values = rank_rhat(rng.standard_normal((runs, chains, draws)), split)
+    return float(np.quantile(values, 1 - 0.01 / max(1, count)))

@@ -72,7 +72,8 @@ def summary(idata: az.InferenceData, var_names: list[str] | None = None, **kwarg
     -------
     pandas.DataFrame
         One row per scalar quantity: mean, sd, HDI, MCSE, ``ess_bulk``, ``ess_tail``,
-        ``r_hat``.
+        ``r_hat``. A correlation matrix of random effects (``re_corr``) gives its pairs below
+        the diagonal only: the diagonal is 1 and the rest repeats them.
 
     Examples
     --------
@@ -86,7 +87,30 @@ def summary(idata: az.InferenceData, var_names: list[str] | None = None, **kwarg
     window = window.isel(draw=slice(window.sizes["draw"] // 2, None))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # short chains: ArviZ's own caveat
-        return az.summary(window, var_names=names, **kwargs)
+        table = az.summary(window, var_names=names, **kwargs)
+    return table.drop(index=structural_labels(window), errors="ignore")
+
+
+def structural_labels(window) -> list[str]:
+    """Return the summary labels of correlation entries that are constants or repeats.
+
+    A ``re_corr`` matrix's diagonal (1) and its upper triangle (the lower one mirrored),
+    labelled as `arviz.summary` labels them: ``<name>[<row>, <column>]``.
+    """
+    labels = []
+    for name in window.data_vars:
+        if not str(name).endswith("::re_corr"):
+            continue
+        rows, columns = window[name].dims[2:]
+        first = [str(v) for v in window[name].coords[rows].to_numpy()]
+        second = [str(v) for v in window[name].coords[columns].to_numpy()]
+        labels += [
+            f"{name}[{first[i]}, {second[j]}]"
+            for i in range(len(first))
+            for j in range(len(second))
+            if j >= i
+        ]
+    return labels
 
 
 @reads_result

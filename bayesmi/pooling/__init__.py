@@ -1,10 +1,12 @@
 """Fit the analysis to every imputed dataset and pool the results.
 
 `fits` reads estimates and covariances from a fitted analysis, `rubin` fits (`fit_each`) and
-pools by Rubin's rules (`pool`, `pool_variance_components`), `multiparameter` holds the D1-D3
-tests (`wald_test`, `likelihood_ratio_test`), `draws` pools Bayesian analyses by their draws.
+pools by Rubin's rules (`pool`), `components` pools variance components with intervals
+(`pool_variance_components`), `multiparameter` holds the D1-D3 tests (`wald_test`,
+`likelihood_ratio_test`), `draws` pools Bayesian analyses by their draws.
 """
 
+from bayesmi.pooling.components import pool_variance_components
 from bayesmi.pooling.draws import PooledDraws, pool_draws
 from bayesmi.pooling.fits import AnalysisFit
 from bayesmi.pooling.multiparameter import (
@@ -13,7 +15,7 @@ from bayesmi.pooling.multiparameter import (
     test_wald,
     wald_test,
 )
-from bayesmi.pooling.rubin import fit_each, pool, pool_variance_components
+from bayesmi.pooling.rubin import fit_each, pool
 
 __all__ = [
     "AnalysisFit",
