@@ -174,18 +174,18 @@ def test_plot_imputed_per_imputation_as_mice_stripplot_and_bwplot(popmis_idata, 
         bm.plot_imputed(popmis_idata, "popular", kind="violin")
 
 
-def test_plot_imputed_of_a_zero_one_variable_shows_proportions_on_0_1():
+@pytest.fixture(scope="module")
+def zero_one_run():
+    """popmis' sex, 0/1, a fifth deleted and imputed by the binary model."""
     data = bm.datasets.load_popmis().drop(columns="popular")
     data["sex"] = data["sex"].astype(float).mask(data.index % 5 == 0)
-    idata = bm.impute(
-        data,
-        {"sex": bm.binary("sex ~ texp + (1 | school)")},
-        "school",
-        chains=2,
-        iterations=3,
-        seed=1,
-        progressbar=False,
-    )
+    spec = {"sex": bm.binary("sex ~ texp + (1 | school)")}
+    idata = bm.impute(data, spec, "school", chains=2, iterations=4, seed=1, progressbar=False)
+    return data, idata
+
+
+def test_plot_imputed_of_a_zero_one_variable_shows_proportions_on_0_1(zero_one_run):
+    data, idata = zero_one_run
     overall, per_school = bm.plot_imputed(idata, "sex")
     for axis in (overall, per_school):
         assert axis.get_ylim() == (0.0, 1.0)
@@ -219,20 +219,10 @@ def test_summary_rhat_and_ess_cover_parameters_and_chain_means(popmis_idata):
     assert np.all(bm.ess(popmis_idata) > 0)
 
 
-def test_trace_of_a_zero_one_variable_shows_its_proportion_on_the_full_scale():
+def test_trace_of_a_zero_one_variable_shows_its_proportion_on_the_full_scale(zero_one_run):
     """A 0/1 variable's SD says nothing its mean does not: the proportion of ones on 0-1 with
     the observed proportion, then the same zoomed."""
-    data = bm.datasets.load_popmis().drop(columns="popular")
-    data["sex"] = data["sex"].astype(float).mask(data.index % 5 == 0)
-    idata = bm.impute(
-        data,
-        {"sex": bm.binary("sex ~ texp + (1 | school)")},
-        "school",
-        chains=2,
-        iterations=4,
-        seed=1,
-        progressbar=False,
-    )
+    data, idata = zero_one_run
     full, zoomed = bm.plot_trace(idata, "sex")
     assert full.get_ylim() == (0.0, 1.0)
     assert full.get_title() == "sex: proportion of ones among the imputed values"
