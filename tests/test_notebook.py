@@ -32,6 +32,7 @@ def test_tutorial_notebook_executes_and_saves_figures(tmp_path, monkeypatch):
         "tipping_popular.png",
         "tipping_rho.png",
         "trace_heckman.png",
+        "trace_heckman_rho.png",
         "trace_step0.png",
         "trace_step1.png",
         "trace_step2.png",

@@ -166,24 +166,29 @@ def _warn_rhat(idata: az.InferenceData, parameters: pd.DataFrame) -> None:
     count, bound = _rhat_family(idata, len(rhats))
     span = f"the second half of {iterations}" if split else "the whole run, unsplit"
     shape = f"{chains} chains of {window} iterations ({span})"
+    noise = (
+        f"the largest of {count} R-hats of well-mixed chains stays below {bound:.3f} in 99% of "
+        f"runs with {shape}"
+    )
     for name, rhat in chain_means.items():
-        if rhat > max(RHAT_THRESHOLD, bound):
+        limit = max(RHAT_THRESHOLD, bound)
+        if rhat > limit:
             warnings.warn(
                 f"{name!r}: R-hat of the chain means of the imputed values is {rhat:.3f}, above "
-                f"{RHAT_THRESHOLD} and above {bound:.3f}, which the largest of {count} R-hats "
-                f"of well-mixed chains stays below in 99% of runs with {shape}; the chains have "
-                "not mixed. Run more iterations and look at the traces of the chain means.",
+                f"{limit:.3f} ({RHAT_THRESHOLD}, or the noise bound when larger: {noise}); "
+                "the chains have not mixed. Run more iterations and look at the traces of the "
+                "chain means.",
                 ConvergenceWarning,
                 stacklevel=4,
             )
-    high = rhats[rhats > max(PARAMETER_RHAT, bound)].sort_values(ascending=False)
+    limit = max(PARAMETER_RHAT, bound)
+    high = rhats[rhats > limit].sort_values(ascending=False)
     if len(high):
         others = f" (and {len(high) - 1} more)" if len(high) > 1 else ""
         warnings.warn(
-            f"parameter {high.index[0]}{others}: R-hat {high.iloc[0]:.3f}, above "
-            f"{PARAMETER_RHAT} and above {max(PARAMETER_RHAT, bound):.3f}, which the largest "
-            f"of {count} R-hats of well-mixed chains stays below in 99% of runs with {shape}; "
-            "its chains have not mixed. Run more iterations and look at "
+            f"parameter {high.index[0]}{others}: R-hat {high.iloc[0]:.3f}, above {limit:.3f} "
+            f"({PARAMETER_RHAT}, or the noise bound when larger: {noise}); its chains have not "
+            "mixed. Run more iterations and look at "
             "bm.plot_trace(idata, variable, parameters=True).",
             ConvergenceWarning,
             stacklevel=4,

@@ -87,6 +87,7 @@ def summary(idata: az.InferenceData, var_names: list[str] | None = None, **kwarg
     window = window.isel(draw=slice(window.sizes["draw"] // 2, None))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # short chains: ArviZ's own caveat
+        warnings.simplefilter("ignore", RuntimeWarning)  # a constant (a fixed rho): NaN R-hat
         table = az.summary(window, var_names=names, **kwargs)
     return table.drop(index=structural_labels(window), errors="ignore")
 
