@@ -23,8 +23,9 @@ results R's mice gives on the same data (shipped with the package:
 
 The full run takes about 2 minutes on 2 cores; each imputation shows a progress bar per chain.
 Warnings are left on: where one appears, the text says what it means. Set
-`BAYESMI_NOTEBOOK_FAST=1` to run everything with tiny settings (as the test suite does); the
-chains are then far too short and say so with convergence warnings."""
+`BAYESMI_NOTEBOOK_FAST=1` to run everything with tiny settings and two-point sensitivity grids
+(as the test suite does); the chains are then far too short and say so with convergence
+warnings."""
     ),
     new_code_cell(
         """import os
@@ -245,7 +246,7 @@ tipping = bm.tipping_point(
     {"popular": STEPS["step1"]},
     "school",
     "popular",
-    [0.0, -0.25, -0.5, -0.75, -1.0, -1.5, -2.0],
+    [0.0, -1.0] if FAST else [0.0, -0.25, -0.5, -0.75, -1.0, -1.5, -2.0],
     mean_popularity,
     "Intercept",
     reference=5.0,
@@ -285,7 +286,7 @@ pooled means."""
     {"popular": STEPS["heckman"]},
     "school",
     "popular",
-    [0.0, 0.2, 0.4, 0.6, 0.8],
+    [0.0, 0.4] if FAST else [0.0, 0.2, 0.4, 0.6, 0.8],
     mean_popularity,
     "Intercept",
     reference=5.0,
