@@ -565,3 +565,24 @@ def test_a_result_whose_covariance_does_not_match_its_params_is_named(popmis_ida
 
     with pytest.raises(ValueError, match=r"imputation 1: the Odd's cov_params\(\) has shape"):
         bm.fit_each(popmis_idata, lambda frame: Odd())
+
+
+@pytest.mark.slow  # three bambi fits, about a minute
+def test_a_bambi_analysis_pools_by_its_draws(popmis_idata):
+    """bambi's random-intercept model on each completed set: the fixed effects pooled by
+    mixing the draws (pool_draws), the school and residual SDs with their intervals."""
+    bambi = pytest.importorskip("bambi")
+
+    def analysis(frame):
+        model = bambi.Model("popular ~ sex + texp + (1 | school)", frame)
+        return model.fit(draws=200, tune=200, chains=2, cores=1, random_seed=1, progressbar=False)
+
+    fits = bm.fit_each(popmis_idata, analysis)
+    pooled = bm.pool_draws(fits, ["Intercept", "sex", "texp"])
+    mixed = np.concatenate([fit.posterior.posterior["sex"].to_numpy().ravel() for fit in fits])
+    assert pooled.summary.loc["sex", "mean"] == pytest.approx(mixed.mean(), abs=1e-3)
+    assert 0.7 < pooled.summary.loc["sex", "mean"] < 1.0  # R mice 2l.pan pooled: 0.87
+    components = bm.pool_variance_components(fits)
+    assert list(components.index) == ["sigma", "1|school_sigma"]
+    assert (components["lower"] < components["estimate"]).all()
+    assert (components["estimate"] < components["upper"]).all()
