@@ -477,7 +477,7 @@ class ClustersShown:
             if self.by_default
             else f"{len(self.chosen)} of {len(self.labels)}"
         )
-        axis.set_title(f"{axis.get_title()} per {self.name} ({which})")
+        axis.set_title(f"{axis.get_title()} per {self.name}\n({which})")
 
 
 def _draw_categories(axes, variable, column, observed_mask, imputed, codes, labels, chosen):

@@ -144,13 +144,13 @@ def test_plot_imputed_draws_observed_and_each_imputation(popmis_idata, tmp_path)
     ]
     assert [label.get_text() for label in strip_axis.get_xticklabels()] == ["1", "2", "3"]
     assert strip_axis.get_xlabel() == "g"  # the cluster column's name
-    assert strip_axis.get_title() == "popular per g (3 of 100)"
+    assert strip_axis.get_title() == "popular per g\n(3 of 100)"
     observed = bm.datasets.load_popmis().query("school == 1")["popular"].dropna()
     assert len(strip_axis.collections[0].get_offsets()) == len(observed)
     density_axis.figure.savefig(tmp_path / "imputed.png")
     assert (tmp_path / "imputed.png").stat().st_size > 10_000
     _, default = bm.plot_imputed(popmis_idata, "popular")
-    assert default.get_title() == "popular per g (the 12 of 100 with the most imputed cells)"
+    assert default.get_title() == "popular per g\n(the 12 of 100 with the most imputed cells)"
 
 
 @pytest.mark.parametrize("kind", ["strip", "box"])

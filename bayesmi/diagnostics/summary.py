@@ -7,7 +7,10 @@ trace plots.
 
 from __future__ import annotations
 
+import logging
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import arviz as az
 import pandas as pd
@@ -85,11 +88,27 @@ def summary(idata: az.InferenceData, var_names: list[str] | None = None, **kwarg
     names = summary_variables(idata) if var_names is None else list(var_names)
     window = iteration_dataset(idata, names)
     window = window.isel(draw=slice(window.sizes["draw"] // 2, None))
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _quiet_arviz():
         warnings.simplefilter("ignore", UserWarning)  # short chains: ArviZ's own caveat
         warnings.simplefilter("ignore", RuntimeWarning)  # a constant (a fixed rho): NaN R-hat
         table = az.summary(window, var_names=names, **kwargs)
     return table.drop(index=structural_labels(window), errors="ignore")
+
+
+@contextmanager
+def _quiet_arviz() -> Iterator[None]:
+    """Silence ArviZ's logged caveats (short chains) while computing.
+
+    R-hat of short windows is judged against its noise bound
+    (`bayesmi.diagnostics.convergence`), not against ArviZ's minimum shape.
+    """
+    logger = getattr(az, "_log", logging.getLogger("arviz"))  # ArviZ 0.x's own Logger
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def structural_labels(window) -> list[str]:
