@@ -23,6 +23,7 @@ __all__ = [
     "linear_predictor",
     "log_prior_covariance",
     "noncentred_scale_step",
+    "noncentred_sd_step",
     "prior_precision",
     "scale_step",
     "weighted_intercept_draw",
@@ -323,7 +324,7 @@ def working_model_draw(
         theta, u, weight, residual_sums = weighted_intercept_draw(
             w, kappa, omega, codes, n_clusters, float(covariance[0, 0]), prior, rng
         )
-        sd = _noncentred_sd_step(u, weight, residual_sums, covariance, log_prior, rng)
+        sd = noncentred_sd_step(u, weight, residual_sums, covariance, log_prior, rng)
         return theta, (u * sd / np.sqrt(covariance[0, 0]))[:, None], np.array([[sd**2]])
     sums = ClusterSums(w, z, kappa / omega, omega, codes, n_clusters, intercept_sd)
     theta = sums.fixed_effects(covariance, rng)
@@ -335,7 +336,7 @@ def working_model_draw(
     return theta, effects, covariance
 
 
-def _noncentred_sd_step(
+def noncentred_sd_step(
     u: np.ndarray,
     weight: np.ndarray,
     residual_sums: np.ndarray,
