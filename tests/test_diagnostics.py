@@ -146,7 +146,7 @@ def test_autocorrelated_chain_means_warn_with_their_ess(hundred_draw_run):
     with pytest.warns(bm.ConvergenceWarning) as caught:  # R-hat fails too
         warn_convergence(idata)
     messages = [str(warning.message) for warning in caught]
-    ess_message = f"is {expected:.0f} from 120 iterations (4 chains x 30), below 30"
+    ess_message = f"is {expected:.0f} from 120 iterations (4 chains x 30), below 60"
     assert any("effective sample size" in m and ess_message in m for m in messages)
 
 
@@ -160,12 +160,12 @@ def test_independent_chain_means_do_not_warn_about_ess(hundred_draw_run):
     assert not [w for w in caught if "chain means" in str(w.message)]
 
 
-def test_ess_threshold_is_100_or_a_quarter_of_the_draws():
+def test_ess_threshold_is_100_or_half_the_draws():
     from bayesmi.diagnostics.convergence import ess_threshold
 
     assert np.isnan(ess_threshold(60))  # too few draws: R-hat alone
-    assert ess_threshold(100) == 25  # the README's 10 chains x 10
-    assert ess_threshold(120) == 30
+    assert ess_threshold(100) == 50  # the README's 10 chains x 10
+    assert ess_threshold(120) == 60
     assert ess_threshold(1000) == 100
 
 

@@ -14,9 +14,8 @@ the noise of R-hat and ESS from few iterations:
   in 99% of runs of independent draws with the same number of chains and iterations (1.17
   for 12 quantities of 10 chains of 10 iterations; about 1.03 with 50 iterations, where
   1.05 and 1.1 rule), so a well-mixed run warns in about 1% of seeds;
-- ESS of chain means and parameters: below 100 and below a quarter of the draws of the window
-  (independent draws give an ESS near their number: 100 draws rarely fall under 80; healthy
-  Gibbs chains of variance components reach a third of it).
+- ESS of chain means and parameters: below 100 and below half the draws of the window
+  (independent draws give an ESS near their number: 100 draws rarely fall under 80).
 """
 
 from __future__ import annotations
@@ -99,7 +98,7 @@ def chain_summaries(idata: az.InferenceData, name: str) -> list[np.ndarray]:
 
 
 ESS_THRESHOLD = 100
-"""An ESS below this, and below a quarter of the draws of the window, gets a warning."""
+"""An ESS below this, and below half the draws of the window, gets a warning."""
 
 PARAMETER_RHAT = 1.1
 """Parameters with an R-hat above this (and above the noise bound) get a warning."""
@@ -108,15 +107,13 @@ PARAMETER_RHAT = 1.1
 def ess_threshold(draws: int) -> float:
     """Return the ESS a quantity warns below, from `draws` draws in the window.
 
-    100, or a quarter of the draws when fewer than 400. Independent draws give an ESS near
-    their number (of 100 independent normal draws, 10 chains x 10, ArviZ's bulk ESS falls
-    under 83 in 1% of cases), so a bound at the number of draws would flag well-mixed
-    chains; and Gibbs updates of variance components in healthy chains have autocorrelation
-    times of 2 to 4 (an analysis-compatible run's tau: ESS 32 of 100). A quarter flags an
-    autocorrelation time above 4 in short runs, 100 the classic minimum in long ones. Runs
-    of fewer than 100 draws are judged by R-hat alone.
+    100, or half the draws when fewer than 200: independent draws give an ESS near their
+    number (of 100 independent normal draws, 10 chains x 10, ArviZ's bulk ESS falls under
+    83 in 1% of cases), so a bound at the number of draws would flag well-mixed chains; half
+    of it flags an autocorrelation time above 2. Runs of fewer than 100 draws are judged by
+    R-hat alone.
     """
-    return float("nan") if draws < ESS_THRESHOLD else min(ESS_THRESHOLD, draws / 4)
+    return float("nan") if draws < ESS_THRESHOLD else min(ESS_THRESHOLD, draws / 2)
 
 
 def _warn_low_ess(idata: az.InferenceData, spec: dict, chains: int, iterations: int) -> None:
