@@ -269,7 +269,9 @@ def test_d3_for_ols_rejects_a_real_effect(popmis_idata):
     # (they differ by design at such sizes: LR = n log(1 + W / (n - k)) for one OLS fit)
     assert d3["statistic"] > 100
     assert d1["statistic"] > 100
-    assert d3["p_value"] < 1e-6
+    # with m = 3 the p-value rests on D3's denominator df, which moves with the imputations
+    # (4.8e-6 after the random-intercept sampler gained its interweaving step)
+    assert d3["p_value"] < 1e-4
 
 
 def test_d3_with_identical_datasets_is_the_complete_data_lr_test():
