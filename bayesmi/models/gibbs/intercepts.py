@@ -13,14 +13,17 @@ k, with ``o = sum_{m != k} u_m[g_m]`` the other factors' current effects, it dra
 
 Steps 1-2 are one draw of ``(theta, u_k)`` from their joint conditional. Then ``sigma^2`` and
 each ``tau_k^2`` by the independence Metropolis-Hastings steps of the two-level sampler
-(`bayesmi.models.gibbs.steps.scale_step`). Each step leaves the PyMC model's posterior
-invariant; the state is the PyMC model's point (``eta_k = u_k / tau_k``, log scales).
+(`bayesmi.models.gibbs.steps.scale_step`), and each ``tau_k`` again with ``eta_k = u_k / tau_k``
+held (`interweave_factor_sds`: a level whose variance is near 0 would otherwise mix slowly).
+Each step leaves the PyMC model's posterior invariant; the state is the PyMC model's point
+(``eta_k = u_k / tau_k``, log scales).
 
 `FactorsGibbs` adds such factors to a two-level sampler whose first factor has random slopes,
 a residual variance per group (``(1 + x | school) + (1 | class)``), or a logit or negative
 binomial likelihood: a sweep of that sampler with the other factors' effects as an offset, then
 steps 1-2 for each other factor in the sampler's working model (the rows weighted by their
-residual precision ``1 / sigma_i^2``, or their Polya-Gamma precision), then each ``tau_k^2``.
+residual precision ``1 / sigma_i^2``, or their Polya-Gamma precision), then each ``tau_k^2``,
+centred and interwoven.
 """
 
 from __future__ import annotations
@@ -31,9 +34,15 @@ from typing import Protocol
 import numpy as np
 
 from bayesmi.models.conditional import Point
-from bayesmi.models.gibbs.steps import cluster_sums, collapsed_fixed_effects, scale_step
+from bayesmi.models.gibbs.steps import (
+    cluster_sums,
+    collapsed_fixed_effects,
+    log_prior_covariance,
+    noncentred_sd_step,
+    scale_step,
+)
 
-__all__ = ["FactorsGibbs", "InterceptsGibbs"]
+__all__ = ["FactorsGibbs", "InterceptsGibbs", "interweave_factor_sds"]
 
 
 @dataclass(frozen=True)
@@ -90,12 +99,16 @@ class InterceptsGibbs:
             sums = np.bincount(codes, weights=residual, minlength=n)
             precision = counts / sigma2 + 1 / variances[k]
             effects[k] = sums / sigma2 / precision + rng.standard_normal(n) / np.sqrt(precision)
-        fitted = theta @ columns + sum(u[c] for u, c in zip(effects, self.codes, strict=True))
-        sigma2, accept = scale_step(self.y - fitted, sigma2, rng)
+        fixed = self.y - theta @ columns
+        fitted = sum(u[c] for u, c in zip(effects, self.codes, strict=True))
+        sigma2, accept = scale_step(fixed - fitted, sigma2, rng)
         acceptances = [accept]
         for k, u in enumerate(effects):
             variances[k], accept = scale_step(u, float(variances[k]), rng)
             acceptances.append(accept)
+        interweave_factor_sds(
+            effects, variances, self.codes, fixed, np.full(fixed.shape[0], 1 / sigma2), rng
+        )
         new = {
             f"{name}::intercept_std": np.asarray(theta[0]),
             f"{name}::tau_std_log__": 0.5 * np.log(variances),
@@ -157,7 +170,8 @@ class FactorsGibbs:
     current linear predictor (normal: the target, weights ``1 / sigma_i^2``; logit and
     negative binomial: a fresh Polya-Gamma draw, its working response and weights omega),
     then per other factor ``(theta, u_k)`` from their joint conditional in that working model
-    (theta with ``u_k`` integrated out, as `InterceptsGibbs`), then each ``tau_k^2``.
+    (theta with ``u_k`` integrated out, as `InterceptsGibbs`), then each ``tau_k^2``, centred
+    and then with ``u_k / tau_k`` held (`interweave_factor_sds`).
 
     Parameters
     ----------
@@ -214,6 +228,8 @@ class FactorsGibbs:
         for k, u in enumerate(effects):
             variances[k], accept = scale_step(u, float(variances[k]), rng)
             acceptances.append(accept)
+        fixed = response - first_part - theta @ columns
+        interweave_factor_sds(effects, variances, self.codes, fixed, weights, rng)
         return new | {
             "intercept": float(theta[0]),
             "beta": theta[1:],
@@ -228,3 +244,36 @@ class FactorsGibbs:
             if k != skip:
                 offset += u[codes]
         return offset
+
+
+def interweave_factor_sds(
+    effects: list[np.ndarray],
+    variances: np.ndarray,
+    codes: tuple[np.ndarray, ...],
+    fixed: np.ndarray,
+    weights: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """Draw each factor's SD again with its standardised effects held (interweaving), in place.
+
+    The centred step (``tau_k^2`` given ``u_k``) barely moves when a factor's variance is near
+    0, a level that explains almost nothing (`steps.noncentred_sd_step`, Yu and Meng 2011).
+    Given ``eta_k = u_k / tau_k``, the working residual ``fixed`` minus the other factors'
+    effects is linear in ``tau_k``, with precision `weights` per row (``1 / sigma^2``, or the
+    working model's).
+    """
+    for k, group_codes in enumerate(codes):
+        n = effects[k].shape[0]
+        residual = fixed - sum(
+            u[c] for m, (u, c) in enumerate(zip(effects, codes, strict=True)) if m != k
+        )
+        sd = noncentred_sd_step(
+            effects[k],
+            np.bincount(group_codes, weights=weights, minlength=n),
+            np.bincount(group_codes, weights=weights * residual, minlength=n),
+            np.array([[variances[k]]]),
+            log_prior_covariance,
+            rng,
+        )
+        effects[k] = effects[k] * sd / np.sqrt(variances[k])
+        variances[k] = sd**2
