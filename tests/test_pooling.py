@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 import bayesmi as bm
 
@@ -270,7 +271,9 @@ def test_d3_for_ols_rejects_a_real_effect(popmis_idata):
     assert d3["statistic"] > 100
     assert d1["statistic"] > 100
     # with m = 3 the p-value rests on D3's denominator df, which moves with the imputations
-    # (4.8e-6 after the random-intercept sampler gained its interweaving step)
+    # (4.8e-6 after the random-intercept sampler gained its interweaving step): the p-value is
+    # F(df1, df2)'s tail at the statistic, and far below any usual level
+    assert d3["p_value"] == pytest.approx(stats.f.sf(d3["statistic"], 1, d3["df2"]), rel=1e-9)
     assert d3["p_value"] < 1e-4
 
 
