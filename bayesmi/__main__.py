@@ -41,7 +41,7 @@ def demo(chains: int, iterations: int, seed: int) -> None:
         print(f"  {name:<10} {value:.3f}")
     rhat = bm.chain_mean_rhat(idata)["popular"]
     window = iterations - iterations // 2
-    limit, _ = rhat_limits(idata)
+    limit = rhat_limits(idata)["popular"]
     print(
         f"R-hat of the chain means of the imputed values over the last {window} iterations: "
         f"{rhat:.3f}."

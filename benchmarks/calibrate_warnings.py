@@ -25,6 +25,7 @@ import numpy as np
 
 import bayesmi as bm
 
+
 def runs() -> dict[str, tuple]:
     data = bm.datasets.load_popmis()
     rng = np.random.default_rng(0)

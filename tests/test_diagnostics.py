@@ -6,7 +6,12 @@ import pytest
 
 import bayesmi as bm
 from bayesmi.diagnostics.convergence import warn_convergence
-from bayesmi.diagnostics.kernels import rank_rhat, rhat_noise_bound
+from bayesmi.diagnostics.kernels import (
+    bound_autocorrelation,
+    lag1_autocorrelation,
+    rank_rhat,
+    rhat_noise_bound,
+)
 from bayesmi.result.read import iteration_trace
 
 
@@ -212,3 +217,40 @@ def test_summary_drops_the_correlations_constants_and_repeats(impute_quietly, tw
     idata = impute_quietly(data.drop(columns="x"), spec, chains=2, iterations=4)
     names = [name for name in bm.summary(idata).index if "re_corr" in name]
     assert names == ["y::re_corr[w, Intercept]", "y::re_corr[v, Intercept]", "y::re_corr[v, w]"]
+
+
+def _ar1(rng, runs, chains, draws, autocorrelation):
+    """Stationary normal AR(1) chains (runs, chains, draws)."""
+    chain = rng.standard_normal((runs, chains, draws))
+    for t in range(1, draws):
+        chain[..., t] = (
+            autocorrelation * chain[..., t - 1] + np.sqrt(1 - autocorrelation**2) * chain[..., t]
+        )
+    return chain
+
+
+def test_the_noise_bound_follows_the_chains_autocorrelation():
+    """10 chains of 10 well-mixed AR(1) draws with autocorrelation 0.2 (a chained run's
+    coefficient whose imputed predictor feeds back on it): R-hat exceeds the 99% bound of
+    independent draws in several percent of runs, the bound for their own estimated
+    autocorrelation in about 1%."""
+    chains = _ar1(np.random.default_rng(11), 3000, 10, 10, 0.2)
+    rhat = rank_rhat(chains)
+    independent = rhat_noise_bound(10, 10)
+    own = np.array([rhat_noise_bound(10, 10, True, 1, a) for a in bound_autocorrelation(chains)])
+    assert np.mean(rhat > independent) > 0.04
+    assert np.mean(rhat > own) < 0.015
+    assert rhat_noise_bound(10, 10, True, 1, 0.2) > independent + 0.05
+
+
+def test_chains_apart_do_not_raise_the_autocorrelation():
+    """Chains stuck at different levels: each chain is centred on its own mean, so the
+    autocorrelation (and with it the noise bound) stays that of the draws within chains."""
+    rng = np.random.default_rng(12)
+    draws = rng.standard_normal((500, 10, 10))
+    apart = draws + 3.0 * rng.standard_normal((500, 10, 1))
+    assert np.median(rank_rhat(apart)) > 2
+    assert lag1_autocorrelation(apart).mean() == pytest.approx(-0.1, abs=0.02)  # -1 / n
+    assert bound_autocorrelation(apart).mean() == pytest.approx(
+        bound_autocorrelation(draws).mean(), abs=0.01
+    )

@@ -11,9 +11,11 @@ the noise of R-hat and ESS from few iterations:
 
 - R-hat: a chain mean above 1.05, a parameter above 1.1, and either only above the value the
   largest R-hat of as many quantities as the run has (chain means and parameters) stays below
-  in 99% of runs of independent draws with the same number of chains and iterations (1.17
-  for 12 quantities of 10 chains of 10 iterations; about 1.03 with 50 iterations, where
-  1.05 and 1.1 rule), so a well-mixed run warns in about 1% of seeds;
+  in 99% of runs of well-mixed chains with the same number of chains and iterations and the
+  lag-1 autocorrelation the quantity's chains show (`kernels.bound_autocorrelation`): 1.17
+  for 11 quantities of 10 chains of 10 independent draws, 1.27 for autocorrelation 0.2;
+  about 1.03 with 50 iterations, where 1.05 and 1.1 rule. A well-mixed run warns in about
+  1% of seeds;
 - ESS of chain means and parameters: below 100 and below half the draws of the window
   (independent draws give an ESS near their number: 100 draws rarely fall under 80).
 """
@@ -26,7 +28,13 @@ import arviz as az
 import numpy as np
 import pandas as pd
 
-from bayesmi.diagnostics.kernels import RHAT_THRESHOLD, rank_rhat, rhat_noise_bound, rhat_window
+from bayesmi.diagnostics.kernels import (
+    RHAT_THRESHOLD,
+    bound_autocorrelation,
+    rank_rhat,
+    rhat_noise_bound,
+    rhat_window,
+)
 from bayesmi.diagnostics.summary import summary, summary_variables
 from bayesmi.result.datatree import reads_result
 from bayesmi.result.read import iteration_trace, run_spec
@@ -140,11 +148,67 @@ def _warn_low_ess(idata: az.InferenceData, spec: dict, chains: int, iterations: 
 
 
 def _parameter_diagnostics(idata: az.InferenceData) -> pd.DataFrame:
-    """R-hat and bulk ESS of every parameter component (structural constants left out)."""
+    """Return R-hat, bulk ESS and the noise bound's autocorrelation of every parameter.
+
+    Structural constants (a correlation matrix's diagonal and repeats) are left out.
+    """
     names = [name for name in summary_variables(idata) if "::missing" not in name]
     if not names:
-        return pd.DataFrame({"r_hat": [], "ess_bulk": []})
-    return summary(idata, var_names=names, kind="diagnostics", round_to="none")
+        return pd.DataFrame({"r_hat": [], "ess_bulk": [], "autocorrelation": []})
+    chains = idata.posterior.sizes["chain"]
+
+    def autocorrelation(values: np.ndarray) -> float:  # ArviZ passes chains one after another
+        return float(bound_autocorrelation(values.reshape(chains, -1)))
+
+    return summary(
+        idata,
+        var_names=names,
+        kind="diagnostics",
+        round_to="none",
+        stat_funcs={"autocorrelation": autocorrelation},
+    )
+
+
+def _rhat_table(idata: az.InferenceData, parameters: pd.DataFrame) -> pd.DataFrame:
+    """Every R-hat a run is judged on, with its limit: one row per chain mean and parameter.
+
+    Columns ``r_hat``, ``autocorrelation`` (that `rhat_noise_bound` allows), ``bound`` (the
+    family-wise noise bound), ``limit`` (1.05 for chain means, 1.1 for parameters, or the bound
+    when larger) and ``kind`` (``"chain mean"`` or ``"parameter"``). Chain means are indexed by
+    variable; a categorical or ordinal variable's by its category share with the largest R-hat
+    over its limit.
+    """
+    chains, iterations = idata.posterior.sizes["chain"], idata.attrs["iterations"]
+    first, split = rhat_window(iterations)
+    rows = {}
+    for name in run_spec(idata):
+        windows = [trace[:, first:] for trace in chain_summaries(idata, name)]
+        if any(np.isnan(window).all() for window in windows):
+            continue  # no missing cell (an analysis outcome observed throughout)
+        shares = [
+            (float(rank_rhat(window, split)), float(bound_autocorrelation(window)))
+            for window in windows
+        ]
+        rows[name] = shares
+    parameter_rhats = parameters["r_hat"].dropna()
+    count = len(parameter_rhats) + sum(len(shares) for shares in rows.values())
+    window = iterations - first
+
+    def limit(threshold: float, autocorrelation: float) -> tuple[float, float]:
+        bound = rhat_noise_bound(chains, window, split, count, autocorrelation)
+        return bound, max(threshold, bound)
+
+    table = []
+    for name, shares in rows.items():
+        judged = [(rhat, rho, *limit(RHAT_THRESHOLD, rho)) for rhat, rho in shares]
+        rhat, rho, bound, top = max(judged, key=lambda row: row[0] / row[3])
+        table.append((name, rhat, rho, bound, top, "chain mean"))
+    for label, rhat in parameter_rhats.items():
+        rho = float(parameters.loc[label, "autocorrelation"])
+        table.append((label, rhat, rho, *limit(PARAMETER_RHAT, rho), "parameter"))
+    return pd.DataFrame(
+        table, columns=["quantity", "r_hat", "autocorrelation", "bound", "limit", "kind"]
+    ).set_index("quantity")
 
 
 def _warn_rhat(idata: az.InferenceData, parameters: pd.DataFrame) -> None:
@@ -152,77 +216,73 @@ def _warn_rhat(idata: az.InferenceData, parameters: pd.DataFrame) -> None:
 
     All of a run's R-hats are one family: a chain mean (each category's share of a
     categorical variable counts) warns above 1.05, a parameter above 1.1, and either only
-    above the value the largest of that many R-hats of independent draws stays below in 99%
-    of runs of this shape, so a well-mixed run warns in about 1% of seeds however many
-    variables and parameters it has.
+    above the value the largest of that many R-hats of well-mixed chains as autocorrelated as
+    its own stays below in 99% of runs of this shape, so a well-mixed run warns in about 1%
+    of seeds however many variables and parameters it has.
     """
     chains, iterations = idata.posterior.sizes["chain"], idata.attrs["iterations"]
     first, split = rhat_window(iterations)
     window = iterations - first
     if chains < 2 or window < 2:
         return
-    chain_means = chain_mean_rhat(idata)
-    rhats = parameters["r_hat"].dropna()
-    count, bound = _rhat_family(idata, len(rhats))
+    table = _rhat_table(idata, parameters)
     span = f"the second half of {iterations}" if split else "the whole run, unsplit"
     shape = f"{chains} chains of {window} iterations ({span})"
-    noise = (
-        f"the largest of {count} R-hats of well-mixed chains stays below {bound:.3f} in 99% of "
-        f"runs with {shape}"
-    )
-    for name, rhat in chain_means.items():
-        limit = max(RHAT_THRESHOLD, bound)
-        if rhat > limit:
-            warnings.warn(
-                f"{name!r}: R-hat of the chain means of the imputed values is {rhat:.3f}, above "
-                f"{limit:.3f} ({RHAT_THRESHOLD}, or the noise bound when larger: {noise}); "
-                "the chains have not mixed. Run more iterations and look at the traces of the "
-                "chain means.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
-    limit = max(PARAMETER_RHAT, bound)
-    high = rhats[rhats > limit].sort_values(ascending=False)
+
+    def noise(row: pd.Series) -> str:
+        draws = (
+            "of independent draws"
+            if row["autocorrelation"] == 0
+            else f"with a lag-1 autocorrelation of {row['autocorrelation']:.2f}, as these show"
+        )
+        return (
+            f"the largest of {len(table)} R-hats of well-mixed chains stays below "
+            f"{row['bound']:.3f} in 99% of runs with {shape} {draws}"
+        )
+
+    high = table[table["r_hat"] > table["limit"]]
+    for name, row in high[high["kind"] == "chain mean"].iterrows():
+        warnings.warn(
+            f"{name!r}: R-hat of the chain means of the imputed values is {row['r_hat']:.3f}, "
+            f"above {row['limit']:.3f} ({RHAT_THRESHOLD}, or the noise bound when larger: "
+            f"{noise(row)}); the chains have not mixed. Run more iterations and look at the "
+            "traces of the chain means.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+    high = high[high["kind"] == "parameter"].sort_values("r_hat", ascending=False)
     if len(high):
+        row = high.iloc[0]
         others = f" (and {len(high) - 1} more)" if len(high) > 1 else ""
         warnings.warn(
-            f"parameter {high.index[0]}{others}: R-hat {high.iloc[0]:.3f}, above {limit:.3f} "
-            f"({PARAMETER_RHAT}, or the noise bound when larger: {noise}); its chains have not "
-            "mixed. Run more iterations and look at "
+            f"parameter {high.index[0]}{others}: R-hat {row['r_hat']:.3f}, above "
+            f"{row['limit']:.3f} ({PARAMETER_RHAT}, or the noise bound when larger: "
+            f"{noise(row)}); its chains have not mixed. Run more iterations and look at "
             "bm.plot_trace(idata, variable, parameters=True).",
             ConvergenceWarning,
             stacklevel=4,
         )
 
 
-def _rhat_family(idata: az.InferenceData, parameters: int) -> tuple[int, float]:
-    """Return how many R-hats a run is judged on and their family-wise 99% noise bound."""
-    chains, iterations = idata.posterior.sizes["chain"], idata.attrs["iterations"]
-    first, split = rhat_window(iterations)
-    count = parameters + sum(len(chain_summaries(idata, name)) for name in run_spec(idata))
-    return count, rhat_noise_bound(chains, iterations - first, split, count)
+def rhat_limits(idata: az.InferenceData) -> pd.Series:
+    """Return the R-hat above which each chain mean and parameter of a run warns.
 
-
-def rhat_limits(idata: az.InferenceData) -> tuple[float, float]:
-    """Return the R-hat above which a run's chain means, and its parameters, warn.
-
-    1.05 and 1.1, or the run's family-wise noise bound when larger (`warn_convergence`);
-    NaN when R-hat cannot be computed (fewer than 2 chains or iterations).
+    1.05 for a variable's chain means and 1.1 for a parameter, or the run's family-wise noise
+    bound for that quantity's autocorrelation when larger (`warn_convergence`); empty when
+    R-hat cannot be computed (fewer than 2 chains or iterations).
 
     Examples
     --------
     >>> # idata: the popmis imputation of the example of bm.impute (m = 3)
-    >>> chain_means, parameters = rhat_limits(idata)
-    >>> bool(chain_means > 1.05 and parameters >= chain_means)
+    >>> limits = rhat_limits(idata)
+    >>> bool(limits["popular"] > 1.05 and limits["popular::sigma"] >= 1.1)
     True
     """
     chains, iterations = idata.posterior.sizes["chain"], idata.attrs["iterations"]
     first, _ = rhat_window(iterations)
     if chains < 2 or iterations - first < 2:
-        return float("nan"), float("nan")
-    parameters = len(_parameter_diagnostics(idata)["r_hat"].dropna())
-    _, bound = _rhat_family(idata, parameters)
-    return max(RHAT_THRESHOLD, bound), max(PARAMETER_RHAT, bound)
+        return pd.Series(dtype=float)
+    return _rhat_table(idata, _parameter_diagnostics(idata))["limit"]
 
 
 def _warn_parameter_ess(parameters: pd.DataFrame, chains: int, iterations: int) -> None:

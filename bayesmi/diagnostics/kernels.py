@@ -4,8 +4,13 @@
 `arviz.rhat` gives, for a whole batch of (chain, draw) arrays at once. Imputation runs are short
 (mice's default is 5 iterations), and R-hat from a few iterations is noisy: with 5 chains of 5
 independent draws it exceeds 1.05 in about 60% of cases; `rhat_noise_bound` is the value R-hat
-of independent draws stays below in 99% of runs of a given shape (simulated once, with a fixed
-seed).
+of well-mixed chains stays below in 99% of runs of a given shape (simulated once, with a fixed
+seed). Well-mixed chains of a Markov chain sampler are not independent draws: a chained run's
+coefficient whose imputed predictor feeds back on it has a lag-1 autocorrelation near 0.2,
+and R-hat of 10 such chains of 10 draws is noisier (99% bound 1.25 against 1.16 for
+independent draws). So the bound is that of stationary AR(1) chains with the autocorrelation
+the chains themselves show (`bound_autocorrelation`: estimated within each chain, so chains
+apart, which R-hat detects, do not raise it).
 
 References
 ----------
@@ -22,11 +27,23 @@ import numpy as np
 from scipy.special import ndtri
 from scipy.stats import rankdata
 
-__all__ = ["RHAT_THRESHOLD", "rank_rhat", "rhat_noise_bound", "rhat_window"]
+__all__ = [
+    "MAX_AUTOCORRELATION",
+    "RHAT_THRESHOLD",
+    "bound_autocorrelation",
+    "lag1_autocorrelation",
+    "rank_rhat",
+    "rhat_noise_bound",
+    "rhat_window",
+]
 
 RHAT_THRESHOLD = 1.05
 _MIN_WINDOW = 4
 _NULL_RUNS = 4000
+MAX_AUTOCORRELATION = 0.35
+"""The largest lag-1 autocorrelation a noise bound allows: AR(1) chains beyond about 1/3 have
+an effective sample size below half their draws, which the ESS check reports."""
+_AUTOCORRELATION_STEP = 0.05
 
 
 def rank_rhat(values: np.ndarray, split: bool = True) -> np.ndarray:
@@ -74,15 +91,55 @@ def rhat_window(iterations: int) -> tuple[int, bool]:
     return 0, False
 
 
-@lru_cache(maxsize=64)
-def rhat_noise_bound(chains: int, draws: int, split: bool = True, count: int = 1) -> float:
-    """Return the 99% quantile of R-hat of independent normal draws of this shape.
+def rhat_noise_bound(
+    chains: int, draws: int, split: bool = True, count: int = 1, autocorrelation: float = 0.0
+) -> float:
+    """Return the 99% quantile of R-hat of well-mixed chains of this shape.
 
     R-hat above this bound is unlikely (1%) when the chains have in fact mixed. With `count`
     quantities judged at once (a model's parameters), the ``1 - 1% / count`` quantile, so
-    that the largest of them exceeds it in at most 1% of well-mixed runs (Bonferroni).
+    that the largest of them exceeds it in at most 1% of well-mixed runs (Bonferroni). The
+    chains are stationary normal AR(1) chains with lag-1 `autocorrelation` (0: independent
+    draws), rounded to 0.01.
     """
+    return _noise_bound(chains, draws, split, max(1, count), round(float(autocorrelation), 2))
+
+
+@lru_cache(maxsize=256)
+def _noise_bound(chains: int, draws: int, split: bool, count: int, autocorrelation: float) -> float:
     rng = np.random.default_rng(20261125)
-    runs = min(_NULL_RUNS * max(1, count), max(_NULL_RUNS, 4 * 10**6 // (chains * draws)))
-    values = rank_rhat(rng.standard_normal((runs, chains, draws)), split)
-    return float(np.quantile(values, 1 - 0.01 / max(1, count)))
+    runs = min(_NULL_RUNS * count, max(_NULL_RUNS, 4 * 10**6 // (chains * draws)))
+    chain = rng.standard_normal((runs, chains, draws))
+    innovation = np.sqrt(1 - autocorrelation**2)
+    for t in range(1, draws):  # stationary from the first draw: N(0, 1) throughout
+        chain[..., t] = autocorrelation * chain[..., t - 1] + innovation * chain[..., t]
+    values = rank_rhat(chain, split)
+    return float(np.quantile(values, 1 - 0.01 / count))
+
+
+def lag1_autocorrelation(values: np.ndarray) -> np.ndarray:
+    """Pooled within-chain lag-1 autocorrelation over the last two axes (chain, draw).
+
+    Of the rank-normalised values, each chain centred on its own mean, so chains apart from
+    each other (what R-hat detects) do not raise it. For chains of ``n`` independent draws its
+    expectation is about ``-1 / n``; NaN for constant traces.
+    """
+    z = _z_scale(values)
+    z = z - z.mean(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (z[..., 1:] * z[..., :-1]).sum(axis=(-2, -1)) / (z * z).sum(axis=(-2, -1))
+
+
+def bound_autocorrelation(values: np.ndarray) -> np.ndarray:
+    """Return the lag-1 autocorrelation the noise bound of these (chain, draw) traces assumes.
+
+    Their `lag1_autocorrelation` plus its bias for independent draws (``1 / n`` for chains of
+    ``n`` draws), rounded up to 0.05 and kept within 0 and `MAX_AUTOCORRELATION`. From 10
+    chains of 10 draws the estimate is rough (its SD is about 0.1), so a false alarm stays
+    rare when the true value is larger: simulated, the largest of 11 R-hats exceeds its bound
+    in 0.4% of runs of independent draws and 1.6% of AR(1) chains with autocorrelation 0.2,
+    against 0.8% and 26% with the bound of independent draws.
+    """
+    raw = lag1_autocorrelation(values) + 1 / values.shape[-1]
+    stepped = np.ceil(np.round(raw / _AUTOCORRELATION_STEP, 6)) * _AUTOCORRELATION_STEP
+    return np.clip(np.nan_to_num(stepped), 0.0, MAX_AUTOCORRELATION)

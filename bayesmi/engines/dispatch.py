@@ -210,8 +210,10 @@ def impute(
     Warns
     -----
     ConvergenceWarning
-        When NUTS diverges after tuning, or the R-hat of the chain means of a variable's
-        imputed cells is above 1.05 and its noise bound.
+        When NUTS diverges after tuning; when the R-hat of the chain means of a variable's
+        imputed cells is above 1.05, or a parameter's above 1.1, and above the noise bound
+        of well-mixed chains as autocorrelated as its own; when an effective sample size is
+        low (`bayesmi.diagnostics.convergence`).
 
     See Also
     --------
