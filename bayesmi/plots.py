@@ -285,7 +285,9 @@ def _move_chain_legend(source: Axes, target: Axes) -> None:
         return
     handles, labels = legend.legend_handles, [text.get_text() for text in legend.get_texts()]
     legend.remove()
-    target.legend(handles, labels, title="chain", loc="upper right")
+    target.legend(
+        handles, labels, title="chain", loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small"
+    )
 
 
 def _name_parameter_axes(axes: np.ndarray, variable: str) -> None:
@@ -325,9 +327,9 @@ def _draw_chain_summaries(idata: az.InferenceData, variable: str, axes: np.ndarr
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_xlabel("iteration")
         if binary:
-            axis.set_ylabel(f"proportion of {variable} = 1 among the imputed")
-            title = "proportion of ones among the imputed values"
-            axis.set_title(f"{variable}: {title}" + (" (zoomed)" if k else ""))
+            axis.set_ylabel(f"proportion of {variable} = 1")
+            title = "the same, zoomed" if k else "proportion of ones among the imputed values"
+            axis.set_title(f"{variable}: {title}")
         else:
             axis.set_ylabel(f"{label} of imputed {variable}")
             axis.set_title(f"{variable}: {label} of the imputed values")
@@ -335,7 +337,14 @@ def _draw_chain_summaries(idata: az.InferenceData, variable: str, axes: np.ndarr
         share = float(np.nanmean(observed.to_numpy(dtype=float, na_value=np.nan)))
         axes[0].axhline(share, color=OBSERVED_COLOR, ls="--", lw=1, label="observed proportion")
         axes[0].set_ylim(0, 1)
-    axes[0].legend(fontsize="small")
+    # below the panel, off the lines: ten chains' entries would cover a third of the traces
+    axes[0].legend(
+        fontsize="small",
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.3),
+        ncol=min(4, len(axes[0].get_lines())),
+        frameon=False,
+    )
 
 
 def _is_zero_one(column: pd.Series) -> bool:

@@ -117,7 +117,8 @@ for step, model in STEPS.items():
     rhats[step] = bm.chain_mean_rhat(idata)["popular"]
     results[step] = bm.pool(bm.fit_each(idata, analysis))
     axes = bm.plot_trace(idata, "popular")
-    axes[0].figure.suptitle(step)
+    axes[0].figure.suptitle(f"{step}: {model.formula}")
+    axes[0].figure.tight_layout()
     axes[0].figure.savefig(FIGURES / f"trace_{step}.png", dpi=90)
     plt.close(axes[0].figure)
 pd.Series(rhats, name="R-hat of the chain means")"""

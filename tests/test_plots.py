@@ -87,6 +87,12 @@ def test_plot_trace_with_parameters_uses_arviz(popmis_idata):
     assert axes[3].get_legend().get_title().get_text() == "chain"
     assert [t.get_text() for t in axes[0].get_legend().get_texts()][:2] == ["chain 0", "chain 1"]
     assert len({axis.figure for axis in axes}) == 1
+    # both chain legends off the traces: below the chain means, right of the first trace
+    renderer = axes[0].figure.canvas.get_renderer()
+    below = axes[0].get_legend().get_window_extent(renderer)
+    assert below.y1 < axes[0].get_window_extent(renderer).y0
+    right = axes[3].get_legend().get_window_extent(renderer)
+    assert right.x0 > axes[3].get_window_extent(renderer).x1
 
 
 def test_trace_of_a_three_level_model_names_each_levels_sd():
@@ -226,7 +232,7 @@ def test_trace_of_a_zero_one_variable_shows_its_proportion_on_the_full_scale(zer
     full, zoomed = bm.plot_trace(idata, "sex")
     assert full.get_ylim() == (0.0, 1.0)
     assert full.get_title() == "sex: proportion of ones among the imputed values"
-    assert zoomed.get_title().endswith("(zoomed)")
+    assert zoomed.get_title() == "sex: the same, zoomed"
     observed = data["sex"].mean()
     dashed = [line for line in full.get_lines() if line.get_linestyle() == "--"]
     assert dashed[0].get_ydata()[0] == pytest.approx(observed)
