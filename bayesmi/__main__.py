@@ -51,8 +51,8 @@ def demo(chains: int, iterations: int, seed: int) -> None:
         "when they have mixed (values just below 1 are chance), well above 1 when they have "
         f"not. From {chains} chains of {window} iterations it varies by chance even for "
         f"perfectly mixed chains, so bayesmi warns (ConvergenceWarning) only above {limit:.3f}, "
-        "which mixed chains of this length exceed in 1% of runs; with more iterations the "
-        "limit falls towards 1.05."
+        "which mixed chains of this length, as autocorrelated as these, exceed in 1% of runs; "
+        "with more iterations the limit falls towards 1.05."
     )
     print(textwrap.fill(explanation, width=90, initial_indent="  ", subsequent_indent="  "))
 
