@@ -39,6 +39,9 @@ def demo(chains: int, iterations: int, seed: int) -> None:
     print("posterior means of the imputation model's coefficients:")
     for name, value in zip(beta["popular::beta_dim"].to_numpy(), beta.to_numpy(), strict=True):
         print(f"  {name:<10} {value:.3f}")
+    if chains < 2:
+        print("R-hat compares chains: run the demo with --chains 2 or more to judge mixing.")
+        return
     rhat = bm.chain_mean_rhat(idata)["popular"]
     window = iterations - iterations // 2
     limit = rhat_limits(idata)["popular"]
