@@ -105,6 +105,15 @@ def chain_summaries(idata: az.InferenceData, name: str) -> list[np.ndarray]:
     return [iteration_trace(idata, f"{name}::missing_mean")]
 
 
+def _judged_windows(idata: az.InferenceData, name: str, first: int) -> list[np.ndarray] | None:
+    """Return a variable's `chain_summaries` from iteration `first` on, the window judged.
+
+    None when the variable has no missing cell (an analysis outcome observed throughout).
+    """
+    windows = [trace[:, first:] for trace in chain_summaries(idata, name)]
+    return None if any(np.isnan(window).all() for window in windows) else windows
+
+
 ESS_THRESHOLD = 100
 """An ESS below this, and below half the draws of the window, gets a warning."""
 
@@ -132,9 +141,9 @@ def _warn_low_ess(idata: az.InferenceData, spec: dict, chains: int, iterations: 
     if np.isnan(bound):
         return
     for name in spec:
-        traces = [trace[:, first:] for trace in chain_summaries(idata, name)]
-        if any(np.isnan(trace).all() for trace in traces):
-            continue  # no missing cell (an analysis outcome observed throughout)
+        traces = _judged_windows(idata, name, first)
+        if traces is None:
+            continue
         value = min(float(az.ess(trace)) for trace in traces)
         if value < bound:
             warnings.warn(
@@ -182,9 +191,9 @@ def _rhat_table(idata: az.InferenceData, parameters: pd.DataFrame) -> pd.DataFra
     first, split = rhat_window(iterations)
     rows = {}
     for name in run_spec(idata):
-        windows = [trace[:, first:] for trace in chain_summaries(idata, name)]
-        if any(np.isnan(window).all() for window in windows):
-            continue  # no missing cell (an analysis outcome observed throughout)
+        windows = _judged_windows(idata, name, first)
+        if windows is None:
+            continue
         shares = [
             (float(rank_rhat(window, split)), float(bound_autocorrelation(window)))
             for window in windows
