@@ -8,12 +8,18 @@ numbers, and say so in the commit::
     python tests/reference_runs.py            # every run, each in a fresh process
     python tests/reference_runs.py popmis_gibbs binary_nuts
     python tests/reference_runs.py binary_nuts --out /tmp/new.nc   # one run, elsewhere
+    python tests/reference_runs.py --check    # every run again, compared bit for bit
+
+The runs of ``factor_kinds_gibbs`` to ``heckman_gibbs_fixed_rho`` were added before families
+and kinds became objects (issue 28), written by the code of that time, to hold the families,
+levels and engines the first runs did not reach.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -182,6 +188,84 @@ def joint_analysis_parallel():
     )
 
 
+def factor_kinds_gibbs():
+    """Ordinal, categorical, binary and negative binomial models by their Gibbs samplers."""
+    data = simulate.simulate_ipd(studies=6, patients=25, systematic=1, seed=2).incomplete
+    rng = np.random.default_rng(3)
+    data["visits"] = rng.poisson(np.exp(0.3 + 0.4 * data["age"])).astype(float)
+    data.loc[rng.random(len(data)) < 0.2, "visits"] = np.nan
+    data.loc[rng.random(len(data)) < 0.15, "outcome"] = np.nan
+    spec = {
+        "motor": bm.ordinal("motor ~ age + (1 | study)"),
+        "ct": bm.categorical("ct ~ age + motor + (1 | study)"),
+        "visits": bm.count("visits ~ age + ct + (1 | study)", family="negative_binomial"),
+        "outcome": bm.binary("outcome ~ age + motor + ct + visits + (1 | study)"),
+    }
+    return _sim(data, spec, cluster="study", seed=17, cores=1)
+
+
+def discrete_nuts():
+    """Poisson counts and cluster-level categories and counts, by NUTS."""
+    data = simulate.simulate_cluster_factor(clusters=14, cluster_size=6, seed=4).incomplete
+    rng = np.random.default_rng(5)
+    data["n"] = rng.poisson(np.exp(0.2 + 0.3 * data["x"])).astype(float)
+    data.loc[rng.random(len(data)) < 0.25, "n"] = np.nan
+    size = rng.poisson(3.0, 14).astype(float)
+    size[[2, 7]] = np.nan
+    data["size"] = size[data["cluster"].to_numpy() - 1]
+    spec = {
+        "n": bm.count("n ~ x + y + (1 + x | cluster)"),
+        "kind": bm.cluster_level("kind ~ x_mean + y_mean", family="categorical"),
+        "size": bm.cluster_level("size ~ y_mean", family="negative_binomial"),
+    }
+    return _sim(data, spec, seed=18, cores=1)
+
+
+def levels_gibbs():
+    """Three levels: normal, heteroscedastic and binary models with several grouping factors."""
+    data = simulate.simulate_three_level(schools=6, classes=2, pupils=6, seed=5).incomplete
+    data["b"] = (data["x"] > 0).astype(float)
+    data.loc[data.index[::9], "b"] = np.nan
+    spec = {
+        "c": bm.cluster_level("c ~ y_mean + s", level="classroom"),
+        "b": bm.binary("b ~ y + (1 | school) + (1 | classroom)"),
+        "y": bm.random_intercept("y ~ x + c + b + (1 | school/classroom)"),
+        "s": bm.cluster_level("s ~ y_mean_school", level="school"),
+    }
+    return _sim(data, spec, cluster=["school", "classroom"], seed=19, cores=1)
+
+
+def compatible_chained():
+    """analysis= with the chained engine: Gibbs sweeps and Metropolis steps."""
+    sim = simulate.simulate_slope_predictor(clusters=10, cluster_size=8, seed=4)
+    return _sim(
+        sim.incomplete,
+        {"x": bm.random_intercept("x ~ 1 + (1 | cluster)")},
+        seed=20,
+        cores=1,
+        analysis="y ~ x + (1 + x | cluster)",
+    )
+
+
+def matching_and_delta():
+    """Predictive mean matching, fixed_cluster by Gibbs, a per-cluster delta."""
+    data = two_variables(2)
+    spec = {
+        "y": bm.random_slopes(
+            "y ~ x + w + (1 + w | g)", pmm=True, delta=bm.delta({3: -0.5}, default=0.2)
+        ),
+        "x": bm.fixed_cluster("x ~ y + w", pmm=True),
+    }
+    return _sim(data, spec, cluster="g", seed=21, cores=1)
+
+
+def heckman_gibbs_fixed_rho():
+    """A Heckman model with rho fixed, swept by its data-augmentation Gibbs sampler."""
+    sim = simulate.simulate_heckman(clusters=8, cluster_size=15, seed=2)
+    spec = {"y": bm.heckman("y ~ x + (1 | cluster)", "~ x + z + (1 | cluster)", rho=0.3)}
+    return _sim(sim.incomplete, spec, seed=22, cores=1, sampler="gibbs")
+
+
 RUNS = {
     run.__name__: run
     for run in (
@@ -202,6 +286,12 @@ RUNS = {
         mixed_kinds_parallel,
         joint_serial,
         joint_analysis_parallel,
+        factor_kinds_gibbs,
+        discrete_nuts,
+        levels_gibbs,
+        compatible_chained,
+        matching_and_delta,
+        heckman_gibbs_fixed_rho,
     )
 }
 
@@ -212,6 +302,48 @@ def run_quietly(name: str) -> az.InferenceData:
         return RUNS[name]()
 
 
+def differences(new: az.InferenceData, old: az.InferenceData) -> list[str]:
+    """Return what differs between two InferenceData, bit for bit (volatile attrs aside)."""
+    volatile = {"created_at", "arviz_version", "inference_library_version", "bayesmi_version"}
+    found = []
+    if sorted(new.groups()) != sorted(old.groups()):
+        return [f"groups {sorted(new.groups())} != {sorted(old.groups())}"]
+    for group in old.groups():
+        left, right = new[group], old[group]
+        if sorted(left.data_vars) != sorted(right.data_vars):
+            found.append(f"{group}: variables differ")
+            continue
+        for name in right.data_vars:
+            a, b = left[name].to_numpy(), right[name].to_numpy()
+            same = a.shape == b.shape and (
+                np.array_equal(a, b, equal_nan=True)
+                if np.issubdtype(b.dtype, np.number)
+                else np.array_equal(a, b)
+            )
+            if left[name].dims != right[name].dims or not same:
+                found.append(f"{group}/{name}")
+        for dim in right.coords:
+            if not np.array_equal(left[dim].to_numpy(), right[dim].to_numpy()):
+                found.append(f"{group}: coordinate {dim}")
+        for key, value in right.attrs.items():
+            if key not in volatile and left.attrs.get(key) != value:
+                found.append(f"{group}: attribute {key}")
+    return found
+
+
+def check(names: list[str]) -> bool:
+    """Run every run again in a fresh process; print whether each equals its file bit for bit."""
+    same = True
+    with tempfile.TemporaryDirectory() as directory:
+        for name in names or RUNS:
+            path = Path(directory) / f"{name}.nc"
+            subprocess.run([sys.executable, __file__, name, str(path), "--out"], check=True)
+            found = differences(az.from_netcdf(path), az.from_netcdf(DIRECTORY / f"{name}.nc"))
+            print(f"{name}: {'identical' if not found else 'DIFFERS in ' + ', '.join(found)}")
+            same = same and not found
+    return same
+
+
 def main(arguments: list[str]) -> None:
     """Write each run's InferenceData, every run in a process of its own.
 
@@ -220,6 +352,8 @@ def main(arguments: list[str]) -> None:
     models running in Python, moving NUTS results from the ninth digit on).
     """
     names = [argument for argument in arguments if not argument.startswith("--")]
+    if "--check" in arguments:
+        sys.exit(0 if check(names) else 1)
     if "--out" in arguments:
         (name,) = names[:-1]
         run_quietly(name).to_netcdf(names[-1])

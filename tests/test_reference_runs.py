@@ -28,6 +28,11 @@ FAST = {
     "random_slopes_gibbs",
     "heteroscedastic_gibbs",
     "systematic_random_intercept",
+    "factor_kinds_gibbs",
+    "levels_gibbs",
+    "compatible_chained",
+    "matching_and_delta",
+    "heckman_gibbs_fixed_rho",
 }
 """Runs with exact Gibbs samplers only (no NUTS compilation), cheap enough for every test run."""
 
