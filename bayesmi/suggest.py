@@ -188,19 +188,24 @@ class _AnalysisTerms:
 
 
 def _described(model: ImputationModel) -> str:
-    """Return the model's kind, with a non-normal cluster-level family and matching."""
-    options = [model.family] if model.kind == "cluster_level" and model.family != "gaussian" else []
+    """Return the model's kind, with a family other than its kind's default, and matching."""
+    family = model.family.name
+    options = [] if family == model.kind_info.default_family else [family]
     options += ["pmm"] if model.pmm else []
     return f"{model.kind} ({', '.join(options)})" if options else model.kind
 
 
 @dataclass(frozen=True)
 class _Kind:
-    """What a variable's values call for: a family, matching, and why."""
+    """What a variable's values call for: a family (and the kind named after it), matching, why.
+
+    ``kind`` is None for a continuous variable, whose kind follows the analysis' random part.
+    """
 
     family: str
     pmm: bool
     reason: str
+    kind: str | None = None
 
 
 def _kind_of(name: str, encoded) -> _Kind:
@@ -208,16 +213,15 @@ def _kind_of(name: str, encoded) -> _Kind:
     factor = encoded.factors.get(name)
     if factor is not None:
         if factor.n_categories == 2:
-            return _Kind("binary", False, "two categories: logistic model (2l.bin)")
+            return _Kind("binary", False, "two categories: logistic model (2l.bin)", "binary")
         if factor.ordered:
-            return _Kind("ordinal", False, "ordered categories: cumulative logit model")
-        return _Kind(
-            "categorical", False, f"{factor.n_categories} unordered categories: multinomial logit"
-        )
+            return _Kind("ordinal", False, "ordered categories: cumulative logit model", "ordinal")
+        reason = f"{factor.n_categories} unordered categories: multinomial logit"
+        return _Kind("categorical", False, reason, "categorical")
     values = encoded.values(name)
     values = values[~np.isnan(values)]
     if np.all(np.isin(values, (0.0, 1.0))):
-        return _Kind("binary", False, "values 0/1: logistic mixed model (2l.bin)")
+        return _Kind("binary", False, "values 0/1: logistic mixed model (2l.bin)", "binary")
     if np.all(values == np.round(values)):
         return _Kind(
             "gaussian",
@@ -255,8 +259,8 @@ def _choose(name: str, kind: _Kind, analysis: _AnalysisTerms) -> tuple[Imputatio
             f"level-1 variable: a random intercept per {' and per '.join(groups)}, as the "
             "analysis (ml.lmer)"
         )
-    if kind.family != "gaussian":
-        model = grouped_model(formula, kind.family)
+    if kind.kind is not None:
+        model = grouped_model(formula, kind.kind)
         reasons.insert(0, kind.reason)
     elif slope_terms:
         model = random_slopes(formula, pmm=kind.pmm)
@@ -265,7 +269,7 @@ def _choose(name: str, kind: _Kind, analysis: _AnalysisTerms) -> tuple[Imputatio
     else:
         model = random_intercept(formula, pmm=kind.pmm)
         reasons.append("level-1 variable: random intercept per cluster (2l.pan)")
-    if kind.family == "gaussian" and kind.reason:
+    if kind.kind is None and kind.reason:
         reasons.insert(0, kind.reason)
     role = "outcome of the analysis; " if name == analysis.outcome else ""
     return model, role + "; ".join(reasons)

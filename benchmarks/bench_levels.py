@@ -9,7 +9,7 @@ time of iterations 2-30 (``steps=5`` sweeps and the predictive draw), the least 
 
 Then a 0/1 target in the same design (``b = 1(y + logistic noise > 0)``, 30% missing) at 6,000
 rows, ``(1 | school) + (1 | classroom)``: the Polya-Gamma Gibbs sweeps
-(`bayesmi.models.gibbs.FactorsGibbs`) against NUTS, the model's sampler before them.
+(`bayesmi.gibbs.FactorsGibbs`) against NUTS, the model's sampler before them.
 
 Run: ``python benchmarks/bench_levels.py`` (about two minutes).
 """

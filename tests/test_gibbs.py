@@ -13,10 +13,10 @@ from bayesmi.engines.updaters import (
     NutsUpdater,
     NutsWarmedGibbsUpdater,
     make_updater,
-    updater_choice,
 )
-from bayesmi.models import FACTORIES, uses_nuts
-from bayesmi.models.gibbs.steps import prior_precision, weighted_intercept_draw
+from bayesmi.gibbs.steps import prior_precision, weighted_intercept_draw
+from bayesmi.models import FACTORIES
+from bayesmi.spec.kinds import gibbs_available, update_method
 
 
 @pytest.fixture(scope="module")
@@ -152,8 +152,10 @@ def test_heckman_gibbs_sampler_only_on_request(two_variable_data, impute_quietly
         heckman = bm.heckman("y ~ x + (1 | cluster)", "~ x + z + (1 | cluster)", family=family)
         model = FACTORIES["heckman"](heckman, encode(sim.incomplete, "cluster"))
         assert model.gibbs is not None
-        assert not model.gibbs.by_default
-        updater = make_updater(model, np.random.default_rng(1), "gibbs", 0.8)
+        assert update_method(heckman, "auto") == "nuts"
+        updater = make_updater(
+            model, update_method(heckman, "gibbs"), np.random.default_rng(1), 0.8
+        )
         assert isinstance(updater, NutsWarmedGibbsUpdater)  # swept from where NUTS' warm-up ends
         assert np.isfinite(updater.advance(3, tune=True).step_size)
         nuts_point = updater.point
@@ -166,8 +168,10 @@ def test_heckman_gibbs_sampler_only_on_request(two_variable_data, impute_quietly
         )
         fixed = replace(heckman, rho=0.3)  # no minor mode of rho to leave: no NUTS warm-up
         model = FACTORIES["heckman"](fixed, encode(sim.incomplete, "cluster"))
-        assert type(make_updater(model, np.random.default_rng(1), "gibbs", 0.8)) is GibbsUpdater
-        assert isinstance(make_updater(model, np.random.default_rng(1), "auto", 0.8), NutsUpdater)
+        for sampler, updater_type in (("gibbs", GibbsUpdater), ("auto", NutsUpdater)):
+            method = update_method(fixed, sampler)
+            updater = make_updater(model, method, np.random.default_rng(1), 0.8)
+            assert type(updater) is updater_type
 
 
 @pytest.mark.slow
@@ -412,13 +416,19 @@ def _kind_cases():
     ]
 
 
-def test_uses_nuts_says_what_the_built_models_updaters_do():
-    """`uses_nuts` (from the spec) against `updater_choice` (from the built model), every kind."""
+def test_the_factories_build_a_gibbs_sampler_exactly_where_the_kind_table_says():
+    """`gibbs_available` (from the spec, before building) against the built model, every kind;
+    `update_method` sweeps only models that have a sampler, and NUTS alone with "nuts"."""
+    expected_gibbs = 0
     for frame, spec in _kind_cases():
         model = FACTORIES[spec.kind](spec, encode(frame, "cluster"))
-        for sampler in ("auto", "gibbs", "nuts"):
-            built = updater_choice(model.gibbs, sampler) != "gibbs"
-            assert uses_nuts(spec, sampler) == built, (spec.kind, spec.family, sampler)
+        assert (model.gibbs is not None) == gibbs_available(spec), (spec.kind, spec.family)
+        expected_gibbs += gibbs_available(spec)
+        for sampler in ("auto", "gibbs"):
+            if update_method(spec, sampler) != "nuts":
+                assert model.gibbs is not None, (spec.kind, spec.family, sampler)
+        assert update_method(spec, "nuts") == "nuts"
+    assert expected_gibbs == 16  # not poisson (twice), crossed ordinal or categorical, cluster_rho
 
 
 def test_compiled_normal_log_cdf_and_selection_likelihood_equal_scipy():
@@ -426,7 +436,7 @@ def test_compiled_normal_log_cdf_and_selection_likelihood_equal_scipy():
     and the Heckman kernels against their numpy formulas."""
     from scipy.special import log_ndtr
 
-    from bayesmi.models.gibbs.kernels import (
+    from bayesmi.gibbs.kernels import (
         log_normal_cdf,
         mills_moments,
         selection_log_likelihood,

@@ -93,8 +93,7 @@ def check_spec(spec: object, data: ImputationData) -> dict[str, ImputationModel]
 
 
 def _check_model_columns(model: ImputationModel, data: ImputationData) -> None:
-    if model.kind == "cluster_level":  # its clusters: the groups of the level it lives on
-        data = data.at_level(model.level)
+    data = data.at_level(model.level)  # a cluster-level model's: the groups of its level
     _check_target_name(model)
     _check_column(model.target, "target", model, data)
     for term in model.terms:
@@ -106,10 +105,10 @@ def _check_model_columns(model: ImputationModel, data: ImputationData) -> None:
             f"target {model.target!r} is missing in every row; there is nothing to learn "
             "its distribution from: drop it from the spec or collect some values."
         )
-    if model.kind == "heckman" and not data.missing[model.target].any():
+    if model.kind_info.selection and not data.missing[model.target].any():
         raise ValueError(
-            f"heckman target {model.target!r} has no missing values: there is no selection to "
-            "model. Drop it from the spec."
+            f"{model.kind} target {model.target!r} has no missing values: there is no selection "
+            "to model. Drop it from the spec."
         )
     check_target_support(model, data)
     check_factor_predictors(model, data)
@@ -147,7 +146,7 @@ def _check_variable(variable: str, model: ImputationModel, data: ImputationData)
 
 
 def _check_group(model: ImputationModel, data: ImputationData) -> None:
-    if model.kind == "random_intercept" or model.other_groups:  # nested or crossed factors
+    if model.kind_info.any_grouping or model.other_groups:  # nested or crossed factors
         for name in model.groups:
             data.grouping(name)
         return
@@ -209,9 +208,9 @@ def _check_levels(model: ImputationModel, data: ImputationData) -> None:
                 f"within clusters of {data.cluster!r} (level 2), so its slope cannot vary "
                 "between clusters (not identified); keep it as a fixed effect only."
             )
-    if model.kind == "cluster_level":
+    if model.kind_info.cluster_level:
         _check_cluster_level(model, data)
-    elif data.level[model.target] >= 2 and model.kind != "fixed_cluster":
+    elif data.level[model.target] >= 2 and not model.kind_info.cluster_dummies:
         _warn_level_two_target(model, data)
 
 
@@ -288,7 +287,7 @@ def _check_information(model: ImputationModel, data: ImputationData) -> None:
             f"target {model.target!r} has {n_observed} observed value(s); its distribution "
             "cannot be estimated from fewer than 2: collect more values or drop it from the spec."
         )
-    dropped = level_two_terms(model, data) if model.kind == "fixed_cluster" else ()
+    dropped = level_two_terms(model, data) if model.kind_info.cluster_dummies else ()
     columns = data.design_columns([term for term in model.terms if term not in dropped])
     if not columns:
         return
@@ -356,7 +355,7 @@ def _check_factor_calls(
             other = spec.get(source.column)
             if not source.factor or source.column in data.factors or other is None:
                 continue
-            if other.pmm or other.family in ("binary", "categorical", "ordinal"):
+            if other.pmm or other.family.categories:  # imputations stay among the categories
                 continue
             raise ValueError(
                 f"{model.formula!r} reads {source.column!r} as a factor (C({source.column})), "
@@ -367,8 +366,8 @@ def _check_factor_calls(
 
 
 def _check_support(model: ImputationModel, data: ImputationData) -> None:
-    """Refuse fixed_cluster with clusters that never observe the target; warn of drops."""
-    if model.kind != "fixed_cluster":
+    """Refuse cluster dummies for clusters that never observe the target; warn of drops."""
+    if not model.kind_info.cluster_dummies:
         return
     observed = np.bincount(
         data.cluster_codes, weights=~data.missing[model.target], minlength=data.n_clusters

@@ -26,14 +26,13 @@ def delta_shifts(model: ImputationModel, data: ImputationData) -> np.ndarray | N
     delta = model.delta
     if delta is None:
         return None
-    if model.kind == "cluster_level":  # its clusters: the groups of the level it lives on
-        data = data.at_level(model.level)
+    data = data.at_level(model.level)  # a cluster-level model's: the groups of its level
     missing = data.missing[model.target]
     if delta.column is not None:
         shifts = _column_shifts(model, data, missing)
     else:
         shifts = _cluster_shifts(model, data, missing)
-    if model.kind == "cluster_level":
+    if model.kind_info.cluster_level:
         return _cluster_level_shifts(model, data, missing, shifts)
     return shifts
 

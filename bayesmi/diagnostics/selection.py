@@ -58,8 +58,8 @@ def selection_summary(idata: az.InferenceData, variable: str, prob: float = 0.95
     (['overall'], 68)
     """
     spec = run_spec(idata)
-    if variable not in spec or spec[variable].kind != "heckman":
-        heckman = [name for name, model in spec.items() if model.kind == "heckman"]
+    if variable not in spec or not spec[variable].kind_info.selection:
+        heckman = [name for name, model in spec.items() if model.kind_info.selection]
         raise ValueError(
             f"{variable!r} was not imputed by a heckman model; the variables that were: "
             f"{heckman or 'none'}."

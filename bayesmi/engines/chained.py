@@ -47,9 +47,11 @@ from bayesmi.engines.checkpoint import CheckpointStore, data_fingerprint
 from bayesmi.engines.compatible import compatible_models, dependents, metropolis_update
 from bayesmi.engines.options import ChainedSettings
 from bayesmi.engines.updaters import CHAIN_ADAPTATION, make_updater
-from bayesmi.models import FACTORIES, ConditionalModel
+from bayesmi.families import Family
+from bayesmi.models import ConditionalModel, build
 from bayesmi.models.conditional import COMPILE_LOCK
 from bayesmi.result.trace import Categories, ChainTrace, TraceRecorder
+from bayesmi.spec.kinds import KINDS, update_method
 from bayesmi.spec.model import ImputationModel
 from bayesmi.spec.serialize import spec_to_json
 
@@ -76,7 +78,12 @@ def run_chain(
     with COMPILE_LOCK:  # chains may run in threads: PyTensor compiles one at a time
         models = compiled_models(data, spec, settings.models_key, settings.outcome)
         updaters = {
-            name: make_updater(model, rng.spawn(1)[0], settings.sampler, settings.target_accept)
+            name: make_updater(
+                model,
+                update_method(spec[name], settings.sampler),
+                rng.spawn(1)[0],
+                settings.target_accept,
+            )
             for name, model in models.items()
         }
     records = {
@@ -176,9 +183,9 @@ def _warm_up(updater, adaptation, tune: int) -> None:
     updater.advance(min(tune, CHAIN_ADAPTATION), tune=True)
 
 
-def trace_categories(data: ImputationData, name: str, family: str) -> Categories | None:
+def trace_categories(data: ImputationData, name: str, family: Family) -> Categories | None:
     """Return the categories whose shares a categorical or ordinal variable's trace records."""
-    if family not in ("categorical", "ordinal"):
+    if not family.trace_shares:
         return None
     factor = data.factor(name)
     labels = tuple(factor.label(code) for code in range(factor.n_categories))
@@ -261,7 +268,7 @@ def compiled_models(
         if outcome is not None:
             models = compatible_models(data, spec, outcome)
         else:
-            models = {name: FACTORIES[model.kind](model, data) for name, model in spec.items()}
+            models = {name: build(model, data) for name, model in spec.items()}
         _COMPILED.models, _COMPILED.key = models, key
     for name, model in spec.items():
         _assume(_COMPILED.models[name], model, data)
@@ -299,25 +306,14 @@ def starting_values(
         values = data.values(name)
         mask = data.missing[name]
         if spread is not None:
-            values[mask] = _overdispersed_start(data, name, model.family, spread)
-        elif model.kind == "cluster_level":
+            values[mask] = model.family.overdispersed_start(name, data, spread)
+        elif KINDS[model.kind].cluster_level:
             level = data.at_level(model.level)
             values[mask] = _cluster_level_start(level, values, rng)[mask]
         else:
             values[mask] = rng.choice(values[~mask], size=int(mask.sum()), replace=True)
         current[name] = values
     return current
-
-
-def _overdispersed_start(data: ImputationData, name: str, family: str, spread: float) -> float:
-    """Return the value every missing cell of a variable starts at, `spread` in [-1, 1]."""
-    if family in ("binary", "categorical", "ordinal"):
-        categories = data.category_values(name)
-        return float(categories[0] if spread < 0 else categories[-1])
-    mean, sd = data.observed_moments(name)
-    if family in ("poisson", "negative_binomial"):
-        return float(max(0.0, np.round(mean + 3 * spread * sd)))
-    return mean + 3 * spread * sd
 
 
 def _cluster_level_start(

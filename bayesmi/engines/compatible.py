@@ -28,10 +28,10 @@ Metropolis steps instead of one NUTS run:
 
 Every step leaves the joint posterior invariant, so a long chain gives the joint engine's
 imputations. Only factors with an exact Gibbs sampler whose target can be set and a row
-likelihood can take part (`COMPATIBLE_KINDS`: the normal, binary, categorical and ordinal
-models, so nominal and ordinal covariates too, which the joint engine cannot hold), and no
-formula may hold a cluster mean of an imputed variable (a cell would then move its whole
-cluster's rows).
+likelihood can take part (`bayesmi.spec.kinds.KindInfo.compatible`: the normal, binary,
+categorical and ordinal models, so nominal and ordinal covariates too, which the joint engine
+cannot hold), and no formula may hold a cluster mean of an imputed variable (a cell would
+then move its whole cluster's rows).
 
 References
 ----------
@@ -50,27 +50,17 @@ import numpy as np
 from bayesmi.data.encoding import ImputationData
 from bayesmi.engines.joint import check_factor_order, refuse_other_groupings
 from bayesmi.messages import show
-from bayesmi.models import FACTORIES
+from bayesmi.models import build
 from bayesmi.models.conditional import ConditionalModel
+from bayesmi.spec.kinds import KINDS
 from bayesmi.spec.model import ImputationModel
 
 __all__ = [
-    "COMPATIBLE_KINDS",
     "check_compatible",
     "compatible_models",
     "dependents",
     "metropolis_update",
 ]
-
-COMPATIBLE_KINDS = (
-    "random_intercept",
-    "random_slopes",
-    "heteroscedastic",
-    "binary",
-    "categorical",
-    "ordinal",
-)
-"""The model kinds that can be factors of an analysis-compatible chained run."""
 
 
 def check_compatible(
@@ -96,10 +86,11 @@ def check_compatible(
         )
     refuse_other_groupings(spec, data, "analysis= with engine='chained'", "no analysis=")
     for name, model in spec.items():
-        if model.kind not in COMPATIBLE_KINDS:
+        if not KINDS[model.kind].compatible:
+            held = [kind for kind, info in KINDS.items() if info.compatible]
             raise ValueError(
                 f"{name!r} is imputed by {model.kind}, which analysis= with engine='chained' "
-                f"does not hold (it holds {', '.join(COMPATIBLE_KINDS)}); use one of those "
+                f"does not hold (it holds {', '.join(held)}); use one of those "
                 "models, or leave analysis= out."
             )
         if model.pmm:
@@ -128,7 +119,7 @@ def compatible_models(
 ) -> dict[str, ConditionalModel]:
     """Build every factor: covariates' over every row, the analysis model's where observed."""
     return {
-        name: FACTORIES[model.kind](model, data if name == outcome else data.filled(name))
+        name: build(model, data if name == outcome else data.filled(name))
         for name, model in spec.items()
     }
 

@@ -124,16 +124,13 @@ def impute(
     sampler : {"auto", "gibbs", "nuts"}, optional
         Chained engine: how each model's parameters are updated (default ``"auto"``):
 
-        - ``"auto"``: an exact Gibbs sampler where the model has one (random_intercept,
-          random_slopes and heteroscedastic, as pan and 2l.norm; binary and categorical by
-          Polya-Gamma augmentation, ordinal by its latent-variable form, negative binomial
-          counts by Polya-Gamma augmentation; fixed_cluster and gaussian cluster_level by
-          conjugate updates; see `bayesmi.models.gibbs`), NUTS otherwise (poisson counts,
-          the other cluster_level families, heckman).
-        - ``"gibbs"``: as "auto", and heckman with one rho (gaussian or binary) by its
-          data-augmentation Gibbs sampler, started where NUTS' warm-up ended, about 7 (gaussian)
-          and 10 (binary) times faster than NUTS per iteration; it stays in the main mode of
-          rho where NUTS visits a minor mode now and then (see `bayesmi.models.heckman`).
+        - ``"auto"``: an exact Gibbs sampler where the model has one (the ``Gibbs``
+          column of the table in `bayesmi.spec.kinds`; the family decides: see
+          `bayesmi.families`), NUTS otherwise.
+        - ``"gibbs"``: as "auto", and the Gibbs samplers a kind uses only when asked (heckman
+          with one rho, started where NUTS' warm-up ended: faster per iteration, but it stays
+          in the main mode of rho where NUTS visits a minor mode now and then; see
+          `bayesmi.models.heckman`).
         - ``"nuts"``: NUTS for every model (to cross-check the Gibbs sampler).
 
     start : {"observed", "overdispersed"}, optional
@@ -146,8 +143,8 @@ def impute(
         ``"chained"``: one conditional model per variable, updated in turn (mice's way).
         ``"joint"``: one PyMC model factored in the order of `spec`, every missing cell a
         latent variable, sampled by one `pymc.sample` call (see `bayesmi.engines.joint`); each
-        variable's model may use complete columns and the variables before it in `spec`. It
-        holds random_intercept, random_slopes, heteroscedastic and binary models.
+        variable's model may use complete columns and the variables before it in `spec`. The
+        kinds it holds are the ``joint`` column of the table in `bayesmi.spec.kinds`.
     analysis : str, optional
         The analysis model, e.g. ``"y ~ x + w + x:w + (1 + x | cluster)"``, as the last factor
         of a joint distribution, so the imputations are compatible with its random slopes and
@@ -157,8 +154,8 @@ def impute(
         engine: Gibbs sweeps of every model (fitted to every row, with the current
         imputations) and Metropolis steps for the covariates' missing cells, whose target is
         their own model times the later models' likelihood (`bayesmi.engines.compatible`);
-        it holds random_intercept, random_slopes, heteroscedastic, binary, categorical and
-        ordinal models (factors as covariates, which the joint engine cannot hold).
+        it holds the kinds of the ``analysis=`` column of the table in `bayesmi.spec.kinds`
+        (factors as covariates too, which the joint engine cannot hold).
     nuts_sampler : {"pymc", "nutpie", "numpyro", "blackjax"}, optional
         Joint engine: passed to `pymc.sample` (default ``"pymc"``). nutpie samples several
         times faster once compiled, so it pays off for long runs and large data; it cannot

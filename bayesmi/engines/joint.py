@@ -29,11 +29,12 @@ import pytensor.tensor as pt
 from bayesmi.data.encoding import ImputationData
 from bayesmi.engines.options import JointSettings
 from bayesmi.messages import show
-from bayesmi.models import FACTORIES
+from bayesmi.models import build
 from bayesmi.models.mixed import mixed_factor
 from bayesmi.models.scaling import Scaling
 from bayesmi.result.trace import ChainTrace, TraceRecorder
 from bayesmi.spec.constructors import binary, random_intercept, random_slopes
+from bayesmi.spec.kinds import KINDS
 from bayesmi.spec.model import ImputationModel
 from bayesmi.spec.terms import Term, parse_formula
 
@@ -45,9 +46,6 @@ __all__ = [
     "refuse_other_groupings",
     "run_joint",
 ]
-
-JOINT_KINDS = ("random_intercept", "random_slopes", "heteroscedastic", "binary")
-"""The model kinds the joint engine can hold."""
 
 _STATE = "::joint_"
 
@@ -86,20 +84,21 @@ def check_joint(
         other than PyMC's.
     """
     for name, model in spec.items():
-        if model.kind not in JOINT_KINDS:
+        if not KINDS[model.kind].joint:
+            held = [kind for kind, info in KINDS.items() if info.joint]
             raise ValueError(
                 f"{name!r} is imputed by {model.kind}, which the joint engine does not hold "
-                f"(it holds {', '.join(JOINT_KINDS)}); use engine='chained' or another model."
+                f"(it holds {', '.join(held)}); use engine='chained' or another model."
             )
     refuse_other_groupings(spec, data, "the joint engine", "engine='chained'")
     for model in [*spec.values(), *([analysis] if analysis is not None else [])]:
         _refuse_factors(model, data)
     check_factor_order(spec, data, analysis)
     if nuts_sampler != "pymc":
-        discrete = [
+        discrete = [  # cells of a family that is not continuous
             name
             for name, model in spec.items()
-            if model.family == "binary" and data.missing[name].any()
+            if not model.family.standardised and data.missing[name].any()
         ]
         if discrete:
             raise ValueError(
@@ -180,7 +179,7 @@ def build_joint_model(
                 data,
                 name,
                 data.design_columns(model.fixed_terms),
-                standardise_target=model.family != "binary",
+                standardise_target=model.family.standardised,
             )
             values = _factor(data, model, scaling, completed)
             completed[name] = scaling.y_center + scaling.y_scale * values
@@ -212,7 +211,7 @@ def _factor(
             data.cluster_codes,
             model.family,
             [predictors.index(term) for term in model.slopes],
-            cluster_variance=model.kind == "heteroscedastic",
+            cluster_variance=KINDS[model.kind].cluster_variance,
         )
     for key, quantity in quantities.items():
         pm.Deterministic(f"{name}{_STATE}{key}", quantity)
@@ -270,7 +269,7 @@ def run_joint(
             compute_convergence_checks=False,
         )
     stats = _transition_stats(trace.sample_stats)
-    conditionals = {name: FACTORIES[m.kind](m, data) for name, m in spec.items()}
+    conditionals = {name: build(m, data) for name, m in spec.items()}
     return [
         ChainTrace(
             {

@@ -26,8 +26,8 @@ from bayesmi.data.encoding import ImputationData
 from bayesmi.engines.chained import compiled_models, starting_values
 from bayesmi.engines.options import ChainedSettings
 from bayesmi.engines.updaters import NutsUpdater, make_updater
-from bayesmi.models import uses_nuts
 from bayesmi.models.conditional import COMPILE_LOCK
+from bayesmi.spec.kinds import update_method
 from bayesmi.spec.model import ImputationModel
 
 __all__ = ["Adaptation", "shared_adaptation"]
@@ -53,13 +53,14 @@ def shared_adaptation(
     Empty when no model is updated by NUTS or ``tune`` is 0 (nothing is compiled then beyond
     what the chains compile).
     """
-    if not settings.tune or not any(uses_nuts(model, settings.sampler) for model in spec.values()):
+    methods = {name: update_method(model, settings.sampler) for name, model in spec.items()}
+    if not settings.tune or all(method == "gibbs" for method in methods.values()):
         return {}
     rng = np.random.default_rng(seed)
     with COMPILE_LOCK:
         models = compiled_models(data, spec, settings.models_key)
         updaters = {
-            name: make_updater(model, rng.spawn(1)[0], settings.sampler, settings.target_accept)
+            name: make_updater(model, methods[name], rng.spawn(1)[0], settings.target_accept)
             for name, model in models.items()
         }
     if not any(isinstance(updater, NutsUpdater) for updater in updaters.values()):

@@ -22,7 +22,8 @@ from pymc.blocking import DictToArrayBijection
 from pymc.step_methods.hmc import quadpotential
 from pymc.step_methods.step_sizes import DualAverageAdaptation
 
-from bayesmi.models.conditional import ConditionalModel, GibbsSampler, Point, jittered_start
+from bayesmi.models.conditional import ConditionalModel, Point, jittered_start
+from bayesmi.spec.kinds import UpdateMethod
 
 WARMUP_SWEEPS = 20
 """Most sweeps a Gibbs updater runs when asked to tune: it adapts nothing, and a collapsed
@@ -47,22 +48,14 @@ class TransitionStats:
 
 
 def make_updater(
-    model: ConditionalModel, rng: np.random.Generator, sampler: str, target_accept: float
+    model: ConditionalModel, method: UpdateMethod, rng: np.random.Generator, target_accept: float
 ) -> NutsUpdater | GibbsUpdater:
-    """Return a Gibbs updater for a model with an exact sweep (if `sampler` allows), else NUTS."""
-    choice = updater_choice(model.gibbs, sampler)
-    if choice == "gibbs":
+    """Return the updater `method` names (`bayesmi.spec.kinds.update_method` chose it)."""
+    if method == "gibbs":
         return GibbsUpdater(model, rng)
-    if choice == "nuts_then_gibbs":
+    if method == "nuts_then_gibbs":
         return NutsWarmedGibbsUpdater(model, rng, target_accept)
     return NutsUpdater(model.model, rng, target_accept, model.logp_dlogp_function())
-
-
-def updater_choice(gibbs: GibbsSampler | None, sampler: str) -> str:
-    """Return how a model is updated: "gibbs", "nuts_then_gibbs" or "nuts"."""
-    if gibbs is not None and (sampler == "gibbs" or (sampler == "auto" and gibbs.by_default)):
-        return "gibbs" if gibbs.from_nuts is None else "nuts_then_gibbs"
-    return "nuts"
 
 
 def gibbs_sweeps(

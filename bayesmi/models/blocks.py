@@ -15,16 +15,16 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayesmi.data.encoding import ImputationData
-from bayesmi.models.conditional import Point
+from bayesmi.gibbs import LinearGibbs
+from bayesmi.models.conditional import GibbsSampler, Point, jittered_start
 from bayesmi.models.scaling import Scaling
+from bayesmi.priors import COEFFICIENT_SD, SCALE_SD
 
 __all__ = [
-    "COEFFICIENT_SD",
-    "INTERCEPT_SD",
-    "SCALE_SD",
     "coefficients",
     "design",
     "effects_on_data_scale",
+    "linear_gibbs_sampler",
     "linear_part",
     "linear_point",
     "linear_predictor",
@@ -34,13 +34,6 @@ __all__ = [
     "random_effect_dims",
     "random_effects",
 ]
-
-INTERCEPT_SD = 5.0
-"""Prior SD of intercepts on the standardised scale."""
-COEFFICIENT_SD = 2.5
-"""Prior SD of regression coefficients on the standardised scale."""
-SCALE_SD = 1.0
-"""Prior SD of the half-normal priors on standard deviations (standardised scale)."""
 
 
 def new_model(data: ImputationData, target: str, predictors: Sequence[str]) -> pm.Model:
@@ -165,3 +158,24 @@ def random_effect_dims(target: str, q: int, dim: str = "cluster") -> dict[str, t
         return {"tau": (), "u": (dim,)}
     re, re_bis = f"{target}::re", f"{target}::re_bis"
     return {"re_sd": (re,), "re_corr": (re, re_bis), "u": (dim, re)}
+
+
+def linear_gibbs_sampler(
+    pymc_model,
+    target: str,
+    intercept: str,
+    y: np.ndarray,
+    intercepts: np.ndarray,
+    n_predictors: int,
+) -> GibbsSampler:
+    """Return the `LinearGibbs` sampler of a compiled model, reading its current predictors."""
+    kernel = LinearGibbs(target, intercept, y, intercepts)
+    name = f"{target}::X"
+
+    def current_x() -> np.ndarray:
+        return pymc_model[name].get_value(borrow=True) if n_predictors else np.empty((len(y), 0))
+
+    return GibbsSampler(
+        start=lambda rng: jittered_start(pymc_model, rng),
+        sweep=lambda point, rng: kernel.sweep(point, current_x(), rng),
+    )

@@ -13,7 +13,7 @@ The cluster effects of all categories are correlated. The likelihood uses the ro
 observed target; clusters without one keep their effects under the population distribution,
 so their missing cells are drawn with fresh effects. Draws are categories (codes), given back
 as the column's values. The parameters are updated by an exact Polya-Gamma Gibbs sampler
-(`bayesmi.models.gibbs.CategoricalGibbs`) unless NUTS is asked for.
+(`bayesmi.gibbs.CategoricalGibbs`) unless NUTS is asked for.
 
 Further grouping factors (``(1 | school) + (1 | class)``) add ``v_kg[i]``, each category's
 random intercept of the row's group of factor g, ``v_kg ~ N(0, tau_gk^2)``, ``tau_gk ~ HN(1)``,
@@ -30,9 +30,9 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayesmi.data.encoding import ImputationData
+from bayesmi.families import Family
+from bayesmi.families.base import KernelInputs
 from bayesmi.models.blocks import (
-    COEFFICIENT_SD,
-    SCALE_SD,
     design,
     effects_on_data_scale,
     new_model,
@@ -45,10 +45,10 @@ from bayesmi.models.conditional import (
     GibbsSampler,
     Point,
 )
-from bayesmi.models.families import family_draw, family_likelihood
-from bayesmi.models.gibbs import CategoricalGibbs
 from bayesmi.models.grouping_factors import GroupingFactors
 from bayesmi.models.scaling import Inputs, current_predictors
+from bayesmi.priors import COEFFICIENT_SD, SCALE_SD
+from bayesmi.spec.kinds import gibbs_available
 from bayesmi.spec.model import ImputationModel
 
 __all__ = ["CategoricalModel", "categorical_model"]
@@ -101,11 +101,10 @@ def categorical_model(model: ImputationModel, data: ImputationData) -> Categoric
         quantities |= _other_factors(target, factors, inputs.observed, len(categories))
         for k, (_, codes) in enumerate(factors.other_rows(inputs.observed)):
             eta = eta + quantities[f"factor_effects_{k}"][codes]
-        family_likelihood(target, "categorical", eta, inputs.y, factor.n_categories)
-    dims = {
-        "beta": (f"{target}::category", f"{target}::beta_dim"),
-        **random_effect_dims(target, len(effects), effect_dim),
-    }
+        model.family.likelihood(target, eta, inputs.y, n_categories=factor.n_categories)
+    dims = model.family.parameter_dims(target) | random_effect_dims(
+        target, len(effects), effect_dim
+    )
     coords = {
         f"{target}::category": categories,
         f"{target}::beta_dim": ["Intercept", *predictors],
@@ -116,16 +115,17 @@ def categorical_model(model: ImputationModel, data: ImputationData) -> Categoric
         **inputs.model_fields(pymc_model),
         parameter_dims=factors.parameter_dims(dims, f"{target}::category"),
         coords=coords,
-        gibbs=None
-        if factors.others
-        else _gibbs_sampler(
-            pymc_model, inputs, factors.first.n_groups, factor.n_categories, slope_index
-        ),
+        gibbs=_gibbs_sampler(
+            model, pymc_model, inputs, factors.first.n_groups, factor.n_categories, slope_index
+        )
+        if gibbs_available(model)
+        else None,
         inputs=inputs,
         slope_index=slope_index,
         quantities=quantities,
         category_values=data.category_values(target),
         factors=factors,
+        family=model.family,
     )
 
 
@@ -144,20 +144,25 @@ def _other_factors(
 
 
 def _gibbs_sampler(
+    model: ImputationModel,
     pymc_model: pm.Model,
     inputs: Inputs,
     n_clusters: int,
     n_categories: int,
     slope_index: list[int],
 ) -> GibbsSampler:
-    """Return the Polya-Gamma Gibbs sampler (`CategoricalGibbs`) reading the current predictors."""
-    kernel = CategoricalGibbs(
-        inputs.y.astype(int), inputs.codes_observed, n_clusters, n_categories, tuple(slope_index)
+    """Return the family's Polya-Gamma Gibbs sampler, reading the current predictors."""
+    kernel, set_target = model.family.gibbs_kernel(
+        KernelInputs(
+            target=inputs.target,
+            y=inputs.y,
+            codes=inputs.codes_observed,
+            n_clusters=n_clusters,
+            slopes=tuple(slope_index),
+            n_predictors=len(inputs.columns),
+            n_categories=n_categories,
+        )
     )
-
-    def set_target(codes: np.ndarray) -> None:
-        kernel.y[:] = codes
-
     return GibbsSampler(
         start=lambda rng: kernel.start(len(inputs.columns), rng),
         sweep=lambda state, rng: kernel.sweep(state, current_predictors(pymc_model, inputs), rng),
@@ -201,6 +206,7 @@ class CategoricalModel(CompiledQuantities, ConditionalModel):
     quantities: dict[str, pt.TensorVariable] = field(repr=False)
     category_values: np.ndarray = field(repr=False)
     factors: GroupingFactors = field(repr=False)
+    family: Family = field(repr=False)
 
     def _unpack(self, point: Point) -> dict[str, np.ndarray]:
         named = self.quantities_at(point)
@@ -223,7 +229,7 @@ class CategoricalModel(CompiledQuantities, ConditionalModel):
         """
         current = self._unpack(point)
         eta = self._linear_predictors(current, x, rows) + np.reshape(self.row_shifts(rows), (-1, 1))
-        codes = family_draw("categorical", eta, current, rng)
+        codes = self.family.draw(eta, current, rng)
         return self.category_values[codes.astype(int)]
 
     def row_log_likelihood(
@@ -231,9 +237,7 @@ class CategoricalModel(CompiledQuantities, ConditionalModel):
     ) -> np.ndarray:
         """Return the log probability of the categories `y` (codes) of some rows."""
         eta = self._linear_predictors(self._unpack(point), x, rows)
-        logits = np.column_stack([np.zeros(eta.shape[0]), eta])
-        log_norm = np.logaddexp.reduce(logits, axis=1)
-        return logits[np.arange(eta.shape[0]), y.astype(np.int64)] - log_norm
+        return self.family.row_log_likelihood(eta, y, {})
 
     def on_model_scale(self, values: np.ndarray) -> np.ndarray:
         """Return the category codes of values."""
@@ -254,16 +258,8 @@ class CategoricalModel(CompiledQuantities, ConditionalModel):
     def parameters(self, point: Point) -> dict[str, np.ndarray]:
         """Return the parameters on the data's (log-odds) scale."""
         current = self._unpack(point)
-        beta = np.array(
-            [
-                self.scaling.fixed_effects(float(intercept), coefficients)
-                for intercept, coefficients in zip(
-                    current["intercept"], current["beta"], strict=True
-                )
-            ]
-        )
-        n_other = beta.shape[0]
-        named = {"beta": beta}
+        named = self.family.coefficients(current, self.scaling)
+        n_other = named["beta"].shape[0]
         named |= effects_on_data_scale(
             current["effects"], current["chol"], self.scaling, self.slope_index, blocks=n_other
         )

@@ -4,7 +4,7 @@ On the standardised scale (predictors always, the target when gaussian)::
 
     eta_j = g0 + a_j' gamma
     gaussian:  w_j ~ N(eta_j, sigma_w^2),  sigma_w ~ HalfNormal(1)
-    binary, categorical, ordinal, poisson, negative_binomial: `bayesmi.models.families`
+    binary, categorical, ordinal, poisson, negative_binomial: `bayesmi.families`
     g0 ~ N(0, 5^2) (N(0, 2.5^2) for binary and categorical; none for ordinal),
     gamma_k ~ N(0, 2.5^2)  (categorical: g0 and gamma per non-reference category)
 
@@ -15,8 +15,8 @@ draw from the model given ``a_j`` (or, with predictive mean matching, the value 
 with a close predicted mean), written to every unit of the cluster. Units that miss ``w`` in a
 cluster where other units report it get the reported value. With ``delta`` the drawn clusters'
 values move by it (gaussian) or their ``eta_j`` does (`bayesmi.spec.pattern_mixture`); reported
-values stay. The gaussian model's parameters are
-updated by an exact Gibbs sampler (`bayesmi.models.gibbs.LinearGibbs`) unless NUTS is asked for.
+values stay. A family with a linear sweep (gaussian) has its parameters updated by an exact
+Gibbs sampler (`bayesmi.gibbs.LinearGibbs`) unless NUTS is asked for.
 """
 
 from __future__ import annotations
@@ -28,30 +28,21 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayesmi.data.encoding import ImputationData
+from bayesmi.families import Family
 from bayesmi.models.blocks import (
-    COEFFICIENT_SD,
-    INTERCEPT_SD,
-    SCALE_SD,
+    linear_gibbs_sampler,
     linear_part,
     linear_point,
     linear_predictor,
 )
 from bayesmi.models.conditional import CompiledQuantities, ConditionalModel, Point
-from bayesmi.models.families import (
-    family_draw,
-    family_likelihood,
-    has_intercept,
-    threshold_labels,
-)
-from bayesmi.models.gibbs import linear_gibbs_sampler
 from bayesmi.models.matching import match_donors
 from bayesmi.models.scaling import Scaling, starting_predictors
-from bayesmi.spec.model import Family, ImputationModel
+from bayesmi.priors import COEFFICIENT_SD
+from bayesmi.spec.kinds import gibbs_available
+from bayesmi.spec.model import ImputationModel
 
 __all__ = ["ClusterLevelModel", "cluster_level_model"]
-
-CODED_FAMILIES = ("categorical", "ordinal")
-"""Families whose likelihood reads category codes rather than the column's values."""
 
 
 def cluster_level_model(model: ImputationModel, data: ImputationData) -> ClusterLevelModel:
@@ -62,8 +53,8 @@ def cluster_level_model(model: ImputationModel, data: ImputationData) -> Cluster
     ClusterLevelModel
         Parameters on the original scale: ``beta`` (``Intercept`` and one coefficient per
         predictor; per non-reference category for categorical; no ``Intercept`` for ordinal),
-        ``sigma`` (gaussian: residual SD across clusters), ``thresholds`` (ordinal) and
-        ``alpha`` (negative binomial).
+        and the family's own: ``sigma`` (gaussian: residual SD across clusters),
+        ``thresholds`` (ordinal), ``alpha`` (negative binomial).
     """
     data = data.at_level(model.level)  # its clusters: the groups of the level it lives on
     target, family = model.target, model.family
@@ -72,24 +63,21 @@ def cluster_level_model(model: ImputationModel, data: ImputationData) -> Cluster
     first_row = np.unique(data.cluster_codes, return_index=True)[1]
     cluster_value = _reported_values(data, data.values(target))
     known = ~np.isnan(cluster_value)
-    scaling = Scaling.from_data(data, target, columns, standardise_target=family == "gaussian")
+    scaling = Scaling.from_data(data, target, columns, standardise_target=family.standardised)
     likelihood_rows = first_row[known]
-    response = data.codes(target) if family in CODED_FAMILIES else data.values(target)
+    response = data.codes(target) if family.reads_codes else data.values(target)
     y = (data.cluster_means(response)[likelihood_rows] - scaling.y_center) / scaling.y_scale
     x = scaling.x(starting_predictors(data, columns)[likelihood_rows])
     coords = {"cluster": list(data.cluster_labels), f"{target}::predictor": list(predictors)}
-    factor = data.factor(target) if family in CODED_FAMILIES else None
+    factor = data.factor(target) if family.reads_codes else None
+    k = factor.n_categories if factor is not None else 0
     with pm.Model(coords=coords) as pymc_model:
-        if family == "gaussian":
-            x_beta, _ = linear_predictor(target, predictors, x)
-            intercept = pm.Normal(f"{target}::intercept_std", 0.0, INTERCEPT_SD)
-            sigma = pm.HalfNormal(f"{target}::sigma_std", SCALE_SD)
-            mu = intercept + x_beta
-            pm.Normal(f"{target}::y", mu, sigma, observed=y, dims=f"{target}::obs_row")
-            quantities = {}
-        else:
-            categories = factor.n_categories if factor is not None else 0
-            quantities = _discrete_equation(target, family, predictors, x, y, categories)
+        equation = _category_equation if family.per_category else _equation
+        quantities, eta = equation(target, family, predictors, x, len(y), k)
+        family_quantities, _ = family.likelihood(
+            target, eta, y, n_categories=k, dims=f"{target}::obs_row"
+        )
+        quantities |= family_quantities
     observed = ~data.missing[target]
     dims, extra_coords = _parameter_dims(target, family, predictors, factor)
     return ClusterLevelModel(
@@ -104,7 +92,7 @@ def cluster_level_model(model: ImputationModel, data: ImputationData) -> Cluster
         gibbs=linear_gibbs_sampler(
             pymc_model, target, "intercept_std", y, np.ones((len(y), 1)), len(predictors)
         )
-        if family == "gaussian"
+        if gibbs_available(model)
         else None,
         donors=model.donors if model.pmm else 0,
         family=family,
@@ -126,59 +114,52 @@ def _reported_values(data: ImputationData, values: np.ndarray) -> np.ndarray:
     return reported
 
 
-def _discrete_equation(
-    target: str, family: Family, predictors: list[str], x: np.ndarray, y: np.ndarray, k: int
-) -> dict[str, pt.TensorVariable]:
-    """Add a discrete family's coefficients and likelihood; return what the draw needs."""
-    model = pm.modelcontext(None)
+def _equation(
+    target: str, family: Family, predictors: list[str], x: np.ndarray, n: int, k: int
+) -> tuple[dict[str, pt.TensorVariable], pt.TensorVariable]:
+    """Add the coefficients and the intercept; return them and the linear predictor."""
+    x_beta, beta = linear_predictor(target, predictors, x)
+    eta = x_beta if beta is not None else pt.zeros(n)
     quantities = {}
-    if family == "categorical":
-        model.add_coord(f"{target}::category", length=k - 1)
-        dims = (f"{target}::category", f"{target}::predictor")
-        intercept = pm.Normal(
-            f"{target}::intercept_std", 0.0, COEFFICIENT_SD, dims=f"{target}::category"
-        )
-        eta = pt.ones((len(y), 1)) * intercept[None, :]
+    if family.has_intercept:
+        intercept = pm.Normal(f"{target}::intercept_std", 0.0, family.intercept_sd)
+        eta = eta + intercept
         quantities["intercept"] = intercept
-        if predictors:
-            x_data = pm.Data(f"{target}::X", x, dims=(f"{target}::obs_row", f"{target}::predictor"))
-            beta = pm.Normal(f"{target}::beta_std", 0.0, COEFFICIENT_SD, dims=dims)
-            eta = eta + x_data @ beta.T
-            quantities["beta"] = beta
-    else:
-        x_beta, beta = linear_predictor(target, predictors, x) if predictors else (0.0, None)
-        eta = x_beta + pt.zeros(len(y))
-        if has_intercept(family):
-            intercept_sd = COEFFICIENT_SD if family == "binary" else INTERCEPT_SD
-            intercept = pm.Normal(f"{target}::intercept_std", 0.0, intercept_sd)
-            eta = eta + intercept
-            quantities["intercept"] = intercept
-        if beta is not None:
-            quantities["beta"] = beta
-    family_quantities, _ = family_likelihood(target, family, eta, y, k, dims=f"{target}::obs_row")
-    return quantities | family_quantities
+    if beta is not None:
+        quantities["beta"] = beta
+    return quantities, eta
+
+
+def _category_equation(
+    target: str, family: Family, predictors: list[str], x: np.ndarray, n: int, k: int
+) -> tuple[dict[str, pt.TensorVariable], pt.TensorVariable]:
+    """Add an intercept and coefficients per non-reference category; return them and eta."""
+    model = pm.modelcontext(None)
+    model.add_coord(f"{target}::category", length=k - 1)
+    dims = (f"{target}::category", f"{target}::predictor")
+    intercept = pm.Normal(
+        f"{target}::intercept_std", 0.0, family.intercept_sd, dims=f"{target}::category"
+    )
+    eta = pt.ones((n, 1)) * intercept[None, :]
+    quantities = {"intercept": intercept}
+    if predictors:
+        x_data = pm.Data(f"{target}::X", x, dims=(f"{target}::obs_row", f"{target}::predictor"))
+        beta = pm.Normal(f"{target}::beta_std", 0.0, COEFFICIENT_SD, dims=dims)
+        eta = eta + x_data @ beta.T
+        quantities["beta"] = beta
+    return quantities, eta
 
 
 def _parameter_dims(
     target: str, family: Family, predictors: list[str], factor
 ) -> tuple[dict[str, tuple[str, ...]], dict[str, list]]:
     beta_dim = f"{target}::beta_dim"
-    names = [*(["Intercept"] if has_intercept(family) else []), *predictors]
+    names = [*(["Intercept"] if family.has_intercept else []), *predictors]
     dims: dict[str, tuple[str, ...]] = {}
-    coords: dict[str, list] = {beta_dim: names}
     if names:
         dims["beta"] = (beta_dim,)
-    if family == "gaussian":
-        dims["sigma"] = ()
-    elif family == "categorical":
-        dims["beta"] = (f"{target}::category", beta_dim)
-        coords[f"{target}::category"] = [factor.label(k) for k in range(1, factor.n_categories)]
-    elif family == "ordinal":
-        dims["thresholds"] = (f"{target}::threshold",)
-        coords[f"{target}::threshold"] = threshold_labels(factor)
-    elif family == "negative_binomial":
-        dims["alpha"] = ()
-    return dims, coords
+    dims |= family.parameter_dims(target)
+    return dims, {beta_dim: names} | family.coords(target, factor)
 
 
 @dataclass(kw_only=True)
@@ -194,12 +175,12 @@ class ClusterLevelModel(CompiledQuantities, ConditionalModel):
     category_values: np.ndarray | None = field(default=None, repr=False)
 
     def _unpack(self, point: Point) -> dict:
-        if self.family == "gaussian":
+        if self.family.linear_gibbs:  # its sampler's state is the point: read it as it is
             n_predictors = len(self.columns)
             intercept, beta, sigma = linear_point(point, self.target, "intercept_std", n_predictors)
             return {"intercept": float(intercept), "beta": beta, "sigma": sigma}
         named = self.quantities_at(point)
-        if self.family == "categorical":
+        if self.family.per_category:
             named.setdefault("beta", np.zeros((named["intercept"].shape[0], 0)))
         else:
             named["intercept"] = float(named.get("intercept", 0.0))
@@ -209,14 +190,14 @@ class ClusterLevelModel(CompiledQuantities, ConditionalModel):
     def _cluster_means(self, current: dict, x: np.ndarray) -> np.ndarray:
         """Linear predictor of every cluster (one column per category for categorical)."""
         x_cluster = x[self.first_row]
-        if self.family == "categorical":
+        if self.family.per_category:
             return current["intercept"][None, :] + x_cluster @ current["beta"].T
         return current["intercept"] + linear_part(x_cluster, current["beta"])
 
     @property
     def shifts_linear_predictor(self) -> bool:
-        """Delta moves the logit or log scale (discrete families), not the values."""
-        return self.family != "gaussian"
+        """Delta moves the logit or log scale (discrete families), or the values."""
+        return self.family.shifts_linear_predictor
 
     def _cluster_shifts(self) -> np.ndarray | float:
         """Return each cluster's delta shift (`delta_shifts` are one per missing cell)."""
@@ -232,14 +213,12 @@ class ClusterLevelModel(CompiledQuantities, ConditionalModel):
         """Draw one value per cluster without one; reported values stay."""
         current = self._unpack(point)
         mean = self._cluster_means(current, x)
-        if self.family == "gaussian":  # a shift of the values: `draw_missing` adds it
-            per_cluster = mean + current["sigma"] * rng.standard_normal(len(self.first_row))
-        else:
+        if self.shifts_linear_predictor:  # else a shift of the values: `draw_missing` adds it
             shifts = self._cluster_shifts()
             mean = mean + (np.reshape(shifts, (-1, 1)) if mean.ndim == 2 else shifts)
-            per_cluster = family_draw(self.family, mean, current, rng)
-            if self.category_values is not None:
-                per_cluster = self.category_values[per_cluster.astype(int)]
+        per_cluster = self.family.draw(mean, current, rng)
+        if self.category_values is not None:
+            per_cluster = self.category_values[per_cluster.astype(int)]
         known = ~np.isnan(self.known_standardised)
         per_cluster = np.where(known, self.known_standardised, per_cluster)
         return per_cluster[self.missing_codes]
@@ -270,20 +249,6 @@ class ClusterLevelModel(CompiledQuantities, ConditionalModel):
     def parameters(self, point: Point) -> dict[str, np.ndarray]:
         """Return the parameters on the data's scale."""
         current = self._unpack(point)
-        scaling, beta = self.scaling, current["beta"]
-        if self.family == "categorical":
-            rows = zip(current["intercept"], beta, strict=True)
-            return {"beta": np.array([scaling.fixed_effects(a, b) for a, b in rows])}
-        named = {}
-        if self.family == "ordinal":
-            shift = np.sum(beta * scaling.x_center / scaling.x_scale)
-            named["thresholds"] = np.asarray(current["thresholds"]) + shift
-            if beta.size:
-                named["beta"] = scaling.coefficients(beta)
-        else:
-            named["beta"] = scaling.fixed_effects(current["intercept"], beta)
-        if self.family == "gaussian":
-            named["sigma"] = np.asarray(scaling.y_scale * current["sigma"])
-        elif self.family == "negative_binomial":
-            named["alpha"] = np.asarray(current["alpha"])
-        return named
+        return self.family.coefficients(current, self.scaling) | self.family.dispersion(
+            current, self.scaling
+        )

@@ -27,6 +27,7 @@ import pymc as pm
 from pymc.blocking import DictToArrayBijection
 
 from bayesmi.data.encoding import DesignColumn
+from bayesmi.gibbs.steps import Point
 from bayesmi.models.matching import match_donors
 from bayesmi.models.scaling import Scaling
 
@@ -46,9 +47,6 @@ COMPILE_LOCK = threading.RLock()
 left the process running every later model's operations in Python, about ten times slower
 and different in the ninth digit."""
 
-Point = dict[str, np.ndarray]
-"""Values of a model's free variables (as NUTS holds them), or a Gibbs sampler's state."""
-
 
 @dataclass(frozen=True)
 class GibbsSampler:
@@ -60,13 +58,11 @@ class GibbsSampler:
         ``rng -> state``: a starting state.
     sweep : callable
         ``(state, rng) -> (state, acceptance)``: one sweep given the current predictors.
-    by_default : bool
-        Used with ``sampler="auto"``; otherwise only with ``sampler="gibbs"`` (a sampler
-        known to mix worse than NUTS on some data).
     from_nuts : callable, optional
-        ``NUTS point -> state``. Given, the sampler starts where NUTS' warm-up (the tuning
-        transitions, or the run's shared adaptation) ended, not at ``start``: for posteriors
-        whose minor modes NUTS leaves and the sweeps do not.
+        ``NUTS point -> state``: for a sampler that starts where NUTS' warm-up (the tuning
+        transitions, or the run's shared adaptation) ended, not at ``start``, where
+        `bayesmi.spec.kinds.update_method` says so (posteriors whose minor modes NUTS
+        leaves and the sweeps do not).
     set_target : callable, optional
         ``values -> None``: replace the target values the sweeps read (on the model's scale,
         `ConditionalModel.on_model_scale`), for a model whose likelihood uses every row
@@ -75,7 +71,6 @@ class GibbsSampler:
 
     start: Callable[[np.random.Generator], Point]
     sweep: Callable[[Point, np.random.Generator], tuple[Point, float]]
-    by_default: bool = True
     from_nuts: Callable[[Point], Point] | None = None
     set_target: Callable[[np.ndarray], None] | None = None
 

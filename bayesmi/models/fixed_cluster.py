@@ -8,7 +8,7 @@ On the standardised scale, with cell-means coding (no global intercept)::
 The likelihood uses the rows with an observed target; a missing cell is drawn from
 ``N(alpha_j + x_ij' beta, sigma^2)``. Cluster-level predictors are collinear with the dummies
 and are left out (the engine warns), as mice removes collinear predictors. The parameters are
-updated by an exact Gibbs sampler (`bayesmi.models.gibbs.LinearGibbs`) unless NUTS is asked for.
+updated by an exact Gibbs sampler (`bayesmi.gibbs.LinearGibbs`) unless NUTS is asked for.
 """
 
 from __future__ import annotations
@@ -21,16 +21,15 @@ import pymc as pm
 from bayesmi.data.checks import level_two_terms
 from bayesmi.data.encoding import ImputationData
 from bayesmi.models.blocks import (
-    INTERCEPT_SD,
-    SCALE_SD,
+    linear_gibbs_sampler,
     linear_part,
     linear_point,
     linear_predictor,
     new_model,
 )
 from bayesmi.models.conditional import ConditionalModel, Point
-from bayesmi.models.gibbs import linear_gibbs_sampler
 from bayesmi.models.scaling import Inputs
+from bayesmi.priors import INTERCEPT_SD, SCALE_SD
 from bayesmi.spec.model import ImputationModel
 
 __all__ = ["FixedClusterModel", "fixed_cluster_model"]

@@ -14,7 +14,7 @@ jointly with being observed, a missing row with the probability of being missing
 cell is drawn from the outcome given that it was not observed: the selection error truncated
 below ``-eta``, then the outcome error given it. NUTS updates the parameters, the model compiled
 once per chain; a model with one rho can instead be updated by a data-augmentation Gibbs
-sampler (`bayesmi.models.gibbs.SelectionGibbs`, `bayesmi.models.gibbs.BinarySelectionGibbs`,
+sampler (`bayesmi.gibbs.SelectionGibbs`, `bayesmi.gibbs.BinarySelectionGibbs`,
 ``sampler="gibbs"``): 7 to 10 times faster per iteration, but on popmis' tutorial model the
 posterior of rho has a minor mode near -0.6 beside the main one near 0.8, and a Gibbs chain
 started in it stays there for thousands of sweeps (NUTS chains leave it), so it is not the default.
@@ -33,11 +33,9 @@ import pytensor.tensor as pt
 from scipy.special import ndtr, ndtri
 
 from bayesmi.data.encoding import ImputationData
-from bayesmi.models.bivariate_normal import log_bivariate_normal_cdf
+from bayesmi.families import Family
+from bayesmi.gibbs.selection import SelectionTarget
 from bayesmi.models.blocks import (
-    COEFFICIENT_SD,
-    INTERCEPT_SD,
-    SCALE_SD,
     effects_on_data_scale,
     linear_predictor,
     new_model,
@@ -52,9 +50,9 @@ from bayesmi.models.conditional import (
     Point,
     set_model_data,
 )
-from bayesmi.models.gibbs import BinarySelectionGibbs, SelectionGibbs
-from bayesmi.models.gibbs.selection import SelectionTarget
 from bayesmi.models.scaling import Inputs, Scaling, starting_predictors
+from bayesmi.priors import COEFFICIENT_SD, SCALE_SD
+from bayesmi.spec.kinds import gibbs_available
 from bayesmi.spec.model import ImputationModel
 
 __all__ = ["HeckmanModel", "heckman_model"]
@@ -88,7 +86,7 @@ def heckman_model(model: ImputationModel, data: ImputationData) -> HeckmanModel:
         ``gamma`` (``Intercept`` and one probit coefficient per predictor) and ``tau_v``;
         ``rho``, and with ``cluster_rho`` also ``rho_cluster`` and ``atanh_rho_sd``.
     """
-    inputs = Inputs.from_data(data, model.target, model.terms, model.family == "gaussian")
+    inputs = Inputs.from_data(data, model.target, model.terms, model.family.standardised)
     columns, predictors = inputs.predictors, data.design_names(model.fixed_terms)
     selection = data.design_names(model.selection_terms)
     slopes = data.design_names(model.slope_terms)
@@ -147,10 +145,9 @@ def _gibbs_sampler(
     With rho fixed the sweeps start on their own: NUTS' warm-up of that model was 85% of a
     run's time (popmis, 10 chains of 20 iterations).
     """
-    if model.cluster_rho:
+    if not gibbs_available(model):
         return None
-    sampler = SelectionGibbs if model.family == "gaussian" else BinarySelectionGibbs
-    heckman.kernel = sampler(
+    heckman.kernel = model.family.selection_kernel(
         inputs.y,
         inputs.observed,
         data.cluster_codes,
@@ -164,8 +161,7 @@ def _gibbs_sampler(
     return GibbsSampler(  # the kernel is looked up when called: `HeckmanModel.fix_rho` sets it
         start=lambda rng: heckman.kernel.start(rng),
         sweep=lambda state, rng: heckman.kernel.sweep(state, predictors_now["x"], rng),
-        by_default=False,  # NUTS crosses to the minor mode now and then, the sweeps never
-        from_nuts=heckman.gibbs_state if model.rho is None else None,
+        from_nuts=heckman.gibbs_state,
     )
 
 
@@ -176,8 +172,7 @@ def _outcome_equation(model: ImputationModel, inputs: Inputs, layout: _Layout) -
     pymc_model.add_coord(f"{target}::re", ["Intercept", *layout.slope_names])
     pymc_model.add_coord(f"{target}::selection_predictor", list(layout.selection_names))
     x_beta, beta = linear_predictor(target, layout.predictor_names, inputs.x[:, layout.outcome])
-    intercept_sd = INTERCEPT_SD if model.family == "gaussian" else COEFFICIENT_SD
-    intercept = pm.Normal(f"{target}::intercept_std", 0.0, intercept_sd)
+    intercept = pm.Normal(f"{target}::intercept_std", 0.0, model.family.intercept_sd)
     effects, chol = random_effects(target, 1 + len(layout.slopes))
     z = random_design(pymc_model, target, len(layout.observed_rows), layout.slopes)
     mu = intercept + x_beta + pt.sum(z * effects[inputs.codes_observed], axis=1)
@@ -220,19 +215,10 @@ def _likelihood(
         rho, rho_cluster = pm.Data(f"{target}::rho_fixed", np.asarray(model.rho)), None
     quantities["rho"] = rho
     rho_observed = rho_cluster[inputs.codes_observed] if model.cluster_rho else rho
-    eta_observed = eta[layout.observed_rows]
-    if model.family == "binary":
-        observed = log_bivariate_normal_cdf(
-            mu, eta_observed, rho_observed, sign=2.0 * inputs.y - 1.0
-        )
-    else:
-        sigma = pm.HalfNormal(f"{target}::sigma_std", SCALE_SD)
-        residual = (inputs.y - mu) / sigma
-        observed = pm.logp(pm.Normal.dist(mu, sigma), inputs.y) + pm.logcdf(
-            pm.Normal.dist(0.0, 1.0),
-            (eta_observed + rho_observed * residual) / pt.sqrt(1 - rho_observed**2),
-        )
-        quantities["sigma"] = sigma
+    family_quantities, observed = model.family.selection_likelihood(
+        target, inputs.y, mu, eta[layout.observed_rows], rho_observed
+    )
+    quantities |= family_quantities
     missing = pm.logcdf(pm.Normal.dist(0.0, 1.0), -eta[layout.missing_rows])
     pm.Potential(f"{target}::selection_likelihood", observed.sum() + missing.sum())
     if model.cluster_rho:
@@ -249,8 +235,7 @@ def _parameter_dims(model: ImputationModel, q: int) -> dict[str, tuple[str, ...]
         "tau_v": (),
         "rho": (),
     }
-    if model.family == "gaussian":
-        dims["sigma"] = ()
+    dims |= model.family.parameter_dims(target)
     if model.cluster_rho:
         dims |= {"rho_cluster": ("cluster",), "atanh_rho_sd": ()}
     return dims | random_effect_dims(target, q)
@@ -262,7 +247,7 @@ class HeckmanModel(CompiledQuantities, ConditionalModel):
 
     layout: _Layout = field(repr=False)
     codes_missing: np.ndarray
-    family: str
+    family: Family
     cluster_rho: bool
     quantities: dict = field(repr=False)
     predictors_now: dict = field(default_factory=dict, repr=False)
@@ -288,7 +273,7 @@ class HeckmanModel(CompiledQuantities, ConditionalModel):
         return named
 
     def gibbs_state(self, point: Point) -> dict:
-        """Return the Gibbs sampler's state at a NUTS point (`bayesmi.models.gibbs.selection`)."""
+        """Return the Gibbs sampler's state at a NUTS point (`bayesmi.gibbs.selection`)."""
         named = {
             name: float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float)
             for name, value in self._unpack(point).items()
@@ -325,9 +310,7 @@ class HeckmanModel(CompiledQuantities, ConditionalModel):
         d = ndtri(rng.random(len(codes)) * upper)
         rho_missing = current["rho_cluster"][codes] if self.cluster_rho else current["rho"]
         noise = rho_missing * d + np.sqrt(1 - rho_missing**2) * rng.standard_normal(len(codes))
-        if self.family == "binary":
-            return (mean + noise > 0).astype(float)
-        return mean + float(current["sigma"]) * noise
+        return self.family.selection_draw(mean, noise, current)
 
     @cached_property
     def _equation_scalings(self) -> tuple[Scaling, Scaling]:
@@ -347,8 +330,7 @@ class HeckmanModel(CompiledQuantities, ConditionalModel):
             "tau_v": np.asarray(float(current.get("tau_v", np.exp(point.get(tau_v, 0.0))))),
             "rho": np.asarray(float(current["rho"])),
         }
-        if self.family == "gaussian":
-            named["sigma"] = np.asarray(self.scaling.y_scale * float(current["sigma"]))
+        named |= self.family.dispersion(current, self.scaling)
         if self.cluster_rho:
             named["rho_cluster"] = current["rho_cluster"]
             spread = point[f"{self.target}::atanh_rho_sd_log__"]

@@ -11,7 +11,7 @@ On the standardised scale (predictors always, the target when it is gaussian)::
     gaussian, cluster variance: y_ij ~ N(eta_ij, sigma_j^2), log sigma_j = mu_s + omega d_j,
                                mu_s ~ N(0, 1), omega ~ HN(0.5), d_j ~ N(0, 1)
     binary:                    y_ij ~ Bernoulli(logit^-1(eta_ij))
-    ordinal, poisson, negative_binomial: see `bayesmi.models.families` (ordinal: no b0)
+    ordinal, poisson, negative_binomial: see `bayesmi.families` (ordinal: no b0)
     b0 ~ N(0, 5^2) (N(0, 2.5^2) for binary), beta_k ~ N(0, 2.5^2)
 
 The likelihood uses the rows with an observed target. Missing cells are drawn from the
@@ -19,24 +19,23 @@ predictive given the current parameters and their cluster's b_j (and sigma_j); c
 observed target keep b_j and sigma_j under their population distribution, so those are draws
 from it. A compiled function maps NUTS' point to the quantities the draw needs; the gaussian,
 binary, ordinal and negative binomial models also have an exact Gibbs sampler
-(`bayesmi.models.gibbs`; binary and negative binomial by Polya-Gamma augmentation, ordinal by
+(`bayesmi.gibbs`; binary and negative binomial by Polya-Gamma augmentation, ordinal by
 its latent-variable form).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
 
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
 from bayesmi.data.encoding import ImputationData
+from bayesmi.families import Family
+from bayesmi.families.base import KernelInputs
+from bayesmi.gibbs import FactorsGibbs, RandomInterceptGibbs
 from bayesmi.models.blocks import (
-    COEFFICIENT_SD,
-    INTERCEPT_SD,
-    SCALE_SD,
     coefficients,
     design,
     effects_on_data_scale,
@@ -51,62 +50,43 @@ from bayesmi.models.conditional import (
     Point,
     jittered_start,
 )
-from bayesmi.models.families import (
-    DISCRETE_FAMILIES,
-    family_draw,
-    family_likelihood,
-    has_intercept,
-    threshold_labels,
-)
-from bayesmi.models.gibbs import (
-    FactorsGibbs,
-    LogisticGibbs,
-    NegativeBinomialGibbs,
-    OrdinalGibbs,
-    RandomInterceptGibbs,
-    RandomSlopesGibbs,
-)
-from bayesmi.models.gibbs.ordinal import ordinal_log_probabilities
 from bayesmi.models.grouping_factors import GroupingFactors
 from bayesmi.models.scaling import Inputs, current_predictors
-from bayesmi.spec.model import Family, ImputationModel
+from bayesmi.priors import SCALE_SD
+from bayesmi.spec.kinds import KINDS, gibbs_available
+from bayesmi.spec.model import ImputationModel
 
 __all__ = ["MixedModel", "mixed_factor", "mixed_model"]
 
-GIBBS_FAMILIES = ("gaussian", "binary", "ordinal", "negative_binomial")
-"""Families of the mixed models with a Gibbs sampler (`bayesmi.models.gibbs`)."""
-FACTORS_GIBBS_FAMILIES = ("gaussian", "binary", "negative_binomial")
-"""Families whose Gibbs sampler takes other grouping factors (`FactorsGibbs`)."""
 
-
-def mixed_model(
-    model: ImputationModel, data: ImputationData, cluster_variance: bool = False
-) -> MixedModel:
+def mixed_model(model: ImputationModel, data: ImputationData) -> MixedModel:
     """Build the mixed model of ``model.target`` (see the module docstring).
 
     Parameters
     ----------
     model : ImputationModel
-        A random_intercept, random_slopes, heteroscedastic, binary, ordinal or count model.
+        A random_intercept, random_slopes, heteroscedastic, binary, ordinal or count model;
+        its kind says whether the residual variance is one per cluster (heteroscedastic).
     data : ImputationData
         The encoded data.
-    cluster_variance : bool, default=False
-        A residual variance per cluster (heteroscedastic).
     """
     family = model.family
+    cluster_variance = KINDS[model.kind].cluster_variance
     factors = GroupingFactors.of(model, data)
     inputs = Inputs.from_data(
         data,
         model.target,
         model.fixed_terms,
-        standardise_target=family == "gaussian",
-        target_codes=family == "ordinal",
+        standardise_target=family.standardised,
+        target_codes=family.reads_codes,
         grouping=factors.first,
     )
     target, predictors = inputs.target, inputs.predictors
     slopes = data.design_names(model.slope_terms)
     slope_index = [predictors.index(name) for name in slopes]
     effect_dim = factors.dim(factors.first)
+    factor = data.factor(target) if family.reads_codes else None
+    n_categories = factor.n_categories if factor is not None else 0
     with new_model(data, target, predictors) as pymc_model:
         pymc_model.add_coord(f"{target}::obs_row", length=len(inputs.y))
         factors.add_coords(pymc_model)
@@ -120,46 +100,39 @@ def mixed_model(
             len(inputs.y),
             inputs.y,
             inputs.codes_observed,
-            model.family,
+            family,
             slope_index,
             cluster_variance=cluster_variance,
             dims=f"{target}::obs_row",
-            n_categories=data.factor(target).n_categories if family == "ordinal" else 0,
+            n_categories=n_categories,
             effect_dim=effect_dim,
             factors=factors.other_rows(inputs.observed),
         )
     effects = ["Intercept", *slopes]
     coords = {
-        f"{target}::beta_dim": [*(["Intercept"] if has_intercept(family) else []), *predictors],
+        f"{target}::beta_dim": [*(["Intercept"] if family.has_intercept else []), *predictors],
         f"{target}::re": effects,
         f"{target}::re_bis": effects,
     }
-    if family == "ordinal":
-        coords[f"{target}::threshold"] = threshold_labels(data.factor(target))
+    coords |= family.coords(target, factor)
     coords |= factors.coords(first_in_tau=not slopes)
     dims = _parameter_dims(target, len(effects), family, cluster_variance, predictors, effect_dim)
+    kernel = _gibbs_kernel(model, inputs, factors, slope_index, cluster_variance, n_categories)
     return MixedModel(
         **inputs.model_fields(pymc_model),
         parameter_dims=factors.parameter_dims(dims),
         coords=coords,
-        gibbs=_gibbs_sampler(
-            pymc_model,
-            inputs,
-            factors,
-            family,
-            slope_index,
-            cluster_variance,
-            data.factor(target).n_categories if family == "ordinal" else 0,
-        ),
+        gibbs=None if kernel is None else _gibbs_sampler(pymc_model, inputs, *kernel),
         donors=model.donors if model.pmm else 0,
         observed_values=data.values(target)[inputs.observed] if model.pmm else None,
-        category_values=data.category_values(target) if family in ("ordinal",) else None,
+        category_values=data.category_values(target) if factor is not None else None,
         inputs=inputs,
         family=family,
         cluster_variance=cluster_variance,
         slope_index=slope_index,
         quantities=quantities,
         factors=factors,
+        point_is_state=kernel is not None and isinstance(kernel[0], RandomInterceptGibbs),
     )
 
 
@@ -172,15 +145,12 @@ def _parameter_dims(
     effect_dim: str,
 ) -> dict[str, tuple[str, ...]]:
     dims: dict[str, tuple[str, ...]] = {}
-    if has_intercept(family) or predictors:
+    if family.has_intercept or predictors:
         dims["beta"] = (f"{target}::beta_dim",)
     dims |= random_effect_dims(target, q, effect_dim)
-    if family == "gaussian":
-        dims["sigma"] = (effect_dim,) if cluster_variance else ()
-    elif family == "ordinal":
-        dims["thresholds"] = (f"{target}::threshold",)
-    elif family == "negative_binomial":
-        dims["alpha"] = ()
+    dims |= family.parameter_dims(target)
+    if cluster_variance:
+        dims["sigma"] = (effect_dim,)
     return dims
 
 
@@ -206,13 +176,15 @@ class MixedModel(CompiledQuantities, ConditionalModel):
     quantities: dict[str, pt.TensorVariable] = field(repr=False)
     category_values: np.ndarray | None = field(default=None, repr=False)
     factors: GroupingFactors = field(repr=False)
+    point_is_state: bool = False
+    """Whether the Gibbs sampler's state is the PyMC point (pan's random-intercept sweep):
+    then a point's quantities are read without compiling."""
 
     def _unpack(self, point: Point) -> dict:
         """Return the standardised quantities of a NUTS point or a Gibbs state."""
         if "effects" in point:  # a Gibbs state holds the quantities themselves
             return point
-        intercepts_only = not self.cluster_variance and not self.slope_index
-        if self.family == "gaussian" and intercepts_only and not self.factors.others:
+        if self.point_is_state:
             return _unpack_random_intercept(point, self.target, len(self.columns))
         named = self.quantities_at(point)
         named["intercept"] = float(named.get("intercept", 0.0))
@@ -233,18 +205,22 @@ class MixedModel(CompiledQuantities, ConditionalModel):
 
     @property
     def shifts_linear_predictor(self) -> bool:
-        """Delta moves the logit (binary, ordinal) or log (count) scale, not the values."""
-        return self.family != "gaussian"
+        """Delta moves the logit (binary, ordinal) or log (count) scale, or the values."""
+        return self.family.shifts_linear_predictor
+
+    def _at_rows(self, current: dict, rows: np.ndarray) -> dict:
+        """Return the quantities with each row's residual SD (one per cluster: heteroscedastic)."""
+        if not self.cluster_variance:
+            return current
+        return current | {"sigma": current["sigma"][self.inputs.codes_all[rows]]}
 
     def draw_rows(
         self, point: Point, x: np.ndarray, rows: np.ndarray, rng: np.random.Generator
     ) -> np.ndarray:
-        """Draw the target of some rows (standardised) from the model given the parameters."""
+        """Draw the target of some rows (model's scale) from the model given the parameters."""
         current = self._unpack(point)
         mean = self._linear_predictor(current, x, rows) + self.row_shifts(rows)
-        if self.family == "gaussian":
-            return mean + self._residual_sd(current, rows) * rng.standard_normal(len(rows))
-        draws = family_draw(self.family, mean, current, rng)
+        draws = self.family.draw(mean, self._at_rows(current, rows), rng)
         if self.category_values is not None:
             return self.category_values[draws.astype(int)]
         return draws
@@ -260,25 +236,11 @@ class MixedModel(CompiledQuantities, ConditionalModel):
         """
         current = self._unpack(point)
         eta = self._linear_predictor(current, x, rows)
-        if self.family == "gaussian":
-            sigma = self._residual_sd(current, rows)
-            return -0.5 * ((y - eta) / sigma) ** 2 - np.log(sigma)
-        if self.family == "binary":
-            return y * eta - np.logaddexp(0.0, eta)
-        if self.family == "ordinal":
-            codes = y.astype(np.int64)
-            thresholds = np.asarray(current["thresholds"], dtype=float)
-            return ordinal_log_probabilities(codes, eta, thresholds, np.arange(codes.size))
-        raise NotImplementedError(f"no row log likelihood for the {self.family} family")
-
-    def _residual_sd(self, current: dict, rows: np.ndarray) -> np.ndarray | float:
-        if self.cluster_variance:
-            return current["sigma"][self.inputs.codes_all[rows]]
-        return current["sigma"]
+        return self.family.row_log_likelihood(eta, y, self._at_rows(current, rows))
 
     def on_model_scale(self, values: np.ndarray) -> np.ndarray:
-        """Return target values as the likelihood reads them (an ordinal target: its codes)."""
-        if self.family == "ordinal":
+        """Return target values as the likelihood reads them (categories: their codes)."""
+        if self.category_values is not None:
             return np.searchsorted(self.category_values, values).astype(float)
         return super().on_model_scale(values)
 
@@ -290,14 +252,7 @@ class MixedModel(CompiledQuantities, ConditionalModel):
         """Return the parameters on the data's scale."""
         current = self._unpack(point)
         scaling = self.scaling
-        named = {}
-        if self.family == "ordinal":
-            shift = np.sum(current["beta"] * scaling.x_center / scaling.x_scale)
-            named["thresholds"] = np.asarray(current["thresholds"]) + shift
-            if current["beta"].size:
-                named["beta"] = scaling.coefficients(current["beta"])
-        else:
-            named["beta"] = scaling.fixed_effects(current["intercept"], current["beta"])
+        named = self.family.coefficients(current, scaling)
         named |= effects_on_data_scale(
             current["effects"], current["chol"], scaling, self.slope_index
         )
@@ -308,12 +263,7 @@ class MixedModel(CompiledQuantities, ConditionalModel):
                 scale * np.asarray(current["factor_tau"], dtype=float),
                 [scale * np.asarray(effects) for effects in current["factor_effects"]],
             )
-        if self.family == "gaussian":
-            sigma = scaling.y_scale * current["sigma"]
-            named["sigma"] = sigma if self.cluster_variance else np.asarray(sigma)
-        elif self.family == "negative_binomial":
-            named["alpha"] = np.asarray(current["alpha"])
-        return named
+        return named | self.family.dispersion(current, scaling)
 
 
 def mixed_factor(
@@ -346,12 +296,11 @@ def mixed_factor(
     n_rows : int
         Number of rows of `y`.
     y : numpy.ndarray
-        The target (standardised unless binary), NaN where missing.
+        The target on the family's scale (standardised when continuous), NaN where missing.
     codes : numpy.ndarray
         Cluster code of every row.
-    family : str
-        Distribution of the target: "gaussian", "binary", "ordinal", "poisson" or
-        "negative_binomial".
+    family : Family
+        Distribution of the target (`bayesmi.families`), one linear predictor.
     slope_index : list of int
         Columns of `x` with a random slope.
     cluster_variance : bool, default=False
@@ -359,7 +308,7 @@ def mixed_factor(
     dims : str, optional
         Dim of the rows of the likelihood.
     n_categories : int, default=0
-        Number of categories of an ordinal target.
+        Number of categories of a target of categories.
     effect_dim : str, default="cluster"
         Dim of the groups of `codes` (another grouping factor's with several).
     factors : tuple of (str, numpy.ndarray)
@@ -369,10 +318,10 @@ def mixed_factor(
     Returns
     -------
     quantities : dict
-        ``intercept`` (not ordinal), ``effects`` (J, q), ``chol``, ``sigma`` (gaussian),
-        ``thresholds`` (ordinal), ``alpha`` (negative binomial), ``beta`` (with
-        predictors) and with `factors` ``factor_tau`` and ``factor_effects_<k>``, in this
-        order: what the predictive draw and `parameters` need, standardised.
+        ``intercept`` (where the family has one), ``effects`` (J, q), ``chol``, the family's
+        own parameters (``sigma``, ``thresholds``, ``alpha``), ``beta`` (with predictors) and
+        with `factors` ``factor_tau`` and ``factor_effects_<k>``, in this order: what the
+        predictive draw and `parameters` need, standardised.
     target : tensor
         The target's values, missing cells included.
     """
@@ -382,9 +331,8 @@ def mixed_factor(
     x_beta, beta = coefficients(target, x) if x is not None else (0.0, None)
     quantities = {}
     intercept = 0.0
-    if has_intercept(family):
-        intercept_sd = COEFFICIENT_SD if family == "binary" else INTERCEPT_SD
-        intercept = pm.Normal(f"{target}::intercept_std", 0.0, intercept_sd)
+    if family.has_intercept:
+        intercept = pm.Normal(f"{target}::intercept_std", 0.0, family.intercept_sd)
         quantities["intercept"] = intercept
     effects, chol = random_effects(target, 1 + len(slope_index), effect_dim)
     z = design(x, n_rows, slope_index)
@@ -398,14 +346,16 @@ def mixed_factor(
             factor_effects = factor_tau[k] * pm.Normal(f"{target}::factor_eta_{k}", 0, 1, dims=dim)
             factor_quantities[f"factor_effects_{k}"] = factor_effects
             eta = eta + factor_effects[factor_codes]
-    if family in DISCRETE_FAMILIES:
-        family_quantities, values = family_likelihood(target, family, eta, y, n_categories, dims)
-        quantities |= family_quantities
-    else:
-        sigma = _residual_sd(target, cluster_variance, effect_dim)
-        rows_sigma = sigma[codes] if cluster_variance else sigma
-        values = pm.Normal(f"{target}::y", eta, rows_sigma, observed=y, dims=dims)
-        quantities["sigma"] = sigma
+    sigma = _cluster_sd(target, effect_dim) if cluster_variance else None
+    family_quantities, values = family.likelihood(
+        target,
+        eta,
+        y,
+        n_categories=n_categories,
+        dims=dims,
+        sigma=None if sigma is None else sigma[codes],
+    )
+    quantities |= family_quantities if sigma is None else {"sigma": sigma}
     if beta is not None:
         quantities["beta"] = beta
     return quantities | factor_quantities, values
@@ -423,47 +373,46 @@ def _unpack_random_intercept(point: Point, target: str, n_predictors: int) -> di
     }
 
 
-def _gibbs_sampler(
-    pymc_model: pm.Model,
+def _gibbs_kernel(
+    model: ImputationModel,
     inputs: Inputs,
     factors: GroupingFactors,
-    family: Family,
     slope_index: list[int],
     cluster_variance: bool,
-    n_categories: int = 0,
-) -> GibbsSampler | None:
-    """Return the Gibbs sampler of a gaussian, binary, ordinal or negative binomial model.
+    n_categories: int,
+) -> tuple[object, object] | None:
+    """Return the family's Gibbs kernel and target setter, where the model has a sampler.
 
-    With several grouping factors, the gaussian, binary and negative binomial samplers
-    extended by `FactorsGibbs`. None for poisson counts, and ordinal models with several
-    factors (NUTS).
+    With several grouping factors, the family's kernel extended by `FactorsGibbs` (whose
+    target cannot be set: the analysis-compatible engine takes one grouping factor).
     """
-    if family not in GIBBS_FAMILIES or (factors.others and family not in FACTORS_GIBBS_FAMILIES):
+    if not gibbs_available(model):
         return None
-    n_clusters = factors.first.n_groups
-    slopes = tuple(slope_index)
-    codes = inputs.codes_observed
-    set_target = partial(np.copyto, inputs.y)
-    if family == "binary":
-        kernel = LogisticGibbs(inputs.y, codes, n_clusters, slopes)
-    elif family == "negative_binomial":
-        kernel = NegativeBinomialGibbs(inputs.y, codes, n_clusters, slopes)
-    elif family == "ordinal":
-        kernel = OrdinalGibbs(inputs.y.astype(int), codes, n_clusters, n_categories, slopes)
-        set_target = kernel.set_target
-    elif not cluster_variance and not slopes and not factors.others:
-        kernel = RandomInterceptGibbs(
-            inputs.target, inputs.y, codes, n_clusters, len(inputs.columns)
+    kernel, set_target = model.family.gibbs_kernel(
+        KernelInputs(
+            target=inputs.target,
+            y=inputs.y,
+            codes=inputs.codes_observed,
+            n_clusters=factors.first.n_groups,
+            slopes=tuple(slope_index),
+            n_predictors=len(inputs.columns),
+            n_categories=n_categories,
+            cluster_variance=cluster_variance,
+            other_factors=bool(factors.others),
         )
-    else:
-        kernel = RandomSlopesGibbs(inputs.y, codes, n_clusters, slopes, cluster_variance)
-    if factors.others:
-        kernel = FactorsGibbs(
-            kernel,
-            tuple(grouping.codes[inputs.observed] for grouping in factors.others),
-            tuple(grouping.n_groups for grouping in factors.others),
-        )
-        set_target = None  # the analysis-compatible engine takes one grouping factor
+    )
+    if not factors.others:
+        return kernel, set_target
+    kernel = FactorsGibbs(
+        kernel,
+        tuple(grouping.codes[inputs.observed] for grouping in factors.others),
+        tuple(grouping.n_groups for grouping in factors.others),
+    )
+    return kernel, None
+
+
+def _gibbs_sampler(pymc_model: pm.Model, inputs: Inputs, kernel, set_target) -> GibbsSampler:
+    """Return the Gibbs sampler of a kernel, reading the model's current predictors."""
 
     def start(rng: np.random.Generator) -> Point:
         if isinstance(kernel, RandomInterceptGibbs):  # its state is the PyMC model's point
@@ -477,9 +426,8 @@ def _gibbs_sampler(
     )
 
 
-def _residual_sd(target: str, cluster_variance: bool, dim: str) -> pt.TensorVariable:
-    if not cluster_variance:
-        return pm.HalfNormal(f"{target}::sigma_std", SCALE_SD)
+def _cluster_sd(target: str, dim: str) -> pt.TensorVariable:
+    """Add a residual SD per cluster: log-normal across clusters (2l.norm's model)."""
     location = pm.Normal(f"{target}::log_sigma_mean", 0.0, 1.0)
     spread = pm.HalfNormal(f"{target}::log_sigma_sd", 0.5)
     deviation = pm.Normal(f"{target}::log_sigma_offset", 0.0, 1.0, dims=dim)

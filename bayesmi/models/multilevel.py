@@ -14,7 +14,7 @@ the others'. The likelihood uses the rows with an observed target; a missing cel
 from ``N(b0 + x' beta + sum_k u_k[g_k], sigma^2)`` with its groups' current effects, and a
 group with no observed target (a systematically missing class, or school) has only its prior,
 so its effect is a draw from ``N(0, tau_k^2)``: its level's population. The parameters are
-updated by exact Gibbs sweeps (`bayesmi.models.gibbs.intercepts`) unless NUTS is asked for.
+updated by exact Gibbs sweeps (`bayesmi.gibbs.intercepts`) unless NUTS is asked for.
 """
 
 from __future__ import annotations
@@ -26,10 +26,14 @@ import pymc as pm
 
 from bayesmi.data.encoding import ImputationData
 from bayesmi.data.levels import Grouping
-from bayesmi.models.blocks import INTERCEPT_SD, SCALE_SD, linear_predictor, new_model
+from bayesmi.gibbs.intercepts import InterceptsGibbs
+from bayesmi.models.blocks import (
+    linear_predictor,
+    new_model,
+)
 from bayesmi.models.conditional import ConditionalModel, GibbsSampler, Point, jittered_start
-from bayesmi.models.gibbs.intercepts import InterceptsGibbs
 from bayesmi.models.scaling import Inputs, current_predictors
+from bayesmi.priors import INTERCEPT_SD, SCALE_SD
 from bayesmi.spec.model import ImputationModel
 
 __all__ = ["InterceptsModel", "intercepts_model"]

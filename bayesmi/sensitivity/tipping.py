@@ -151,7 +151,7 @@ def _check(spec: Mapping, variable: str, deltas: Sequence[float], over: str) -> 
             f"variable {variable!r} has no model in spec; give the variable whose imputations "
             "are shifted."
         )
-    if over == "rho" and spec[variable].kind != "heckman":
+    if over == "rho" and not spec[variable].kind_info.selection:
         raise ValueError(
             f"over='rho' fixes the error correlation of a heckman model; {variable!r} is "
             f"imputed by {spec[variable].kind}. Use over='delta', or bm.heckman."

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bayesmi.families import Family
 from bayesmi.messages import show
-from bayesmi.spec.model import DEFAULT_DONORS, FAMILIES, Family, ImputationModel, ModelKind
+from bayesmi.spec.kinds import KINDS, linear_gibbs, mixed_gibbs, model_kind, selection_gibbs
+from bayesmi.spec.model import DEFAULT_DONORS, ImputationModel
 from bayesmi.spec.pattern_mixture import DeltaLike
 from bayesmi.spec.terms import parse_formula
 
@@ -27,19 +29,12 @@ __all__ = [
     "random_slopes",
 ]
 
-MIXED_FAMILIES: dict[str, Family] = {
-    "binary": "binary",
-    "categorical": "categorical",
-    "ordinal": "ordinal",
-    "count": "poisson",
-}
-"""The family of each mixed model kind that is not gaussian (count's default)."""
-
 
 HECKMAN_SEPARATOR = " | selection "
 """Between the outcome and the selection formula in a heckman model's ``formula``."""
 
 
+@model_kind(cluster_dummies=True)
 def fixed_cluster(
     formula: str, pmm: bool = False, donors: int = DEFAULT_DONORS, delta: DeltaLike = None
 ) -> ImputationModel:
@@ -120,6 +115,7 @@ def fixed_cluster(
     return _options(model, pmm, donors, delta)
 
 
+@model_kind(joint=True, compatible=True, has_gibbs=mixed_gibbs, any_grouping=True)
 def random_intercept(
     formula: str, pmm: bool = False, donors: int = DEFAULT_DONORS, delta: DeltaLike = None
 ) -> ImputationModel:
@@ -217,7 +213,7 @@ def _options(model: ImputationModel, pmm: bool, donors: int, delta: DeltaLike) -
     return replace(model, pmm=pmm, donors=donors, delta=delta)
 
 
-def grouped_model(formula: str, kind: ModelKind) -> ImputationModel:
+def grouped_model(formula: str, kind: str) -> ImputationModel:
     """Build a mixed model of a kind: slopes among the fixed predictors, on one factor.
 
     The factor with random slopes (else the first written) is the model's ``group``; other
@@ -244,11 +240,11 @@ def grouped_model(formula: str, kind: ModelKind) -> ImputationModel:
             f"{formula!r} has a random slope on {', '.join(absent)} but no fixed effect for it; "
             f"add {' + '.join(absent)} to the fixed part (the slopes' mean)."
         )
-    family = MIXED_FAMILIES.get(kind, "gaussian")
-    fields = {"family": family, "other_groups": others}
+    fields = {"family": KINDS[kind].default_family, "other_groups": others}
     return ImputationModel(kind, formula, parsed.target, parsed.fixed, group, slopes, **fields)
 
 
+@model_kind(joint=True, compatible=True, has_gibbs=mixed_gibbs)
 def random_slopes(
     formula: str, pmm: bool = False, donors: int = DEFAULT_DONORS, delta: DeltaLike = None
 ) -> ImputationModel:
@@ -263,7 +259,7 @@ def random_slopes(
         ``"y ~ x1 + x2 + (1 + x1 | cluster)"``: each random slope also in the fixed part.
         Other grouping factors may add a random intercept each, nested or crossed:
         ``"y ~ x + (1 + x | school) + (1 | class)"`` (exact Gibbs steps,
-        `bayesmi.models.gibbs.FactorsGibbs`); the slopes are on one factor.
+        `bayesmi.gibbs.FactorsGibbs`); the slopes are on one factor.
 
     pmm : bool, default=False
         Impute by predictive mean matching (mice's ``pmm``, miceadds' ``2l.pmm``): for each
@@ -323,6 +319,7 @@ def random_slopes(
     return _options(grouped_model(formula, "random_slopes"), pmm, donors, delta)
 
 
+@model_kind(joint=True, compatible=True, has_gibbs=mixed_gibbs, cluster_variance=True)
 def heteroscedastic(
     formula: str, pmm: bool = False, donors: int = DEFAULT_DONORS, delta: DeltaLike = None
 ) -> ImputationModel:
@@ -387,6 +384,7 @@ def heteroscedastic(
     return _options(grouped_model(formula, "heteroscedastic"), pmm, donors, delta)
 
 
+@model_kind(default_family="binary", joint=True, compatible=True, has_gibbs=mixed_gibbs)
 def binary(formula: str, delta: DeltaLike = None) -> ImputationModel:
     r"""Impute a 0/1 variable by a logistic mixed model (mice's ``2l.bin``).
 
@@ -424,9 +422,10 @@ def binary(formula: str, delta: DeltaLike = None) -> ImputationModel:
     return replace(grouped_model(formula, "binary"), delta=delta)
 
 
+@model_kind(takes=lambda family: True, has_gibbs=linear_gibbs, cluster_level=True)
 def cluster_level(
     formula: str,
-    family: Family = "gaussian",
+    family: str | Family = "gaussian",
     pmm: bool = False,
     donors: int = DEFAULT_DONORS,
     delta: DeltaLike = None,
@@ -497,11 +496,6 @@ def cluster_level(
             f"cluster_level takes no grouping term, but {formula!r} groups by "
             f"{', '.join(parsed.groups)}: the model already has one row per cluster."
         )
-    if family not in FAMILIES:
-        raise ValueError(
-            f"family must be one of {', '.join(FAMILIES)}, not {family!r}; a count is "
-            "'poisson' or 'negative_binomial'."
-        )
     if level is not None and not isinstance(level, str):
         raise TypeError(f"level must be a grouping column's name (str), got {level!r}.")
     model = ImputationModel(
@@ -510,10 +504,18 @@ def cluster_level(
     return _options(model, pmm, donors, delta)
 
 
+@model_kind(
+    takes=lambda family: family.selection_kernel is not None,
+    gibbs=False,  # NUTS crosses to rho's minor mode now and then, the sweeps never
+    has_gibbs=selection_gibbs,
+    warms_up_by_nuts=lambda model: model.rho is None,
+    selection=True,
+    formulas=2,
+)
 def heckman(
     outcome: str,
     selection: str,
-    family: Family = "gaussian",
+    family: str | Family = "gaussian",
     cluster_rho: bool = False,
     rho: float | None = None,
 ) -> ImputationModel:
@@ -597,8 +599,6 @@ def heckman(
             f"(1 | {model.group}), or impute under MAR with several factors "
             "(bm.random_intercept) and assess MNAR with delta=."
         )
-    if family not in ("gaussian", "binary"):
-        raise ValueError(f"family must be 'gaussian' or 'binary', not {family!r}.")
     if not isinstance(selection, str):
         raise TypeError("selection must be a string such as '~ x + z + (1 | cluster)'.")
     if selection.split("~")[0].strip():

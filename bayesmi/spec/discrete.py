@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bayesmi.families import Family
 from bayesmi.spec.constructors import grouped_model
+from bayesmi.spec.kinds import mixed_gibbs, model_kind
 from bayesmi.spec.model import ImputationModel
 from bayesmi.spec.pattern_mixture import DeltaLike
 
 __all__ = ["categorical", "count", "ordinal"]
 
-COUNT_FAMILIES = ("poisson", "negative_binomial")
-"""The families of a count model."""
 
-
+@model_kind(default_family="categorical", compatible=True, has_gibbs=mixed_gibbs)
 def categorical(formula: str, delta: DeltaLike = None) -> ImputationModel:
     r"""Impute a nominal variable by a baseline-category multinomial logit mixed model.
 
@@ -70,6 +70,7 @@ def categorical(formula: str, delta: DeltaLike = None) -> ImputationModel:
     return replace(grouped_model(formula, "categorical"), delta=delta)
 
 
+@model_kind(default_family="ordinal", compatible=True, has_gibbs=mixed_gibbs)
 def ordinal(formula: str, delta: DeltaLike = None) -> ImputationModel:
     r"""Impute an ordered categorical variable by a cumulative logit mixed model.
 
@@ -113,7 +114,10 @@ def ordinal(formula: str, delta: DeltaLike = None) -> ImputationModel:
     return replace(grouped_model(formula, "ordinal"), delta=delta)
 
 
-def count(formula: str, family: str = "poisson", delta: DeltaLike = None) -> ImputationModel:
+@model_kind(default_family="poisson", takes=lambda family: family.counts, has_gibbs=mixed_gibbs)
+def count(
+    formula: str, family: str | Family = "poisson", delta: DeltaLike = None
+) -> ImputationModel:
     r"""Impute a count by a Poisson or negative binomial mixed model (log link).
 
     As JointAI's ``glmer`` with a Poisson family and Blimp's count model.
@@ -124,7 +128,8 @@ def count(formula: str, family: str = "poisson", delta: DeltaLike = None) -> Imp
         ``"visits ~ x1 + (1 | cluster)"``, optionally with random slopes. The target holds
         non-negative whole numbers.
     family : {"poisson", "negative_binomial"}, default="poisson"
-        "negative_binomial" for counts more spread out than a Poisson allows (overdispersion).
+        "negative_binomial" for counts more spread out than a Poisson allows (overdispersion);
+        any family of counts in `bayesmi.families.FAMILIES`.
     delta : float, mapping, Series or str, optional
         Shift the imputations away from MAR, on the log scale (a sensitivity analysis; see
         `bayesmi.spec.pattern_mixture`, and `bayesmi.delta` for one shift per cluster). 0 is MAR.
@@ -155,8 +160,4 @@ def count(formula: str, family: str = "poisson", delta: DeltaLike = None) -> Imp
     >>> bm.count("visits ~ age + (1 | hospital)", family="negative_binomial").family
     'negative_binomial'
     """
-    if family not in COUNT_FAMILIES:
-        raise ValueError(
-            f"family of a count model must be one of {', '.join(COUNT_FAMILIES)}, not {family!r}."
-        )
     return replace(grouped_model(formula, "count"), family=family, delta=delta)

@@ -10,44 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from numbers import Real
-from typing import Literal, get_args
 
+from bayesmi.families import Family, get_family
+from bayesmi.spec.kinds import KINDS, KindInfo
 from bayesmi.spec.pattern_mixture import Delta, as_delta
 from bayesmi.spec.terms import Term
 
-__all__ = [
-    "DEFAULT_DONORS",
-    "FAMILIES",
-    "KINDS",
-    "PMM_FAMILIES",
-    "Family",
-    "ImputationModel",
-    "ModelKind",
-]
-
-ModelKind = Literal[
-    "binary",
-    "categorical",
-    "cluster_level",
-    "count",
-    "fixed_cluster",
-    "heckman",
-    "heteroscedastic",
-    "ordinal",
-    "random_intercept",
-    "random_slopes",
-]
-KINDS: tuple[str, ...] = get_args(ModelKind)
-"""Every model kind, named as its constructor."""
-
-Family = Literal["gaussian", "binary", "categorical", "ordinal", "poisson", "negative_binomial"]
-FAMILIES: tuple[str, ...] = get_args(Family)
-"""Distributions of a target: ``"gaussian"`` (continuous), ``"binary"`` (two categories),
-``"categorical"`` (nominal), ``"ordinal"`` (ordered categories), ``"poisson"`` and
-``"negative_binomial"`` (counts)."""
-
-PMM_FAMILIES = ("gaussian",)
-"""Families whose models can impute by predictive mean matching."""
+__all__ = ["DEFAULT_DONORS", "ImputationModel"]
 
 DEFAULT_DONORS = 5
 """Donors of predictive mean matching (mice's ``donors``)."""
@@ -63,7 +32,7 @@ class ImputationModel:
     Attributes
     ----------
     kind : str
-        The model, named as its constructor.
+        The model, named as its constructor (`bayesmi.spec.kinds.KINDS`).
     formula : str
         The formula as written (for `heckman`: ``"<outcome> | selection <selection>"``).
     target : str
@@ -78,10 +47,11 @@ class ImputationModel:
         Predictors with a random slope (each also in `fixed_terms`).
     selection_terms : tuple of Term
         Predictors of the selection equation of a `heckman` model (empty otherwise).
-    family : str
-        Distribution of the target (`FAMILIES`): "gaussian" for the normal models, "binary",
-        "categorical", "ordinal", "poisson" or "negative_binomial" for the models named so,
-        and any of these for `cluster_level`.
+    family : Family
+        Distribution of the target (`bayesmi.families.FAMILIES`; given by name, it equals
+        its name): "gaussian" for the normal models, "binary", "categorical", "ordinal",
+        "poisson" or "negative_binomial" for the models named so, and any of these for
+        `cluster_level`.
     cluster_rho : bool
         Whether a `heckman` model's error correlation varies between clusters.
     pmm : bool
@@ -100,14 +70,14 @@ class ImputationModel:
         in pupils in classes in schools); None for the cluster.
     """
 
-    kind: ModelKind
+    kind: str
     formula: str
     target: str
     fixed_terms: tuple[Term, ...]
     group: str | None = None
     slope_terms: tuple[Term, ...] = ()
     selection_terms: tuple[Term, ...] = ()
-    family: Family = "gaussian"
+    family: Family | str = "gaussian"
     cluster_rho: bool = False
     pmm: bool = False
     donors: int = DEFAULT_DONORS
@@ -118,42 +88,54 @@ class ImputationModel:
 
     def __post_init__(self) -> None:
         """Refuse an unknown kind or family, bad matching options or an unsupported delta."""
-        object.__setattr__(self, "delta", as_delta(self.delta, self.target))
-        if self.delta is not None and self.kind == "heckman":
-            raise ValueError(
-                f"delta (a shift of the imputations away from MAR) is not available for a "
-                f"heckman model ({self.target!r}): the selection model estimates its own "
-                "departure from MAR, or assumes one with rho=."
-            )
-        if self.kind not in KINDS:
+        info = KINDS.get(self.kind) if isinstance(self.kind, str) else None
+        if info is None:
             raise ValueError(
                 f"unknown model kind {self.kind!r} for {self.target!r}; the kinds are "
                 f"{', '.join(sorted(KINDS))}."
             )
-        if self.family not in FAMILIES:
+        object.__setattr__(self, "delta", as_delta(self.delta, self.target))
+        if self.delta is not None and not info.takes_delta:
             raise ValueError(
-                f"family must be one of {', '.join(FAMILIES)}, not {self.family!r} "
-                f"(model of {self.target!r})."
+                f"delta (a shift of the imputations away from MAR) is not available for a "
+                f"{self.kind} model ({self.target!r}): the selection model estimates its own "
+                "departure from MAR, or assumes one with rho=."
             )
+        self._check_family(info)
         if not isinstance(self.pmm, bool):
             raise TypeError(f"pmm must be True or False, got {self.pmm!r} ({self.target!r}).")
-        if self.pmm and (self.family not in PMM_FAMILIES or self.kind == "heckman"):
+        if self.pmm and not (self.family.matching and info.matching):
             raise ValueError(
                 f"pmm=True matches predicted means of a normal model; {self.kind} "
-                f"({self.family}) of {self.target!r} draws from its own distribution already."
+                f"({self.family.name}) of {self.target!r} draws from its own distribution already."
             )
-        self._check_rho()
+        self._check_rho(info)
         if isinstance(self.donors, bool) or not isinstance(self.donors, int) or self.donors < 1:
             raise ValueError(
                 f"donors must be a positive whole number (mice uses 5), got {self.donors!r} "
                 f"({self.target!r})."
             )
 
-    def _check_rho(self) -> None:
+    def _check_family(self, info: KindInfo) -> None:
+        """Turn the family's name into the family; refuse one the kind cannot have."""
+        try:
+            family = get_family(self.family)
+        except ValueError as error:
+            raise ValueError(f"{error.args[0][:-1]} (model of {self.target!r}).") from None
+        if not info.takes(family):
+            names = [repr(name) for name in info.families]
+            allowed = " or ".join(names) if len(names) <= 2 else f"one of {', '.join(names)}"
+            raise ValueError(
+                f"family of a {self.kind} model must be {allowed}, not {family.name!r} "
+                f"(model of {self.target!r})."
+            )
+        object.__setattr__(self, "family", family)
+
+    def _check_rho(self, info: KindInfo) -> None:
         """Refuse a fixed rho outside (-1, 1), with cluster_rho, or for another kind."""
         if self.rho is None:
             return
-        if self.kind != "heckman":
+        if not info.selection:
             raise ValueError(
                 f"rho is a heckman model's option, not {self.kind}'s ({self.target!r})."
             )
@@ -168,6 +150,11 @@ class ImputationModel:
                 "estimates one per cluster: give one of them."
             )
         object.__setattr__(self, "rho", float(self.rho))
+
+    @property
+    def kind_info(self) -> KindInfo:
+        """What the model's kind is and can do (its row of `bayesmi.spec.kinds.KINDS`)."""
+        return KINDS[self.kind]
 
     @property
     def predictors(self) -> tuple[str, ...]:

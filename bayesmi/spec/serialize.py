@@ -8,45 +8,14 @@ written in Python; an unknown kind is refused with the list of kinds.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
-from bayesmi.spec.constructors import (
-    HECKMAN_SEPARATOR,
-    binary,
-    cluster_level,
-    fixed_cluster,
-    heckman,
-    heteroscedastic,
-    random_intercept,
-    random_slopes,
-)
-from bayesmi.spec.discrete import categorical, count, ordinal
-from bayesmi.spec.model import DEFAULT_DONORS, KINDS, ImputationModel
+from bayesmi.spec.constructors import HECKMAN_SEPARATOR
+from bayesmi.spec.kinds import KINDS
+from bayesmi.spec.model import ImputationModel
 from bayesmi.spec.pattern_mixture import Delta
 
 __all__ = ["model_from_dict", "model_to_dict", "spec_from_json", "spec_to_json"]
-
-_CONSTRUCTORS: dict[str, Callable[..., ImputationModel]] = {
-    "binary": binary,
-    "categorical": categorical,
-    "cluster_level": cluster_level,
-    "count": count,
-    "fixed_cluster": fixed_cluster,
-    "heteroscedastic": heteroscedastic,
-    "ordinal": ordinal,
-    "random_intercept": random_intercept,
-    "random_slopes": random_slopes,
-}
-
-_OPTIONS: dict[str, tuple[str, ...]] = {
-    "cluster_level": ("family", "pmm", "donors", "level"),
-    "count": ("family",),
-    "fixed_cluster": ("pmm", "donors"),
-    "heteroscedastic": ("pmm", "donors"),
-    "random_intercept": ("pmm", "donors"),
-    "random_slopes": ("pmm", "donors"),
-}
-"""The constructor's options of each kind besides the formula, as `model_to_dict` keys."""
 
 
 def model_to_dict(model: ImputationModel) -> dict:
@@ -72,7 +41,7 @@ def model_to_dict(model: ImputationModel) -> dict:
         "group": model.group,
         "slopes": list(model.slopes),
         "selection": list(model.selection),
-        "family": model.family,
+        "family": model.family.name,
         "cluster_rho": model.cluster_rho,
     } | matching
 
@@ -90,29 +59,19 @@ def model_from_dict(values: Mapping) -> ImputationModel:
             f"a spec entry must be a mapping with 'kind' and 'formula', as model_to_dict "
             f"writes; got {values!r}."
         )
-    kind = values["kind"]
-    if kind not in KINDS:
+    info = KINDS.get(values["kind"])
+    if info is None:
         raise ValueError(
-            f"unknown model kind {kind!r} in the spec entry for {values.get('target')!r}; the "
-            f"kinds are {', '.join(sorted(KINDS))}."
+            f"unknown model kind {values['kind']!r} in the spec entry for "
+            f"{values.get('target')!r}; the kinds are {', '.join(sorted(KINDS))}."
         )
-    if kind == "heckman":
-        outcome, _, selection = values["formula"].partition(HECKMAN_SEPARATOR)
-        return heckman(
-            outcome,
-            selection,
-            family=values.get("family", "gaussian"),
-            cluster_rho=bool(values.get("cluster_rho", False)),
-            rho=values.get("rho"),
-        )
-    defaults = {"family": "gaussian" if kind != "count" else "poisson", "pmm": False, "level": None}
-    options = {
-        name: values.get(name, defaults.get(name, DEFAULT_DONORS))
-        for name in _OPTIONS.get(kind, ())
-    }
+    formulas = (
+        values["formula"].split(HECKMAN_SEPARATOR) if info.formulas == 2 else [values["formula"]]
+    )
+    options = {name: values.get(name, info.defaults[name]) for name in info.options}
     if "delta" in values:
         options["delta"] = Delta.from_dict(values["delta"])
-    return _CONSTRUCTORS[kind](values["formula"], **options)
+    return info.constructor(*formulas, **options)
 
 
 def spec_to_json(spec: Mapping[str, ImputationModel]) -> str:

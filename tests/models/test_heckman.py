@@ -71,7 +71,9 @@ def test_spec_options_round_trip_through_json():
 
 
 def test_unknown_family_is_refused():
-    with pytest.raises(ValueError, match="family must be 'gaussian' or 'binary', not 'poisson'"):
+    with pytest.raises(
+        ValueError, match="family of a heckman model must be 'gaussian' or 'binary', not 'poisson'"
+    ):
         bm.heckman(OUTCOME, SELECTION, family="poisson")
 
 

@@ -12,18 +12,17 @@ negative binomial's (Polya-Gamma augmentation), `steps` what they share and `ker
 compiled loops.
 """
 
-from bayesmi.models.gibbs.binary_selection import BinarySelectionGibbs
-from bayesmi.models.gibbs.counts import NegativeBinomialGibbs
-from bayesmi.models.gibbs.intercepts import FactorsGibbs, InterceptsGibbs
-from bayesmi.models.gibbs.logistic import CategoricalGibbs, LogisticGibbs
-from bayesmi.models.gibbs.normal import (
+from bayesmi.gibbs.binary_selection import BinarySelectionGibbs
+from bayesmi.gibbs.counts import NegativeBinomialGibbs
+from bayesmi.gibbs.intercepts import FactorsGibbs, InterceptsGibbs
+from bayesmi.gibbs.logistic import CategoricalGibbs, LogisticGibbs
+from bayesmi.gibbs.normal import (
     LinearGibbs,
     RandomInterceptGibbs,
     RandomSlopesGibbs,
-    linear_gibbs_sampler,
 )
-from bayesmi.models.gibbs.ordinal import OrdinalGibbs
-from bayesmi.models.gibbs.selection import SelectionGibbs
+from bayesmi.gibbs.ordinal import OrdinalGibbs
+from bayesmi.gibbs.selection import SelectionGibbs
 
 __all__ = [
     "BinarySelectionGibbs",
@@ -37,5 +36,4 @@ __all__ = [
     "RandomInterceptGibbs",
     "RandomSlopesGibbs",
     "SelectionGibbs",
-    "linear_gibbs_sampler",
 ]

@@ -15,7 +15,7 @@ the coefficients and cluster effects. One sweep draws, in this order:
 3. ``y*`` from its truncated logistic conditional (inverse CDF, in the nearer tail), then
    ``omega``;
 4. the coefficients, cluster effects and their covariance as in the logit samplers
-   (`bayesmi.models.gibbs.steps.working_model_draw`, then the centred covariance step).
+   (`bayesmi.gibbs.steps.working_model_draw`, then the centred covariance step).
 
 Steps 1 and 3-4 are a partially collapsed Gibbs sampler: the thresholds are drawn with the
 latent variables integrated out, before the latent variables are drawn, so the order keeps the
@@ -38,15 +38,15 @@ import numpy as np
 from polyagamma import random_polyagamma
 from scipy.special import expit
 
-from bayesmi.models.families import THRESHOLD_SD
-from bayesmi.models.gibbs.kernels import cumulative_logit_log_probabilities
-from bayesmi.models.gibbs.steps import (
+from bayesmi.gibbs.kernels import cumulative_logit_log_probabilities
+from bayesmi.gibbs.steps import (
     CategoryTarget,
     covariance_step,
     fixed_and_random_designs,
     log_prior_covariance,
     working_model_draw,
 )
+from bayesmi.priors import THRESHOLD_SD
 
 __all__ = ["OrdinalGibbs", "ordinal_log_probabilities"]
 

@@ -6,14 +6,14 @@ per group of factor k, ``e ~ N(0, sigma^2)``. One sweep visits the factors in tu
 k, with ``o = sum_{m != k} u_m[g_m]`` the other factors' current effects, it draws
 
 1. ``theta`` from its conditional given the other factors with ``u_k`` integrated out: the
-   random-intercept sampler's collapsed step (`bayesmi.models.gibbs.RandomInterceptGibbs`) on
+   random-intercept sampler's collapsed step (`bayesmi.gibbs.RandomInterceptGibbs`) on
    ``y - o``, so the intercept does not crawl against any factor's effects;
 2. ``u_k`` from its normal conditional given ``theta`` and ``o`` (a group without observed
    rows: ``N(0, tau_k^2)``).
 
 Steps 1-2 are one draw of ``(theta, u_k)`` from their joint conditional. Then ``sigma^2`` and
 each ``tau_k^2`` by the independence Metropolis-Hastings steps of the two-level sampler
-(`bayesmi.models.gibbs.steps.scale_step`), and each ``tau_k`` again with ``eta_k = u_k / tau_k``
+(`bayesmi.gibbs.steps.scale_step`), and each ``tau_k`` again with ``eta_k = u_k / tau_k``
 held (`interweave_factor_sds`: a level whose variance is near 0 would otherwise mix slowly).
 Each step leaves the PyMC model's posterior invariant; the state is the PyMC model's point
 (``eta_k = u_k / tau_k``, log scales).
@@ -33,8 +33,8 @@ from typing import Protocol
 
 import numpy as np
 
-from bayesmi.models.conditional import Point
-from bayesmi.models.gibbs.steps import (
+from bayesmi.gibbs.steps import (
+    Point,
     cluster_sums,
     collapsed_fixed_effects,
     log_prior_covariance,

@@ -35,10 +35,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from bayesmi.models.blocks import COEFFICIENT_SD, INTERCEPT_SD
-from bayesmi.models.conditional import GibbsSampler, Point, jittered_start
-from bayesmi.models.gibbs.steps import (
+from bayesmi.gibbs.steps import (
     ClusterSums,
+    Point,
     cluster_sums,
     collapsed_fixed_effects,
     covariance_step,
@@ -46,8 +45,9 @@ from bayesmi.models.gibbs.steps import (
     noncentred_sd_step,
     scale_step,
 )
+from bayesmi.priors import COEFFICIENT_SD, INTERCEPT_SD
 
-__all__ = ["LinearGibbs", "RandomInterceptGibbs", "RandomSlopesGibbs", "linear_gibbs_sampler"]
+__all__ = ["LinearGibbs", "RandomInterceptGibbs", "RandomSlopesGibbs"]
 
 
 @dataclass(frozen=True)
@@ -342,24 +342,3 @@ class LinearGibbs:
         if x.shape[1]:
             new[f"{name}::beta_std"] = theta[k:]
         return new, accept
-
-
-def linear_gibbs_sampler(
-    pymc_model,
-    target: str,
-    intercept: str,
-    y: np.ndarray,
-    intercepts: np.ndarray,
-    n_predictors: int,
-) -> GibbsSampler:
-    """Return the `LinearGibbs` sampler of a compiled model, reading its current predictors."""
-    kernel = LinearGibbs(target, intercept, y, intercepts)
-    name = f"{target}::X"
-
-    def current_x() -> np.ndarray:
-        return pymc_model[name].get_value(borrow=True) if n_predictors else np.empty((len(y), 0))
-
-    return GibbsSampler(
-        start=lambda rng: jittered_start(pymc_model, rng),
-        sweep=lambda point, rng: kernel.sweep(point, current_x(), rng),
-    )

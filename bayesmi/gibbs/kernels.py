@@ -58,7 +58,7 @@ def weighted_cluster_statistics(
 def weighted_intercept_kernel(
     w, kappa, omega, codes, n_clusters, variance, prior, theta_noise, intercept_noise
 ):
-    """`bayesmi.models.gibbs.steps.weighted_intercept_draw` given its standard normal noise.
+    """`bayesmi.gibbs.steps.weighted_intercept_draw` given its standard normal noise.
 
     The arguments are that function's (float64 arrays, integer cluster codes), with
     `theta_noise` (one per column of `w`) and `intercept_noise` (one per cluster) in place of
@@ -127,7 +127,7 @@ def _cholesky(matrix: np.ndarray) -> tuple[np.ndarray, bool]:
 
 @numba.njit(cache=True, nogil=True)
 def log_prior_covariance_kernel(covariance: np.ndarray) -> float:
-    """`bayesmi.models.gibbs.steps.log_prior_covariance` of a q x q matrix (q >= 2).
+    """`bayesmi.gibbs.steps.log_prior_covariance` of a q x q matrix (q >= 2).
 
     ``log p(T) = sum(-s_k^2 / 2) + log det(T) - (q + 2) sum(log s_k)`` (``log det Omega`` is
     ``log det T - 2 sum(log s_k)``); minus infinity where T is not positive definite.

@@ -6,7 +6,7 @@ import pytensor.tensor as pt
 import pytest
 from scipy.stats import multivariate_normal
 
-from bayesmi.models.bivariate_normal import log_bivariate_normal_cdf
+from bayesmi.families.bivariate_normal import log_bivariate_normal_cdf
 
 
 def reference(h, k, r):

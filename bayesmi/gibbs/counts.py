@@ -5,11 +5,11 @@ count y is, in ``psi = eta - log alpha``, ``e^(psi y) / (1 + e^psi)^(y + alpha)`
 free of eta: a logit likelihood with ``y + alpha`` trials (Zhou et al. 2012; Polson, Scott and
 Windle 2013, section 3.2). Given ``omega_i ~ PG(y_i + alpha, psi_i)`` it is, in eta, the
 normal ``N(kappa_i / omega_i + log alpha; eta_i, 1 / omega_i)``, ``kappa_i = (y_i - alpha) / 2``.
-So one sweep draws omega, then, as `bayesmi.models.gibbs.LogisticGibbs` does, the intercept and
+So one sweep draws omega, then, as `bayesmi.gibbs.LogisticGibbs` does, the intercept and
 coefficients with the cluster effects integrated out, the effects and their covariance T; then
 ``log alpha`` by random-walk Metropolis steps of three fixed scales with the negative binomial
 likelihood itself (each step is symmetric, so their cycle leaves the posterior invariant).
-Priors are the PyMC model's (`bayesmi.models.families`): ``b0 ~ N(0, 5^2)``,
+Priors are the PyMC model's (`bayesmi.families`): ``b0 ~ N(0, 5^2)``,
 ``beta_k ~ N(0, 2.5^2)``, ``1 / sqrt(alpha) ~ HalfNormal(1)``, T from ``HalfNormal(1)`` SDs and
 ``LKJ(2)``. The state holds ``intercept``, ``beta``, ``effects``, ``chol`` and ``alpha``.
 
@@ -30,11 +30,11 @@ import numpy as np
 from polyagamma import random_polyagamma
 from scipy.special import gammaln
 
-from bayesmi.models.blocks import INTERCEPT_SD
-from bayesmi.models.gibbs.steps import (
+from bayesmi.gibbs.steps import (
     LogitTarget,
     weighted_model_steps,
 )
+from bayesmi.priors import INTERCEPT_SD
 
 __all__ = ["NegativeBinomialGibbs"]
 

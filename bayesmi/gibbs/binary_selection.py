@@ -7,7 +7,7 @@ selection ``s* = eta + d``, ``eta = g0 + w' gamma + v_j``, the row observed when
 and the observed rows' ``y*`` (``outcome_latent``); one sweep draws:
 
 1. ``atanh rho`` by random-walk Metropolis steps that move the outcome intercept ``b0`` along
-   the ridge where the observed rows' mean of ``y*`` stays (`bayesmi.models.gibbs.selection.
+   the ridge where the observed rows' mean of ``y*`` stays (`bayesmi.gibbs.selection.
    ridge_steps`, sigma fixed at 1), given the other parameters and the observed rows' ``y*``,
    with every ``s*`` and the missing rows' ``y*`` integrated out: the likelihood is the
    observed rows' ``phi(y* - mu) Phi((eta + rho (y* - mu)) / sqrt(1 - rho^2))`` (a missing
@@ -45,12 +45,12 @@ from functools import cached_property
 
 import numpy as np
 
-from bayesmi.models.blocks import COEFFICIENT_SD
-from bayesmi.models.gibbs.selection import (
+from bayesmi.gibbs.selection import (
     SelectionTarget,
     ridge_steps,
     truncated_normal,
 )
+from bayesmi.priors import COEFFICIENT_SD
 
 __all__ = ["BinarySelectionGibbs"]
 

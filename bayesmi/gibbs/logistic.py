@@ -10,8 +10,7 @@ from typing import ClassVar
 import numpy as np
 from polyagamma import random_polyagamma
 
-from bayesmi.models.blocks import COEFFICIENT_SD
-from bayesmi.models.gibbs.steps import (
+from bayesmi.gibbs.steps import (
     CategoryTarget,
     LogitTarget,
     covariance_step,
@@ -20,6 +19,7 @@ from bayesmi.models.gibbs.steps import (
     weighted_model_steps,
     working_model_draw,
 )
+from bayesmi.priors import COEFFICIENT_SD
 
 __all__ = ["CategoricalGibbs", "LogisticGibbs"]
 

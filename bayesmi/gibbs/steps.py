@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bayesmi.models.blocks import COEFFICIENT_SD, INTERCEPT_SD
-from bayesmi.models.gibbs.kernels import log_prior_covariance_kernel, weighted_intercept_kernel
+from bayesmi.gibbs.kernels import log_prior_covariance_kernel, weighted_intercept_kernel
+from bayesmi.priors import COEFFICIENT_SD, INTERCEPT_SD
 
 __all__ = [
     "CategoryTarget",
     "ClusterSums",
     "LogitTarget",
+    "Point",
     "cluster_sums",
     "collapsed_fixed_effects",
     "covariance_step",
@@ -30,6 +31,9 @@ __all__ = [
     "weighted_model_steps",
     "working_model_draw",
 ]
+
+Point = dict[str, np.ndarray]
+"""Values of a model's free variables (as NUTS holds them), or a Gibbs sampler's state."""
 
 
 def scale_step(
@@ -494,7 +498,7 @@ def collapsed_fixed_effects(
 ) -> np.ndarray:
     """Draw ``theta`` of ``target = W theta + u[g] + e``, ``u ~ N(0, variance)`` integrated out.
 
-    The random-intercept samplers' collapsed step (`bayesmi.models.gibbs.normal`): precision
+    The random-intercept samplers' collapsed step (`bayesmi.gibbs.normal`): precision
     ``(W'W - S' diag(c) S) / sigma^2 + D^-1`` and mean ``P^-1 (W't - S' (c * T)) / sigma^2``,
     ``S`` the group sums of ``W`` (`group_sums`, its first column the counts ``n_g``), ``T``
     the group sums of the target, ``c_g = variance / (sigma^2 + n_g variance)``; ``D`` the

@@ -45,15 +45,15 @@ from functools import cached_property
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from bayesmi.models.blocks import COEFFICIENT_SD, INTERCEPT_SD, SCALE_SD
-from bayesmi.models.gibbs.kernels import mills_moments, selection_log_likelihood
-from bayesmi.models.gibbs.steps import (
+from bayesmi.gibbs.kernels import mills_moments, selection_log_likelihood
+from bayesmi.gibbs.steps import (
     linear_predictor,
     log_prior_covariance,
     scale_step,
     weighted_model_steps,
     working_model_draw,
 )
+from bayesmi.priors import COEFFICIENT_SD, INTERCEPT_SD, SCALE_SD
 
 __all__ = [
     "SelectionGibbs",
