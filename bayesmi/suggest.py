@@ -22,11 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape
 
 import numpy as np
 import pandas as pd
 
+from bayesmi.data.column_advice import reference_note, whole_numbers_note
 from bayesmi.data.encoding import encode
+from bayesmi.data.text_numbers import refuse_numbers_as_text
 from bayesmi.messages import show
 from bayesmi.spec.constructors import (
     cluster_level,
@@ -44,19 +47,23 @@ class SuggestedSpec(dict):
     """A spec (variable to `ImputationModel`) with the reasons for each model in `table`.
 
     Pass it to `bayesmi.impute` as any spec. ``table`` has one row per imputed variable:
-    ``model``, ``formula`` and ``reason``.
+    ``model``, ``formula`` and ``reason``; ``notes`` say how the analysis' columns are read
+    (each factor's reference category, numbers that may be codes of groups).
     """
 
     table: pd.DataFrame
+    notes: list[str]
 
     def __repr__(self) -> str:
-        """Show the table of choices."""
+        """Show the table of choices, then the notes."""
         with pd.option_context("display.max_colwidth", 120, "display.width", 200):
-            return self.table.to_string()
+            text = self.table.to_string()
+        return text + "".join(f"\n- {note}" for note in getattr(self, "notes", []))
 
     def _repr_html_(self) -> str:
-        """Show the table of choices in Jupyter."""
-        return self.table.to_html()
+        """Show the table of choices in Jupyter, then the notes."""
+        notes = "".join(f"<li>{escape(note)}</li>" for note in getattr(self, "notes", []))
+        return self.table.to_html() + (f"<ul>{notes}</ul>" if notes else "")
 
 
 def suggest(
@@ -103,6 +110,8 @@ def suggest(
         dict.fromkeys([parsed.target, *(v for term in parsed.fixed for v in term.variables)])
     )
     for name in variables:
+        if name in encoded.missing:
+            refuse_numbers_as_text(encoded.frame[name])
         if name not in encoded.level:
             raise ValueError(
                 f"{name!r} in the analysis model {analysis!r} is not a column of data holding "
@@ -132,9 +141,23 @@ def suggest(
         },
         index=pd.Index(list(chosen), name="variable"),
     )
+    spec.notes = _notes(variables, encoded)
     if verbose:
         print(repr(spec))
     return spec
+
+
+def _notes(variables: list[str], encoded) -> list[str]:
+    """Say how each variable of the analysis is read: a factor's reference, codes as numbers."""
+    notes = []
+    for name in variables:
+        factor = encoded.factors.get(name)
+        if factor is not None and factor.n_categories >= 2:
+            notes.append(reference_note(name, encoded.frame[name], factor.categories))
+        elif factor is None:
+            note = whole_numbers_note(name, encoded.values(name))
+            notes += [note] if note else []
+    return notes
 
 
 def _analysis_groups(parsed, encoded, analysis: str) -> tuple[list[str], tuple]:

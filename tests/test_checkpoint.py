@@ -109,5 +109,6 @@ def test_checkpoint_of_another_run_is_refused(tmp_path):
 def test_finished_checkpoint_rebuilds_the_result(tmp_path):
     directory = tmp_path / "run.ckpt"
     first = run(cores=1, iterations=6, checkpoint=directory)
-    again = run(cores=1, iterations=6, checkpoint=directory, seed=None)  # stored seed reused
+    with pytest.warns(UserWarning, match="resumes with its own seed 5"):  # stored seed reused
+        again = run(cores=1, iterations=6, checkpoint=directory, seed=None)
     assert_same(first, again)

@@ -14,8 +14,10 @@ import numpy as np
 import pandas as pd
 
 from bayesmi.data.encoding import DesignColumn, ImputationData
+from bayesmi.data.levels import Grouping
 from bayesmi.data.shifts import delta_shifts
 from bayesmi.data.support_checks import check_factor_predictors, check_target_support
+from bayesmi.data.text_numbers import refuse_numbers_as_text
 from bayesmi.messages import show
 from bayesmi.spec.model import ImputationModel
 from bayesmi.spec.terms import MEAN_SUFFIX, Term, cluster_mean_of
@@ -24,6 +26,8 @@ __all__ = ["check_spec", "level_two_terms", "prepare_spec"]
 
 OVERFLOW = 1e150
 """Largest absolute value whose square (and so a variance) float64 holds with room to spare."""
+FLOAT_INTEGERS = 2**53
+"""Largest whole number below which float64 holds every whole number exactly."""
 
 
 def prepare_spec(
@@ -128,6 +132,7 @@ def _check_target_name(model: ImputationModel) -> None:
 
 
 def _check_variable(variable: str, model: ImputationModel, data: ImputationData) -> None:
+    _check_mean_name(variable, model, data)
     source = data.source(variable)
     if source is None:
         base = cluster_mean_of(variable)
@@ -145,6 +150,31 @@ def _check_variable(variable: str, model: ImputationModel, data: ImputationData)
         )
 
 
+def _check_mean_name(variable: str, model: ImputationModel, data: ImputationData) -> None:
+    """Refuse a term that names both a column and the cluster mean bayesmi computes of another.
+
+    ``x_mean`` reads the column ``x_mean`` where there is one; beside a column ``x`` it may as
+    well mean the cluster mean of the current imputations of ``x``, so the clash is refused.
+    """
+    if variable not in data.missing:
+        return
+    means = [cluster_mean_of(variable)]
+    means += [
+        cluster_mean_of(variable.removesuffix(f"_{grouping.name}"))
+        for grouping in data.groupings
+        if variable.endswith(f"_{grouping.name}")
+    ]
+    base = next((base for base in means if base is not None and base in data.missing), None)
+    if base is not None:
+        raise ValueError(
+            f"{variable!r} in {model.formula!r} is a column of data, and also the name of the "
+            f"cluster mean of {base!r} that bayesmi computes from the current imputations: "
+            f"to use the column as it is, rename it (data.rename(columns={{{variable!r}: "
+            f"{variable + '_given'!r}}})) and write the new name; to use the mean of the "
+            f"imputed {base!r}, drop the column (data.drop(columns={variable!r}))."
+        )
+
+
 def _check_group(model: ImputationModel, data: ImputationData) -> None:
     if model.kind_info.any_grouping or model.other_groups:  # nested or crossed factors
         for name in model.groups:
@@ -155,6 +185,23 @@ def _check_group(model: ImputationModel, data: ImputationData) -> None:
             f"the grouping factor {model.group!r} in {model.formula!r} is not the cluster "
             f"column {data.cluster!r}; bayesmi models two levels, grouped by cluster="
             f"{data.cluster!r}: write (1 | {data.cluster})."
+        )
+
+
+def _check_group_sizes(model: ImputationModel, grouping: Grouping, data: ImputationData) -> None:
+    """Refuse a grouping factor with one row per group where the target is observed.
+
+    Its random effects are then confounded with the residual (lme4 refuses such a factor:
+    "number of levels of each grouping factor must be < number of observations").
+    """
+    observed = np.bincount(grouping.codes[~data.missing[model.target]], minlength=grouping.n_groups)
+    if observed.max(initial=0) <= 1:
+        raise ValueError(
+            f"grouping factor {grouping.name!r} in {model.formula!r} has one row per group "
+            f"where {model.target!r} is observed ({grouping.n_groups} groups for "
+            f"{int(observed.sum())} observed rows), so its random effects cannot be told "
+            "apart from the residuals (lme4 refuses it too). Group by a factor with several "
+            f"rows per group, or drop (1 | {grouping.name})."
         )
 
 
@@ -169,6 +216,7 @@ def _check_column(name: str, role: str, model: ImputationModel, data: Imputation
             f"the cluster column {name!r} cannot be a {model.kind} target or predictor "
             f"in {model.formula!r}; the model already accounts for the clusters."
         )
+    refuse_numbers_as_text(data.frame[name])
     if name not in data.level:
         raise TypeError(
             f"column {name!r} used in {model.formula!r} holds neither numbers nor categories "
@@ -179,7 +227,8 @@ def _check_column(name: str, role: str, model: ImputationModel, data: Imputation
 
 
 def _check_finite(name: str, data: ImputationData) -> None:
-    """Refuse infinite values and values whose squares overflow (or underflow) float64."""
+    """Refuse infinite values, values float64 cannot square, whole numbers it cannot hold."""
+    _check_exact_integers(name, data.frame[name])
     values = data.values(name)
     infinite = data.frame.index[np.isinf(values)]
     if len(infinite):
@@ -194,6 +243,22 @@ def _check_finite(name: str, data: ImputationData) -> None:
             f"column {name!r} has values of size {extreme:.3g} at most, so their squares "
             f"{'overflow' if extreme > OVERFLOW else 'underflow'} float64 arithmetic and its "
             f"mean and SD cannot be computed; rescale it (e.g. divide it by {extreme:.0e})."
+        )
+
+
+def _check_exact_integers(name: str, column: pd.Series) -> None:
+    """Refuse an integer column holding values that float64 would round (beyond 2**53)."""
+    if not pd.api.types.is_integer_dtype(column.dtype):
+        return
+    values = column.dropna()
+    huge = values[(values > FLOAT_INTEGERS) | (values < -FLOAT_INTEGERS)]
+    if len(huge):
+        raise ValueError(
+            f"column {name!r} holds whole numbers beyond 2**53 ({show(huge.astype(str))} in "
+            f"rows {show(huge.index)}), which the models' float64 arithmetic cannot hold "
+            "exactly: they would come back changed. If it is an identifier, leave it out of "
+            f"the formulas (it comes back as given); else shift it, e.g. data[{name!r}] - "
+            f"data[{name!r}].min()."
         )
 
 
@@ -287,6 +352,8 @@ def _check_information(model: ImputationModel, data: ImputationData) -> None:
             f"target {model.target!r} has {n_observed} observed value(s); its distribution "
             "cannot be estimated from fewer than 2: collect more values or drop it from the spec."
         )
+    for name in model.groups:
+        _check_group_sizes(model, data.grouping(name), data)
     dropped = level_two_terms(model, data) if model.kind_info.cluster_dummies else ()
     columns = data.design_columns([term for term in model.terms if term not in dropped])
     if not columns:

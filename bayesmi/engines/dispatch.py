@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from typing import Literal
@@ -30,6 +31,7 @@ from bayesmi.diagnostics.convergence import warn_convergence
 from bayesmi.engines.chained import models_key
 from bayesmi.engines.checkpoint import CheckpointStore, data_fingerprint
 from bayesmi.engines.compatible import check_compatible
+from bayesmi.engines.foreign_options import own_options_only
 from bayesmi.engines.joint import analysis_model, check_factor_order, check_joint, run_joint
 from bayesmi.engines.options import (
     ChainedSettings,
@@ -37,7 +39,6 @@ from bayesmi.engines.options import (
     Options,
     check_memory,
     check_options,
-    seed_sequence,
 )
 from bayesmi.engines.parallel import run_chains
 from bayesmi.engines.tuning import shared_adaptation
@@ -53,6 +54,7 @@ __all__ = ["impute"]
 Seed = int | Sequence[int] | np.random.SeedSequence | np.random.Generator | None
 
 
+@own_options_only
 def impute(
     data: pd.DataFrame,
     spec: Mapping[str, ImputationModel],
@@ -349,9 +351,7 @@ def _run_chained(
     """Run the chained engine (resuming from a checkpoint); return traces and the run's attrs."""
     store = None if options.checkpoint is None else CheckpointStore(options.checkpoint)
     stored = None if store is None else store.stored_run()
-    seed = options.seed
-    if seed is None and stored is not None:
-        seed = seed_sequence(json.loads(stored["seed"]))
+    seed = options.seed if stored is None else _stored_seed(store, stored, options.seed)
     seed = _fresh(seed)
     outcome = None if options.analysis is None else list(spec)[-1]
     settings = ChainedSettings(
@@ -382,6 +382,22 @@ def _run_chained(
     else:
         traces = [ChainTrace({}) for _ in chain_seeds]
     return traces, _attrs(options, seed, steps=options.steps, sampler=options.sampler)
+
+
+def _stored_seed(
+    store: CheckpointStore, stored: dict, seed: np.random.SeedSequence | None
+) -> np.random.SeedSequence | None:
+    """Return the seed to resume a stored run with: the one given, or (with a word) its own."""
+    if seed is not None:
+        return seed  # another seed is refused by the store's claim
+    spawn_key = tuple(stored.get("seed_spawn_key", ()))
+    warnings.warn(
+        f"seed= is left out, so the run stored in checkpoint {str(store.directory)!r} resumes "
+        f"with its own seed {stored['seed']}; give another checkpoint path to start a new run.",
+        UserWarning,
+        stacklevel=5,
+    )
+    return np.random.SeedSequence(json.loads(stored["seed"]), spawn_key=spawn_key)
 
 
 def _run_joint(data: ImputationData, spec: dict, options: Options) -> tuple[list, dict]:
@@ -443,9 +459,12 @@ def _run_identity(
         for key, value in vars(settings).items()
         if key not in ("models_key", "checkpoint")
     }
-    return {
+    identity = {
         "data": data_fingerprint(frame),
         "spec": spec_to_json(spec),
         "settings": json.dumps(kept, sort_keys=True),
         "seed": _seed_text(seed),
     }
+    if seed.spawn_key:  # a child of a seed draws another stream than its parent
+        identity["seed_spawn_key"] = [int(v) for v in seed.spawn_key]
+    return identity

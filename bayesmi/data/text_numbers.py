@@ -1,0 +1,74 @@
+"""Numbers read as text: a numeric column that a few stray strings turned into text.
+
+``pd.read_csv`` reads a column of numbers with one ``"."``, ``"?"`` or ``"n.a."`` in it as
+strings (dtype object), so the column becomes a factor with one category per distinct number.
+`numbers_as_text` finds such a column (nearly every observed value parses as a number, and
+there are many distinct ones) and `refuse_numbers_as_text` says what is wrong, where, and the
+fix, before the column can be modelled as a factor of hundreds of categories.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from bayesmi.messages import show
+
+__all__ = ["NumbersAsText", "numbers_as_text", "refuse_numbers_as_text"]
+
+SHARE_NUMERIC = 0.9
+"""Share of a text column's observed values that must parse as numbers for it to be numbers."""
+MIN_DISTINCT_NUMBERS = 10
+"""Distinct numbers a text column must hold: fewer may be category codes ("1", "2", "other")."""
+
+
+@dataclass(frozen=True)
+class NumbersAsText:
+    """A text column of numbers: the values that are not numbers, and their rows."""
+
+    column: object
+    strays: tuple[str, ...]
+    rows: pd.Index
+    n_numbers: int
+
+
+def numbers_as_text(series: pd.Series) -> NumbersAsText | None:
+    """Return what keeps a text column from being numbers, or None if it is not such a column.
+
+    A column of strings (object or string dtype) is numbers read as text when at least 90% of
+    its observed values parse as numbers (`pd.to_numeric`), with 10 distinct numbers or more.
+    """
+    if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
+        return None
+    observed = series[series.notna()]
+    if observed.empty or not all(isinstance(value, str) for value in observed):
+        return None
+    numbers = pd.to_numeric(observed.str.strip(), errors="coerce")
+    parsed = numbers.notna()
+    if parsed.mean() < SHARE_NUMERIC or numbers[parsed].nunique() < MIN_DISTINCT_NUMBERS:
+        return None
+    strays = observed[~parsed]
+    return NumbersAsText(series.name, tuple(dict.fromkeys(strays)), strays.index, int(parsed.sum()))
+
+
+def refuse_numbers_as_text(series: pd.Series) -> None:
+    """Refuse a column of numbers read as text, naming the stray values, their rows and the fix.
+
+    Raises
+    ------
+    ValueError
+        If `series` is numbers but for a few strings (`numbers_as_text`).
+    """
+    found = numbers_as_text(series)
+    if found is None:
+        return
+    name = found.column
+    values = show(repr(value) for value in found.strays)
+    raise ValueError(
+        f"column {name!r} holds numbers ({found.n_numbers} observed values) but for the text "
+        f"{values} (rows {show(found.rows)}), so it was read as text and would be a factor "
+        f"with one category per number. If those values mean missing, make them NaN: "
+        f"data[{name!r}] = pd.to_numeric(data[{name!r}], errors='coerce') (or read the file "
+        f"with pd.read_csv(..., na_values=[{', '.join(map(repr, found.strays[:3]))}]))."
+    )
