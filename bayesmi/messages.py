@@ -1,10 +1,16 @@
-"""How error and warning messages show labels: a few of them, and how many more."""
+"""How messages show labels (a few of them, and how many more), and where warnings point."""
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from collections.abc import Iterable
+from pathlib import Path
 
-__all__ = ["show"]
+__all__ = ["show", "warn"]
+
+_PACKAGE = str(Path(__file__).parent) + os.sep
 
 SHOWN = 5
 """Labels shown before the rest are counted."""
@@ -24,3 +30,16 @@ def show(labels: Iterable, limit: int = SHOWN) -> str:
     if len(labels) > limit:
         text += f" and {len(labels) - limit} more"
     return text
+
+
+def warn(message: str, category: type[Warning] = UserWarning) -> None:
+    """Warn at the caller's line: the first frame outside bayesmi.
+
+    What ``warnings.warn(..., skip_file_prefixes=...)`` does from Python 3.12: a warning of
+    `bayesmi.impute` points at the user's call of it, however deep inside the package it was
+    raised and whatever wraps the call.
+    """
+    level, frame = 2, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

@@ -13,7 +13,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from bayesmi.data.checks import prepare_spec
+from bayesmi.data.checks import check_spec, prepare_spec
 from bayesmi.data.encoding import encode
 from bayesmi.engines.chained import models_key, run_chain
 from bayesmi.engines.options import ChainedSettings
@@ -24,7 +24,7 @@ def seconds_per_iteration(
 ) -> float:
     """Median seconds per iteration after the first (``steps=5``, tuning 200), one chain."""
     encoded = encode(data, cluster)
-    spec = prepare_spec(spec, encoded)
+    spec = prepare_spec(check_spec(spec, encoded), encoded)
     key = models_key(encoded, spec)
     settings = ChainedSettings(iterations, 1, 200, 5, 0.8, sampler, models_key=key)
     stamps = []

@@ -152,3 +152,12 @@ def test_a_checkpoint_resumed_with_another_seed_is_refused_and_its_own_seed_said
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         bm.impute(data, spec, **settings, seed=child, checkpoint=path)
+
+
+def test_warnings_point_at_the_users_call(frame):
+    """However deep in bayesmi a warning is raised, and whatever wraps impute."""
+    data = frame.assign(z=np.arange(len(frame)) % 3.0)
+    spec = {**SPEC, "z": bm.random_intercept("z ~ x + (1 | g)")}
+    with pytest.warns(UserWarning, match="z have no missing values") as record:
+        bm.impute(data, spec, **QUICK, seed=1)
+    assert {warning.filename for warning in record} == {__file__}

@@ -7,7 +7,6 @@ mistake (a level-2 variable given a level-1 model) is a `UserWarning` with the n
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -18,7 +17,7 @@ from bayesmi.data.levels import Grouping
 from bayesmi.data.shifts import delta_shifts
 from bayesmi.data.support_checks import check_factor_predictors, check_target_support
 from bayesmi.data.text_numbers import refuse_numbers_as_text
-from bayesmi.messages import show
+from bayesmi.messages import show, warn
 from bayesmi.spec.model import ImputationModel
 from bayesmi.spec.terms import MEAN_SUFFIX, Term, cluster_mean_of
 
@@ -31,36 +30,33 @@ FLOAT_INTEGERS = 2**53
 
 
 def prepare_spec(
-    spec: object, data: ImputationData, allow_complete: bool = False
+    checked: dict[str, ImputationModel], data: ImputationData, keep: str | None = None
 ) -> dict[str, ImputationModel]:
-    """Check a spec and drop complete targets (with a warning); return it in visiting order.
+    """Drop complete targets (with a warning); check the others' support and delta shifts.
 
     Parameters
     ----------
-    spec : mapping of str to ImputationModel
-        The user's spec.
+    checked : dict of str to ImputationModel
+        A spec `check_spec` has checked, in visiting order.
     data : ImputationData
         The encoded data.
-    allow_complete : bool, default=False
-        Whether an empty spec after dropping complete targets is expected (the joint engine's
-        analysis model imputes the outcome), so no warning is given for it.
+    keep : str, optional
+        A target kept even when complete: the analysis model's outcome (``analysis=``), which
+        needs no warning when nothing else is left to impute.
     """
-    checked = check_spec(spec, data)
-    complete = [name for name in checked if not data.missing[name].any()]
+    complete = [name for name in checked if not data.missing[name].any() and name != keep]
     if complete:
-        warnings.warn(
+        warn(
             f"{show(complete)} have no missing values; nothing to impute for them, so they "
             "are left out of the spec (their observed values stay as predictors).",
             UserWarning,
-            stacklevel=4,
         )
         checked = {name: model for name, model in checked.items() if name not in complete}
-    if not checked and not allow_complete:
-        warnings.warn(
+    if not checked:
+        warn(
             "no variable in spec has missing values; there is nothing to impute, so every "
             "'imputation' is the data as given.",
             UserWarning,
-            stacklevel=4,
         )
     for model in checked.values():
         _check_support(model, data)
@@ -327,7 +323,7 @@ def _warn_level_two_target(model: ImputationModel, data: ImputationData) -> None
     n_informative = int(np.sum(observed >= 2))
     if n_informative < 2:
         return
-    warnings.warn(
+    warn(
         f"{model.target!r} is constant within each of the {n_informative} clusters of "
         f"{data.cluster!r} where it is observed more than once (a level-2 variable), but "
         f"{model.kind} imputes it unit by unit, so imputed values will vary within clusters. "
@@ -335,7 +331,6 @@ def _warn_level_two_target(model: ImputationModel, data: ImputationData) -> None
         f'bm.cluster_level("{model.target} ~ ...") on cluster-level predictors and cluster '
         "means.",
         UserWarning,
-        stacklevel=6,
     )
 
 
@@ -449,11 +444,10 @@ def _check_support(model: ImputationModel, data: ImputationData) -> None:
         )
     dropped = level_two_terms(model, data)
     if dropped:
-        warnings.warn(
+        warn(
             f"fixed_cluster for {model.target!r}: the cluster-level predictors "
             f"{show(term.name for term in dropped)} are constant within clusters and collinear "
             "with the cluster dummies, so they are left out (the dummies carry their "
             "information), as mice removes collinear predictors.",
             UserWarning,
-            stacklevel=5,
         )

@@ -22,8 +22,6 @@ the noise of R-hat and ESS from few iterations:
 
 from __future__ import annotations
 
-import warnings
-
 import arviz as az
 import numpy as np
 import pandas as pd
@@ -36,6 +34,7 @@ from bayesmi.diagnostics.kernels import (
     rhat_window,
 )
 from bayesmi.diagnostics.summary import summary, summary_variables
+from bayesmi.messages import warn
 from bayesmi.result.datatree import reads_result
 from bayesmi.result.read import iteration_trace, run_spec
 
@@ -146,13 +145,12 @@ def _warn_low_ess(idata: az.InferenceData, spec: dict, chains: int, iterations: 
             continue
         value = min(float(az.ess(trace)) for trace in traces)
         if value < bound:
-            warnings.warn(
+            warn(
                 f"{name!r}: effective sample size of the chain means of the imputed values is "
                 f"{value:.0f} from {chains * window} iterations ({chains} chains x {window}), "
                 f"below {bound:.0f}: the chains are strongly autocorrelated. Run more "
                 "iterations, or more chains.",
                 ConvergenceWarning,
-                stacklevel=4,
             )
 
 
@@ -251,25 +249,23 @@ def _warn_rhat(idata: az.InferenceData, parameters: pd.DataFrame) -> None:
 
     high = table[table["r_hat"] > table["limit"]]
     for name, row in high[high["kind"] == "chain mean"].iterrows():
-        warnings.warn(
+        warn(
             f"{name!r}: R-hat of the chain means of the imputed values is {row['r_hat']:.3f}, "
             f"above {row['limit']:.3f} ({RHAT_THRESHOLD}, or the noise bound when larger: "
             f"{noise(row)}); the chains have not mixed. Run more iterations and look at the "
             "traces of the chain means.",
             ConvergenceWarning,
-            stacklevel=4,
         )
     high = high[high["kind"] == "parameter"].sort_values("r_hat", ascending=False)
     if len(high):
         row = high.iloc[0]
         others = f" (and {len(high) - 1} more)" if len(high) > 1 else ""
-        warnings.warn(
+        warn(
             f"parameter {high.index[0]}{others}: R-hat {row['r_hat']:.3f}, above "
             f"{row['limit']:.3f} ({PARAMETER_RHAT}, or the noise bound when larger: "
             f"{noise(row)}); its chains have not mixed. Run more iterations and look at "
             "bm.plot_trace(idata, variable, parameters=True).",
             ConvergenceWarning,
-            stacklevel=4,
         )
 
 
@@ -303,12 +299,11 @@ def _warn_parameter_ess(parameters: pd.DataFrame, chains: int, iterations: int) 
     low = ess[ess < threshold].sort_values()
     if len(low):
         others = f" (and {len(low) - 1} more)" if len(low) > 1 else ""
-        warnings.warn(
+        warn(
             f"parameter {low.index[0]}{others}: bulk effective sample size {low.iloc[0]:.0f} "
             f"from {chains * window} iterations ({chains} chains x {window}), below "
             f"{threshold:.0f}: its chains are strongly autocorrelated. Run more iterations.",
             ConvergenceWarning,
-            stacklevel=4,
         )
 
 
@@ -327,21 +322,19 @@ def warn_convergence(idata: az.InferenceData) -> None:
         if divergences:
             transitions = idata.attrs["steps"] * idata.attrs["iterations"]
             total = transitions * idata.posterior.sizes["chain"]
-            warnings.warn(
+            warn(
                 f"{label}: {divergences} divergent NUTS transitions after tuning (of {total}, "
                 f"{transitions} per chain); the imputations may be biased. Raise "
                 f"target_accept (now {idata.attrs['target_accept']}) or tune.",
                 ConvergenceWarning,
-                stacklevel=3,
             )
         hits = int(iteration_trace(idata, f"{name}::max_treedepth_hits", "sample_stats").sum())
         if hits:
-            warnings.warn(
+            warn(
                 f"{label}: {hits} NUTS transitions stopped at the maximum tree depth; the "
                 "sampler explores the posterior slowly there (strong correlations or a funnel), "
                 "so run more iterations and check R-hat and the trace plots.",
                 ConvergenceWarning,
-                stacklevel=3,
             )
     chains, iterations = idata.posterior.sizes["chain"], idata.attrs["iterations"]
     parameters = _parameter_diagnostics(idata)

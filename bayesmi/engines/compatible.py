@@ -48,70 +48,11 @@ from __future__ import annotations
 import numpy as np
 
 from bayesmi.data.encoding import ImputationData
-from bayesmi.engines.joint import check_factor_order, refuse_other_groupings
-from bayesmi.messages import show
 from bayesmi.models import build
 from bayesmi.models.conditional import ConditionalModel
-from bayesmi.spec.kinds import KINDS
 from bayesmi.spec.model import ImputationModel
 
-__all__ = [
-    "check_compatible",
-    "compatible_models",
-    "dependents",
-    "metropolis_update",
-]
-
-
-def check_compatible(
-    spec: dict[str, ImputationModel],
-    data: ImputationData,
-    sampler: str,
-    analysis: ImputationModel,
-) -> None:
-    """Refuse what an analysis-compatible chained run cannot hold, before any model is built.
-
-    Raises
-    ------
-    ValueError
-        For a model kind without a Gibbs sampler and row likelihood, predictive mean matching,
-        ``sampler="nuts"``, a cluster mean of an imputed variable in a formula, or a spec that
-        is not a sequence of factors (`bayesmi.engines.joint.check_factor_order`).
-    """
-    if sampler == "nuts":
-        raise ValueError(
-            "analysis= with engine='chained' updates every model by its Gibbs sampler and the "
-            "covariates by Metropolis steps; sampler='nuts' cannot take part. Use "
-            "sampler='auto', or engine='joint' for a NUTS cross-check."
-        )
-    refuse_other_groupings(spec, data, "analysis= with engine='chained'", "no analysis=")
-    for name, model in spec.items():
-        if not KINDS[model.kind].compatible:
-            held = [kind for kind, info in KINDS.items() if info.compatible]
-            raise ValueError(
-                f"{name!r} is imputed by {model.kind}, which analysis= with engine='chained' "
-                f"does not hold (it holds {', '.join(held)}); use one of those "
-                "models, or leave analysis= out."
-            )
-        if model.pmm:
-            raise ValueError(
-                f"{name!r} is imputed by predictive mean matching, which draws observed "
-                "values; with analysis= each cell is proposed from its model: drop pmm, or "
-                "leave analysis= out."
-            )
-        means = [
-            source.column
-            for term in model.terms
-            for source in data.resolve(term).sources
-            if source.cluster_mean and source.column in spec
-        ]
-        if means:
-            raise ValueError(
-                f"the model of {name!r}, {model.formula!r}, uses the cluster means of "
-                f"{show(means)}, which analysis= with engine='chained' cannot update cell by "
-                "cell; use engine='joint', or a complete cluster-level column."
-            )
-    check_factor_order(spec, data, analysis)
+__all__ = ["compatible_models", "dependents", "metropolis_update"]
 
 
 def compatible_models(

@@ -1,9 +1,9 @@
 """The front door: `impute` checks every argument, encodes, dispatches to an engine, builds, warns.
 
 Nothing is written to disk, no process is started and no model is compiled before every check
-has passed: the options of both engines (`bayesmi.engines.options`), the frame and the spec
-against it (`bayesmi.data`), what the result can store (`bayesmi.result.frame_codec`) and the
-memory the result needs. Then the chained engine (`bayesmi.engines.parallel` running
+has passed (`bayesmi.engines.admission.admit`: the options of both engines, the frame and the
+spec against it, what each engine holds, the memory the result needs and what it can
+store). Then the chained engine (`bayesmi.engines.parallel` running
 `bayesmi.engines.chained`) or the joint engine (`bayesmi.engines.joint`) samples, the
 InferenceData is assembled (`bayesmi.result.build`) and sampler trouble is warned about
 (`bayesmi.diagnostics.convergence`).
@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from typing import Literal
@@ -23,28 +22,22 @@ import arviz as az
 import numpy as np
 import pandas as pd
 
-from bayesmi.data.checks import check_spec, prepare_spec
-from bayesmi.data.encoding import ImputationData, encode
-from bayesmi.data.frame import check_frame
-from bayesmi.data.levels import cluster_from_formulas
+from bayesmi.data.encoding import ImputationData
 from bayesmi.diagnostics.convergence import warn_convergence
+from bayesmi.engines.admission import admit
 from bayesmi.engines.chained import models_key
 from bayesmi.engines.checkpoint import CheckpointStore, data_fingerprint
-from bayesmi.engines.compatible import check_compatible
 from bayesmi.engines.foreign_options import own_options_only
-from bayesmi.engines.joint import analysis_model, check_factor_order, check_joint, run_joint
+from bayesmi.engines.joint import run_joint
 from bayesmi.engines.options import (
     ChainedSettings,
     JointSettings,
     Options,
-    check_memory,
-    check_options,
 )
 from bayesmi.engines.parallel import run_chains
 from bayesmi.engines.tuning import shared_adaptation
-from bayesmi.messages import show
+from bayesmi.messages import warn
 from bayesmi.result.build import build_inference_data
-from bayesmi.result.frame_codec import check_storable
 from bayesmi.result.trace import ChainTrace
 from bayesmi.spec.model import ImputationModel
 from bayesmi.spec.serialize import spec_to_json
@@ -266,8 +259,11 @@ def impute(
 
     Other examples in bayesmi's docstrings use this ``idata``.
     """
-    options = check_options(
-        engine,
+    admitted = admit(
+        data,
+        spec,
+        cluster,
+        engine=engine,
         chains=chains,
         iterations=iterations,
         draws=draws,
@@ -285,12 +281,7 @@ def impute(
         checkpoint_every=checkpoint_every,
         progressbar=progressbar,
     )
-    if cluster is None:
-        cluster = _cluster_of_spec(data, spec)
-    encoded = encode(data, cluster)
-    spec = _checked_spec(spec, encoded, options)
-    check_memory(options, int(sum(encoded.missing[name].sum() for name in spec)), len(spec))
-    check_storable(encoded.frame)
+    encoded, spec, options = admitted.data, admitted.spec, admitted.options
     if options.engine == "joint":
         traces, attrs = _run_joint(encoded, spec, options)
     else:
@@ -298,51 +289,6 @@ def impute(
     idata = build_inference_data(traces, encoded, spec, attrs)
     warn_convergence(idata)
     return idata
-
-
-def _cluster_of_spec(data: pd.DataFrame, spec: object) -> str | tuple[str, ...]:
-    """Return the cluster the spec's formulas imply (`bayesmi.data.levels`)."""
-    check_frame(data)
-    if not isinstance(spec, Mapping) or not all(
-        isinstance(model, ImputationModel) for model in spec.values()
-    ):
-        raise ValueError(
-            "cluster= is left out, so the grouping factors are read from the spec's formulas; "
-            "spec must then map variables to models (bm.random_intercept(...), ...)."
-        )
-    factors = list(dict.fromkeys(group for model in spec.values() for group in model.groups))
-    return cluster_from_formulas(data, factors)
-
-
-def _checked_spec(spec: object, data: ImputationData, options: Options) -> dict:
-    """Check the spec against the data; add the analysis model last."""
-    outcome = None
-    if options.analysis is not None:
-        outcome = analysis_model(options.analysis, data)
-        if isinstance(spec, Mapping):  # else prepare_spec says what spec must be
-            if outcome.target in spec:
-                raise ValueError(
-                    f"{outcome.target!r} is the outcome of the analysis model "
-                    f"{options.analysis!r}, which imputes it: leave it out of spec."
-                )
-            # a model using the incomplete outcome: say so, rather than "add a model for it"
-            with_outcome = check_spec({**spec, outcome.target: outcome}, data)
-            check_factor_order(with_outcome, data, outcome)
-    checked = prepare_spec(spec, data, allow_complete=outcome is not None)
-    shifted = [name for name, model in checked.items() if model.delta is not None]
-    if shifted and (options.engine == "joint" or outcome is not None):
-        raise ValueError(
-            f"delta (of {show(shifted)}) shifts the chained engine's imputations (pattern "
-            "mixture, as NARFCS); the joint engine and analysis= fit every variable jointly, "
-            "where such a shift has no meaning. Leave out engine='joint' and analysis=."
-        )
-    if outcome is not None:
-        checked = check_spec(checked | {outcome.target: outcome}, data)
-    if options.engine == "joint":
-        check_joint(checked, data, options.nuts_sampler, outcome)
-    elif outcome is not None:
-        check_compatible(checked, data, options.sampler, outcome)
-    return checked
 
 
 def _run_chained(
@@ -391,11 +337,10 @@ def _stored_seed(
     if seed is not None:
         return seed  # another seed is refused by the store's claim
     spawn_key = tuple(stored.get("seed_spawn_key", ()))
-    warnings.warn(
+    warn(
         f"seed= is left out, so the run stored in checkpoint {str(store.directory)!r} resumes "
         f"with its own seed {stored['seed']}; give another checkpoint path to start a new run.",
         UserWarning,
-        stacklevel=5,
     )
     return np.random.SeedSequence(json.loads(stored["seed"]), spawn_key=spawn_key)
 

@@ -28,133 +28,17 @@ import pytensor.tensor as pt
 
 from bayesmi.data.encoding import ImputationData
 from bayesmi.engines.options import JointSettings
-from bayesmi.messages import show
 from bayesmi.models import build
 from bayesmi.models.mixed import mixed_factor
 from bayesmi.models.scaling import Scaling
 from bayesmi.result.trace import ChainTrace, TraceRecorder
-from bayesmi.spec.constructors import binary, random_intercept, random_slopes
 from bayesmi.spec.kinds import KINDS
 from bayesmi.spec.model import ImputationModel
-from bayesmi.spec.terms import Term, parse_formula
+from bayesmi.spec.terms import Term
 
-__all__ = [
-    "analysis_model",
-    "build_joint_model",
-    "check_factor_order",
-    "check_joint",
-    "refuse_other_groupings",
-    "run_joint",
-]
+__all__ = ["build_joint_model", "run_joint"]
 
 _STATE = "::joint_"
-
-
-def analysis_model(formula: str, data: ImputationData) -> ImputationModel:
-    """Return the analysis model as an imputation model of its outcome.
-
-    A mixed model with the formula's fixed part (interactions ``x:w`` and ``x*w`` allowed) and
-    random part: `binary` for a 0/1 outcome, else `random_slopes` or `random_intercept`.
-    """
-    parsed = parse_formula(formula)
-    _, slopes = parsed.single_group("the analysis model")
-    target = parsed.target
-    if target in data.level:
-        values = data.values(target)
-        values = values[~np.isnan(values)]
-        if values.size and np.all((values == 0) | (values == 1)):
-            return binary(formula)
-    return random_slopes(formula) if slopes else random_intercept(formula)
-
-
-def check_joint(
-    spec: dict[str, ImputationModel],
-    data: ImputationData,
-    nuts_sampler: str,
-    analysis: ImputationModel | None,
-) -> None:
-    """Refuse what the joint engine cannot hold, before any model is built.
-
-    Raises
-    ------
-    ValueError
-        For a model kind the joint engine lacks, a categorical column (factor) in a formula,
-        a factor using a variable imputed after it, a model using the analysis outcome, an
-        unknown or missing ``nuts_sampler``, or a binary incomplete variable with a sampler
-        other than PyMC's.
-    """
-    for name, model in spec.items():
-        if not KINDS[model.kind].joint:
-            held = [kind for kind, info in KINDS.items() if info.joint]
-            raise ValueError(
-                f"{name!r} is imputed by {model.kind}, which the joint engine does not hold "
-                f"(it holds {', '.join(held)}); use engine='chained' or another model."
-            )
-    refuse_other_groupings(spec, data, "the joint engine", "engine='chained'")
-    for model in [*spec.values(), *([analysis] if analysis is not None else [])]:
-        _refuse_factors(model, data)
-    check_factor_order(spec, data, analysis)
-    if nuts_sampler != "pymc":
-        discrete = [  # cells of a family that is not continuous
-            name
-            for name, model in spec.items()
-            if not model.family.standardised and data.missing[name].any()
-        ]
-        if discrete:
-            raise ValueError(
-                f"nuts_sampler={nuts_sampler!r} cannot sample the missing cells of the binary "
-                f"variables {show(discrete)}; use nuts_sampler='pymc', which updates them by "
-                "a Gibbs step."
-            )
-
-
-def check_factor_order(
-    spec: dict[str, ImputationModel], data: ImputationData, analysis: ImputationModel | None
-) -> None:
-    """Refuse a spec that is not a sequence of factors, each given the ones before it.
-
-    Each variable's model may use complete columns and the variables before it in `spec`;
-    none but the analysis model itself may use the analysis outcome.
-
-    Raises
-    ------
-    ValueError
-        Naming the model and the column it may not use.
-    """
-    order = list(spec)
-    for position, (name, model) in enumerate(spec.items()):
-        for column in (c for term in model.fixed_terms for c in data.resolve(term).columns):
-            if analysis is not None and column == analysis.target and name != column:
-                raise ValueError(
-                    f"the model of {name!r}, {model.formula!r}, uses the analysis outcome "
-                    f"{column!r}; with analysis=, the outcome enters through the analysis "
-                    f"model, the last factor: drop {column!r} from that formula."
-                )
-            if column in spec and order.index(column) > position:
-                raise ValueError(
-                    "as factors of one joint distribution (engine='joint', or analysis=) "
-                    "each variable's model may use complete columns and the variables before "
-                    f"it in spec; the model of {name!r}, "
-                    f"{model.formula!r}, uses {column!r}, which comes after it. Put "
-                    f"{column!r} first or drop it from the formula."
-                )
-
-
-def _refuse_factors(model: ImputationModel, data: ImputationData) -> None:
-    """Refuse categorical columns (factors), as targets or predictors: chained engine only."""
-    factors = [model.target] if model.target in data.factors else []
-    factors += [
-        source.column
-        for term in model.terms
-        for source in data.resolve(term).sources
-        if source.factor
-    ]
-    if factors:
-        raise ValueError(
-            f"{model.formula!r} uses the categorical columns {show(dict.fromkeys(factors))}; "
-            "the joint engine models numeric columns only: use engine='chained', which "
-            "imputes and uses factors."
-        )
 
 
 def build_joint_model(
@@ -340,15 +224,3 @@ def _transition_stats(sample_stats) -> dict[str, np.ndarray]:
         "acceptance_rate": stat(("acceptance_rate", "mean_tree_accept"), np.nan),
         "max_treedepth_hits": stat(("reached_max_treedepth", "maxdepth_reached"), 0.0).astype(int),
     }
-
-
-def refuse_other_groupings(
-    spec: dict[str, ImputationModel], data: ImputationData, engine: str, instead: str
-) -> None:
-    """Refuse a model grouped by other factors than the cluster (three levels, crossed)."""
-    for name, model in spec.items():
-        if model.groups and model.groups != (data.cluster,):
-            raise ValueError(
-                f"{name!r} is grouped by {', '.join(model.groups)}: {engine} holds models "
-                f"grouped by the cluster {data.cluster!r} only so far; use {instead}."
-            )

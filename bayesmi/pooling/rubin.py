@@ -28,7 +28,6 @@ Biometrika, 86(4), 948-955.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 
 import arviz as az
@@ -36,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from bayesmi.messages import warn
 from bayesmi.pooling.fits import AnalysisFit, extract_fit
 from bayesmi.result.datatree import reads_result
 from bayesmi.result.read import completed
@@ -92,11 +92,10 @@ def fit_each(
     [1, 2, 3]
     """
     if analysis is not None:
-        warnings.warn(
+        warn(
             "fit_each(analysis=...) is now fit_each(func=...): 'analysis' names the analysis "
             "model's formula elsewhere in bayesmi.",
             FutureWarning,
-            stacklevel=2,
         )
         func = analysis if func is None else func
     if not callable(func):

@@ -1,0 +1,295 @@
+"""Admission: every check of `bayesmi.impute`'s arguments, once, before anything runs.
+
+`admit` is the one home of the checks `impute` makes before it compiles a model, writes a
+checkpoint or starts a process, in this order:
+
+1. the options of both engines (`bayesmi.engines.options.check_options`: types, ranges, an
+   option of the other engine);
+2. the frame and the cluster (`bayesmi.data.encoding.encode`; read from the formulas when
+   ``cluster=`` is left out);
+3. the spec against the data, once (`bayesmi.data.checks.check_spec`), the analysis model
+   (``analysis=``) entered last as the model of its outcome;
+4. complete targets left out (with a warning), each model's support and delta shifts
+   (`bayesmi.data.checks.prepare_spec`);
+5. what the engine holds: the order of the factors of a joint distribution (``engine="joint"``
+   and ``analysis=``), the kinds and columns each engine takes (the ``joint`` and ``analysis=``
+   columns of `bayesmi.spec.kinds`), and a delta only where it has a meaning;
+6. the memory the result needs and what its netCDF file can store.
+
+Each check raises `ValueError` or `TypeError` naming the column, rows, clusters or option at
+fault, and the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from bayesmi.data.checks import check_spec, prepare_spec
+from bayesmi.data.encoding import ImputationData, encode
+from bayesmi.data.frame import check_frame
+from bayesmi.data.levels import cluster_from_formulas
+from bayesmi.engines.options import Options, check_memory, check_options
+from bayesmi.messages import show
+from bayesmi.result.frame_codec import check_storable
+from bayesmi.spec.constructors import binary, random_intercept, random_slopes
+from bayesmi.spec.kinds import KINDS
+from bayesmi.spec.model import ImputationModel
+from bayesmi.spec.terms import parse_formula
+
+__all__ = ["Admission", "admit"]
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What `admit` lets through: the encoded data and the spec to impute, in visiting order.
+
+    Attributes
+    ----------
+    data : ImputationData
+        The encoded frame.
+    spec : dict
+        The models of the incomplete variables, the analysis model (``analysis=``) last.
+    outcome : str or None
+        The analysis model's outcome.
+    options : Options
+        The checked options.
+    """
+
+    data: ImputationData
+    spec: dict[str, ImputationModel]
+    outcome: str | None
+    options: Options
+
+
+def admit(frame: pd.DataFrame, spec: object, cluster: object, **settings) -> Admission:
+    """Check everything `bayesmi.impute` was given; return the data and spec to impute.
+
+    `settings` are `impute`'s options, by name (``engine=``, ``chains=``, ...).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the module docstring lists, naming what is wrong and how to fix it.
+    """
+    options = check_options(settings.pop("engine"), **settings)
+    if cluster is None:
+        cluster = _cluster_of_spec(frame, spec)
+    data = encode(frame, cluster)
+    analysis = None if options.analysis is None else analysis_model(options.analysis, data)
+    checked = check_spec(_with_analysis(spec, analysis, options.analysis), data)
+    outcome = None if analysis is None else analysis.target
+    checked = prepare_spec(checked, data, keep=outcome)
+    if analysis is not None or options.engine == "joint":
+        check_factor_order(checked, data, analysis)
+    _refuse_delta(checked, options)
+    if options.engine == "joint":
+        check_joint(checked, data, options.nuts_sampler, analysis)
+    elif analysis is not None:
+        check_compatible(checked, data, options.sampler)
+    check_memory(options, int(sum(data.missing[name].sum() for name in checked)), len(checked))
+    check_storable(data.frame)
+    return Admission(data, checked, outcome, options)
+
+
+def _cluster_of_spec(frame: pd.DataFrame, spec: object) -> str | tuple[str, ...]:
+    """Return the cluster the spec's formulas imply (`bayesmi.data.levels`)."""
+    check_frame(frame)
+    if not isinstance(spec, Mapping) or not all(
+        isinstance(model, ImputationModel) for model in spec.values()
+    ):
+        raise ValueError(
+            "cluster= is left out, so the grouping factors are read from the spec's formulas; "
+            "spec must then map variables to models (bm.random_intercept(...), ...)."
+        )
+    factors = list(dict.fromkeys(group for model in spec.values() for group in model.groups))
+    return cluster_from_formulas(frame, factors)
+
+
+def _with_analysis(spec: object, analysis: ImputationModel | None, formula: str | None) -> object:
+    """Return the spec with the analysis model last; refuse a spec that imputes its outcome."""
+    if analysis is None or not isinstance(spec, Mapping):  # check_spec says what spec must be
+        return spec
+    if analysis.target in spec:
+        raise ValueError(
+            f"{analysis.target!r} is the outcome of the analysis model {formula!r}, which "
+            "imputes it: leave it out of spec."
+        )
+    return {**spec, analysis.target: analysis}
+
+
+def _refuse_delta(spec: dict[str, ImputationModel], options: Options) -> None:
+    """Refuse a delta where every variable is fitted jointly (no pattern mixture there)."""
+    shifted = [name for name, model in spec.items() if model.delta is not None]
+    if shifted and (options.engine == "joint" or options.analysis is not None):
+        raise ValueError(
+            f"delta (of {show(shifted)}) shifts the chained engine's imputations (pattern "
+            "mixture, as NARFCS); the joint engine and analysis= fit every variable jointly, "
+            "where such a shift has no meaning. Leave out engine='joint' and analysis=."
+        )
+
+
+def analysis_model(formula: str, data: ImputationData) -> ImputationModel:
+    """Return the analysis model as an imputation model of its outcome.
+
+    A mixed model with the formula's fixed part (interactions ``x:w`` and ``x*w`` allowed) and
+    random part: `binary` for a 0/1 outcome, else `random_slopes` or `random_intercept`.
+    """
+    parsed = parse_formula(formula)
+    _, slopes = parsed.single_group("the analysis model")
+    target = parsed.target
+    if target in data.level:
+        values = data.values(target)
+        values = values[~np.isnan(values)]
+        if values.size and np.all((values == 0) | (values == 1)):
+            return binary(formula)
+    return random_slopes(formula) if slopes else random_intercept(formula)
+
+
+def check_joint(
+    spec: dict[str, ImputationModel],
+    data: ImputationData,
+    nuts_sampler: str,
+    analysis: ImputationModel | None,
+) -> None:
+    """Refuse what the joint engine cannot hold, before any model is built.
+
+    Raises
+    ------
+    ValueError
+        For a model kind the joint engine lacks, a categorical column (factor) in a formula,
+        a factor using a variable imputed after it, a model using the analysis outcome, an
+        unknown or missing ``nuts_sampler``, or a binary incomplete variable with a sampler
+        other than PyMC's.
+    """
+    for name, model in spec.items():
+        if not KINDS[model.kind].joint:
+            held = [kind for kind, info in KINDS.items() if info.joint]
+            raise ValueError(
+                f"{name!r} is imputed by {model.kind}, which the joint engine does not hold "
+                f"(it holds {', '.join(held)}); use engine='chained' or another model."
+            )
+    refuse_other_groupings(spec, data, "the joint engine", "engine='chained'")
+    for model in spec.values():
+        _refuse_factors(model, data)
+    if nuts_sampler != "pymc":
+        discrete = [  # cells of a family that is not continuous
+            name
+            for name, model in spec.items()
+            if not model.family.standardised and data.missing[name].any()
+        ]
+        if discrete:
+            raise ValueError(
+                f"nuts_sampler={nuts_sampler!r} cannot sample the missing cells of the binary "
+                f"variables {show(discrete)}; use nuts_sampler='pymc', which updates them by "
+                "a Gibbs step."
+            )
+
+
+def check_factor_order(
+    spec: dict[str, ImputationModel], data: ImputationData, analysis: ImputationModel | None
+) -> None:
+    """Refuse a spec that is not a sequence of factors, each given the ones before it.
+
+    Each variable's model may use complete columns and the variables before it in `spec`;
+    none but the analysis model itself may use the analysis outcome.
+
+    Raises
+    ------
+    ValueError
+        Naming the model and the column it may not use.
+    """
+    order = list(spec)
+    for position, (name, model) in enumerate(spec.items()):
+        for column in (c for term in model.fixed_terms for c in data.resolve(term).columns):
+            if analysis is not None and column == analysis.target and name != column:
+                raise ValueError(
+                    f"the model of {name!r}, {model.formula!r}, uses the analysis outcome "
+                    f"{column!r}; with analysis=, the outcome enters through the analysis "
+                    f"model, the last factor: drop {column!r} from that formula."
+                )
+            if column in spec and order.index(column) > position:
+                raise ValueError(
+                    "as factors of one joint distribution (engine='joint', or analysis=) "
+                    "each variable's model may use complete columns and the variables before "
+                    f"it in spec; the model of {name!r}, "
+                    f"{model.formula!r}, uses {column!r}, which comes after it. Put "
+                    f"{column!r} first or drop it from the formula."
+                )
+
+
+def _refuse_factors(model: ImputationModel, data: ImputationData) -> None:
+    """Refuse categorical columns (factors), as targets or predictors: chained engine only."""
+    factors = [model.target] if model.target in data.factors else []
+    factors += [
+        source.column
+        for term in model.terms
+        for source in data.resolve(term).sources
+        if source.factor
+    ]
+    if factors:
+        raise ValueError(
+            f"{model.formula!r} uses the categorical columns {show(dict.fromkeys(factors))}; "
+            "the joint engine models numeric columns only: use engine='chained', which "
+            "imputes and uses factors."
+        )
+
+
+def refuse_other_groupings(
+    spec: dict[str, ImputationModel], data: ImputationData, engine: str, instead: str
+) -> None:
+    """Refuse a model grouped by other factors than the cluster (three levels, crossed)."""
+    for name, model in spec.items():
+        if model.groups and model.groups != (data.cluster,):
+            raise ValueError(
+                f"{name!r} is grouped by {', '.join(model.groups)}: {engine} holds models "
+                f"grouped by the cluster {data.cluster!r} only so far; use {instead}."
+            )
+
+
+def check_compatible(spec: dict[str, ImputationModel], data: ImputationData, sampler: str) -> None:
+    """Refuse what an analysis-compatible chained run cannot hold, before any model is built.
+
+    Raises
+    ------
+    ValueError
+        For a model kind without a Gibbs sampler and row likelihood, predictive mean matching,
+        ``sampler="nuts"``, a cluster mean of an imputed variable in a formula, or a spec that
+        is not a sequence of factors (`check_factor_order`).
+    """
+    if sampler == "nuts":
+        raise ValueError(
+            "analysis= with engine='chained' updates every model by its Gibbs sampler and the "
+            "covariates by Metropolis steps; sampler='nuts' cannot take part. Use "
+            "sampler='auto', or engine='joint' for a NUTS cross-check."
+        )
+    refuse_other_groupings(spec, data, "analysis= with engine='chained'", "no analysis=")
+    for name, model in spec.items():
+        if not KINDS[model.kind].compatible:
+            held = [kind for kind, info in KINDS.items() if info.compatible]
+            raise ValueError(
+                f"{name!r} is imputed by {model.kind}, which analysis= with engine='chained' "
+                f"does not hold (it holds {', '.join(held)}); use one of those "
+                "models, or leave analysis= out."
+            )
+        if model.pmm:
+            raise ValueError(
+                f"{name!r} is imputed by predictive mean matching, which draws observed "
+                "values; with analysis= each cell is proposed from its model: drop pmm, or "
+                "leave analysis= out."
+            )
+        means = [
+            source.column
+            for term in model.terms
+            for source in data.resolve(term).sources
+            if source.cluster_mean and source.column in spec
+        ]
+        if means:
+            raise ValueError(
+                f"the model of {name!r}, {model.formula!r}, uses the cluster means of "
+                f"{show(means)}, which analysis= with engine='chained' cannot update cell by "
+                "cell; use engine='joint', or a complete cluster-level column."
+            )
