@@ -29,7 +29,6 @@ import pandas as pd
 
 from bayesmi.data.column_advice import reference_note, whole_numbers_note
 from bayesmi.data.encoding import encode
-from bayesmi.data.text_numbers import refuse_numbers_as_text
 from bayesmi.messages import show
 from bayesmi.spec.constructors import (
     cluster_level,
@@ -110,8 +109,8 @@ def suggest(
         dict.fromkeys([parsed.target, *(v for term in parsed.fixed for v in term.variables)])
     )
     for name in variables:
-        if name in encoded.missing:
-            refuse_numbers_as_text(encoded.frame[name])
+        if name in encoded.misread:
+            raise ValueError(encoded.misread[name])
         if name not in encoded.level:
             raise ValueError(
                 f"{name!r} in the analysis model {analysis!r} is not a column of data holding "

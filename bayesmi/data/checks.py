@@ -16,7 +16,6 @@ from bayesmi.data.encoding import DesignColumn, ImputationData
 from bayesmi.data.levels import Grouping
 from bayesmi.data.shifts import delta_shifts
 from bayesmi.data.support_checks import check_factor_predictors, check_target_support
-from bayesmi.data.text_numbers import refuse_numbers_as_text
 from bayesmi.messages import show, warn
 from bayesmi.spec.model import ImputationModel
 from bayesmi.spec.terms import MEAN_SUFFIX, Term, cluster_mean_of
@@ -32,7 +31,7 @@ FLOAT_INTEGERS = 2**53
 def prepare_spec(
     checked: dict[str, ImputationModel], data: ImputationData, keep: str | None = None
 ) -> dict[str, ImputationModel]:
-    """Drop complete targets (with a warning); check the others' support and delta shifts.
+    """Drop complete targets (with a warning); check the others' support, delta and values.
 
     Parameters
     ----------
@@ -61,11 +60,20 @@ def prepare_spec(
     for model in checked.values():
         _check_support(model, data)
         delta_shifts(model, data)
+    for model in checked.values():  # what each family's values may be (`bayesmi.families`)
+        level = data.at_level(model.level)
+        check_target_support(model, level)
     return checked
 
 
-def check_spec(spec: object, data: ImputationData) -> dict[str, ImputationModel]:
-    """Check a spec against the encoded data; return it as a plain dict in visiting order."""
+def check_spec(
+    spec: object, data: ImputationData, analysis: ImputationModel | None = None
+) -> dict[str, ImputationModel]:
+    """Check a spec against the encoded data; return it as a plain dict in visiting order.
+
+    The analysis model (``analysis=`` of `bayesmi.impute`, as the model of its outcome) comes
+    last; a spec may not impute its outcome.
+    """
     if not isinstance(spec, Mapping):
         raise TypeError(
             "spec must be a mapping from variable name to an imputation model, e.g. "
@@ -74,6 +82,13 @@ def check_spec(spec: object, data: ImputationData) -> dict[str, ImputationModel]
         )
     if not spec:
         raise ValueError("spec is empty: name at least one variable to impute.")
+    if analysis is not None:
+        if analysis.target in spec:
+            raise ValueError(
+                f"{analysis.target!r} is the outcome of the analysis model "
+                f"{analysis.formula!r}, which imputes it: leave it out of spec."
+            )
+        spec = {**spec, analysis.target: analysis}
     checked: dict[str, ImputationModel] = {}
     for variable, model in spec.items():
         if not isinstance(model, ImputationModel):
@@ -110,7 +125,6 @@ def _check_model_columns(model: ImputationModel, data: ImputationData) -> None:
             f"{model.kind} target {model.target!r} has no missing values: there is no selection "
             "to model. Drop it from the spec."
         )
-    check_target_support(model, data)
     check_factor_predictors(model, data)
     _check_levels(model, data)
     _check_information(model, data)
@@ -212,7 +226,8 @@ def _check_column(name: str, role: str, model: ImputationModel, data: Imputation
             f"the cluster column {name!r} cannot be a {model.kind} target or predictor "
             f"in {model.formula!r}; the model already accounts for the clusters."
         )
-    refuse_numbers_as_text(data.frame[name])
+    if name in data.misread:
+        raise ValueError(data.misread[name])
     if name not in data.level:
         raise TypeError(
             f"column {name!r} used in {model.formula!r} holds neither numbers nor categories "

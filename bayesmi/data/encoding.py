@@ -38,6 +38,7 @@ from bayesmi.data.levels import (
     constant_within,
     nested_groupings,
 )
+from bayesmi.data.text_numbers import numbers_as_text
 from bayesmi.messages import show
 from bayesmi.spec.terms import INTERACTION, Term, cluster_mean_of
 
@@ -154,6 +155,9 @@ class ImputationData:
     cluster_sizes: np.ndarray = field(repr=False)
     factors: dict[Hashable, Factor] = field(default_factory=dict)
     groupings: tuple[Grouping, ...] = ()
+    misread: dict[Hashable, str] = field(default_factory=dict, repr=False)
+    """Text columns that hold numbers but for a few strings: what to say of each
+    (`bayesmi.data.text_numbers`)."""
     _formula_groupings: dict[str, Grouping] = field(default_factory=dict, repr=False, compare=False)
     _floats: dict[Hashable, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     _numeric_factors: dict[Hashable, Factor] = field(
@@ -503,6 +507,7 @@ def encode(data: pd.DataFrame, cluster: str | Sequence[str]) -> ImputationData:
         factor = _factor_or_none(frame[column]) if column not in grouping_columns else None
         if factor is not None:
             factors[column] = factor
+    misread = {column: numbers_as_text(frame[column]) for column in factors}
     data = ImputationData(
         frame=frame,
         cluster=innermost.name,
@@ -513,6 +518,7 @@ def encode(data: pd.DataFrame, cluster: str | Sequence[str]) -> ImputationData:
         cluster_sizes=innermost.sizes,
         factors=factors,
         groupings=groupings,
+        misread={column: found.message for column, found in misread.items() if found},
     )
     for column in frame.columns:
         if column not in grouping_columns and (column in factors or is_numeric(frame[column])):

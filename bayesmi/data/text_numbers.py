@@ -3,8 +3,9 @@
 ``pd.read_csv`` reads a column of numbers with one ``"."``, ``"?"`` or ``"n.a."`` in it as
 strings (dtype object), so the column becomes a factor with one category per distinct number.
 `numbers_as_text` finds such a column (nearly every observed value parses as a number, and
-there are many distinct ones) and `refuse_numbers_as_text` says what is wrong, where, and the
-fix, before the column can be modelled as a factor of hundreds of categories.
+there are many distinct ones) when the frame is encoded, and its `NumbersAsText.message` says
+what is wrong, where, and the fix: `bayesmi.impute` and `bayesmi.suggest` refuse such a column
+with it before it can be modelled as a factor of hundreds of categories.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pandas as pd
 
 from bayesmi.messages import show
 
-__all__ = ["NumbersAsText", "numbers_as_text", "refuse_numbers_as_text"]
+__all__ = ["NumbersAsText", "numbers_as_text"]
 
 SHARE_NUMERIC = 0.9
 """Share of a text column's observed values that must parse as numbers for it to be numbers."""
@@ -31,6 +32,19 @@ class NumbersAsText:
     strays: tuple[str, ...]
     rows: pd.Index
     n_numbers: int
+
+    @property
+    def message(self) -> str:
+        """Say what is wrong, where, and the fix."""
+        name, strays = self.column, self.strays
+        return (
+            f"column {name!r} holds numbers ({self.n_numbers} observed values) but for the "
+            f"text {show(repr(value) for value in strays)} (rows {show(self.rows)}), so it was "
+            "read as text and would be a factor with one category per number. If those "
+            f"values mean missing, make them NaN: data[{name!r}] = pd.to_numeric("
+            f"data[{name!r}], errors='coerce') (or read the file with pd.read_csv(..., "
+            f"na_values=[{', '.join(map(repr, strays[:3]))}]))."
+        )
 
 
 def numbers_as_text(series: pd.Series) -> NumbersAsText | None:
@@ -50,25 +64,3 @@ def numbers_as_text(series: pd.Series) -> NumbersAsText | None:
         return None
     strays = observed[~parsed]
     return NumbersAsText(series.name, tuple(dict.fromkeys(strays)), strays.index, int(parsed.sum()))
-
-
-def refuse_numbers_as_text(series: pd.Series) -> None:
-    """Refuse a column of numbers read as text, naming the stray values, their rows and the fix.
-
-    Raises
-    ------
-    ValueError
-        If `series` is numbers but for a few strings (`numbers_as_text`).
-    """
-    found = numbers_as_text(series)
-    if found is None:
-        return
-    name = found.column
-    values = show(repr(value) for value in found.strays)
-    raise ValueError(
-        f"column {name!r} holds numbers ({found.n_numbers} observed values) but for the text "
-        f"{values} (rows {show(found.rows)}), so it was read as text and would be a factor "
-        f"with one category per number. If those values mean missing, make them NaN: "
-        f"data[{name!r}] = pd.to_numeric(data[{name!r}], errors='coerce') (or read the file "
-        f"with pd.read_csv(..., na_values=[{', '.join(map(repr, found.strays[:3]))}]))."
-    )

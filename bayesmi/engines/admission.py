@@ -80,19 +80,30 @@ def admit(frame: pd.DataFrame, spec: object, cluster: object, **settings) -> Adm
         cluster = _cluster_of_spec(frame, spec)
     data = encode(frame, cluster)
     analysis = None if options.analysis is None else analysis_model(options.analysis, data)
-    checked = check_spec(_with_analysis(spec, analysis, options.analysis), data)
+    checked = check_spec(spec, data, analysis)
     outcome = None if analysis is None else analysis.target
     checked = prepare_spec(checked, data, keep=outcome)
-    if analysis is not None or options.engine == "joint":
-        check_factor_order(checked, data, analysis)
-    _refuse_delta(checked, options)
-    if options.engine == "joint":
-        check_joint(checked, data, options.nuts_sampler, analysis)
-    elif analysis is not None:
-        check_compatible(checked, data, options.sampler)
-    check_memory(options, int(sum(data.missing[name].sum() for name in checked)), len(checked))
+    _check_engine(checked, data, options, analysis)
     check_storable(data.frame)
     return Admission(data, checked, outcome, options)
+
+
+def _check_engine(
+    spec: dict[str, ImputationModel],
+    data: ImputationData,
+    options: Options,
+    analysis: ImputationModel | None,
+) -> None:
+    """Refuse what the chosen engine cannot hold, or a result that cannot fit in memory."""
+    n_missing = int(sum(data.missing[name].sum() for name in spec))
+    check_memory(options, n_missing, len(spec))
+    _refuse_delta(spec, options)
+    if options.engine == "joint":
+        _check_joint_kinds(spec, data, options.nuts_sampler)
+    elif analysis is not None:
+        _check_compatible_kinds(spec, data, options.sampler)
+    if options.engine == "joint" or analysis is not None:
+        _check_factors_read(spec, data, options.engine, analysis)
 
 
 def _cluster_of_spec(frame: pd.DataFrame, spec: object) -> str | tuple[str, ...]:
@@ -107,18 +118,6 @@ def _cluster_of_spec(frame: pd.DataFrame, spec: object) -> str | tuple[str, ...]
         )
     factors = list(dict.fromkeys(group for model in spec.values() for group in model.groups))
     return cluster_from_formulas(frame, factors)
-
-
-def _with_analysis(spec: object, analysis: ImputationModel | None, formula: str | None) -> object:
-    """Return the spec with the analysis model last; refuse a spec that imputes its outcome."""
-    if analysis is None or not isinstance(spec, Mapping):  # check_spec says what spec must be
-        return spec
-    if analysis.target in spec:
-        raise ValueError(
-            f"{analysis.target!r} is the outcome of the analysis model {formula!r}, which "
-            "imputes it: leave it out of spec."
-        )
-    return {**spec, analysis.target: analysis}
 
 
 def _refuse_delta(spec: dict[str, ImputationModel], options: Options) -> None:
@@ -149,21 +148,12 @@ def analysis_model(formula: str, data: ImputationData) -> ImputationModel:
     return random_slopes(formula) if slopes else random_intercept(formula)
 
 
-def check_joint(
-    spec: dict[str, ImputationModel],
-    data: ImputationData,
-    nuts_sampler: str,
-    analysis: ImputationModel | None,
+def _check_joint_kinds(
+    spec: dict[str, ImputationModel], data: ImputationData, nuts_sampler: str
 ) -> None:
-    """Refuse what the joint engine cannot hold, before any model is built.
+    """Refuse a kind the joint engine lacks, other grouping factors, cells nutpie cannot take.
 
-    Raises
-    ------
-    ValueError
-        For a model kind the joint engine lacks, a categorical column (factor) in a formula,
-        a factor using a variable imputed after it, a model using the analysis outcome, an
-        unknown or missing ``nuts_sampler``, or a binary incomplete variable with a sampler
-        other than PyMC's.
+    The columns its models read are `_check_factors_read`'s.
     """
     for name, model in spec.items():
         if not KINDS[model.kind].joint:
@@ -172,93 +162,27 @@ def check_joint(
                 f"{name!r} is imputed by {model.kind}, which the joint engine does not hold "
                 f"(it holds {', '.join(held)}); use engine='chained' or another model."
             )
-    refuse_other_groupings(spec, data, "the joint engine", "engine='chained'")
-    for model in spec.values():
-        _refuse_factors(model, data)
-    if nuts_sampler != "pymc":
-        discrete = [  # cells of a family that is not continuous
-            name
-            for name, model in spec.items()
-            if not model.family.standardised and data.missing[name].any()
-        ]
-        if discrete:
-            raise ValueError(
-                f"nuts_sampler={nuts_sampler!r} cannot sample the missing cells of the binary "
-                f"variables {show(discrete)}; use nuts_sampler='pymc', which updates them by "
-                "a Gibbs step."
-            )
-
-
-def check_factor_order(
-    spec: dict[str, ImputationModel], data: ImputationData, analysis: ImputationModel | None
-) -> None:
-    """Refuse a spec that is not a sequence of factors, each given the ones before it.
-
-    Each variable's model may use complete columns and the variables before it in `spec`;
-    none but the analysis model itself may use the analysis outcome.
-
-    Raises
-    ------
-    ValueError
-        Naming the model and the column it may not use.
-    """
-    order = list(spec)
-    for position, (name, model) in enumerate(spec.items()):
-        for column in (c for term in model.fixed_terms for c in data.resolve(term).columns):
-            if analysis is not None and column == analysis.target and name != column:
-                raise ValueError(
-                    f"the model of {name!r}, {model.formula!r}, uses the analysis outcome "
-                    f"{column!r}; with analysis=, the outcome enters through the analysis "
-                    f"model, the last factor: drop {column!r} from that formula."
-                )
-            if column in spec and order.index(column) > position:
-                raise ValueError(
-                    "as factors of one joint distribution (engine='joint', or analysis=) "
-                    "each variable's model may use complete columns and the variables before "
-                    f"it in spec; the model of {name!r}, "
-                    f"{model.formula!r}, uses {column!r}, which comes after it. Put "
-                    f"{column!r} first or drop it from the formula."
-                )
-
-
-def _refuse_factors(model: ImputationModel, data: ImputationData) -> None:
-    """Refuse categorical columns (factors), as targets or predictors: chained engine only."""
-    factors = [model.target] if model.target in data.factors else []
-    factors += [
-        source.column
-        for term in model.terms
-        for source in data.resolve(term).sources
-        if source.factor
+    _refuse_other_groupings(spec, data, "the joint engine", "engine='chained'")
+    discrete = [  # cells of a family that is not continuous
+        name
+        for name, model in spec.items()
+        if not model.family.standardised and data.missing[name].any()
     ]
-    if factors:
+    if nuts_sampler != "pymc" and discrete:
         raise ValueError(
-            f"{model.formula!r} uses the categorical columns {show(dict.fromkeys(factors))}; "
-            "the joint engine models numeric columns only: use engine='chained', which "
-            "imputes and uses factors."
+            f"nuts_sampler={nuts_sampler!r} cannot sample the missing cells of the binary "
+            f"variables {show(discrete)}; use nuts_sampler='pymc', which updates them by "
+            "a Gibbs step."
         )
 
 
-def refuse_other_groupings(
-    spec: dict[str, ImputationModel], data: ImputationData, engine: str, instead: str
+def _check_compatible_kinds(
+    spec: dict[str, ImputationModel], data: ImputationData, sampler: str
 ) -> None:
-    """Refuse a model grouped by other factors than the cluster (three levels, crossed)."""
-    for name, model in spec.items():
-        if model.groups and model.groups != (data.cluster,):
-            raise ValueError(
-                f"{name!r} is grouped by {', '.join(model.groups)}: {engine} holds models "
-                f"grouped by the cluster {data.cluster!r} only so far; use {instead}."
-            )
+    """Refuse what an analysis-compatible chained run cannot hold.
 
-
-def check_compatible(spec: dict[str, ImputationModel], data: ImputationData, sampler: str) -> None:
-    """Refuse what an analysis-compatible chained run cannot hold, before any model is built.
-
-    Raises
-    ------
-    ValueError
-        For a model kind without a Gibbs sampler and row likelihood, predictive mean matching,
-        ``sampler="nuts"``, a cluster mean of an imputed variable in a formula, or a spec that
-        is not a sequence of factors (`check_factor_order`).
+    ``sampler="nuts"``, other grouping factors, a kind without a Gibbs sampler and row
+    likelihood, predictive mean matching.
     """
     if sampler == "nuts":
         raise ValueError(
@@ -266,7 +190,7 @@ def check_compatible(spec: dict[str, ImputationModel], data: ImputationData, sam
             "covariates by Metropolis steps; sampler='nuts' cannot take part. Use "
             "sampler='auto', or engine='joint' for a NUTS cross-check."
         )
-    refuse_other_groupings(spec, data, "analysis= with engine='chained'", "no analysis=")
+    _refuse_other_groupings(spec, data, "analysis= with engine='chained'", "no analysis=")
     for name, model in spec.items():
         if not KINDS[model.kind].compatible:
             held = [kind for kind, info in KINDS.items() if info.compatible]
@@ -281,13 +205,61 @@ def check_compatible(spec: dict[str, ImputationModel], data: ImputationData, sam
                 "values; with analysis= each cell is proposed from its model: drop pmm, or "
                 "leave analysis= out."
             )
-        means = [
-            source.column
-            for term in model.terms
-            for source in data.resolve(term).sources
-            if source.cluster_mean and source.column in spec
-        ]
-        if means:
+
+
+def _refuse_other_groupings(
+    spec: dict[str, ImputationModel], data: ImputationData, engine: str, instead: str
+) -> None:
+    """Refuse a model grouped by other factors than the cluster (three levels, crossed)."""
+    for name, model in spec.items():
+        if model.groups and model.groups != (data.cluster,):
+            raise ValueError(
+                f"{name!r} is grouped by {', '.join(model.groups)}: {engine} holds models "
+                f"grouped by the cluster {data.cluster!r} only so far; use {instead}."
+            )
+
+
+def _check_factors_read(
+    spec: dict[str, ImputationModel],
+    data: ImputationData,
+    engine: str,
+    analysis: ImputationModel | None,
+) -> None:
+    """Refuse what a joint distribution's factors may not read, naming the model and column.
+
+    As factors of one joint distribution (``engine="joint"``, or ``analysis=``) each model
+    may use complete columns and the variables before it in `spec`, and none but the
+    analysis model its outcome; the joint engine models numeric columns only; a chained
+    ``analysis=`` run cannot update a cluster mean of an imputed variable cell by cell.
+    """
+    order = list(spec)
+    for position, (name, model) in enumerate(spec.items()):
+        sources = [source for term in model.terms for source in data.resolve(term).sources]
+        fixed = [c for term in model.fixed_terms for c in data.resolve(term).columns]
+        for column in fixed:
+            if analysis is not None and column == analysis.target and name != column:
+                raise ValueError(
+                    f"the model of {name!r}, {model.formula!r}, uses the analysis outcome "
+                    f"{column!r}; with analysis=, the outcome enters through the analysis "
+                    f"model, the last factor: drop {column!r} from that formula."
+                )
+            if column in spec and order.index(column) > position:
+                raise ValueError(
+                    "as factors of one joint distribution (engine='joint', or analysis=) "
+                    "each variable's model may use complete columns and the variables before "
+                    f"it in spec; the model of {name!r}, {model.formula!r}, uses {column!r}, "
+                    f"which comes after it. Put {column!r} first or drop it from the formula."
+                )
+        factors = [name] if engine == "joint" and name in data.factors else []
+        factors += [s.column for s in sources if engine == "joint" and s.factor]
+        if factors:
+            raise ValueError(
+                f"{model.formula!r} uses the categorical columns {show(dict.fromkeys(factors))}"
+                "; the joint engine models numeric columns only: use engine='chained', which "
+                "imputes and uses factors."
+            )
+        means = [s.column for s in sources if s.cluster_mean and s.column in spec]
+        if engine != "joint" and means:
             raise ValueError(
                 f"the model of {name!r}, {model.formula!r}, uses the cluster means of "
                 f"{show(means)}, which analysis= with engine='chained' cannot update cell by "

@@ -22,9 +22,8 @@ import arviz as az
 import numpy as np
 import pandas as pd
 
-from bayesmi.data.encoding import ImputationData
 from bayesmi.diagnostics.convergence import warn_convergence
-from bayesmi.engines.admission import admit
+from bayesmi.engines.admission import Admission, admit
 from bayesmi.engines.chained import models_key
 from bayesmi.engines.checkpoint import CheckpointStore, data_fingerprint
 from bayesmi.engines.foreign_options import own_options_only
@@ -281,25 +280,23 @@ def impute(
         checkpoint_every=checkpoint_every,
         progressbar=progressbar,
     )
-    encoded, spec, options = admitted.data, admitted.spec, admitted.options
-    if options.engine == "joint":
-        traces, attrs = _run_joint(encoded, spec, options)
+    if admitted.options.engine == "joint":
+        traces, attrs = _run_joint(admitted)
     else:
-        traces, attrs = _run_chained(data, encoded, spec, options)
-    idata = build_inference_data(traces, encoded, spec, attrs)
+        traces, attrs = _run_chained(data, admitted)
+    idata = build_inference_data(traces, admitted.data, admitted.spec, attrs)
     warn_convergence(idata)
     return idata
 
 
-def _run_chained(
-    frame: pd.DataFrame, data: ImputationData, spec: dict, options: Options
-) -> tuple[list[ChainTrace], dict]:
+def _run_chained(frame: pd.DataFrame, admitted: Admission) -> tuple[list[ChainTrace], dict]:
     """Run the chained engine (resuming from a checkpoint); return traces and the run's attrs."""
+    data, spec, options = admitted.data, admitted.spec, admitted.options
     store = None if options.checkpoint is None else CheckpointStore(options.checkpoint)
     stored = None if store is None else store.stored_run()
     seed = options.seed if stored is None else _stored_seed(store, stored, options.seed)
     seed = _fresh(seed)
-    outcome = None if options.analysis is None else list(spec)[-1]
+    outcome = admitted.outcome
     settings = ChainedSettings(
         iterations=options.iterations,
         draws=options.draws,
@@ -345,8 +342,9 @@ def _stored_seed(
     return np.random.SeedSequence(json.loads(stored["seed"]), spawn_key=spawn_key)
 
 
-def _run_joint(data: ImputationData, spec: dict, options: Options) -> tuple[list, dict]:
+def _run_joint(admitted: Admission) -> tuple[list, dict]:
     """Run the joint engine; return traces and the run's attrs."""
+    data, spec, options = admitted.data, admitted.spec, admitted.options
     seed = _fresh(options.seed)
     settings = JointSettings(
         options.iterations, options.draws, options.tune, options.target_accept, options.nuts_sampler
