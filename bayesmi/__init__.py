@@ -37,10 +37,10 @@ from bayesmi.pooling import (  # noqa: E402
     pool,
     pool_draws,
     pool_variance_components,
-    test_likelihood,
-    test_wald,
     wald_test,
 )
+from bayesmi.pooling import test_likelihood as test_likelihood  # noqa: E402  (deprecated)
+from bayesmi.pooling import test_wald as test_wald  # noqa: E402  (deprecated)
 from bayesmi.result import (  # noqa: E402
     complete,
     completed,
@@ -114,8 +114,6 @@ __all__ = [
     "split_long",
     "suggest",
     "summary",
-    "test_likelihood",
-    "test_wald",
     "tipping_point",
     "to_datatree",
     "to_mids_csv",

@@ -41,7 +41,9 @@ def impute(data, spec, **settings):
 
 def check_completed(idata, data):
     """Observed cells unchanged, no missing cell left, row labels kept."""
-    for completed in bm.completed(idata):
+    frames = list(bm.completed(idata))
+    assert frames  # the loop below must check something
+    for completed in frames:
         assert list(completed.index) == list(data.index)
         observed = data.notna()
         assert completed[observed].equals(data[observed])
@@ -110,7 +112,9 @@ def test_nullable_dtypes_with_pd_na_are_imputed(frame):
         "b": bm.binary("b ~ x + (1 | g)"),
     }
     idata = impute(frame, spec)
-    for completed in bm.completed(idata):
+    frames = list(bm.completed(idata))
+    assert frames  # the loop below must check something
+    for completed in frames:
         assert completed["y"].notna().all()
         assert set(completed["b"].astype(float).unique()) <= {0.0, 1.0}
         assert completed.loc[0, "y"] == frame.loc[0, "y"]
@@ -162,4 +166,6 @@ def test_target_without_missing_values_is_passed_through(frame):
     complete = frame.dropna()
     with pytest.warns(UserWarning, match="nothing to impute"):
         idata = impute(complete, {"y": bm.random_intercept(RI)})
-    assert all(completed.equals(complete) for completed in bm.completed(idata))
+    frames = list(bm.completed(idata))
+    assert frames
+    assert all(completed.equals(complete) for completed in frames)

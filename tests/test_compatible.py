@@ -120,7 +120,9 @@ def test_analysis_model_is_the_last_factor_of_a_chained_run(compatible_idata, co
     assert idata.posterior["y::missing"].shape[-1] == compatible_data["y"].isna().sum()
     assert set(np.unique(idata.posterior["b::missing"])) <= {0.0, 1.0}
     observed = compatible_data.notna()
-    for frame in bm.completed(idata):
+    frames = list(bm.completed(idata))
+    assert frames  # the loop below must check something
+    for frame in frames:
         assert frame.notna().all().all()
         assert frame[observed].equals(compatible_data[observed])
     pd.testing.assert_frame_equal(compatible_data, _compatible_frame())  # caller's, untouched
@@ -335,7 +337,9 @@ def test_nominal_and_ordinal_covariates_take_part(impute_quietly):
     idata = impute_quietly(data, FACTOR_SPEC, analysis="y ~ c + o * w + (1 | g)", steps=3)
     coefficients = list(idata.posterior["y::beta"].coords["y::beta_dim"].values)
     assert coefficients == ["Intercept", "c[green]", "c[red]", "o", "w", "o:w"]
-    for frame in bm.completed(idata):
+    frames = list(bm.completed(idata))
+    assert frames  # the loop below must check something
+    for frame in frames:
         assert set(frame["c"].unique()) <= {"blue", "green", "red"}
         assert set(frame["o"].unique()) <= {0.0, 1.0, 2.0, 3.0}
         assert frame["c"].dtype == data["c"].dtype

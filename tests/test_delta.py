@@ -230,7 +230,9 @@ def test_cluster_level_delta_column_must_be_constant_where_imputed():
     rows = frame["cluster"] == missing_cluster
     frame["shift"] = -0.5
     constant = impute(frame, {"z": bm.cluster_level("z ~ x_mean", delta="shift")})
-    for completed in bm.completed(constant):
+    frames = list(bm.completed(constant))
+    assert frames  # the loop below must check something
+    for completed in frames:
         assert completed.groupby("cluster")["z"].nunique().max() == 1
     reporting = frame["cluster"] == frame.loc[frame["z"].isna() & ~rows, "cluster"].iloc[0]
     frame.loc[reporting, "shift"] = np.linspace(0, 1, reporting.sum())  # z reported: unused

@@ -591,3 +591,19 @@ def test_a_bambi_analysis_pools_by_its_draws(popmis_idata):
     assert list(components.index) == ["sigma", "1|school_sigma"]
     assert (components["lower"] < components["estimate"]).all()
     assert (components["estimate"] < components["upper"]).all()
+
+
+def test_the_former_test_names_warn_and_are_not_collected():
+    """bm.test_wald and bm.test_likelihood: deprecated, and never tests in a user's module."""
+    assert "test_wald" not in bm.__all__
+    assert "test_likelihood" not in bm.__all__
+    for former, current in (
+        (bm.test_wald, bm.wald_test),
+        (bm.test_likelihood, bm.likelihood_ratio_test),
+    ):
+        assert former.__test__ is False
+        assert current.__name__ in former.__doc__
+    fits = [{"estimates": {"a": 1.0 + k / 10}, "covariance": [[0.04]]} for k in range(5)]
+    with pytest.warns(FutureWarning, match=r"bm.test_wald is deprecated.*Use bm.wald_test"):
+        former = bm.test_wald(fits, ["a"])
+    pd.testing.assert_series_equal(former, bm.wald_test(fits, ["a"]))

@@ -84,7 +84,9 @@ def check_properties(frame, seed):
     idata = impute(frame, seed)
     assert frame.equals(before)  # the caller's frame is untouched
     observed = frame.notna()
-    for completed in bm.completed(idata):
+    frames = list(bm.completed(idata))
+    assert frames  # the loop below must check something
+    for completed in frames:
         assert completed.shape == frame.shape
         assert list(completed.index) == list(frame.index)
         assert completed[observed].equals(frame[observed])

@@ -27,6 +27,7 @@ with multiple imputation for missing data. Biometrika, 94, 502-508.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Literal
 
@@ -34,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from bayesmi.messages import warn
 from bayesmi.pooling.rubin import as_fits, check_fits, stack_fits
 
 __all__ = ["likelihood_ratio_test", "test_likelihood", "test_wald", "wald_test"]
@@ -258,7 +260,7 @@ def _logliks(fits: list) -> tuple[np.ndarray, np.ndarray, int]:
             raise ValueError(
                 f"imputation {fit.imputation}: the analysis cannot evaluate its log-likelihood "
                 "at given parameters (D3 supports statsmodels OLS, or fits with 'loglik' and "
-                "'loglik_parameters'); use test_wald instead."
+                "'loglik_parameters'); use wald_test instead."
             )
     names = list(fits[0].loglik_parameters)
     pooled_parameters = {
@@ -271,9 +273,26 @@ def _logliks(fits: list) -> tuple[np.ndarray, np.ndarray, int]:
     return own, pooled, size
 
 
-test_wald = wald_test
-"""The former name of `wald_test` (mitml's ``testModels`` with D1 or D2)."""
-test_likelihood = likelihood_ratio_test
-"""The former name of `likelihood_ratio_test` (D3)."""
-for _alias in (wald_test, likelihood_ratio_test):
-    _alias.__test__ = False  # public API names that pytest must not collect as tests
+def _former_name(function, name: str):
+    """Return `function` under its former name, warning that the name is deprecated.
+
+    Not collected by pytest in a user's test module that imports it (``__test__``).
+    """
+
+    @functools.wraps(function)
+    def former(*args, **kwargs):
+        warn(
+            f"bm.{name} is deprecated: pytest collects public functions named test_* as tests "
+            f"in the modules that import them. Use bm.{function.__name__}.",
+            FutureWarning,
+        )
+        return function(*args, **kwargs)
+
+    former.__name__ = former.__qualname__ = name
+    former.__doc__ = f"Deprecated former name of `{function.__name__}`."
+    former.__test__ = False
+    return former
+
+
+test_wald = _former_name(wald_test, "test_wald")
+test_likelihood = _former_name(likelihood_ratio_test, "test_likelihood")

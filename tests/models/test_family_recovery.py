@@ -87,7 +87,9 @@ def test_heteroscedastic_imputes_each_cluster_with_its_own_spread():
         "random_intercept": bm.random_intercept("y ~ x + (1 | cluster)"),
     }.items():
         spreads = []
-        for frame in bm.completed(impute(sim.incomplete, {"y": model})):
+        frames = list(bm.completed(impute(sim.incomplete, {"y": model})))
+        assert frames  # the loop below must check something
+        for frame in frames:
             fit = smf.mixedlm("y ~ x", frame, groups="cluster").fit(reml=True)
             residual = frame["y"] - fit.fittedvalues
             imputed = pd.DataFrame({"cluster": frame["cluster"], "r": residual})[mask]
