@@ -13,7 +13,8 @@ import statsmodels.formula.api as smf
 import bayesmi as bm
 from bayesmi.data.checks import check_spec
 from bayesmi.data.encoding import encode
-from bayesmi.engines.compatible import compatible_models, dependents, metropolis_update
+from bayesmi.engines.compatible import compatible_models
+from bayesmi.engines.samplers.metropolis import dependents, metropolis_update
 
 ANALYSIS = "y ~ x + w + (1 | g)"
 

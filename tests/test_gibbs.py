@@ -8,7 +8,7 @@ import pytest
 
 import bayesmi as bm
 from bayesmi.data import encode
-from bayesmi.engines.updaters import (
+from bayesmi.engines.samplers.updaters import (
     GibbsUpdater,
     NutsUpdater,
     NutsWarmedGibbsUpdater,

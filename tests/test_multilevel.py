@@ -11,7 +11,7 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning as StatsmodelsCon
 
 import bayesmi as bm
 from bayesmi.data import encode
-from bayesmi.engines.updaters import GibbsUpdater
+from bayesmi.engines.samplers.updaters import GibbsUpdater
 from bayesmi.models import FACTORIES
 from bayesmi.models.multilevel import InterceptsModel
 

@@ -6,7 +6,7 @@ Algorithm, per chain (chains are independent; `bayesmi.engines.parallel` runs th
 2. Each variable's conditional model is built and compiled once (a PyMC model whose likelihood
    uses the rows where that variable is observed, with its predictors in `pm.Data`), with one
    parameter updater: an exact Gibbs sampler where the model has one, else NUTS started at a
-   jittered initial point (`bayesmi.engines.updaters`).
+   jittered initial point (`bayesmi.engines.samplers.updaters`).
 3. Each iteration visits the incomplete variables in the order of the spec. For each: the
    current completed predictors are set into its model (`set_predictors`); its parameters
    advance by ``steps`` transitions from where they were (in the first iteration after ``tune``
@@ -44,9 +44,11 @@ import numpy as np
 from bayesmi.data.encoding import ImputationData
 from bayesmi.data.shifts import delta_shifts
 from bayesmi.engines.checkpoint import CheckpointStore, data_fingerprint
-from bayesmi.engines.compatible import compatible_models, dependents, metropolis_update
+from bayesmi.engines.compatible import compatible_models
 from bayesmi.engines.options import ChainedSettings
-from bayesmi.engines.updaters import CHAIN_ADAPTATION, make_updater
+from bayesmi.engines.samplers.metropolis import dependents, metropolis_update
+from bayesmi.engines.samplers.tuning import Adaptation, adaptation_of, warm_up
+from bayesmi.engines.samplers.updaters import NutsUpdater, make_updater
 from bayesmi.families import Family
 from bayesmi.models import ConditionalModel, build
 from bayesmi.models.conditional import COMPILE_LOCK
@@ -55,10 +57,168 @@ from bayesmi.spec.kinds import KINDS, update_method
 from bayesmi.spec.model import ImputationModel
 from bayesmi.spec.serialize import spec_to_json
 
-__all__ = ["compiled_models", "models_key", "run_chain", "starting_values", "trace_categories"]
+__all__ = [
+    "Chain",
+    "compiled_models",
+    "models_key",
+    "run_chain",
+    "shared_adaptation",
+    "starting_values",
+    "trace_categories",
+]
 
 Report = Callable[[int, int], None]
 """``(chain, iterations done) -> None``: where a chain reports its progress."""
+
+
+class Chain:
+    """One chain of the chained engine: its random stream, completed data, samplers and record.
+
+    Built once per chain (steps 1 and 2 of the module docstring), then advanced by `iterate`;
+    `state` is what a checkpoint keeps of it and `restore` puts it back.
+
+    Parameters
+    ----------
+    data : ImputationData
+        The encoded data.
+    spec : dict of str to ImputationModel
+        The models, in visiting order (the analysis model last with ``settings.outcome``).
+    settings : ChainedSettings
+        The run's settings.
+    index : int
+        The chain's number (its over-dispersed start depends on it).
+    seed : numpy.random.SeedSequence
+        The chain's own seed.
+    """
+
+    def __init__(
+        self,
+        data: ImputationData,
+        spec: dict[str, ImputationModel],
+        settings: ChainedSettings,
+        index: int,
+        seed: np.random.SeedSequence,
+    ) -> None:
+        self.data, self.settings, self.iteration = data, settings, 0
+        self.rng = np.random.default_rng(seed)
+        spread = None
+        if settings.start == "overdispersed" and settings.chains > 1:
+            spread = 2.0 * index / (settings.chains - 1) - 1.0
+        self.current = starting_values(data, spec, self.rng, spread)
+        with COMPILE_LOCK:  # chains may run in threads: PyTensor compiles one at a time
+            self.models = compiled_models(data, spec, settings.models_key, settings.outcome)
+            self.updaters = {
+                name: make_updater(
+                    model,
+                    update_method(spec[name], settings.sampler),
+                    self.rng.spawn(1)[0],
+                    settings.target_accept,
+                )
+                for name, model in self.models.items()
+            }
+        self.records = {
+            name: TraceRecorder(
+                settings.iterations,
+                settings.draws,
+                model.parameter_dims,
+                model.coords,
+                int(data.missing[name].sum()),
+                trace_categories(data, name, spec[name].family),
+            )
+            for name, model in self.models.items()
+        }
+
+    def iterate(self) -> None:
+        """Run the next iteration: update and draw every variable in the order of the spec."""
+        if self.settings.outcome is None:
+            self._update_each()
+        else:
+            self._scan_factors()
+        self.iteration += 1
+
+    def _update_each(self) -> None:
+        data, settings, iteration = self.data, self.settings, self.iteration
+        for name, model in self.models.items():
+            predictors = data.design(model.columns, self.current)
+            model.set_predictors(predictors)
+            updater = self.updaters[name]
+            if iteration == 0 and settings.tune:
+                warm_up(updater, (settings.adaptation or {}).get(name), settings.tune)
+            stats = updater.advance(settings.steps, tune=False)
+            draws = model.draw_missing(updater.point, predictors, self.rng)
+            self.current[name][data.missing[name]] = draws
+            record = self.records[name]
+            record.add(iteration, model.parameters(updater.point), draws, vars(stats))
+
+    def _scan_factors(self) -> None:
+        """One iteration with the analysis model as a factor (`bayesmi.engines.compatible`).
+
+        An iteration is ``steps`` scans of every factor, each scan one sweep of its parameters
+        and one Metropolis update of its missing cells (the outcome's: a draw), so parameters
+        and cells alternate ``steps`` times (fewer, longer updates of each mixed far worse:
+        the cells and the parameters, the clusters' effects above all, move each other).
+        """
+        data, settings, models, current = self.data, self.settings, self.models, self.current
+        if self.iteration == 0 and settings.tune:  # every factor leaves its start first
+            for name in models:
+                self._set_factor_data(name)
+                self.updaters[name].advance(settings.tune, tune=True)
+        later = dependents(models)
+        points = {name: updater.point for name, updater in self.updaters.items()}
+        stats = {}
+        for _ in range(settings.steps):
+            for name, model in models.items():
+                predictors = self._set_factor_data(name)
+                updater = self.updaters[name]
+                stats[name] = updater.advance(1, tune=False)
+                points[name] = updater.point
+                if name == settings.outcome:
+                    cells = model.draw_missing(updater.point, predictors, self.rng)
+                    current[name][data.missing[name]] = cells
+                else:
+                    metropolis_update(data, name, models, points, current, later[name], 1, self.rng)
+        for name, model in models.items():
+            draws = current[name][data.missing[name]]
+            point = self.updaters[name].point
+            self.records[name].add(
+                self.iteration, model.parameters(point), draws, vars(stats[name])
+            )
+
+    def _set_factor_data(self, name: str) -> np.ndarray:
+        """Set a factor's current predictors (and completed target); return the predictors."""
+        model = self.models[name]
+        predictors = self.data.design(model.columns, self.current)
+        if name == self.settings.outcome:
+            model.set_predictors(predictors)
+        else:
+            model.set_completed(self.current[name], predictors)
+        return predictors
+
+    def state(self) -> dict:
+        """Return what a checkpoint keeps of the chain: everything its next iterations read."""
+        return {
+            "iteration": self.iteration,
+            "rng": self.rng.bit_generator.state,
+            "current": self.current,
+            "updaters": {name: updater.state() for name, updater in self.updaters.items()},
+            "records": self.records,
+        }
+
+    def restore(self, state: dict) -> None:
+        """Put the chain back in a saved `state`, its samplers adapted as the run's were."""
+        for name, adaptation in (self.settings.adaptation or {}).items():
+            # the saved sampler state was adapted from the shared adaptation: start there
+            self.updaters[name].adopt(adaptation.point, adaptation.potential, adaptation.step_size)
+        self.rng.bit_generator.state = state["rng"]
+        self.current.update(state["current"])
+        for name, updater in self.updaters.items():
+            updater.restore(state["updaters"][name])
+        self.records.update(state["records"])
+        self.iteration = state["iteration"]
+
+    def trace(self) -> ChainTrace:
+        """Return the chain's record so far (numpy arrays only)."""
+        return ChainTrace({name: record.trace() for name, record in self.records.items()})
 
 
 def run_chain(
@@ -69,118 +229,59 @@ def run_chain(
     seed: np.random.SeedSequence,
     report: Report,
 ) -> ChainTrace:
-    """Run one chain of the chained engine; return its trace (numpy arrays only)."""
-    rng = np.random.default_rng(seed)
-    spread = None
-    if settings.start == "overdispersed" and settings.chains > 1:
-        spread = 2.0 * chain / (settings.chains - 1) - 1.0
-    current = starting_values(data, spec, rng, spread)
-    with COMPILE_LOCK:  # chains may run in threads: PyTensor compiles one at a time
-        models = compiled_models(data, spec, settings.models_key, settings.outcome)
-        updaters = {
-            name: make_updater(
-                model,
-                update_method(spec[name], settings.sampler),
-                rng.spawn(1)[0],
-                settings.target_accept,
-            )
-            for name, model in models.items()
-        }
-    records = {
-        name: TraceRecorder(
-            settings.iterations,
-            settings.draws,
-            model.parameter_dims,
-            model.coords,
-            int(data.missing[name].sum()),
-            trace_categories(data, name, spec[name].family),
-        )
-        for name, model in models.items()
-    }
+    """Run one chain of the chained engine (from its checkpoint, if any); return its trace."""
+    state = Chain(data, spec, settings, chain, seed)
     store = None if settings.checkpoint is None else CheckpointStore(settings.checkpoint)
-    first = 0
     saved = None if store is None else store.load(chain)
     if saved is not None:
-        for name, adaptation in (settings.adaptation or {}).items():
-            # the saved sampler state was adapted from the shared adaptation: start there
-            updaters[name].adopt(adaptation.point, adaptation.potential, adaptation.step_size)
-        first = _restore_chain(saved, rng, current, updaters, records)
-        report(chain, first)
-    iterate = _iterate if settings.outcome is None else _iterate_compatible
-    for iteration in range(first, settings.iterations):
-        iterate(data, models, updaters, records, current, iteration, settings, rng)
-        report(chain, iteration + 1)
-        done = iteration + 1
+        state.restore(saved)
+        report(chain, state.iteration)
+    while state.iteration < settings.iterations:
+        state.iterate()
+        report(chain, state.iteration)
+        done = state.iteration
         if store is not None and (
             done % settings.checkpoint_every == 0 or done == settings.iterations
         ):
-            store.save(chain, _chain_state(done, rng, current, updaters, records))
-    return ChainTrace({name: record.trace() for name, record in records.items()})
+            store.save(chain, state.state())
+    return state.trace()
 
 
-def _iterate(data, models, updaters, records, current, iteration, settings, rng) -> None:
-    """One iteration: update and draw every variable in the order of the spec."""
+def shared_adaptation(
+    data: ImputationData,
+    spec: dict[str, ImputationModel],
+    settings: ChainedSettings,
+    seed: np.random.SeedSequence,
+) -> dict[str, Adaptation]:
+    """Adapt every NUTS-updated model once; return each one's adaptation by variable name.
+
+    The chained engine's first iteration, run once with a seed of its own
+    (`bayesmi.engines.samplers.tuning`). Empty when no model is updated by NUTS or ``tune``
+    is 0 (nothing is compiled then beyond what the chains compile).
+    """
+    methods = {name: update_method(model, settings.sampler) for name, model in spec.items()}
+    if not settings.tune or all(method == "gibbs" for method in methods.values()):
+        return {}
+    rng = np.random.default_rng(seed)
+    with COMPILE_LOCK:
+        models = compiled_models(data, spec, settings.models_key)
+        updaters = {
+            name: make_updater(model, methods[name], rng.spawn(1)[0], settings.target_accept)
+            for name, model in models.items()
+        }
+    if not any(isinstance(updater, NutsUpdater) for updater in updaters.values()):
+        return {}
+    current = starting_values(data, spec, rng)
+    adaptations = {}
     for name, model in models.items():
         predictors = data.design(model.columns, current)
         model.set_predictors(predictors)
         updater = updaters[name]
-        if iteration == 0 and settings.tune:
-            _warm_up(updater, (settings.adaptation or {}).get(name), settings.tune)
-        stats = updater.advance(settings.steps, tune=False)
-        draws = model.draw_missing(updater.point, predictors, rng)
-        current[name][data.missing[name]] = draws
-        records[name].add(iteration, model.parameters(updater.point), draws, vars(stats))
-
-
-def _iterate_compatible(data, models, updaters, records, current, iteration, settings, rng):
-    """One iteration with the analysis model as a factor (`bayesmi.engines.compatible`).
-
-    An iteration is ``steps`` scans of every factor, each scan one sweep of its parameters and
-    one Metropolis update of its missing cells (the outcome's: a draw), so parameters and
-    cells alternate ``steps`` times (fewer, longer updates of each mixed far worse: the cells
-    and the parameters, the clusters' effects above all, move each other).
-    """
-    if iteration == 0 and settings.tune:  # every factor leaves its start before any cell moves
-        for name, model in models.items():
-            _set_compatible_data(data, name, model, current, settings.outcome)
-            updaters[name].advance(settings.tune, tune=True)
-    later = dependents(models)
-    points = {name: updater.point for name, updater in updaters.items()}
-    stats = {}
-    for _ in range(settings.steps):
-        for name, model in models.items():
-            predictors = _set_compatible_data(data, name, model, current, settings.outcome)
-            updater = updaters[name]
-            stats[name] = updater.advance(1, tune=False)
-            points[name] = updater.point
-            if name == settings.outcome:
-                missing = data.missing[name]
-                current[name][missing] = model.draw_missing(updater.point, predictors, rng)
-            else:
-                metropolis_update(data, name, models, points, current, later[name], 1, rng)
-    for name, model in models.items():
-        draws = current[name][data.missing[name]]
-        point = updaters[name].point
-        records[name].add(iteration, model.parameters(point), draws, vars(stats[name]))
-
-
-def _set_compatible_data(data, name, model, current, outcome) -> np.ndarray:
-    """Set a factor's current predictors (and completed target); return the predictors."""
-    predictors = data.design(model.columns, current)
-    if name == outcome:
-        model.set_predictors(predictors)
-    else:
-        model.set_completed(current[name], predictors)
-    return predictors
-
-
-def _warm_up(updater, adaptation, tune: int) -> None:
-    """Adapt in the first iteration: from the run's shared adaptation where there is one."""
-    if adaptation is None:
-        updater.advance(tune, tune=True)
-        return
-    updater.adopt(adaptation.point, adaptation.potential, adaptation.step_size)
-    updater.advance(min(tune, CHAIN_ADAPTATION), tune=True)
+        updater.advance(settings.tune, tune=True)
+        if isinstance(updater, NutsUpdater):
+            adaptations[name] = adaptation_of(updater)
+        current[name][data.missing[name]] = model.draw_missing(updater.point, predictors, rng)
+    return adaptations
 
 
 def trace_categories(data: ImputationData, name: str, family: Family) -> Categories | None:
@@ -190,33 +291,6 @@ def trace_categories(data: ImputationData, name: str, family: Family) -> Categor
     factor = data.factor(name)
     labels = tuple(factor.label(code) for code in range(factor.n_categories))
     return Categories(f"{name}::share", labels, data.category_values(name))
-
-
-def _chain_state(done, rng, current, updaters, records) -> dict:
-    """Return what a checkpoint keeps of a chain after `done` iterations."""
-    return {
-        "iteration": done,
-        "rng": rng.bit_generator.state,
-        "current": current,
-        "updaters": {name: updater.state() for name, updater in updaters.items()},
-        "records": records,
-    }
-
-
-def _restore_chain(
-    saved: dict,
-    rng: np.random.Generator,
-    current: dict[str, np.ndarray],
-    updaters: dict,
-    records: dict[str, TraceRecorder],
-) -> int:
-    """Put a chain back in its saved state; return the iteration it had reached."""
-    rng.bit_generator.state = saved["rng"]
-    current.update(saved["current"])
-    for name, updater in updaters.items():
-        updater.restore(saved["updaters"][name])
-    records.update(saved["records"])
-    return saved["iteration"]
 
 
 _COMPILED = threading.local()

@@ -11,7 +11,8 @@ Metropolis steps instead of one NUTS run:
    the current imputations (built from `ImputationData.filled`; the analysis model uses the rows
    where its outcome is observed), and its parameters get ``steps`` sweeps of its exact Gibbs
    sampler given the current completed data.
-2. Then each missing cell of ``x_k`` gets ``steps`` Metropolis-Hastings updates: the proposal is
+2. Then each missing cell of ``x_k`` gets ``steps`` Metropolis-Hastings updates
+   (`bayesmi.engines.samplers.metropolis`): the proposal is
    a draw from ``x_k``'s own factor given its new parameters, accepted with probability
 
        min(1, prod_d p_d(row | x_k*) / p_d(row | x_k))
@@ -45,14 +46,12 @@ terms. Psychological Methods 25(1), 88-112.
 
 from __future__ import annotations
 
-import numpy as np
-
 from bayesmi.data.encoding import ImputationData
 from bayesmi.models import build
 from bayesmi.models.conditional import ConditionalModel
 from bayesmi.spec.model import ImputationModel
 
-__all__ = ["compatible_models", "dependents", "metropolis_update"]
+__all__ = ["compatible_models"]
 
 
 def compatible_models(
@@ -63,99 +62,3 @@ def compatible_models(
         name: build(model, data if name == outcome else data.filled(name))
         for name, model in spec.items()
     }
-
-
-def dependents(models: dict[str, ConditionalModel]) -> dict[str, list[str]]:
-    """Return, for every variable, the later factors whose predictors read it."""
-    order = list(models)
-    return {
-        name: [
-            later
-            for later in order[position + 1 :]
-            if any(name in column.columns for column in models[later].columns)
-        ]
-        for position, name in enumerate(order)
-    }
-
-
-def metropolis_update(
-    data: ImputationData,
-    name: str,
-    models: dict[str, ConditionalModel],
-    points: dict[str, dict],
-    current: dict[str, np.ndarray],
-    later: list[str],
-    rounds: int,
-    rng: np.random.Generator,
-) -> float:
-    """Update the missing cells of `name` in `current` by Metropolis steps; return the acceptance.
-
-    Parameters
-    ----------
-    data : ImputationData
-        The encoded data.
-    name : str
-        The variable whose missing cells move.
-    models : dict
-        Every factor, by variable.
-    points : dict
-        Every factor's current parameters (Gibbs states), by variable.
-    current : dict
-        The completed columns (original scale); ``current[name]`` is updated in place.
-    later : list of str
-        The later factors whose predictors read `name` (`dependents`).
-    rounds : int
-        Proposals per cell.
-    rng : numpy.random.Generator
-        Source of the proposals and of the acceptance draws.
-
-    Returns
-    -------
-    float
-        Share of the proposals accepted (1.0 with no missing cell).
-    """
-    rows = np.flatnonzero(data.missing[name])
-    if rows.size == 0:
-        return 1.0
-    model = models[name]
-    own = model.scaling.x(data.design(model.columns, current))
-    log_likelihood = _later_log_likelihood(
-        data, name, rows, current[name][rows], models, points, current, later
-    )
-    accepted = 0
-    for _ in range(rounds):
-        draws = model.draw_rows(points[name], own, rows, rng)
-        proposal = model.scaling.y_center + model.scaling.y_scale * draws
-        proposed = _later_log_likelihood(data, name, rows, proposal, models, points, current, later)
-        accept = np.log(rng.random(rows.size)) < proposed - log_likelihood
-        current[name][rows[accept]] = proposal[accept]
-        log_likelihood[accept] = proposed[accept]
-        accepted += int(accept.sum())
-    return accepted / (rounds * rows.size)
-
-
-def _later_log_likelihood(
-    data: ImputationData,
-    name: str,
-    rows: np.ndarray,
-    values: np.ndarray,
-    models: dict[str, ConditionalModel],
-    points: dict[str, dict],
-    current: dict[str, np.ndarray],
-    later: list[str],
-) -> np.ndarray:
-    """Return, per row, the later factors' log likelihood with `name` at `values` in `rows`."""
-    total = np.zeros(rows.size)
-    if not later:
-        return total
-    trial = dict(current)
-    trial[name] = current[name].copy()
-    trial[name][rows] = values
-    for dependent in later:
-        model = models[dependent]
-        x = model.scaling.x(data.design(model.columns, trial))
-        y = model.on_model_scale(current[dependent][rows])
-        log_density = model.row_log_likelihood(points[dependent], x, y, rows)
-        # the analysis model's missing outcomes are integrated out, not conditioned on
-        total += np.where(model.observed[rows], log_density, 0.0)
-    return total

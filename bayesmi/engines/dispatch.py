@@ -24,7 +24,7 @@ import pandas as pd
 
 from bayesmi.diagnostics.convergence import warn_convergence
 from bayesmi.engines.admission import Admission, admit
-from bayesmi.engines.chained import models_key
+from bayesmi.engines.chained import models_key, shared_adaptation
 from bayesmi.engines.checkpoint import CheckpointStore, data_fingerprint
 from bayesmi.engines.foreign_options import own_options_only
 from bayesmi.engines.joint import run_joint
@@ -34,7 +34,6 @@ from bayesmi.engines.options import (
     Options,
 )
 from bayesmi.engines.parallel import run_chains
-from bayesmi.engines.tuning import shared_adaptation
 from bayesmi.messages import warn
 from bayesmi.result.build import build_inference_data
 from bayesmi.result.trace import ChainTrace
@@ -106,7 +105,7 @@ def impute(
     tune : int, optional
         Chained engine: NUTS adaptation transitions of each conditional model in a chain's
         first iteration (default 200); a Gibbs-updated model needs no adaptation and runs
-        at most `bayesmi.engines.updaters.WARMUP_SWEEPS` (20) sweeps there, to leave its
+        at most `bayesmi.engines.samplers.updaters.WARMUP_SWEEPS` (20) sweeps there, to leave its
         starting point. Joint engine: `pymc.sample`'s tuning draws (default 500).
     steps : int, optional
         Chained engine: transitions (NUTS) or sweeps (Gibbs) of each conditional model per

@@ -61,7 +61,7 @@ class ChainedSettings:
     checkpoint: str | None = None
     checkpoint_every: int = 5
     adaptation: dict | None = None
-    """NUTS adaptation shared by the chains, by variable (`bayesmi.engines.tuning`)."""
+    """NUTS adaptation shared by the chains, by variable (`bayesmi.engines.samplers.tuning`)."""
     outcome: str | None = None
     """With ``analysis=``: the analysis model's outcome, the last variable of the spec
     (`bayesmi.engines.compatible`)."""

@@ -31,11 +31,6 @@ sweep leaves its starting point within a few; the rest would only cost time (at 
 200 warm-up sweeps per model took two thirds of a five-iteration run)."""
 
 
-CHAIN_ADAPTATION = 20
-"""NUTS adaptation transitions each chain adds to the run's shared adaptation of a model
-(`bayesmi.engines.tuning`), before its step size is fixed."""
-
-
 @dataclass(frozen=True)
 class TransitionStats:
     """Summary of the transitions (NUTS) or sweeps (Gibbs) of one update."""
