@@ -28,7 +28,12 @@ from bayesmi.diagnostics import (  # noqa: E402
     summary,
 )
 from bayesmi.engines import impute  # noqa: E402
-from bayesmi.plots import plot_imputed, plot_missing, plot_trace  # noqa: E402
+from bayesmi.plots import (  # noqa: E402
+    plot_imputed,
+    plot_missing,
+    plot_tipping_point,
+    plot_trace,
+)
 from bayesmi.pooling import (  # noqa: E402
     AnalysisFit,
     PooledDraws,
@@ -48,7 +53,7 @@ from bayesmi.result import (  # noqa: E402
     to_datatree,
     to_mids_csv,
 )
-from bayesmi.sensitivity import plot_tipping_point, tipping_point  # noqa: E402
+from bayesmi.sensitivity import tipping_point  # noqa: E402
 from bayesmi.spec import (  # noqa: E402
     Delta,
     ImputationModel,

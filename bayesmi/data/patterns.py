@@ -33,6 +33,23 @@ class MissingPattern(NamedTuple):
     patterns: pd.DataFrame
     clusters: pd.DataFrame
 
+    def fractions(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Return each incomplete variable's fraction missing, and its systematic gaps, per cluster.
+
+        Clusters with the most missing first; the second table is True where a cluster misses
+        the variable for every row.
+        """
+        variables = [c.removesuffix("_missing") for c in self.clusters if c.endswith("_missing")]
+        fractions = self.clusters[[f"{v}_missing" for v in variables]].to_numpy(dtype=float)
+        fractions = fractions / self.clusters["n"].to_numpy(dtype=float)[:, None]
+        order = np.argsort(-fractions.sum(axis=1), kind="stable")
+        systematic = self.clusters[[f"{v}_systematic" for v in variables]].to_numpy()[order]
+        index = self.clusters.index[order]
+        return (
+            pd.DataFrame(fractions[order], index=index, columns=variables),
+            pd.DataFrame(systematic, index=index, columns=variables),
+        )
+
 
 def missing_pattern(
     data: pd.DataFrame, cluster: str | Sequence[str], level: str | None = None

@@ -51,6 +51,40 @@ def run_spec(idata: object) -> dict[str, ImputationModel]:
     return spec_from_json(attrs["spec"])
 
 
+def first_kept_iteration(idata: az.InferenceData) -> int:
+    """Return the first iteration (counted from 1) whose draws are imputations."""
+    return idata.attrs["iterations"] - idata.attrs["draws"] + 1
+
+
+def check_imputed(idata: az.InferenceData, variable: str) -> None:
+    """Refuse a variable the run did not impute, listing those it did."""
+    spec = run_spec(idata)
+    if variable not in spec:
+        raise ValueError(f"{variable!r} was not imputed in this run; imputed: {list(spec)}.")
+
+
+def distinct_correlations(window: xr.Dataset) -> xr.Dataset:
+    """Keep each correlation matrix's pairs below the diagonal (the rest is 1 or repeated).
+
+    A constant 1 has no density to draw (ArviZ's KDE fails on it); a pair's dim is named
+    ``<variable>::pair``, labelled ``"Intercept, x"``.
+    """
+    for name in [name for name in window.data_vars if name.endswith("::re_corr")]:
+        values = window[name]
+        rows = values.dims[2]
+        labels = values.coords[rows].to_numpy()
+        i, j = np.tril_indices(len(labels), k=-1)
+        pairs = values.to_numpy()[:, :, i, j]
+        pair_dim = f"{name.partition('::')[0]}::pair"
+        window = window.drop_vars(name)
+        window[name] = xr.DataArray(
+            pairs,
+            dims=(*values.dims[:2], pair_dim),
+            coords={pair_dim: [f"{labels[a]}, {labels[b]}" for a, b in zip(i, j, strict=True)]},
+        )
+    return window
+
+
 def iteration_trace(idata: az.InferenceData, name: str, group: str = "posterior") -> np.ndarray:
     """Return a (chain, iteration) trace from `group` and its warmup group, burn-in first."""
     parts = [

@@ -1,9 +1,10 @@
 """The plots of a categorical or ordinal variable: shares of its categories, not means.
 
-`bayesmi.plots` calls these for a variable imputed by a categorical or ordinal model (or a
-cluster-level one of those families): the trace of each category's share of the imputed cells
-per iteration and chain, the shares of observed and imputed values per imputation (mice's
-``densityplot`` has no meaning for categories), and the shares per cluster.
+`bayesmi.plot_trace` and `bayesmi.plot_imputed` draw these for a variable imputed by a
+categorical or ordinal model (or a cluster-level one of those families): each category's share
+of the imputed cells per iteration and chain, the shares among the observed values and in each
+imputation (mice's ``densityplot`` has no meaning for categories), and the shares per cluster.
+The shares are computed in `bayesmi.result.comparison`.
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ import arviz as az
 import numpy as np
 from matplotlib.axes import Axes
 
-from bayesmi.result.read import iteration_trace
+from bayesmi.plots.style import IMPUTED_COLOR, KEPT_LINE, OBSERVED_COLOR, category_colours
+from bayesmi.result.read import first_kept_iteration, iteration_trace
 
 __all__ = ["draw_category_shares", "draw_cluster_shares", "draw_share_traces", "is_categorical"]
-
-OBSERVED_COLOR = "#1f77b4"
-IMPUTED_COLOR = "#d62728"
 
 
 def is_categorical(idata: az.InferenceData, variable: str) -> bool:
@@ -29,16 +28,15 @@ def draw_share_traces(idata: az.InferenceData, variable: str, axes: np.ndarray) 
     """Trace each category's share of the imputed cells: half the categories on each axis."""
     shares = iteration_trace(idata, f"{variable}::missing_share")
     labels = [str(label) for label in idata.posterior[f"{variable}::share"].to_numpy()]
-    kept_from = idata.attrs["iterations"] - idata.attrs["draws"] + 1
     iterations = np.arange(1, shares.shape[1] + 1)
     half = (len(labels) + 1) // 2
-    colours = [f"C{k % 10}" for k in range(len(labels))]
+    colours = category_colours(len(labels))
     for axis, chosen in zip(axes, (range(half), range(half, len(labels))), strict=True):
         for k in chosen:
             for chain, values in enumerate(shares[:, :, k]):
                 label = f"{variable} = {labels[k]}" if chain == 0 else None
                 axis.plot(iterations, values[:], lw=1, color=colours[k], label=label)
-        axis.axvline(kept_from, color="grey", ls=":", lw=1, label="first kept iteration")
+        axis.axvline(first_kept_iteration(idata), **KEPT_LINE, label="first kept iteration")
         axis.set_xlabel("iteration")
         axis.set_ylabel("share of the imputed cells")
         names = ", ".join(labels[k] for k in chosen)
@@ -51,10 +49,8 @@ def draw_category_shares(
 ) -> None:
     """Draw each category's share among the observed values and in every imputation."""
     positions = np.arange(len(labels))
-    share = np.array([np.mean(observed == label) for label in labels])
-    axis.bar(positions - 0.2, share, width=0.35, color=OBSERVED_COLOR, label="observed")
-    for k, row in enumerate(imputed):
-        values = [np.mean(row == label) for label in labels]
+    axis.bar(positions - 0.2, observed, width=0.35, color=OBSERVED_COLOR, label="observed")
+    for k, values in enumerate(imputed):
         axis.plot(
             positions + 0.2,
             values,
@@ -72,23 +68,17 @@ def draw_category_shares(
 
 
 def draw_cluster_shares(
-    axis: Axes,
-    variable: str,
-    labels: list[str],
-    observed: dict,
-    imputed: dict,
-    cluster_labels: list[str],
+    axis: Axes, variable: str, labels: list[str], shares: list[tuple[np.ndarray, np.ndarray]]
 ) -> None:
     """Per cluster, stacked shares of the categories: observed (left) and imputed (right)."""
-    colours = [f"C{k % 10}" for k in range(len(labels))]
-    for position, name in enumerate(cluster_labels):
-        for offset, values, hatch in ((-0.2, observed[name], None), (0.2, imputed[name], "//")):
+    colours = category_colours(len(labels))
+    for position, (observed, imputed) in enumerate(shares):
+        for offset, values, hatch in ((-0.2, observed, None), (0.2, imputed, "//")):
             bottom = 0.0
             for k, label in enumerate(labels):
-                share = float(np.mean(values == label)) if values.size else 0.0
                 axis.bar(
                     position + offset,
-                    share,
+                    values[k],
                     width=0.35,
                     bottom=bottom,
                     color=colours[k],
@@ -96,7 +86,7 @@ def draw_cluster_shares(
                     edgecolor="white",
                     label=label if position == 0 and offset < 0 else None,
                 )
-                bottom += share
+                bottom += values[k]
     axis.set_ylabel(f"share of {variable}")
     axis.set_ylim(0, 1)
     axis.legend(title=variable, fontsize="small", bbox_to_anchor=(1.01, 1), loc="upper left")

@@ -6,12 +6,15 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
 
+from bayesmi.plots.style import IMPUTED_COLOR, OBSERVED_COLOR
 from bayesmi.sensitivity.tipping import TABLE_COLUMNS
 
 __all__ = ["plot_tipping_point"]
 
-ESTIMATE_COLOR = "#1f77b4"
-TIPPING_COLOR = "#d62728"
+ESTIMATE_COLOR = OBSERVED_COLOR
+"""The pooled estimate and its interval: the colour of what was observed."""
+TIPPING_COLOR = IMPUTED_COLOR
+"""The tipping point: the colour of what was imputed."""
 
 
 def plot_tipping_point(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
