@@ -155,13 +155,7 @@ def _check_joint_kinds(
 
     The columns its models read are `_check_factors_read`'s.
     """
-    for name, model in spec.items():
-        if not KINDS[model.kind].joint:
-            held = [kind for kind, info in KINDS.items() if info.joint]
-            raise ValueError(
-                f"{name!r} is imputed by {model.kind}, which the joint engine does not hold "
-                f"(it holds {', '.join(held)}); use engine='chained' or another model."
-            )
+    _refuse_kinds(spec, "joint", "the joint engine", "use engine='chained' or another model")
     _refuse_other_groupings(spec, data, "the joint engine", "engine='chained'")
     discrete = [  # cells of a family that is not continuous
         name
@@ -191,19 +185,25 @@ def _check_compatible_kinds(
             "sampler='auto', or engine='joint' for a NUTS cross-check."
         )
     _refuse_other_groupings(spec, data, "analysis= with engine='chained'", "no analysis=")
+    engine = "analysis= with engine='chained'"
+    _refuse_kinds(spec, "compatible", engine, "use one of those models, or leave analysis= out")
     for name, model in spec.items():
-        if not KINDS[model.kind].compatible:
-            held = [kind for kind, info in KINDS.items() if info.compatible]
-            raise ValueError(
-                f"{name!r} is imputed by {model.kind}, which analysis= with engine='chained' "
-                f"does not hold (it holds {', '.join(held)}); use one of those "
-                "models, or leave analysis= out."
-            )
         if model.pmm:
             raise ValueError(
                 f"{name!r} is imputed by predictive mean matching, which draws observed "
                 "values; with analysis= each cell is proposed from its model: drop pmm, or "
                 "leave analysis= out."
+            )
+
+
+def _refuse_kinds(spec: dict[str, ImputationModel], held: str, engine: str, fix: str) -> None:
+    """Refuse a model whose kind the engine does not hold (`held`: a `KindInfo` column)."""
+    kinds = [kind for kind, info in KINDS.items() if getattr(info, held)]
+    for name, model in spec.items():
+        if not getattr(model.kind_info, held):
+            raise ValueError(
+                f"{name!r} is imputed by {model.kind}, which {engine} does not hold (it holds "
+                f"{', '.join(kinds)}); {fix}."
             )
 
 
