@@ -126,7 +126,7 @@ class KernelInputs:
     other_factors: bool = False
 
     def category_arguments(self) -> tuple:
-        """Return a kernel of categories' arguments: codes, clusters, categories, slopes."""
+        """Return the arguments of a kernel of categories: codes, clusters, categories, slopes."""
         return (self.y.astype(int), self.codes, self.n_clusters, self.n_categories, self.slopes)
 
 
@@ -136,7 +136,7 @@ class Family(ABC):
     name: ClassVar[str]
     """The name a spec uses (``family=``)."""
     values: ClassVar[str]
-    """What the target holds, for messages: "numbers", "0/1", "categories", "counts"."""
+    """What the target holds, for messages: "numbers", "two categories", "counts", ..."""
     standardised: ClassVar[bool] = False
     """Whether the target is centred and scaled inside the model (continuous targets)."""
     reads_codes: ClassVar[bool] = False
