@@ -209,3 +209,27 @@ def test_chains_on_threads_leave_later_models_compiled(tmp_path):
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
     assert int(result.stdout.split()[-1]) <= 2
+
+
+def test_a_light_gibbs_run_stays_in_this_process_unless_cores_are_given(
+    two_variable_data, two_variable_spec, monkeypatch
+):
+    """Starting workers costs more than a second of Gibbs sweeps saves (issue 29)."""
+    from bayesmi.engines import parallel
+    from bayesmi.engines.parallel import LIGHT_ROW_SWEEPS, processes_for
+
+    assert processes_for(LIGHT_ROW_SWEEPS - 1, gibbs_only=True, cores=2, cores_given=False) == 1
+    assert processes_for(LIGHT_ROW_SWEEPS, gibbs_only=True, cores=2, cores_given=False) == 2
+    assert processes_for(100, gibbs_only=False, cores=2, cores_given=False) == 2
+    assert processes_for(100, gibbs_only=True, cores=2, cores_given=True) == 2
+    started = []
+    original = parallel._in_processes
+    monkeypatch.setattr(parallel, "_in_processes", lambda *a: started.append(1) or original(*a))
+    settings = {"cluster": "g", "chains": 2, "iterations": 3, "seed": 1, "progressbar": False}
+    serial = bm.impute(two_variable_data, two_variable_spec, **settings)
+    assert started == []
+    parallel_run = bm.impute(two_variable_data, two_variable_spec, cores=2, **settings)
+    assert started == [1]
+    np.testing.assert_array_equal(
+        serial.posterior["y::missing"], parallel_run.posterior["y::missing"]
+    )

@@ -33,10 +33,12 @@ from bayesmi.engines.options import (
     JointSettings,
     Options,
 )
-from bayesmi.engines.parallel import run_chains
+from bayesmi.engines.parallel import processes_for, run_chains
+from bayesmi.engines.samplers.updaters import WARMUP_SWEEPS
 from bayesmi.messages import warn
 from bayesmi.result.build import build_inference_data
 from bayesmi.result.trace import ChainTrace
+from bayesmi.spec.kinds import update_method
 from bayesmi.spec.model import ImputationModel
 from bayesmi.spec.serialize import spec_to_json
 
@@ -159,8 +161,11 @@ def impute(
         SeedSequence is not modified. With None, fresh entropy is drawn and stored in
         ``idata.attrs["seed"]`` (as JSON), so the run can still be repeated.
     cores : int, optional
-        Processes running chains in parallel; default ``min(chains, os.cpu_count())``.
-        ``cores=1`` runs the chains one after another in this process.
+        Processes running chains in parallel; default ``min(chains, os.cpu_count())``, except
+        for a light run of the chained engine whose models are all updated by Gibbs sweeps
+        (under `bayesmi.engines.parallel.LIGHT_ROW_SWEEPS` rows times sweeps), which runs in
+        this process: starting workers would cost more than it saves. ``cores=1`` runs the
+        chains one after another in this process.
     executor : concurrent.futures.Executor, optional
         Chained engine: runs the chains instead of local processes: any executor, e.g. a Dask
         cluster's ``client.get_executor()`` to spread chains over machines. Results equal a
@@ -318,12 +323,23 @@ def _run_chained(frame: pd.DataFrame, admitted: Admission) -> tuple[list[ChainTr
         adaptation = shared_adaptation(data, spec, settings, tuning_seed)
         settings = dataclasses.replace(settings, adaptation=adaptation or None)
     if spec:
+        cores = _processes(admitted, settings)
         traces = run_chains(
-            data, spec, settings, chain_seeds, options.cores, options.executor, options.progressbar
+            data, spec, settings, chain_seeds, cores, options.executor, options.progressbar
         )
     else:
         traces = [ChainTrace({}) for _ in chain_seeds]
     return traces, _attrs(options, seed, steps=options.steps, sampler=options.sampler)
+
+
+def _processes(admitted: Admission, settings: ChainedSettings) -> int:
+    """Return how many processes run the chains (`bayesmi.engines.parallel.processes_for`)."""
+    options, data = admitted.options, admitted.data
+    methods = [update_method(model, options.sampler) for model in admitted.spec.values()]
+    sweeps = settings.iterations * settings.steps + min(settings.tune, WARMUP_SWEEPS)
+    work = options.chains * sweeps * data.n_rows * len(admitted.spec)
+    gibbs_only = all(method == "gibbs" for method in methods)
+    return processes_for(work, gibbs_only, options.cores, options.cores_given)
 
 
 def _stored_seed(

@@ -90,6 +90,7 @@ class Options:
     target_accept: float
     seed: np.random.SeedSequence | None
     cores: int
+    cores_given: bool
     progressbar: bool
     steps: int = 5
     sampler: str = "auto"
@@ -139,6 +140,7 @@ def check_options(engine: object, **options) -> Options:
         "target_accept": _target_accept(options["target_accept"]),
         "seed": seed_sequence(options["seed"]),
         "cores": int(cores),
+        "cores_given": options["cores"] is not None,
         "progressbar": bool(options["progressbar"]),
         "analysis": _analysis(options["analysis"]),
     }

@@ -24,7 +24,24 @@ from bayesmi.engines.progress import ChainProgress
 from bayesmi.result.trace import ChainTrace
 from bayesmi.spec.model import ImputationModel
 
-__all__ = ["run_chains"]
+__all__ = ["LIGHT_ROW_SWEEPS", "processes_for", "run_chains"]
+
+LIGHT_ROW_SWEEPS = 10**7
+"""Rows times sweeps (over every model and chain) below which a run whose models are all updated
+by Gibbs sweeps runs in this process by default: about a second of sweeps (a random-intercept
+sweep costs about 0.1 microsecond a row), less than starting worker processes and building
+the models again in each costs."""
+
+
+def processes_for(work: int, gibbs_only: bool, cores: int, cores_given: bool) -> int:
+    """Return how many processes run the chains: one for a light Gibbs-only run by default.
+
+    `work` is the run's rows times sweeps, summed over its models and chains; `cores` the
+    processes asked for (``cores=``) or the default, ``min(chains, os.cpu_count())``.
+    """
+    if cores_given or not gibbs_only or work >= LIGHT_ROW_SWEEPS:
+        return cores
+    return 1
 
 
 def run_chains(
