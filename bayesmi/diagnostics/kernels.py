@@ -25,7 +25,6 @@ from functools import lru_cache
 
 import numpy as np
 from scipy.special import ndtri
-from scipy.stats import rankdata
 
 __all__ = [
     "MAX_AUTOCORRELATION",
@@ -74,16 +73,23 @@ def _z_scale(values: np.ndarray) -> np.ndarray:
 def _ranks(flat: np.ndarray) -> np.ndarray:
     """Ranks 1..n along the last axis, ties given their average rank (as scipy's rankdata).
 
-    Without ties, the positions of the sorted values, three times faster than rankdata on the
-    noise bound's millions of simulated draws; with any tie or NaN, rankdata itself.
+    From one sort of each row: every value gets the mean of the first and last positions of
+    its run of equal values, the same floats as rankdata's, in a fraction of its time on the
+    noise bound's millions of simulated draws. Rows with NaN are all NaN, as rankdata's.
     """
     order = np.argsort(flat, axis=-1)
     ordered = np.take_along_axis(flat, order, axis=-1)
-    if np.any(ordered[..., 1:] == ordered[..., :-1]) or np.isnan(ordered[..., -1:]).any():
-        return rankdata(flat, axis=-1, method="average")
+    n = flat.shape[-1]
+    starts = np.ones(flat.shape, dtype=bool)  # where a run of equal values starts
+    starts[..., 1:] = ordered[..., 1:] != ordered[..., :-1]
+    ends = np.ones(flat.shape, dtype=bool)
+    ends[..., :-1] = starts[..., 1:]
+    positions = np.arange(n)
+    first = np.maximum.accumulate(np.where(starts, positions, 0), axis=-1)
+    last = np.minimum.accumulate(np.where(ends, positions, n - 1)[..., ::-1], axis=-1)[..., ::-1]
     ranks = np.empty(flat.shape)
-    positions = np.broadcast_to(np.arange(1.0, flat.shape[-1] + 1), flat.shape)
-    np.put_along_axis(ranks, order, positions, axis=-1)
+    np.put_along_axis(ranks, order, (first + last) / 2 + 1, axis=-1)
+    ranks[np.isnan(ordered[..., -1])] = np.nan
     return ranks
 
 
