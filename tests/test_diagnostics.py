@@ -254,3 +254,23 @@ def test_chains_apart_do_not_raise_the_autocorrelation():
     assert bound_autocorrelation(apart).mean() == pytest.approx(
         bound_autocorrelation(draws).mean(), abs=0.01
     )
+
+
+def test_ranks_are_scipys_average_ranks_to_the_last_bit():
+    """The R-hat kernels' own ranks (one sort per row) against scipy's rankdata."""
+    from scipy.stats import rankdata
+
+    from bayesmi.diagnostics.kernels import _ranks
+
+    rng = np.random.default_rng(2)
+    cases = [
+        rng.standard_normal((500, 100)),
+        np.round(rng.standard_normal((50, 40)), 1),  # many ties
+        rng.integers(0, 3, (20, 30)).astype(float),
+        np.array([[0.0, -0.0, 1.0], [2.0, 2.0, 2.0]]),
+        np.array([[1.0, np.nan, 2.0], [3.0, 3.0, 1.0]]),
+        rng.standard_normal((2, 3, 4, 10)),
+    ]
+    for values in cases:
+        expected = rankdata(values, axis=-1, method="average")
+        np.testing.assert_array_equal(_ranks(values), expected)
