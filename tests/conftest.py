@@ -1,5 +1,7 @@
 import functools
+import os
 import sys
+import tempfile
 import warnings
 
 import numpy as np
@@ -9,6 +11,9 @@ import pytest
 
 import bayesmi as bm
 from bayesmi.engines import admission, dispatch
+
+# Noise bounds the tests simulate are stored here, not in the user's cache directory.
+os.environ["BAYESMI_CACHE_DIR"] = tempfile.mkdtemp(prefix="bayesmi-test-cache-")
 
 
 class AdmissionGuard:

@@ -274,3 +274,32 @@ def test_ranks_are_scipys_average_ranks_to_the_last_bit():
     for values in cases:
         expected = rankdata(values, axis=-1, method="average")
         np.testing.assert_array_equal(_ranks(values), expected)
+
+
+def test_noise_bounds_are_stored_once_per_machine(tmp_path, monkeypatch):
+    """Simulated once, read back by the next process; another version or an unwritable
+    directory is a simulation again, with the same number."""
+    from bayesmi.diagnostics import bound_store, kernels
+
+    monkeypatch.setenv("BAYESMI_CACHE_DIR", str(tmp_path / "cache"))
+    kernels._noise_bound.cache_clear()
+    kernels._stored_bounds.cache_clear()
+    first = rhat_noise_bound(4, 6, True, 2, 0.1)
+    stored = bound_store.load_bounds()
+    assert stored == {"4,6,1,2,0.10": first}
+    kernels._noise_bound.cache_clear()
+    kernels._stored_bounds.cache_clear()
+    calls = []
+    monkeypatch.setattr(kernels, "_simulated_bound", lambda *args: calls.append(args) or 9.0)
+    assert rhat_noise_bound(4, 6, True, 2, 0.1) == first  # read back, not simulated
+    assert calls == []
+    path = bound_store.store_path()
+    path.write_text(path.read_text().replace(bound_store.VERSION, "another"))
+    assert bound_store.load_bounds() == {}
+    path.write_text("{cut short")
+    assert bound_store.load_bounds() == {}
+    monkeypatch.setenv("BAYESMI_CACHE_DIR", str(path / "not-a-directory"))
+    bound_store.save_bound("1,2,1,1,0.00", 1.5)  # nothing written, nothing raised
+    assert bound_store.load_bounds() == {}
+    kernels._noise_bound.cache_clear()
+    kernels._stored_bounds.cache_clear()

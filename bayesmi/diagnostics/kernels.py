@@ -26,6 +26,8 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import ndtri
 
+from bayesmi.diagnostics.bound_store import load_bounds, save_bound
+
 __all__ = [
     "MAX_AUTOCORRELATION",
     "RHAT_THRESHOLD",
@@ -128,6 +130,25 @@ def rhat_noise_bound(
 
 @lru_cache(maxsize=256)
 def _noise_bound(chains: int, draws: int, split: bool, count: int, autocorrelation: float) -> float:
+    """Return a bound from this machine's stored bounds, or simulate and store it."""
+    key = f"{chains},{draws},{int(split)},{count},{autocorrelation:.2f}"
+    stored = _stored_bounds().get(key)
+    if stored is not None:
+        return stored
+    value = _simulated_bound(chains, draws, split, count, autocorrelation)
+    save_bound(key, value)
+    return value
+
+
+@lru_cache(maxsize=1)
+def _stored_bounds() -> dict[str, float]:
+    return load_bounds()
+
+
+def _simulated_bound(
+    chains: int, draws: int, split: bool, count: int, autocorrelation: float
+) -> float:
+    """Simulate well-mixed AR(1) chains; return the quantile of their R-hat."""
     rng = np.random.default_rng(20261125)
     runs = min(_NULL_RUNS * count, max(_NULL_RUNS, 4 * 10**6 // (chains * draws)))
     chain = rng.standard_normal((runs, chains, draws))
