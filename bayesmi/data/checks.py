@@ -389,7 +389,8 @@ def _check_collinear(
     scale = complete.std(axis=0)
     scale[scale == 0] = 1.0
     design = np.column_stack([np.ones(len(complete)), (complete - complete.mean(axis=0)) / scale])
-    _, singular, right = np.linalg.svd(design, full_matrices=False)
+    # the design's singular values and right vectors are its R factor's: a small SVD
+    _, singular, right = np.linalg.svd(np.linalg.qr(design, mode="r"))
     if singular[-1] > 1e-8 * singular[0]:
         return
     involved = [terms[k - 1].name for k in np.flatnonzero(np.abs(right[-1]) > 1e-6) if k > 0]
