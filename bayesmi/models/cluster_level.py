@@ -233,7 +233,7 @@ class ClusterLevelModel(CompiledQuantities, ConditionalModel):
         """
         known = ~np.isnan(self.known_values)
         if self.donors:
-            mean = self._cluster_means(self._unpack(point), self.scaling.x(predictors))
+            mean = self._cluster_means(self._unpack(point), self.standardised(predictors))
             per_cluster = self.known_values.copy()
             per_cluster[~known] = match_donors(
                 mean[known], mean[~known], self.known_values[known], self.donors, rng

@@ -122,6 +122,7 @@ class ConditionalModel(ABC):
     observed_values: np.ndarray | None = field(default=None, repr=False)
     delta_shifts: np.ndarray | None = field(default=None, repr=False)
     _logp_dlogp: object = field(default=None, repr=False)
+    _standardised: tuple | None = field(default=None, repr=False)
 
     shifts_linear_predictor: ClassVar[bool] = False
     """Whether `delta_shifts` move the linear predictor (logit and log models) rather than the
@@ -148,8 +149,20 @@ class ConditionalModel(ABC):
     def set_predictors(self, predictors: np.ndarray) -> None:
         """Feed the current completed predictors (all rows, original scale) to the model."""
         if self.columns:
-            values = self.scaling.x(predictors[self.likelihood_rows])
+            values = self.standardised(predictors)[self.likelihood_rows]
             set_model_data(self.model, {self.data_name: values})
+
+    def standardised(self, predictors: np.ndarray) -> np.ndarray:
+        """Return every row's standardised predictors, once per predictor matrix.
+
+        The engine sets a model's predictors, then draws its missing cells with the same
+        matrix (never changed in place): standardised once, not twice, each update.
+        """
+        if self._standardised is not None and self._standardised[0] is predictors:
+            return self._standardised[1]
+        x = self.scaling.x(predictors)
+        self._standardised = (predictors, x)
+        return x
 
     def on_model_scale(self, values: np.ndarray) -> np.ndarray:
         """Return target values (original scale) as the likelihood reads them.
@@ -201,7 +214,7 @@ class ConditionalModel(ABC):
             shifted away from MAR: the values themselves (normal models, matching included) or
             the linear predictor (`shifts_linear_predictor`).
         """
-        x = self.scaling.x(predictors)
+        x = self.standardised(predictors)
         if self.donors:
             means = self.predicted_means(point, x)
             values = match_donors(

@@ -283,7 +283,7 @@ class HeckmanModel(CompiledQuantities, ConditionalModel):
 
     def set_predictors(self, predictors: np.ndarray) -> None:
         """Feed both equations' predictors: the outcome's observed rows, every row's W."""
-        x_all = self.scaling.x(predictors)
+        x_all = self.standardised(predictors)
         self.predictors_now["x"] = x_all
         values = {f"{self.target}::W": x_all[:, self.layout.selection]}
         if self.layout.outcome:
