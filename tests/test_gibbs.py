@@ -473,3 +473,17 @@ def test_binary_heckman_sweeps_keep_each_latent_outcome_on_its_side():
         state, _ = model.gibbs.sweep(state, rng)
         np.testing.assert_array_equal(state["outcome_latent"] > 0, y == 1)
         assert -1 < state["rho"] < 1
+
+
+def test_cluster_sums_add_in_row_order_as_bincount_does():
+    """The sparse indicator product gives bincount's floats exactly (sums in row order)."""
+    from bayesmi.gibbs.steps import cluster_sums
+
+    rng = np.random.default_rng(3)
+    for n, clusters, k in [(5000, 80, 10), (100, 7, 1), (50, 60, 3)]:
+        codes = rng.integers(0, clusters, n)
+        rows = rng.standard_normal((k, n)) * 1e3
+        expected = np.column_stack(
+            [np.bincount(codes, weights=row, minlength=clusters) for row in rows]
+        )
+        np.testing.assert_array_equal(cluster_sums(rows, codes, clusters), expected)

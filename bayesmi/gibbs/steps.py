@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 from bayesmi.gibbs.kernels import log_prior_covariance_kernel, weighted_intercept_kernel
 from bayesmi.priors import COEFFICIENT_SD, INTERCEPT_SD
@@ -238,11 +239,29 @@ class CategoryTarget:
 
 
 def cluster_sums(rows: np.ndarray, codes: np.ndarray, n_clusters: int) -> np.ndarray:
-    """Sum each row of `rows` (k, n) over the clusters `codes` (n); return (n_clusters, k)."""
-    sums = np.zeros((n_clusters, rows.shape[0]))
-    for k, row in enumerate(rows):
-        sums[:, k] = np.bincount(codes, weights=row, minlength=n_clusters)
-    return sums
+    """Sum each row of `rows` (k, n) over the clusters `codes` (n); return (n_clusters, k).
+
+    One product with the clusters' sparse indicator matrix (kept for each `codes` array),
+    which adds every cluster's values in row order, as ``np.bincount`` does row by row: the
+    same floats, in about half the time.
+    """
+    return _indicator(codes, n_clusters) @ rows.T
+
+
+_INDICATORS: dict[tuple[int, int], tuple[np.ndarray, sparse.csr_array]] = {}
+"""Each codes array's cluster indicator, by the array's identity (the array is kept with it)."""
+
+
+def _indicator(codes: np.ndarray, n_clusters: int) -> sparse.csr_array:
+    key = (id(codes), n_clusters)
+    kept = _INDICATORS.get(key)
+    if kept is None or kept[0] is not codes:
+        if len(_INDICATORS) > 64:  # the kernels of runs gone by
+            _INDICATORS.clear()
+        n = codes.shape[0]
+        matrix = sparse.csr_array((np.ones(n), (codes, np.arange(n))), shape=(n_clusters, n))
+        kept = _INDICATORS[key] = (codes, matrix)
+    return kept[1]
 
 
 def prior_precision(n_columns: int, intercept_sd: float | None) -> np.ndarray:
