@@ -4,7 +4,7 @@ Simulated data, 100 clusters of 20 (2,000 rows), about 30% of the target missing
 variable with 3 categories, an ordinal one with 5, Poisson and negative binomial counts, and the
 random-intercept normal model with and without predictive mean matching (Gibbs sweeps), the
 baseline. One chain per model runs in this process through the engine's own loop
-(`bayesmi.engines.chained.run_chain`); the time of each iteration is read from its progress
+(`bayesmi.engines.block.run_block`); the time of each iteration is read from its progress
 callback, so compilation and the first iteration (NUTS tuning) are left out. The figure is the
 median over iterations 2-30: one variable's update (``steps=5`` transitions or Gibbs sweeps) and
 its predictive draw.

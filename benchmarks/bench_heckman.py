@@ -6,7 +6,7 @@ of y missing), continuous and binary, each by NUTS (the default) and with ``samp
 (the default) and by NUTS; a nominal (3 categories) and an ordinal (5) target of the same size
 (`simulate_categorical`, `simulate_ordinal`, 30% missing) and a negative binomial count
 (`simulate_count`, alpha 2), each by its Gibbs sampler and by NUTS. One chain per model runs
-in this process through the engine's own loop (`bayesmi.engines.chained.run_chain`); the
+in this process through the engine's own loop (`bayesmi.engines.block.run_block`); the
 time of each iteration is read from its progress callback, so compilation and the first
 iteration (NUTS tuning) are left out. A run's figure is the median over iterations 2-30: one
 variable's update (``steps=5`` transitions or Gibbs sweeps) and its predictive draw. Every model

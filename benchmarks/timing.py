@@ -1,7 +1,7 @@
 """Per-iteration time of one chain of the chained engine, shared by the benchmarks.
 
 The chain runs in this process through the engine's own loop
-(`bayesmi.engines.chained.run_chain`); the time of each iteration is read from its progress
+(`bayesmi.engines.block.run_block`); the time of each iteration is read from its progress
 callback, so compilation and the first iteration (NUTS tuning) are left out. BLAS runs on one
 thread, as in the engine.
 """
@@ -15,7 +15,8 @@ from threadpoolctl import threadpool_limits
 
 from bayesmi.data.checks import check_spec, prepare_spec
 from bayesmi.data.encoding import encode
-from bayesmi.engines.chained import models_key, run_chain
+from bayesmi.engines.block import run_block
+from bayesmi.engines.chained import models_key
 from bayesmi.engines.options import ChainedSettings
 
 
@@ -29,12 +30,12 @@ def seconds_per_iteration(
     settings = ChainedSettings(iterations, 1, 200, 5, 0.8, sampler, models_key=key)
     stamps = []
     with threadpool_limits(limits=1):  # as in the engine's workers and its serial runs
-        run_chain(
+        run_block(
             encoded,
             spec,
             settings,
-            0,
-            np.random.SeedSequence(1),
+            [0],
+            [np.random.SeedSequence(1)],
             lambda chain, iteration: stamps.append(time.perf_counter()),
         )
     return float(np.median(np.diff(stamps)))

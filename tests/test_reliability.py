@@ -34,7 +34,7 @@ def no_sampling(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a chain was started before the input was checked")
 
-    monkeypatch.setattr("bayesmi.engines.parallel.run_chain", refuse)
+    monkeypatch.setattr("bayesmi.engines.parallel.run_block", refuse)
     monkeypatch.setattr("bayesmi.engines.dispatch.run_joint", refuse)
 
 

@@ -21,7 +21,7 @@ def _no_compilation(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a model was built before the input was checked")
 
-    monkeypatch.setattr("bayesmi.engines.parallel.run_chain", refuse)
+    monkeypatch.setattr("bayesmi.engines.parallel.run_block", refuse)
 
 
 def impute(data, spec, cluster="g", **settings):

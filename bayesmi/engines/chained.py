@@ -1,6 +1,7 @@
 """The chained-equations (FCS) engine: one chain of conditional model updates and draws.
 
-Algorithm, per chain (chains are independent; `bayesmi.engines.parallel` runs them):
+Algorithm, per chain (chains are independent; `bayesmi.engines.parallel` runs them in blocks,
+`bayesmi.engines.block`, whose chains update each model together):
 
 1. Every missing cell starts at a random draw from its variable's observed values.
 2. Each variable's conditional model is built and compiled once (a PyMC model whose likelihood
@@ -23,7 +24,7 @@ last, and an iteration is ``steps`` scans of Gibbs sweeps and Metropolis updates
 (`bayesmi.engines.compatible`).
 
 Randomness: one `numpy.random.SeedSequence` per chain (children of the run's), so a chain's
-result does not depend on how many processes run the chains or in which order.
+result does not depend on how many processes run the chains, in which order or in which blocks.
 
 References
 ----------
@@ -37,18 +38,17 @@ import dataclasses
 import hashlib
 import json
 import threading
-from collections.abc import Callable
 
 import numpy as np
 
 from bayesmi.data.encoding import ImputationData
 from bayesmi.data.shifts import delta_shifts
-from bayesmi.engines.checkpoint import CheckpointStore, data_fingerprint
+from bayesmi.engines.checkpoint import data_fingerprint
 from bayesmi.engines.compatible import compatible_models
 from bayesmi.engines.options import ChainedSettings
 from bayesmi.engines.samplers.metropolis import dependents, metropolis_update
-from bayesmi.engines.samplers.tuning import Adaptation, adaptation_of, warm_up
-from bayesmi.engines.samplers.updaters import NutsUpdater, make_updater
+from bayesmi.engines.samplers.tuning import Adaptation, adaptation_of
+from bayesmi.engines.samplers.updaters import NutsUpdater, TransitionStats, make_updater
 from bayesmi.families import Family
 from bayesmi.models import ConditionalModel, build
 from bayesmi.models.conditional import COMPILE_LOCK
@@ -61,20 +61,17 @@ __all__ = [
     "Chain",
     "compiled_models",
     "models_key",
-    "run_chain",
     "shared_adaptation",
     "starting_values",
     "trace_categories",
 ]
 
-Report = Callable[[int, int], None]
-"""``(chain, iterations done) -> None``: where a chain reports its progress."""
-
 
 class Chain:
     """One chain of the chained engine: its random stream, completed data, samplers and record.
 
-    Built once per chain (steps 1 and 2 of the module docstring), then advanced by `iterate`;
+    Built once per chain (steps 1 and 2 of the module docstring), then advanced by its block
+    (`bayesmi.engines.block.ChainBlock`, or `scan` with an analysis model);
     `state` is what a checkpoint keeps of it and `restore` puts it back.
 
     Parameters
@@ -128,27 +125,21 @@ class Chain:
             for name, model in self.models.items()
         }
 
-    def iterate(self) -> None:
-        """Run the next iteration: update and draw every variable in the order of the spec."""
-        if self.settings.outcome is None:
-            self._update_each()
-        else:
-            self._scan_factors()
+    def scan(self) -> None:
+        """Run the next iteration of an analysis-compatible run (with ``settings.outcome``).
+
+        Without an outcome, a `bayesmi.engines.block.ChainBlock` runs the iterations: it
+        updates the chains of a block together.
+        """
+        self._scan_factors()
         self.iteration += 1
 
-    def _update_each(self) -> None:
-        data, settings, iteration = self.data, self.settings, self.iteration
-        for name, model in self.models.items():
-            predictors = data.design(model.columns, self.current)
-            model.set_predictors(predictors)
-            updater = self.updaters[name]
-            if iteration == 0 and settings.tune:
-                warm_up(updater, (settings.adaptation or {}).get(name), settings.tune)
-            stats = updater.advance(settings.steps, tune=False)
-            draws = model.draw_missing(updater.point, predictors, self.rng)
-            self.current[name][data.missing[name]] = draws
-            record = self.records[name]
-            record.add(iteration, model.parameters(updater.point), draws, vars(stats))
+    def draw(self, name: str, predictors: np.ndarray, stats: TransitionStats) -> None:
+        """Draw a variable's missing cells given its updated parameters, and record both."""
+        model, point = self.models[name], self.updaters[name].point
+        draws = model.draw_missing(point, predictors, self.rng)
+        self.current[name][self.data.missing[name]] = draws
+        self.records[name].add(self.iteration, model.parameters(point), draws, vars(stats))
 
     def _scan_factors(self) -> None:
         """One iteration with the analysis model as a factor (`bayesmi.engines.compatible`).
@@ -219,32 +210,6 @@ class Chain:
     def trace(self) -> ChainTrace:
         """Return the chain's record so far (numpy arrays only)."""
         return ChainTrace({name: record.trace() for name, record in self.records.items()})
-
-
-def run_chain(
-    data: ImputationData,
-    spec: dict[str, ImputationModel],
-    settings: ChainedSettings,
-    chain: int,
-    seed: np.random.SeedSequence,
-    report: Report,
-) -> ChainTrace:
-    """Run one chain of the chained engine (from its checkpoint, if any); return its trace."""
-    state = Chain(data, spec, settings, chain, seed)
-    store = None if settings.checkpoint is None else CheckpointStore(settings.checkpoint)
-    saved = None if store is None else store.load(chain)
-    if saved is not None:
-        state.restore(saved)
-        report(chain, state.iteration)
-    while state.iteration < settings.iterations:
-        state.iterate()
-        report(chain, state.iteration)
-        done = state.iteration
-        if store is not None and (
-            done % settings.checkpoint_every == 0 or done == settings.iterations
-        ):
-            store.save(chain, state.state())
-    return state.trace()
 
 
 def shared_adaptation(

@@ -35,6 +35,13 @@ from typing import ClassVar
 
 import numpy as np
 
+from bayesmi.gibbs.chains import (
+    block_cluster_sums,
+    collapsed_fixed_effects_block,
+    noncentred_sd_steps,
+    scale_steps,
+    standard_normals,
+)
 from bayesmi.gibbs.steps import (
     ClusterSums,
     Point,
@@ -111,6 +118,65 @@ class RandomInterceptGibbs:
         if self.n_predictors:
             new[f"{name}::beta_std"] = theta[1:]
         return new, (accept_sigma + accept_covariance) / 2
+
+    def sweep_block(
+        self, points: list[Point], x: np.ndarray, rngs: list[np.random.Generator], sweeps: int
+    ) -> tuple[list[Point], np.ndarray]:
+        """Run `sweeps` sweeps of a block of chains at once (`bayesmi.gibbs.chains`).
+
+        `points` and `rngs` hold each chain's point and generator, `x` (chains, n, p) their
+        standardised predictors. Each chain draws what `sweep` draws, in its order. Returns
+        the new points and each chain's mean acceptance.
+        """
+        name, n = self.target, self.y.shape[0]
+        columns = np.concatenate([np.ones((x.shape[0], n, 1)), x], axis=2)  # W, (C, n, p + 1)
+        group_sums = block_cluster_sums(columns, self.codes, self.n_clusters)
+        counts = group_sums[0, :, 0]
+        cross = np.matmul(columns.transpose(0, 2, 1), columns)
+        cross_y = np.einsum("cnk,n->ck", columns, self.y)
+        y_sums = np.bincount(self.codes, weights=self.y, minlength=self.n_clusters)
+        log_tau = np.array([point[f"{name}::tau_std_log__"] for point in points], dtype=float)
+        log_sigma = np.array([point[f"{name}::sigma_std_log__"] for point in points], dtype=float)
+        intercept_variance, sigma2 = np.exp(2 * log_tau), np.exp(2 * log_sigma)
+        accept = np.zeros(len(points))
+        for _ in range(sweeps):
+            theta = collapsed_fixed_effects_block(
+                cross, group_sums, cross_y, y_sums, intercept_variance, sigma2, rngs
+            )
+            residual = self.y[None, :] - theta[:, :1] - np.einsum("cnp,cp->cn", x, theta[:, 1:])
+            sums = np.ascontiguousarray(cluster_sums(residual, self.codes, self.n_clusters).T)
+            precision = counts[None, :] / sigma2[:, None] + 1 / intercept_variance[:, None]
+            noise = standard_normals(rngs, self.n_clusters)
+            u = sums / sigma2[:, None] / precision + noise / np.sqrt(precision)
+            within = residual - u[:, self.codes]
+            sigma2, accept_sigma = scale_steps(
+                np.einsum("cn,cn->c", within, within), n, sigma2, rngs
+            )
+            intercept_variance, accept_covariance = scale_steps(
+                np.einsum("cj,cj->c", u, u), self.n_clusters, intercept_variance, rngs
+            )
+            sd = noncentred_sd_steps(
+                u,
+                counts[None, :] / sigma2[:, None],
+                sums / sigma2[:, None],
+                np.sqrt(intercept_variance),
+                rngs,
+            )
+            u = u * sd[:, None] / np.sqrt(intercept_variance)[:, None]
+            intercept_variance = sd**2
+            accept += (accept_sigma + accept_covariance) / 2
+        new = []
+        for chain in range(len(points)):
+            point = {
+                f"{name}::intercept_std": np.asarray(theta[chain, 0]),
+                f"{name}::tau_std_log__": np.asarray(0.5 * np.log(intercept_variance[chain])),
+                f"{name}::sigma_std_log__": np.asarray(0.5 * np.log(sigma2[chain])),
+                f"{name}::eta": u[chain] / np.sqrt(intercept_variance[chain]),
+            }
+            if self.n_predictors:
+                point[f"{name}::beta_std"] = theta[chain, 1:]
+            new.append(point)
+        return new, accept / sweeps
 
     def _design_statistics(self, x: np.ndarray) -> dict:
         """Cross-products and cluster sums of ``W = [1, X]``, kept while `x` is the same array.

@@ -43,6 +43,11 @@ __all__ = [
     "set_model_data",
 ]
 
+BlockSweep = Callable[
+    [list[Point], np.ndarray, list[np.random.Generator], int], tuple[list[Point], np.ndarray]
+]
+"""A block sweep: ``(states, x, rngs, sweeps) -> (states, acceptances)``."""
+
 COMPILE_LOCK = threading.RLock()
 """Held while PyTensor compiles: compiling in two threads at once (chains on a thread pool)
 left the process running every later model's operations in Python, about ten times slower
@@ -68,12 +73,19 @@ class GibbsSampler:
         ``values -> None``: replace the target values the sweeps read (on the model's scale,
         `ConditionalModel.on_model_scale`), for a model whose likelihood uses every row
         (`ConditionalModel.set_completed`).
+    sweep_block : callable, optional
+        ``(states, x, rngs, sweeps) -> (states, acceptances)``: `sweeps` sweeps of a block of
+        chains in one vectorised call, `x` their standardised predictors
+        (`ConditionalModel.standardise_block`), each chain drawing from its own generator
+        what ``sweep`` draws (`bayesmi.gibbs.chains`); None where the kernel has none (the
+        engine then sweeps chain by chain).
     """
 
     start: Callable[[np.random.Generator], Point]
     sweep: Callable[[Point, np.random.Generator], tuple[Point, float]]
     from_nuts: Callable[[Point], Point] | None = None
     set_target: Callable[[np.ndarray], None] | None = None
+    sweep_block: BlockSweep | None = None
 
 
 @dataclass(kw_only=True)
@@ -122,7 +134,7 @@ class ConditionalModel(ABC):
     observed_values: np.ndarray | None = field(default=None, repr=False)
     delta_shifts: np.ndarray | None = field(default=None, repr=False)
     _logp_dlogp: object = field(default=None, repr=False)
-    _standardised: tuple | None = field(default=None, repr=False)
+    _standardised: tuple = field(default=(), repr=False)
 
     shifts_linear_predictor: ClassVar[bool] = False
     """Whether `delta_shifts` move the linear predictor (logit and log models) rather than the
@@ -156,13 +168,26 @@ class ConditionalModel(ABC):
         """Return every row's standardised predictors, once per predictor matrix.
 
         The engine sets a model's predictors, then draws its missing cells with the same
-        matrix (never changed in place): standardised once, not twice, each update.
+        matrix (never changed in place): standardised once, not twice, each update. The
+        matrices of the latest `standardise_block` are kept too.
         """
-        if self._standardised is not None and self._standardised[0] is predictors:
-            return self._standardised[1]
+        for kept, x in self._standardised:
+            if kept is predictors:
+                return x
         x = self.scaling.x(predictors)
-        self._standardised = (predictors, x)
+        self._standardised = ((predictors, x),)
         return x
+
+    def standardise_block(self, predictors: list[np.ndarray]) -> np.ndarray:
+        """Return the likelihood rows' standardised predictors of a block of chains.
+
+        ``(chains, likelihood rows, predictors)``: what a block sweep reads
+        (`GibbsSampler.sweep_block`). Every chain's whole standardised matrix is kept for
+        the draws of its missing cells that follow.
+        """
+        pairs = tuple((matrix, self.scaling.x(matrix)) for matrix in predictors)
+        self._standardised = pairs
+        return np.stack([x[self.likelihood_rows] for _, x in pairs])
 
     def on_model_scale(self, values: np.ndarray) -> np.ndarray:
         """Return target values (original scale) as the likelihood reads them.

@@ -423,6 +423,7 @@ def _gibbs_sampler(pymc_model: pm.Model, inputs: Inputs, kernel, set_target) -> 
         start=start,
         sweep=lambda state, rng: kernel.sweep(state, current_predictors(pymc_model, inputs), rng),
         set_target=set_target,
+        sweep_block=getattr(kernel, "sweep_block", None),
     )
 
 

@@ -64,6 +64,23 @@ def gibbs_sweeps(
     return point, TransitionStats(0, np.nan, 0, accept / sweeps, 0)
 
 
+def sweep_block(
+    updaters: list[GibbsUpdater], model: ConditionalModel, x: np.ndarray, sweeps: int
+) -> list[TransitionStats]:
+    """Run `sweeps` sweeps of a block of chains' updaters of one model in one call.
+
+    `x` holds the chains' standardised predictors (`ConditionalModel.standardise_block`);
+    the model's sampler has a ``sweep_block``. Every updater's point moves, each chain
+    drawing from its own generator as its `GibbsUpdater.advance` would.
+    """
+    points = [updater.point for updater in updaters]
+    rngs = [updater.rng for updater in updaters]
+    points, acceptance = model.gibbs.sweep_block(points, x, rngs, sweeps)
+    for updater, point in zip(updaters, points, strict=True):
+        updater.point = point
+    return [TransitionStats(0, np.nan, 0, float(rate), 0) for rate in acceptance]
+
+
 class GibbsUpdater:
     """Exact Gibbs sweeps of a conditional model's parameters (see `models.gibbs`).
 
@@ -78,23 +95,26 @@ class GibbsUpdater:
     def __init__(self, model: ConditionalModel, rng: np.random.Generator) -> None:
         self.point: Point = model.gibbs.start(rng)
         self._sweep = model.gibbs.sweep
-        self._rng = rng
+        self.rng = rng
 
     def state(self) -> dict:
         """Return what the next sweeps depend on (for a checkpoint)."""
-        return {"point": self.point, "rng": self._rng.bit_generator.state}
+        return {"point": self.point, "rng": self.rng.bit_generator.state}
 
     def restore(self, state: dict) -> None:
         """Continue from a `state`."""
         self.point = state["point"]
-        self._rng.bit_generator.state = state["rng"]
+        self.rng.bit_generator.state = state["rng"]
 
     def advance(self, transitions: int, tune: bool) -> TransitionStats:
         """Run `transitions` sweeps, at most `WARMUP_SWEEPS` with `tune` (nothing to adapt)."""
-        if tune:
-            transitions = min(transitions, WARMUP_SWEEPS)
-        self.point, stats = gibbs_sweeps(self._sweep, self.point, self._rng, transitions)
+        transitions = self.sweeps_for(transitions, tune)
+        self.point, stats = gibbs_sweeps(self._sweep, self.point, self.rng, transitions)
         return stats
+
+    def sweeps_for(self, transitions: int, tune: bool) -> int:
+        """Return how many sweeps `advance` runs for `transitions` (fewer when tuning)."""
+        return min(transitions, WARMUP_SWEEPS) if tune else transitions
 
 
 class NutsUpdater:

@@ -1,0 +1,72 @@
+"""Chains advanced as a block: one vectorised sweep, each chain its own stream (issue 29)."""
+
+import numpy as np
+import pytest
+
+from bayesmi.engines.parallel import blocks_of
+from bayesmi.gibbs import RandomInterceptGibbs
+
+CHAINS, ROWS, CLUSTERS, PREDICTORS = 5, 300, 30, 3
+
+
+@pytest.fixture(scope="module")
+def kernel_and_predictors():
+    rng = np.random.default_rng(5)
+    codes = np.sort(
+        np.concatenate([np.arange(CLUSTERS), rng.integers(0, CLUSTERS, ROWS - CLUSTERS)])
+    )
+    y = rng.standard_normal(ROWS) + rng.standard_normal(CLUSTERS)[codes]
+    kernel = RandomInterceptGibbs("t", y, codes, CLUSTERS, PREDICTORS)
+    return kernel, rng.standard_normal((CHAINS, ROWS, PREDICTORS))
+
+
+def start(chain: int) -> dict:
+    rng = np.random.default_rng(100 + chain)
+    return {
+        "t::intercept_std": np.asarray(rng.normal()),
+        "t::tau_std_log__": np.asarray(rng.normal()),
+        "t::sigma_std_log__": np.asarray(rng.normal()),
+        "t::eta": rng.normal(size=CLUSTERS),
+        "t::beta_std": rng.normal(size=PREDICTORS),
+    }
+
+
+def test_a_block_sweep_is_each_chain_alone_to_the_last_bit(kernel_and_predictors):
+    """Five chains in one call, or each in a block of its own: the same floats and streams."""
+    kernel, x = kernel_and_predictors
+    rngs = [np.random.default_rng(chain) for chain in range(CHAINS)]
+    points, acceptance = kernel.sweep_block([start(c) for c in range(CHAINS)], x, rngs, 25)
+    for chain in range(CHAINS):
+        alone_rng = [np.random.default_rng(chain)]
+        (alone,), alone_acceptance = kernel.sweep_block(
+            [start(chain)], x[chain : chain + 1], alone_rng, 25
+        )
+        for name, value in points[chain].items():
+            np.testing.assert_array_equal(value, alone[name], err_msg=name)
+        assert acceptance[chain] == alone_acceptance[0]
+        assert rngs[chain].random() == alone_rng[0].random()  # the streams stand at one place
+
+
+def test_a_block_sweep_draws_what_the_one_chain_sweep_draws(kernel_and_predictors):
+    """The block kernel and `sweep` take the same random numbers, in the same order."""
+    kernel, x = kernel_and_predictors
+    rngs = [np.random.default_rng(chain) for chain in range(CHAINS)]
+    points, acceptance = kernel.sweep_block([start(c) for c in range(CHAINS)], x, rngs, 25)
+    for chain in range(CHAINS):
+        rng, point, accepted = np.random.default_rng(chain), start(chain), 0.0
+        for _ in range(25):
+            point, rate = kernel.sweep(point, x[chain], rng)
+            accepted += rate
+        for name, value in points[chain].items():
+            np.testing.assert_allclose(value, point[name], rtol=0, atol=1e-12, err_msg=name)
+        assert acceptance[chain] == pytest.approx(accepted / 25, abs=1e-12)
+        assert rngs[chain].random() == rng.random()
+
+
+@pytest.mark.parametrize(
+    ("chains", "blocks", "sizes"), [(10, 1, [10]), (10, 3, [4, 3, 3]), (2, 4, [1, 1])]
+)
+def test_chains_split_into_contiguous_blocks(chains, blocks, sizes):
+    split = blocks_of(chains, blocks)
+    assert [len(block) for block in split] == sizes
+    assert [chain for block in split for chain in block] == list(range(chains))
