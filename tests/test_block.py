@@ -35,12 +35,10 @@ def test_a_block_sweep_is_each_chain_alone_to_the_last_bit(kernel_and_predictors
     """Five chains in one call, or each in a block of its own: the same floats and streams."""
     kernel, x = kernel_and_predictors
     rngs = [np.random.default_rng(chain) for chain in range(CHAINS)]
-    points, acceptance = kernel.sweep_block([start(c) for c in range(CHAINS)], x, rngs, 25)
+    points, acceptance = kernel.sweep_block([start(c) for c in range(CHAINS)], list(x), rngs, 25)
     for chain in range(CHAINS):
         alone_rng = [np.random.default_rng(chain)]
-        (alone,), alone_acceptance = kernel.sweep_block(
-            [start(chain)], x[chain : chain + 1], alone_rng, 25
-        )
+        (alone,), alone_acceptance = kernel.sweep_block([start(chain)], [x[chain]], alone_rng, 25)
         for name, value in points[chain].items():
             np.testing.assert_array_equal(value, alone[name], err_msg=name)
         assert acceptance[chain] == alone_acceptance[0]
@@ -51,7 +49,7 @@ def test_a_block_sweep_draws_what_the_one_chain_sweep_draws(kernel_and_predictor
     """The block kernel and `sweep` take the same random numbers, in the same order."""
     kernel, x = kernel_and_predictors
     rngs = [np.random.default_rng(chain) for chain in range(CHAINS)]
-    points, acceptance = kernel.sweep_block([start(c) for c in range(CHAINS)], x, rngs, 25)
+    points, acceptance = kernel.sweep_block([start(c) for c in range(CHAINS)], list(x), rngs, 25)
     for chain in range(CHAINS):
         rng, point, accepted = np.random.default_rng(chain), start(chain), 0.0
         for _ in range(25):

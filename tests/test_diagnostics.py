@@ -5,13 +5,14 @@ import numpy as np
 import pytest
 
 import bayesmi as bm
-from bayesmi.diagnostics.convergence import warn_convergence
+from bayesmi.diagnostics.convergence import _parameter_diagnostics, warn_convergence
 from bayesmi.diagnostics.kernels import (
     bound_autocorrelation,
     lag1_autocorrelation,
     rank_rhat,
     rhat_noise_bound,
 )
+from bayesmi.diagnostics.summary import summary_variables
 from bayesmi.result.read import iteration_trace
 
 
@@ -217,6 +218,24 @@ def test_summary_drops_the_correlations_constants_and_repeats(impute_quietly, tw
     idata = impute_quietly(data.drop(columns="x"), spec, chains=2, iterations=4)
     names = [name for name in bm.summary(idata).index if "re_corr" in name]
     assert names == ["y::re_corr[w, Intercept]", "y::re_corr[v, Intercept]", "y::re_corr[v, w]"]
+
+
+@pytest.mark.parametrize("iterations", [12, 7])
+def test_the_warnings_judge_the_numbers_of_arviz_summary(
+    impute_quietly, two_variable_data, iterations
+):
+    """R-hat and bulk ESS of every parameter, labelled as bm.summary labels them (issue 29)."""
+    data = two_variable_data.assign(v=np.random.default_rng(0).normal(size=len(two_variable_data)))
+    spec = {"y": bm.random_slopes("y ~ w + v + (1 + w + v | g)")}
+    idata = impute_quietly(data.drop(columns="x"), spec, chains=3, iterations=iterations)
+    table = _parameter_diagnostics(idata)
+    names = [name for name in summary_variables(idata) if "::missing" not in name]
+    expected = bm.summary(idata, var_names=names, kind="diagnostics", round_to="none")
+    assert list(table.index) == list(expected.index)
+    assert "y::re_corr[v, w]" in table.index
+    assert "y::re_corr[w, w]" not in table.index
+    for column in ("r_hat", "ess_bulk"):
+        np.testing.assert_allclose(table[column], expected[column], rtol=1e-12, err_msg=column)
 
 
 def _ar1(rng, runs, chains, draws, autocorrelation):

@@ -22,9 +22,13 @@ the noise of R-hat and ESS from few iterations:
 
 from __future__ import annotations
 
+import warnings
+
 import arviz as az
 import numpy as np
 import pandas as pd
+from arviz.labels import BaseLabeller
+from arviz.sel_utils import xarray_var_iter
 
 from bayesmi.diagnostics.kernels import (
     RHAT_THRESHOLD,
@@ -33,10 +37,10 @@ from bayesmi.diagnostics.kernels import (
     rhat_noise_bound,
     rhat_window,
 )
-from bayesmi.diagnostics.summary import summary, summary_variables
+from bayesmi.diagnostics.summary import structural_labels, summary_variables
 from bayesmi.messages import warn
 from bayesmi.result.datatree import reads_result
-from bayesmi.result.read import iteration_trace, run_spec
+from bayesmi.result.read import iteration_dataset, iteration_trace, run_spec
 
 __all__ = [
     "ESS_THRESHOLD",
@@ -157,23 +161,35 @@ def _warn_low_ess(idata: az.InferenceData, spec: dict, chains: int, iterations: 
 def _parameter_diagnostics(idata: az.InferenceData) -> pd.DataFrame:
     """Return R-hat, bulk ESS and the noise bound's autocorrelation of every parameter.
 
+    Over the window `summary` uses, labelled as it labels: the numbers of
+    ``summary(kind="diagnostics")`` (`arviz.ess`, bulk, on each scalar's (chain, draw) array;
+    R-hat by `rank_rhat` for all scalars at once, the rank method's number), without its
+    other statistics and its xarray plumbing (most of a short run's diagnostics time).
     Structural constants (a correlation matrix's diagonal and repeats) are left out.
     """
     names = [name for name in summary_variables(idata) if "::missing" not in name]
     if not names:
         return pd.DataFrame({"r_hat": [], "ess_bulk": [], "autocorrelation": []})
-    chains = idata.posterior.sizes["chain"]
-
-    def autocorrelation(values: np.ndarray) -> float:  # ArviZ passes chains one after another
-        return float(bound_autocorrelation(values.reshape(chains, -1)))
-
-    return summary(
-        idata,
-        var_names=names,
-        kind="diagnostics",
-        round_to="none",
-        stat_funcs={"autocorrelation": autocorrelation},
+    window = iteration_dataset(idata, names)
+    window = window.isel(draw=slice(window.sizes["draw"] // 2, None))
+    labeller = BaseLabeller()
+    labels, cells = [], []
+    for name, selection, positions, values in xarray_var_iter(
+        window, var_names=names, skip_dims={"chain", "draw"}
+    ):
+        labels.append(labeller.make_label_flat(name, selection, positions))
+        cells.append(values)
+    values = np.stack(cells)  # (scalars, chain, draw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a constant (a fixed rho): NaN R-hat
+        ess_bulk = [float(az.ess(cell, method="bulk")) for cell in cells]
+        chains, draws = values.shape[1:]
+        r_hat = rank_rhat(values) if chains >= 2 and draws >= 4 else np.full(len(cells), np.nan)
+    table = pd.DataFrame(
+        {"r_hat": r_hat, "ess_bulk": ess_bulk, "autocorrelation": bound_autocorrelation(values)},
+        index=labels,
     )
+    return table.drop(index=structural_labels(window), errors="ignore")
 
 
 def _rhat_table(idata: az.InferenceData, parameters: pd.DataFrame) -> pd.DataFrame:

@@ -110,7 +110,9 @@ class ChainBlock:
             x = model.standardise_block(predictors)
             if starting:
                 sweeps = updaters[0].sweeps_for(settings.tune, tune=True)
-                sweep_block([updaters[k] for k in starting], model, x[starting], sweeps)
+                sweep_block(
+                    [updaters[k] for k in starting], model, [x[k] for k in starting], sweeps
+                )
             return sweep_block(updaters, model, x, settings.steps)
         stats = []
         for k, (updater, matrix) in enumerate(zip(updaters, predictors, strict=True)):

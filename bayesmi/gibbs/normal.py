@@ -36,7 +36,6 @@ from typing import ClassVar
 import numpy as np
 
 from bayesmi.gibbs.chains import (
-    block_cluster_sums,
     collapsed_fixed_effects_block,
     noncentred_sd_steps,
     scale_steps,
@@ -120,21 +119,34 @@ class RandomInterceptGibbs:
         return new, (accept_sigma + accept_covariance) / 2
 
     def sweep_block(
-        self, points: list[Point], x: np.ndarray, rngs: list[np.random.Generator], sweeps: int
+        self,
+        points: list[Point],
+        x: list[np.ndarray],
+        rngs: list[np.random.Generator],
+        sweeps: int,
     ) -> tuple[list[Point], np.ndarray]:
         """Run `sweeps` sweeps of a block of chains at once (`bayesmi.gibbs.chains`).
 
-        `points` and `rngs` hold each chain's point and generator, `x` (chains, n, p) their
-        standardised predictors. Each chain draws what `sweep` draws, in its order. Returns
-        the new points and each chain's mean acceptance.
+        `points` and `rngs` hold each chain's point and generator, `x` their standardised
+        predictors (n, p). Each chain draws what `sweep` draws, in its order. The products
+        with a chain's predictors run chain by chain (BLAS on each chain's own array, no
+        copies), everything per cluster or coefficient for the whole block. Returns the new
+        points and each chain's mean acceptance.
         """
-        name, n = self.target, self.y.shape[0]
-        columns = np.concatenate([np.ones((x.shape[0], n, 1)), x], axis=2)  # W, (C, n, p + 1)
-        group_sums = block_cluster_sums(columns, self.codes, self.n_clusters)
-        counts = group_sums[0, :, 0]
-        cross = np.matmul(columns.transpose(0, 2, 1), columns)
-        cross_y = np.einsum("cnk,n->ck", columns, self.y)
+        name, n, chains = self.target, self.y.shape[0], len(points)
+        counts = np.bincount(self.codes, minlength=self.n_clusters).astype(float)
         y_sums = np.bincount(self.codes, weights=self.y, minlength=self.n_clusters)
+        k = self.n_predictors + 1
+        cross, cross_y = np.empty((chains, k, k)), np.empty((chains, k))
+        group_sums = np.empty((chains, self.n_clusters, k))
+        for chain, values in enumerate(x):  # W = [1, X]: its cross-products, its cluster sums
+            group_sums[chain, :, 0] = counts
+            group_sums[chain, :, 1:] = cluster_sums(values.T, self.codes, self.n_clusters)
+            column_sums = group_sums[chain, :, 1:].sum(axis=0)
+            cross[chain, 0] = np.concatenate([[n], column_sums])
+            cross[chain, 1:, 0] = column_sums
+            cross[chain, 1:, 1:] = values.T @ values
+            cross_y[chain] = np.concatenate([[self.y.sum()], values.T @ self.y])
         log_tau = np.array([point[f"{name}::tau_std_log__"] for point in points], dtype=float)
         log_sigma = np.array([point[f"{name}::sigma_std_log__"] for point in points], dtype=float)
         intercept_variance, sigma2 = np.exp(2 * log_tau), np.exp(2 * log_sigma)
@@ -143,7 +155,9 @@ class RandomInterceptGibbs:
             theta = collapsed_fixed_effects_block(
                 cross, group_sums, cross_y, y_sums, intercept_variance, sigma2, rngs
             )
-            residual = self.y[None, :] - theta[:, :1] - np.einsum("cnp,cp->cn", x, theta[:, 1:])
+            residual = np.stack(
+                [self.y - theta[c, 0] - values @ theta[c, 1:] for c, values in enumerate(x)]
+            )
             sums = np.ascontiguousarray(cluster_sums(residual, self.codes, self.n_clusters).T)
             precision = counts[None, :] / sigma2[:, None] + 1 / intercept_variance[:, None]
             noise = standard_normals(rngs, self.n_clusters)

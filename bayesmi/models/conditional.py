@@ -44,7 +44,8 @@ __all__ = [
 ]
 
 BlockSweep = Callable[
-    [list[Point], np.ndarray, list[np.random.Generator], int], tuple[list[Point], np.ndarray]
+    [list[Point], list[np.ndarray], list[np.random.Generator], int],
+    tuple[list[Point], np.ndarray],
 ]
 """A block sweep: ``(states, x, rngs, sweeps) -> (states, acceptances)``."""
 
@@ -75,7 +76,7 @@ class GibbsSampler:
         (`ConditionalModel.set_completed`).
     sweep_block : callable, optional
         ``(states, x, rngs, sweeps) -> (states, acceptances)``: `sweeps` sweeps of a block of
-        chains in one vectorised call, `x` their standardised predictors
+        chains in one vectorised call, `x` each chain's standardised predictors
         (`ConditionalModel.standardise_block`), each chain drawing from its own generator
         what ``sweep`` draws (`bayesmi.gibbs.chains`); None where the kernel has none (the
         engine then sweeps chain by chain).
@@ -178,16 +179,15 @@ class ConditionalModel(ABC):
         self._standardised = ((predictors, x),)
         return x
 
-    def standardise_block(self, predictors: list[np.ndarray]) -> np.ndarray:
-        """Return the likelihood rows' standardised predictors of a block of chains.
+    def standardise_block(self, predictors: list[np.ndarray]) -> list[np.ndarray]:
+        """Return the likelihood rows' standardised predictors of each chain of a block.
 
-        ``(chains, likelihood rows, predictors)``: what a block sweep reads
-        (`GibbsSampler.sweep_block`). Every chain's whole standardised matrix is kept for
-        the draws of its missing cells that follow.
+        What a block sweep reads (`GibbsSampler.sweep_block`). Every chain's whole
+        standardised matrix is kept for the draws of its missing cells that follow.
         """
         pairs = tuple((matrix, self.scaling.x(matrix)) for matrix in predictors)
         self._standardised = pairs
-        return np.stack([x[self.likelihood_rows] for _, x in pairs])
+        return [x[self.likelihood_rows] for _, x in pairs]
 
     def on_model_scale(self, values: np.ndarray) -> np.ndarray:
         """Return target values (original scale) as the likelihood reads them.

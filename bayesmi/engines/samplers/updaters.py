@@ -65,7 +65,7 @@ def gibbs_sweeps(
 
 
 def sweep_block(
-    updaters: list[GibbsUpdater], model: ConditionalModel, x: np.ndarray, sweeps: int
+    updaters: list[GibbsUpdater], model: ConditionalModel, x: list[np.ndarray], sweeps: int
 ) -> list[TransitionStats]:
     """Run `sweeps` sweeps of a block of chains' updaters of one model in one call.
 
