@@ -136,6 +136,7 @@ class RandomInterceptGibbs:
         name, n, chains = self.target, self.y.shape[0], len(points)
         counts = np.bincount(self.codes, minlength=self.n_clusters).astype(float)
         y_sums = np.bincount(self.codes, weights=self.y, minlength=self.n_clusters)
+        y_squares = float(self.y @ self.y)
         k = self.n_predictors + 1
         cross, cross_y = np.empty((chains, k, k)), np.empty((chains, k))
         group_sums = np.empty((chains, self.n_clusters, k))
@@ -155,17 +156,19 @@ class RandomInterceptGibbs:
             theta = collapsed_fixed_effects_block(
                 cross, group_sums, cross_y, y_sums, intercept_variance, sigma2, rngs
             )
-            residual = np.stack(
-                [self.y - theta[c, 0] - values @ theta[c, 1:] for c, values in enumerate(x)]
-            )
-            sums = np.ascontiguousarray(cluster_sums(residual, self.codes, self.n_clusters).T)
+            # the residuals y - W theta enter through their cluster sums and sum of squares,
+            # from the sufficient statistics: no pass over the rows
+            sums = y_sums[None, :] - np.matmul(group_sums, theta[..., None])[..., 0]
+            fitted = np.matmul(cross, theta[..., None])[..., 0]
+            squares = y_squares - 2 * np.einsum("ck,ck->c", theta, cross_y)
+            squares += np.einsum("ck,ck->c", theta, fitted)
             precision = counts[None, :] / sigma2[:, None] + 1 / intercept_variance[:, None]
             noise = standard_normals(rngs, self.n_clusters)
             u = sums / sigma2[:, None] / precision + noise / np.sqrt(precision)
-            within = residual - u[:, self.codes]
-            sigma2, accept_sigma = scale_steps(
-                np.einsum("cn,cn->c", within, within), n, sigma2, rngs
-            )
+            # sum over rows of (residual - u_j)^2
+            within = squares - 2 * np.einsum("cj,cj->c", u, sums)
+            within += np.einsum("cj,j->c", u * u, counts)
+            sigma2, accept_sigma = scale_steps(within, n, sigma2, rngs)
             intercept_variance, accept_covariance = scale_steps(
                 np.einsum("cj,cj->c", u, u), self.n_clusters, intercept_variance, rngs
             )

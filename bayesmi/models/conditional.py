@@ -162,7 +162,7 @@ class ConditionalModel(ABC):
     def set_predictors(self, predictors: np.ndarray) -> None:
         """Feed the current completed predictors (all rows, original scale) to the model."""
         if self.columns:
-            values = self.standardised(predictors)[self.likelihood_rows]
+            values = np.take(self.standardised(predictors), self.likelihood_rows, axis=0)
             set_model_data(self.model, {self.data_name: values})
 
     def standardised(self, predictors: np.ndarray) -> np.ndarray:
@@ -187,7 +187,7 @@ class ConditionalModel(ABC):
         """
         pairs = tuple((matrix, self.scaling.x(matrix)) for matrix in predictors)
         self._standardised = pairs
-        return [x[self.likelihood_rows] for _, x in pairs]
+        return [np.take(x, self.likelihood_rows, axis=0) for _, x in pairs]
 
     def on_model_scale(self, values: np.ndarray) -> np.ndarray:
         """Return target values (original scale) as the likelihood reads them.

@@ -197,10 +197,13 @@ class MixedModel(CompiledQuantities, ConditionalModel):
     def _linear_predictor(self, current: dict, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Return the linear predictor of some rows, their groups' effects included."""
         codes = self.inputs.codes_all[rows]
-        x_rows = x[rows]
-        z = np.column_stack([np.ones(len(codes)), x_rows[:, self.slope_index]])
+        x_rows = np.take(x, rows, axis=0)
         mean = current["intercept"] + x_rows @ current["beta"]
-        mean = mean + np.sum(z * current["effects"][codes], axis=1)
+        if self.slope_index:
+            z = np.column_stack([np.ones(len(codes)), x_rows[:, self.slope_index]])
+            mean = mean + np.sum(z * current["effects"][codes], axis=1)
+        else:  # a random intercept: z is a column of ones
+            mean = mean + current["effects"][codes, 0]
         return mean + self.factors.effects_of_rows(current.get("factor_effects", []), rows)
 
     @property
