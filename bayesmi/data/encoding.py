@@ -179,7 +179,11 @@ class ImputationData:
 
         A factor column's values are its category codes ``0..K-1``.
         """
-        if column not in self._floats:  # converted from pandas once, then copied
+        return self._float_column(column).copy()
+
+    def _float_column(self, column: Hashable) -> np.ndarray:
+        """Return a column's float values as kept (converted from pandas once): not a copy."""
+        if column not in self._floats:
             series = self.frame[column]
             factor = self.factors.get(column)
             self._floats[column] = (
@@ -187,7 +191,7 @@ class ImputationData:
                 if factor is not None
                 else series.to_numpy(dtype=float, na_value=np.nan)
             )
-        return self._floats[column].copy()
+        return self._floats[column]
 
     def filled(self, column: Hashable) -> ImputationData:
         """Return a copy in which `column` counts as complete, missing cells filled.
@@ -328,6 +332,13 @@ class ImputationData:
             Current completed values of imputed columns; other columns come from the data.
             Cluster means of incomplete columns average the observed values only.
         """
+        values = self._column_values(column, current)
+        return values.copy() if len(column.sources) == 1 else values
+
+    def _column_values(
+        self, column: DesignColumn, current: Mapping[str, np.ndarray] | None
+    ) -> np.ndarray:
+        """`column_values`, possibly the kept or current array itself: read, never write."""
         parts = [
             self._source_values(source, category, current)
             for source, category in zip(column.sources, column.categories, strict=True)
@@ -338,20 +349,26 @@ class ImputationData:
         self, source: Source, category: int | None, current: Mapping[str, np.ndarray] | None
     ) -> np.ndarray:
         values = current.get(source.column) if current is not None else None
-        values = self.values(source.column) if values is None else values
+        values = self._float_column(source.column) if values is None else values
         if category is not None:
             codes = self.codes(source.column, values)
             values = np.where(np.isnan(codes), np.nan, (codes == category).astype(float))
         if source.cluster_mean:
             return self.cluster_means(values, source.grouping)
-        return values.copy()
+        return values
 
     def design(
         self, columns: Sequence[DesignColumn], current: Mapping[str, np.ndarray] | None = None
     ) -> np.ndarray:
-        """Return the (rows, columns) matrix of the design columns' current values."""
-        values = [self.column_values(column, current) for column in columns]
-        return np.column_stack(values) if values else np.empty((self.n_rows, 0))
+        """Return the (rows, columns) matrix of the design columns' current values (a new one).
+
+        Each column is written into the matrix from the kept or current values, with no
+        copy of its own.
+        """
+        matrix = np.empty((self.n_rows, len(columns)))
+        for position, column in enumerate(columns):
+            matrix[:, position] = self._column_values(column, current)
+        return matrix
 
     def term_level(self, term: Term | ResolvedTerm | DesignColumn) -> int:
         """Return the level of a term: the lowest of its parts' (1 when it varies in clusters).
