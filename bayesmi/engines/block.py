@@ -107,7 +107,7 @@ class ChainBlock:
             and model.gibbs.sweep_block is not None
             and all(type(updater) is GibbsUpdater for updater in updaters)
         ):
-            x = model.standardise_block(predictors)
+            x = model.standardise_block(predictors)  # in place: the draws read them so
             if starting:
                 sweeps = updaters[0].sweeps_for(settings.tune, tune=True)
                 sweep_block(

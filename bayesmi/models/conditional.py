@@ -180,14 +180,17 @@ class ConditionalModel(ABC):
         return x
 
     def standardise_block(self, predictors: list[np.ndarray]) -> list[np.ndarray]:
-        """Return the likelihood rows' standardised predictors of each chain of a block.
+        """Standardise a block of chains' predictors in place; return their likelihood rows.
 
-        What a block sweep reads (`GibbsSampler.sweep_block`). Every chain's whole
-        standardised matrix is kept for the draws of its missing cells that follow.
+        What a block sweep reads (`GibbsSampler.sweep_block`). The matrices are the engine's
+        own, made for this update (`ImputationData.design`): each is standardised where it
+        is, and kept as its own standardised values for the draws of its chain's missing
+        cells that follow (`standardised` returns it as it is).
         """
-        pairs = tuple((matrix, self.scaling.x(matrix)) for matrix in predictors)
-        self._standardised = pairs
-        return [np.take(x, self.likelihood_rows, axis=0) for _, x in pairs]
+        for matrix in predictors:
+            self.scaling.standardise_in_place(matrix)
+        self._standardised = tuple((matrix, matrix) for matrix in predictors)
+        return [np.take(matrix, self.likelihood_rows, axis=0) for matrix in predictors]
 
     def on_model_scale(self, values: np.ndarray) -> np.ndarray:
         """Return target values (original scale) as the likelihood reads them.

@@ -47,6 +47,11 @@ class Scaling:
         standardised = np.subtract(values, self.x_center)
         return np.divide(standardised, self.x_scale, out=standardised)
 
+    def standardise_in_place(self, values: np.ndarray) -> np.ndarray:
+        """Standardise a predictor matrix of one's own in place; return it (the same floats)."""
+        np.subtract(values, self.x_center, out=values)
+        return np.divide(values, self.x_scale, out=values)
+
     def subset(self, columns: list[int], target: bool = True) -> Scaling:
         """Return the scaling of some predictor columns (and of the target, or none)."""
         y_center, y_scale = (self.y_center, self.y_scale) if target else (0.0, 1.0)
