@@ -367,8 +367,18 @@ class ImputationData:
         """
         matrix = np.empty((self.n_rows, len(columns)))
         for position, column in enumerate(columns):
-            matrix[:, position] = self._column_values(column, current)
+            self.write_column(matrix, position, column, current)
         return matrix
+
+    def write_column(
+        self,
+        matrix: np.ndarray,
+        position: int,
+        column: DesignColumn,
+        current: Mapping[str, np.ndarray] | None = None,
+    ) -> None:
+        """Write a design column's current values into column `position` of `matrix`."""
+        matrix[:, position] = self._column_values(column, current)
 
     def term_level(self, term: Term | ResolvedTerm | DesignColumn) -> int:
         """Return the level of a term: the lowest of its parts' (1 when it varies in clusters).

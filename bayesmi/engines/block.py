@@ -24,6 +24,7 @@ import numpy as np
 from bayesmi.data.encoding import ImputationData
 from bayesmi.engines.chained import Chain
 from bayesmi.engines.checkpoint import CheckpointStore
+from bayesmi.engines.designs import StandardisedDesigns
 from bayesmi.engines.options import ChainedSettings
 from bayesmi.engines.samplers.tuning import warm_up
 from bayesmi.engines.samplers.updaters import GibbsUpdater, TransitionStats, sweep_block
@@ -67,6 +68,7 @@ class ChainBlock:
             Chain(data, spec, settings, index, seed)
             for index, seed in zip(indices, seeds, strict=True)
         ]
+        self.designs = StandardisedDesigns(data, self.chains[0].models, len(self.chains))
 
     @property
     def done(self) -> bool:
@@ -83,39 +85,58 @@ class ChainBlock:
                 chain.scan()
             return active
         for name, model in chains[0].models.items():
-            predictors = [self.data.design(model.columns, chain.current) for chain in chains]
-            stats = self._update(name, model, chains, predictors)
+            if self._sweeps_block(name, model, chains):
+                predictors = [
+                    self.designs.matrix(k, name, model, self.chains[k].current) for k in active
+                ]
+                stats = self._sweep_block(name, model, chains, model.hold_block(predictors))
+            else:
+                predictors = [self.data.design(model.columns, chain.current) for chain in chains]
+                stats = self._update_each(name, model, chains, predictors)
             for chain, matrix, chain_stats in zip(chains, predictors, stats, strict=True):
                 chain.draw(name, matrix, chain_stats)
         for chain in chains:
             chain.iteration += 1
         return active
 
-    def _update(
+    @staticmethod
+    def _sweeps_block(name: str, model: ConditionalModel, chains: list[Chain]) -> bool:
+        """Whether the model's parameters are updated by one block sweep of every chain."""
+        return (
+            model.gibbs is not None
+            and model.gibbs.sweep_block is not None
+            and all(type(chain.updaters[name]) is GibbsUpdater for chain in chains)
+        )
+
+    def _starting(self, chains: list[Chain]) -> list[int]:
+        """Positions of the chains in their first iteration, when the run warms up."""
+        tune = self.settings.tune
+        return [k for k, chain in enumerate(chains) if chain.iteration == 0 and tune]
+
+    def _sweep_block(
+        self, name: str, model: ConditionalModel, chains: list[Chain], x: list[np.ndarray]
+    ) -> list[TransitionStats]:
+        """Sweep every chain's parameters at once, warm-up sweeps first in a first iteration."""
+        updaters = [chain.updaters[name] for chain in chains]
+        starting = self._starting(chains)
+        if starting:
+            sweeps = updaters[0].sweeps_for(self.settings.tune, tune=True)
+            sweep_block([updaters[k] for k in starting], model, [x[k] for k in starting], sweeps)
+        return sweep_block(updaters, model, x, self.settings.steps)
+
+    def _update_each(
         self,
         name: str,
         model: ConditionalModel,
         chains: list[Chain],
         predictors: list[np.ndarray],
     ) -> list[TransitionStats]:
-        """Update one model's parameters in every chain: warm-up first in a first iteration."""
+        """Update one model's parameters chain by chain (NUTS, kernels without a block sweep)."""
         settings = self.settings
-        updaters = [chain.updaters[name] for chain in chains]
-        starting = [k for k, chain in enumerate(chains) if chain.iteration == 0 and settings.tune]
-        if (
-            model.gibbs is not None
-            and model.gibbs.sweep_block is not None
-            and all(type(updater) is GibbsUpdater for updater in updaters)
-        ):
-            x = model.standardise_block(predictors)  # in place: the draws read them so
-            if starting:
-                sweeps = updaters[0].sweeps_for(settings.tune, tune=True)
-                sweep_block(
-                    [updaters[k] for k in starting], model, [x[k] for k in starting], sweeps
-                )
-            return sweep_block(updaters, model, x, settings.steps)
+        starting = self._starting(chains)
         stats = []
-        for k, (updater, matrix) in enumerate(zip(updaters, predictors, strict=True)):
+        for k, (chain, matrix) in enumerate(zip(chains, predictors, strict=True)):
+            updater = chain.updaters[name]
             model.set_predictors(matrix)
             if k in starting:
                 warm_up(updater, (settings.adaptation or {}).get(name), settings.tune)

@@ -77,7 +77,7 @@ class GibbsSampler:
     sweep_block : callable, optional
         ``(states, x, rngs, sweeps) -> (states, acceptances)``: `sweeps` sweeps of a block of
         chains in one vectorised call, `x` each chain's standardised predictors
-        (`ConditionalModel.standardise_block`), each chain drawing from its own generator
+        (`ConditionalModel.hold_block`), each chain drawing from its own generator
         what ``sweep`` draws (`bayesmi.gibbs.chains`); None where the kernel has none (the
         engine then sweeps chain by chain).
     """
@@ -179,18 +179,16 @@ class ConditionalModel(ABC):
         self._standardised = ((predictors, x),)
         return x
 
-    def standardise_block(self, predictors: list[np.ndarray]) -> list[np.ndarray]:
-        """Standardise a block of chains' predictors in place; return their likelihood rows.
+    def hold_block(self, standardised: list[np.ndarray]) -> list[np.ndarray]:
+        """Hold a block of chains' standardised predictors; return their likelihood rows.
 
-        What a block sweep reads (`GibbsSampler.sweep_block`). The matrices are the engine's
-        own, made for this update (`ImputationData.design`): each is standardised where it
-        is, and kept as its own standardised values for the draws of its chain's missing
-        cells that follow (`standardised` returns it as it is).
+        Each matrix (all rows, already standardised: `bayesmi.engines.designs`) is its own
+        standardised values for the draws of its chain's missing cells that follow
+        (`standardised` returns it as it is); the likelihood rows are what a block sweep
+        reads (`GibbsSampler.sweep_block`).
         """
-        for matrix in predictors:
-            self.scaling.standardise_in_place(matrix)
-        self._standardised = tuple((matrix, matrix) for matrix in predictors)
-        return [np.take(matrix, self.likelihood_rows, axis=0) for matrix in predictors]
+        self._standardised = tuple((matrix, matrix) for matrix in standardised)
+        return [np.take(matrix, self.likelihood_rows, axis=0) for matrix in standardised]
 
     def on_model_scale(self, values: np.ndarray) -> np.ndarray:
         """Return target values (original scale) as the likelihood reads them.

@@ -52,6 +52,12 @@ class Scaling:
         np.subtract(values, self.x_center, out=values)
         return np.divide(values, self.x_scale, out=values)
 
+    def standardise_column_in_place(self, values: np.ndarray, position: int) -> None:
+        """Standardise one column of a predictor matrix in place (the floats `x` gives)."""
+        column = values[:, position]
+        np.subtract(column, self.x_center[position], out=column)
+        np.divide(column, self.x_scale[position], out=column)
+
     def subset(self, columns: list[int], target: bool = True) -> Scaling:
         """Return the scaling of some predictor columns (and of the target, or none)."""
         y_center, y_scale = (self.y_center, self.y_scale) if target else (0.0, 1.0)
