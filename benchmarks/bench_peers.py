@@ -112,7 +112,7 @@ def main(arguments: list[str]) -> None:
     ]
     print(f"{'workload':36} {'bayesmi s':>10} {'peer':>10} {'peer s':>9} {'ratio':>8}")
     for name, seconds, peer, theirs in rows:
-        print(f"{name:36} {seconds:10.3f} {peer:>10} {theirs:9.3f} {seconds / theirs:8.3f}")
+        print(f"{name:36} {seconds:10.3f} {peer:>10} {theirs:9.3f} {seconds / theirs:8.4f}")
 
 
 if __name__ == "__main__":
