@@ -8,6 +8,7 @@ import bayesmi as bm
 from bayesmi.diagnostics.convergence import _parameter_diagnostics, warn_convergence
 from bayesmi.diagnostics.kernels import (
     bound_autocorrelation,
+    bulk_ess,
     lag1_autocorrelation,
     rank_rhat,
     rhat_noise_bound,
@@ -28,6 +29,25 @@ def test_rank_rhat_matches_arviz(chains, draws):
     rng = np.random.default_rng(chains * draws)
     values = rng.standard_normal((chains, draws)) + rng.normal(0, 0.5, (chains, 1))
     assert rank_rhat(values) == pytest.approx(az.rhat(values), rel=1e-12)
+
+
+@pytest.mark.parametrize(("chains", "draws"), [(1, 6), (2, 4), (4, 9), (5, 20), (10, 100)])
+def test_bulk_ess_matches_arviz(chains, draws):
+    """A batch of (chain, draw) arrays, autocorrelated, ties and a constant among them."""
+    rng = np.random.default_rng(chains * draws)
+    batch = rng.standard_normal((6, chains, draws)) + rng.normal(0, 0.5, (6, chains, 1))
+    batch[1] = np.cumsum(batch[1], axis=-1)  # strongly autocorrelated
+    batch[2] = np.round(batch[2])  # ties
+    batch[3] = 2.5  # a constant
+    expected = [az.ess(values, method="bulk") for values in batch]
+    np.testing.assert_allclose(bulk_ess(batch), expected, rtol=1e-12)
+
+
+def test_bulk_ess_of_too_few_draws_or_a_nan_is_nan():
+    assert np.isnan(bulk_ess(np.ones((2, 3)))).all()
+    values = np.random.default_rng(0).standard_normal((2, 8))
+    values[0, 3] = np.nan
+    assert np.isnan(bulk_ess(values))
 
 
 def test_noise_bound_shrinks_towards_one_with_more_iterations():

@@ -33,6 +33,7 @@ from arviz.sel_utils import xarray_var_iter
 from bayesmi.diagnostics.kernels import (
     RHAT_THRESHOLD,
     bound_autocorrelation,
+    bulk_ess,
     rank_rhat,
     rhat_noise_bound,
     rhat_window,
@@ -147,7 +148,7 @@ def _warn_low_ess(idata: az.InferenceData, spec: dict, chains: int, iterations: 
         traces = _judged_windows(idata, name, first)
         if traces is None:
             continue
-        value = min(float(az.ess(trace)) for trace in traces)
+        value = min(float(bulk_ess(trace)) for trace in traces)
         if value < bound:
             warn(
                 f"{name!r}: effective sample size of the chain means of the imputed values is "
@@ -162,9 +163,9 @@ def _parameter_diagnostics(idata: az.InferenceData) -> pd.DataFrame:
     """Return R-hat, bulk ESS and the noise bound's autocorrelation of every parameter.
 
     Over the window `summary` uses, labelled as it labels: the numbers of
-    ``summary(kind="diagnostics")`` (`arviz.ess`, bulk, on each scalar's (chain, draw) array;
-    R-hat by `rank_rhat` for all scalars at once, the rank method's number), without its
-    other statistics and its xarray plumbing (most of a short run's diagnostics time).
+    ``summary(kind="diagnostics")`` (`bulk_ess` and `rank_rhat`, for all scalars at once),
+    without its other statistics and its xarray plumbing (most of a short run's diagnostics
+    time).
     Structural constants (a correlation matrix's diagonal and repeats) are left out.
     """
     names = [name for name in summary_variables(idata) if "::missing" not in name]
@@ -182,7 +183,7 @@ def _parameter_diagnostics(idata: az.InferenceData) -> pd.DataFrame:
     values = np.stack(cells)  # (scalars, chain, draw)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a constant (a fixed rho): NaN R-hat
-        ess_bulk = [float(az.ess(cell, method="bulk")) for cell in cells]
+        ess_bulk = bulk_ess(values)
         chains, draws = values.shape[1:]
         r_hat = rank_rhat(values) if chains >= 2 and draws >= 4 else np.full(len(cells), np.nan)
     table = pd.DataFrame(

@@ -24,6 +24,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+from scipy.fft import next_fast_len
 from scipy.special import ndtri
 
 from bayesmi.diagnostics.bound_store import load_bounds, save_bound
@@ -32,6 +33,7 @@ __all__ = [
     "MAX_AUTOCORRELATION",
     "RHAT_THRESHOLD",
     "bound_autocorrelation",
+    "bulk_ess",
     "lag1_autocorrelation",
     "rank_rhat",
     "rhat_noise_bound",
@@ -60,6 +62,63 @@ def rank_rhat(values: np.ndarray, split: bool = True) -> np.ndarray:
     median = np.median(chains.reshape(*chains.shape[:-2], -1), axis=-1)[..., None, None]
     tail = _classic_rhat(_z_scale(np.abs(chains - median)))
     return np.maximum(bulk, tail)
+
+
+def bulk_ess(values: np.ndarray) -> np.ndarray:
+    """Bulk effective sample size over the last two axes (chain, draw) of `values`.
+
+    The number `arviz.ess` gives (method ``"bulk"``: the ESS of the rank-normalised split
+    chains, Geyer's initial monotone sequence), for a whole batch of (chain, draw) arrays
+    at once: the autocovariances of all by one FFT, the chains' between variance by numpy
+    (ArviZ's own, where numba is installed, is a numba function compiled in every new
+    process: half a second of a user's first run). NaN with fewer than 4 draws or a NaN draw.
+    """
+    values = np.asarray(values, dtype=float)
+    if values.shape[-1] < 4:
+        return np.full(values.shape[:-2], np.nan)
+    z = _z_scale(_split_chains(values))
+    flat = z.reshape(-1, *z.shape[-2:])
+    return np.array([_geyer_ess(chains) for chains in flat]).reshape(values.shape[:-2])
+
+
+def _geyer_ess(chains: np.ndarray) -> float:
+    """ESS of one (chain, draw) array: ArviZ's ``_ess``, step for step."""
+    if not np.isfinite(chains).all():
+        return np.nan
+    if np.max(chains) - np.min(chains) < np.finfo(float).resolution:
+        return float(chains.size)
+    n_chain, n_draw = chains.shape
+    centred = chains - chains.mean(axis=1, keepdims=True)
+    length = next_fast_len(2 * n_draw)
+    transform = np.fft.rfft(centred, n=length, axis=1)
+    transform *= np.conjugate(transform)
+    autocovariance = np.fft.irfft(transform, n=length, axis=1)[:, :n_draw] / n_draw
+    mean_var = np.mean(autocovariance[:, 0]) * n_draw / (n_draw - 1.0)
+    var_plus = mean_var * (n_draw - 1.0) / n_draw
+    if n_chain > 1:
+        var_plus += np.var(chains.mean(axis=1), ddof=1)
+    rho = np.zeros(n_draw)
+    rho[0] = rho_even = 1.0
+    rho[1] = rho_odd = 1.0 - (mean_var - np.mean(autocovariance[:, 1])) / var_plus
+    t = 1  # Geyer's initial positive sequence
+    while t < n_draw - 3 and rho_even + rho_odd > 0.0:
+        rho_even = 1.0 - (mean_var - np.mean(autocovariance[:, t + 1])) / var_plus
+        rho_odd = 1.0 - (mean_var - np.mean(autocovariance[:, t + 2])) / var_plus
+        if rho_even + rho_odd >= 0:
+            rho[t + 1], rho[t + 2] = rho_even, rho_odd
+        t += 2
+    last = t - 2
+    if rho_even > 0:
+        rho[last + 1] = rho_even
+    t = 1  # Geyer's initial monotone sequence
+    while t <= last - 2:
+        if rho[t + 1] + rho[t + 2] > rho[t - 1] + rho[t]:
+            rho[t + 1] = rho[t + 2] = (rho[t - 1] + rho[t]) / 2.0
+        t += 2
+    draws = n_chain * n_draw
+    tau = -1.0 + 2.0 * np.sum(rho[: last + 1]) + np.sum(rho[last + 1 : last + 2])
+    tau = max(tau, 1 / np.log10(draws))
+    return np.nan if np.isnan(rho).any() else draws / tau
 
 
 def _split_chains(values: np.ndarray) -> np.ndarray:
