@@ -16,7 +16,7 @@ import pytensor.tensor as pt
 
 from bayesmi.data.encoding import ImputationData
 from bayesmi.gibbs import LinearGibbs
-from bayesmi.models.conditional import GibbsSampler, Point, jittered_start
+from bayesmi.models.conditional import GibbsSampler, Point, gibbs_start
 from bayesmi.models.scaling import Scaling
 from bayesmi.priors import COEFFICIENT_SD, SCALE_SD
 
@@ -176,6 +176,6 @@ def linear_gibbs_sampler(
         return pymc_model[name].get_value(borrow=True) if n_predictors else np.empty((len(y), 0))
 
     return GibbsSampler(
-        start=lambda rng: jittered_start(pymc_model, rng),
+        start=lambda rng: gibbs_start(pymc_model, rng),
         sweep=lambda point, rng: kernel.sweep(point, current_x(), rng),
     )

@@ -48,7 +48,7 @@ from bayesmi.models.conditional import (
     ConditionalModel,
     GibbsSampler,
     Point,
-    jittered_start,
+    gibbs_start,
 )
 from bayesmi.models.grouping_factors import GroupingFactors
 from bayesmi.models.scaling import Inputs, current_predictors
@@ -419,7 +419,7 @@ def _gibbs_sampler(pymc_model: pm.Model, inputs: Inputs, kernel, set_target) -> 
 
     def start(rng: np.random.Generator) -> Point:
         if isinstance(kernel, RandomInterceptGibbs):  # its state is the PyMC model's point
-            return jittered_start(pymc_model, rng)
+            return gibbs_start(pymc_model, rng)
         return kernel.start(len(inputs.columns), rng)
 
     return GibbsSampler(

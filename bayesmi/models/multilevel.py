@@ -31,7 +31,7 @@ from bayesmi.models.blocks import (
     linear_predictor,
     new_model,
 )
-from bayesmi.models.conditional import ConditionalModel, GibbsSampler, Point, jittered_start
+from bayesmi.models.conditional import ConditionalModel, GibbsSampler, Point, gibbs_start
 from bayesmi.models.scaling import Inputs, current_predictors
 from bayesmi.priors import INTERCEPT_SD, SCALE_SD
 from bayesmi.spec.model import ImputationModel
@@ -79,7 +79,7 @@ def intercepts_model(model: ImputationModel, data: ImputationData) -> Intercepts
         len(predictors),
     )
     built.gibbs = GibbsSampler(
-        start=lambda rng: jittered_start(pymc_model, rng),
+        start=lambda rng: gibbs_start(pymc_model, rng),
         sweep=lambda point, rng: sampler.sweep(point, current_predictors(pymc_model, inputs), rng),
     )
     return built
