@@ -9,7 +9,7 @@ from bayesmi.data.encoding import encode
 from bayesmi.engines.chained import starting_values
 from bayesmi.engines.designs import StandardisedDesigns
 from bayesmi.engines.parallel import blocks_of
-from bayesmi.gibbs import RandomInterceptGibbs
+from bayesmi.gibbs import LinearGibbs, RandomInterceptGibbs
 from bayesmi.models import build
 
 CHAINS, ROWS, CLUSTERS, PREDICTORS = 5, 300, 30, 3
@@ -99,3 +99,32 @@ def test_a_kept_design_is_renewed_where_imputations_changed(two_variable_data, t
     expected = models["y"].scaling.x(data.design(models["y"].columns, current))
     np.testing.assert_array_equal(renewed, expected)
     assert not np.array_equal(renewed, first)
+
+
+@pytest.mark.parametrize("intercepts", [1, 6])
+def test_a_linear_block_sweep_draws_what_the_one_chain_sweep_draws(intercepts):
+    """The cluster-level (one intercept) and fixed-cluster (one per cluster) regressions."""
+    rng = np.random.default_rng(2)
+    rows = 60
+    design = np.eye(intercepts)[rng.integers(0, intercepts, rows)]
+    x = rng.standard_normal((CHAINS, rows, 2))
+    y = design @ rng.standard_normal(intercepts) + x[0] @ [0.5, -0.3] + rng.standard_normal(rows)
+    name = "alpha_std" if intercepts > 1 else "intercept_std"
+    kernel = LinearGibbs("t", name, y, design)
+    starts = [
+        {"t::sigma_std_log__": np.asarray(np.random.default_rng(c).normal())} for c in range(CHAINS)
+    ]
+    rngs = [np.random.default_rng(chain) for chain in range(CHAINS)]
+    points, acceptance = kernel.sweep_block(starts, list(x), rngs, 20)
+    for chain in range(CHAINS):
+        alone_rng = [np.random.default_rng(chain)]
+        (alone,), _ = kernel.sweep_block([starts[chain]], [x[chain]], alone_rng, 20)
+        rng_one, point, accepted = np.random.default_rng(chain), starts[chain], 0.0
+        for _ in range(20):
+            point, rate = kernel.sweep(point, x[chain], rng_one)
+            accepted += rate
+        for key, value in points[chain].items():
+            np.testing.assert_array_equal(value, alone[key], err_msg=key)
+            np.testing.assert_allclose(value, point[key], rtol=0, atol=1e-12, err_msg=key)
+        assert acceptance[chain] == pytest.approx(accepted / 20, abs=1e-12)
+        assert rngs[chain].random() == rng_one.random() == alone_rng[0].random()

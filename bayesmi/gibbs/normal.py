@@ -425,3 +425,57 @@ class LinearGibbs:
         if x.shape[1]:
             new[f"{name}::beta_std"] = theta[k:]
         return new, accept
+
+    def sweep_block(
+        self,
+        points: list[Point],
+        x: list[np.ndarray],
+        rngs: list[np.random.Generator],
+        sweeps: int,
+    ) -> tuple[list[Point], np.ndarray]:
+        """Run `sweeps` sweeps of a block of chains at once (`bayesmi.gibbs.chains`).
+
+        As `RandomInterceptGibbs.sweep_block`: ``W'W``, ``W'y`` once per chain, then every
+        sweep from them alone (the residual sum of squares
+        ``y'y - 2 theta'W'y + theta'W'W theta``); each chain draws what `sweep` draws.
+        """
+        name, k, n = self.target, self.intercepts.shape[1], self.y.shape[0]
+        designs = [np.column_stack([self.intercepts, values]) for values in x]  # W
+        cross = np.stack([design.T @ design for design in designs])
+        cross_y = np.stack([design.T @ self.y for design in designs])
+        y_squares = float(self.y @ self.y)
+        prior = np.diag(
+            np.concatenate(
+                [
+                    np.full(k, 1 / INTERCEPT_SD**2),
+                    np.full(cross.shape[1] - k, 1 / COEFFICIENT_SD**2),
+                ]
+            )
+        )
+        log_sigma = np.array([point[f"{name}::sigma_std_log__"] for point in points], dtype=float)
+        sigma2 = np.exp(2 * log_sigma)
+        accept = np.zeros(len(points))
+        for _ in range(sweeps):
+            chol = np.linalg.cholesky(cross / sigma2[:, None, None] + prior)
+            upper = chol.transpose(0, 2, 1)
+            rhs = cross_y / sigma2[:, None]
+            mean = np.linalg.solve(upper, np.linalg.solve(chol, rhs[..., None]))[..., 0]
+            noise = standard_normals(rngs, cross.shape[1])
+            theta = mean + np.linalg.solve(upper, noise[..., None])[..., 0]
+            fitted = np.matmul(cross, theta[..., None])[..., 0]
+            squares = y_squares - 2 * np.einsum("ck,ck->c", theta, cross_y)
+            squares += np.einsum("ck,ck->c", theta, fitted)
+            sigma2, rate = scale_steps(squares, n, sigma2, rngs)
+            accept += rate
+        new = []
+        for chain in range(len(points)):
+            point = {
+                f"{name}::{self.intercept}": theta[chain, :k]
+                if k > 1
+                else np.asarray(theta[chain, 0]),
+                f"{name}::sigma_std_log__": np.asarray(0.5 * np.log(sigma2[chain])),
+            }
+            if cross.shape[1] > k:
+                point[f"{name}::beta_std"] = theta[chain, k:]
+            new.append(point)
+        return new, accept / sweeps

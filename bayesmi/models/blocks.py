@@ -178,4 +178,5 @@ def linear_gibbs_sampler(
     return GibbsSampler(
         start=lambda rng: gibbs_start(pymc_model, rng),
         sweep=lambda point, rng: kernel.sweep(point, current_x(), rng),
+        sweep_block=kernel.sweep_block,
     )
