@@ -12,7 +12,9 @@ processes ran the blocks, to the last bit (`bayesmi.gibbs.chains`). Analysis-com
 
 Per sweep, a random-intercept model's arithmetic is a few vector operations; run chain by
 chain, the Python around them cost more than they did (0.07 ms a sweep on popmis' 2,000 rows).
-A block pays that overhead once for all its chains.
+A block pays that overhead once for all its chains. A block-swept model's standardised
+predictors are kept per chain and renewed where imputations change them
+(`bayesmi.engines.designs`).
 """
 
 from __future__ import annotations
