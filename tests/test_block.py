@@ -9,7 +9,7 @@ from bayesmi.data.encoding import encode
 from bayesmi.engines.chained import starting_values
 from bayesmi.engines.designs import StandardisedDesigns
 from bayesmi.engines.parallel import blocks_of
-from bayesmi.gibbs import LinearGibbs, RandomInterceptGibbs
+from bayesmi.gibbs import LinearGibbs, RandomInterceptGibbs, RandomSlopesGibbs
 from bayesmi.models import build
 
 CHAINS, ROWS, CLUSTERS, PREDICTORS = 5, 300, 30, 3
@@ -127,4 +127,31 @@ def test_a_linear_block_sweep_draws_what_the_one_chain_sweep_draws(intercepts):
             np.testing.assert_array_equal(value, alone[key], err_msg=key)
             np.testing.assert_allclose(value, point[key], rtol=0, atol=1e-12, err_msg=key)
         assert acceptance[chain] == pytest.approx(accepted / 20, abs=1e-12)
+        assert rngs[chain].random() == rng_one.random() == alone_rng[0].random()
+
+
+def test_a_random_slopes_block_sweep_draws_what_the_one_chain_sweep_draws():
+    rng = np.random.default_rng(8)
+    clusters, rows = 12, 240
+    codes = np.sort(
+        np.concatenate([np.arange(clusters), rng.integers(0, clusters, rows - clusters)])
+    )
+    x = rng.standard_normal((CHAINS, rows, 2))
+    slopes = rng.normal(0, 0.5, clusters)
+    y = 0.3 + x[0] @ [0.5, -0.2] + slopes[codes] * x[0, :, 0] + rng.standard_normal(rows)
+    kernel = RandomSlopesGibbs(y, codes, clusters, (0,), cluster_variance=False)
+    starts = [kernel.start(2, np.random.default_rng(50 + c)) for c in range(CHAINS)]
+    rngs = [np.random.default_rng(chain) for chain in range(CHAINS)]
+    states, acceptance = kernel.sweep_block(starts, list(x), rngs, 15)
+    for chain in range(CHAINS):
+        alone_rng = [np.random.default_rng(chain)]
+        (alone,), _ = kernel.sweep_block([starts[chain]], [x[chain]], alone_rng, 15)
+        rng_one, state, accepted = np.random.default_rng(chain), starts[chain], 0.0
+        for _ in range(15):
+            state, rate = kernel.sweep(state, x[chain], rng_one)
+            accepted += rate
+        for key, value in states[chain].items():
+            np.testing.assert_array_equal(value, alone[key], err_msg=key)
+            np.testing.assert_allclose(value, state[key], rtol=0, atol=1e-10, err_msg=key)
+        assert acceptance[chain] == pytest.approx(accepted / 15, abs=1e-10)
         assert rngs[chain].random() == rng_one.random() == alone_rng[0].random()

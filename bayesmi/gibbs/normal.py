@@ -49,6 +49,7 @@ from bayesmi.gibbs.steps import (
     covariance_step,
     log_prior_covariance,
     noncentred_sd_step,
+    prior_precision,
     scale_step,
 )
 from bayesmi.priors import COEFFICIENT_SD, INTERCEPT_SD
@@ -315,6 +316,87 @@ class RandomSlopesGibbs:
             variance, accept_sigma = scale_step(residual, float(state["sigma"]) ** 2, rng)
             return new | {"sigma": float(np.sqrt(variance))}, (accept_covariance + accept_sigma) / 2
         return new | self._cluster_scales(state, residual, rng), accept_covariance
+
+    def sweep_block(
+        self,
+        states: list[dict],
+        x: list[np.ndarray],
+        rngs: list[np.random.Generator],
+        sweeps: int,
+    ) -> tuple[list[dict], np.ndarray]:
+        """Run `sweeps` sweeps of a block of chains at once (one residual variance only).
+
+        Every sum the sweep needs is a cluster sum of products of ``W``, ``Z`` and ``y``
+        (`ClusterSums` with weight 1, computed once per chain; a sweep divides by
+        ``sigma^2``), the residual sum of squares included; each chain draws what `sweep`
+        draws, in its order (`bayesmi.gibbs.chains`).
+        """
+        if self.cluster_variance:
+            raise ValueError("block sweeps take one residual variance, not one per cluster")
+        chains = len(states)
+        sums = [self._unit_sums(values) for values in x]
+        ww, wz, zz, wy, zy = (np.stack([chain[k] for chain in sums]) for k in range(5))
+        y_squares = float(self.y @ self.y)
+        k, q = ww.shape[-1], zz.shape[-1]
+        prior = np.diag(prior_precision(k, INTERCEPT_SD))
+        covariance = np.stack([state["chol"] @ state["chol"].T for state in states])
+        sigma2 = np.array([float(state["sigma"]) ** 2 for state in states])
+        accept = np.zeros(chains)
+        for _ in range(sweeps):
+            scale = (1 / sigma2)[:, None, None, None]
+            t_inverse = np.linalg.inv(covariance)[:, None]
+            inner = np.linalg.inv(t_inverse + zz * scale)  # (C, J, q, q)
+            wz_s = wz * scale
+            correction = np.einsum("cjik,cjkl,cjml->cim", wz_s, inner, wz_s)
+            precision = (ww * scale).sum(axis=1) - correction + prior
+            zy_s, wy_s = zy / sigma2[:, None, None], wy / sigma2[:, None, None]
+            rhs = wy_s.sum(axis=1) - np.einsum("cjik,cjkl,cjl->ci", wz_s, inner, zy_s)
+            chol = np.linalg.cholesky(precision)
+            upper = chol.transpose(0, 2, 1)
+            mean = np.linalg.solve(upper, np.linalg.solve(chol, rhs[..., None]))[..., 0]
+            noise = standard_normals(rngs, k)
+            theta = mean + np.linalg.solve(upper, noise[..., None])[..., 0]
+            effect_precision = zz * scale + t_inverse
+            effect_rhs = zy_s - np.einsum("cjik,ci->cjk", wz_s, theta)
+            effect_chol = np.linalg.cholesky(effect_precision)
+            effect_mean = np.linalg.solve(effect_precision, effect_rhs[..., None])[..., 0]
+            effect_noise = np.stack([rng.standard_normal((self.n_clusters, q)) for rng in rngs])
+            effects = (
+                effect_mean
+                + np.linalg.solve(effect_chol.transpose(0, 1, 3, 2), effect_noise[..., None])[
+                    ..., 0
+                ]
+            )
+            steps = [covariance_step(effects[c], covariance[c], rngs[c]) for c in range(chains)]
+            covariance = np.stack([new for new, _ in steps])
+            # sum over rows of (y - w theta - z b_j)^2, from the cluster sums
+            fitted_w = np.einsum("cjik,ci->cjk", ww, theta)  # per cluster W'W theta
+            fitted_z = np.einsum("cjik,cjk->cji", zz, effects)  # per cluster Z'Z b_j
+            squares = y_squares - 2 * np.einsum("ci,ci->c", theta, wy.sum(axis=1))
+            squares -= 2 * np.einsum("cjk,cjk->c", effects, zy)
+            squares += np.einsum("ci,ci->c", theta, fitted_w.sum(axis=1))
+            squares += 2 * np.einsum("cjik,ci,cjk->c", wz, theta, effects)
+            squares += np.einsum("cjk,cjk->c", effects, fitted_z)
+            sigma2, accept_sigma = scale_steps(squares, self.y.shape[0], sigma2, rngs)
+            accept += (np.array([rate for _, rate in steps]) + accept_sigma) / 2
+        new = [
+            {
+                "intercept": float(theta[c, 0]),
+                "beta": theta[c, 1:],
+                "effects": effects[c],
+                "chol": np.linalg.cholesky(covariance[c]),
+                "sigma": float(np.sqrt(sigma2[c])),
+            }
+            for c in range(chains)
+        ]
+        return new, accept / sweeps
+
+    def _unit_sums(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Per-cluster ``W'W``, ``W'Z``, ``Z'Z``, ``W'y``, ``Z'y`` of one chain's predictors."""
+        w = np.column_stack([np.ones(self.y.shape[0]), x])
+        z = np.ascontiguousarray(w[:, [0, *(1 + k for k in self.slope_index)]])
+        sums = ClusterSums(w, z, self.y, np.ones(self.y.shape[0]), self.codes, self.n_clusters)
+        return sums.ww, sums.wz, sums.zz, sums.wy, sums.zy
 
     intercept_sd: ClassVar[float] = INTERCEPT_SD
     """SD of the intercept's normal prior (`FactorsGibbs` reads it)."""

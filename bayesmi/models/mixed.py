@@ -426,7 +426,9 @@ def _gibbs_sampler(pymc_model: pm.Model, inputs: Inputs, kernel, set_target) -> 
         start=start,
         sweep=lambda state, rng: kernel.sweep(state, current_predictors(pymc_model, inputs), rng),
         set_target=set_target,
-        sweep_block=getattr(kernel, "sweep_block", None),
+        sweep_block=None
+        if getattr(kernel, "cluster_variance", False)  # one residual SD per cluster
+        else getattr(kernel, "sweep_block", None),
     )
 
 
