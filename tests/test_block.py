@@ -12,59 +12,103 @@ from bayesmi.engines.parallel import blocks_of
 from bayesmi.gibbs import LinearGibbs, RandomInterceptGibbs, RandomSlopesGibbs
 from bayesmi.models import build
 
-CHAINS, ROWS, CLUSTERS, PREDICTORS = 5, 300, 30, 3
+CHAINS, SWEEPS = 5, 20
 
 
-@pytest.fixture(scope="module")
-def kernel_and_predictors():
+def clustered(rng: np.random.Generator, rows: int, clusters: int) -> np.ndarray:
+    """Sorted cluster codes, every cluster with at least one row."""
+    extra = rng.integers(0, clusters, rows - clusters)
+    return np.sort(np.concatenate([np.arange(clusters), extra]))
+
+
+def random_intercept():
     rng = np.random.default_rng(5)
-    codes = np.sort(
-        np.concatenate([np.arange(CLUSTERS), rng.integers(0, CLUSTERS, ROWS - CLUSTERS)])
-    )
-    y = rng.standard_normal(ROWS) + rng.standard_normal(CLUSTERS)[codes]
-    kernel = RandomInterceptGibbs("t", y, codes, CLUSTERS, PREDICTORS)
-    return kernel, rng.standard_normal((CHAINS, ROWS, PREDICTORS))
+    codes = clustered(rng, 300, 30)
+    y = rng.standard_normal(300) + rng.standard_normal(30)[codes]
+    starts = [
+        {
+            "t::intercept_std": np.asarray(start.normal()),
+            "t::tau_std_log__": np.asarray(start.normal()),
+            "t::sigma_std_log__": np.asarray(start.normal()),
+            "t::eta": start.normal(size=30),
+            "t::beta_std": start.normal(size=3),
+        }
+        for start in (np.random.default_rng(100 + chain) for chain in range(CHAINS))
+    ]
+    kernel = RandomInterceptGibbs("t", y, codes, 30, 3)
+    return kernel, starts, rng.standard_normal((CHAINS, 300, 3)), 1e-12
 
 
-def start(chain: int) -> dict:
-    rng = np.random.default_rng(100 + chain)
-    return {
-        "t::intercept_std": np.asarray(rng.normal()),
-        "t::tau_std_log__": np.asarray(rng.normal()),
-        "t::sigma_std_log__": np.asarray(rng.normal()),
-        "t::eta": rng.normal(size=CLUSTERS),
-        "t::beta_std": rng.normal(size=PREDICTORS),
-    }
+def linear(intercepts: int):
+    """The cluster-level (one intercept) or fixed-cluster (one per cluster) regression."""
+    rng = np.random.default_rng(2)
+    design = np.eye(intercepts)[rng.integers(0, intercepts, 60)]
+    x = rng.standard_normal((CHAINS, 60, 2))
+    y = design @ rng.standard_normal(intercepts) + x[0] @ [0.5, -0.3] + rng.standard_normal(60)
+    kernel = LinearGibbs("t", "alpha_std" if intercepts > 1 else "intercept_std", y, design)
+    starts = [
+        {"t::sigma_std_log__": np.asarray(np.random.default_rng(c).normal())} for c in range(CHAINS)
+    ]
+    return kernel, starts, x, 1e-12
 
 
-def test_a_block_sweep_is_each_chain_alone_to_the_last_bit(kernel_and_predictors):
-    """Five chains in one call, or each in a block of its own: the same floats and streams."""
-    kernel, x = kernel_and_predictors
+def random_slopes():
+    rng = np.random.default_rng(8)
+    codes = clustered(rng, 240, 12)
+    x = rng.standard_normal((CHAINS, 240, 2))
+    slopes = rng.normal(0, 0.5, 12)
+    y = 0.3 + x[0] @ [0.5, -0.2] + slopes[codes] * x[0, :, 0] + rng.standard_normal(240)
+    kernel = RandomSlopesGibbs(y, codes, 12, (0,), cluster_variance=False)
+    starts = [kernel.start(2, np.random.default_rng(50 + c)) for c in range(CHAINS)]
+    # the residual sum of squares from cluster sums: the one-chain sweep's to about 1e-13
+    return kernel, starts, x, 1e-10
+
+
+KERNELS = {
+    "random intercept": random_intercept,
+    "cluster level": lambda: linear(1),
+    "fixed cluster": lambda: linear(6),
+    "random slopes": random_slopes,
+}
+
+
+@pytest.mark.parametrize("kind", KERNELS)
+def test_a_block_sweep_is_each_chain_alone_and_draws_what_one_chain_draws(kind):
+    """Five chains in one call, each in a block of its own, and the one-chain sweep.
+
+    The block and the blocks of one give the same floats; the one-chain sweep takes the same
+    random numbers in the same order (its sums add in another order: equal to `tolerance`);
+    all three leave each chain's generator at the same place.
+    """
+    kernel, starts, x, tolerance = KERNELS[kind]()
     rngs = [np.random.default_rng(chain) for chain in range(CHAINS)]
-    points, acceptance = kernel.sweep_block([start(c) for c in range(CHAINS)], list(x), rngs, 25)
+    states, acceptance = kernel.sweep_block(starts, list(x), rngs, SWEEPS)
     for chain in range(CHAINS):
         alone_rng = [np.random.default_rng(chain)]
-        (alone,), alone_acceptance = kernel.sweep_block([start(chain)], [x[chain]], alone_rng, 25)
-        for name, value in points[chain].items():
-            np.testing.assert_array_equal(value, alone[name], err_msg=name)
-        assert acceptance[chain] == alone_acceptance[0]
-        assert rngs[chain].random() == alone_rng[0].random()  # the streams stand at one place
-
-
-def test_a_block_sweep_draws_what_the_one_chain_sweep_draws(kernel_and_predictors):
-    """The block kernel and `sweep` take the same random numbers, in the same order."""
-    kernel, x = kernel_and_predictors
-    rngs = [np.random.default_rng(chain) for chain in range(CHAINS)]
-    points, acceptance = kernel.sweep_block([start(c) for c in range(CHAINS)], list(x), rngs, 25)
-    for chain in range(CHAINS):
-        rng, point, accepted = np.random.default_rng(chain), start(chain), 0.0
-        for _ in range(25):
-            point, rate = kernel.sweep(point, x[chain], rng)
+        (alone,), alone_acceptance = kernel.sweep_block(
+            [starts[chain]], [x[chain]], alone_rng, SWEEPS
+        )
+        one_rng, state, accepted = np.random.default_rng(chain), starts[chain], 0.0
+        for _ in range(SWEEPS):
+            state, rate = kernel.sweep(state, x[chain], one_rng)
             accepted += rate
-        for name, value in points[chain].items():
-            np.testing.assert_allclose(value, point[name], rtol=0, atol=1e-12, err_msg=name)
-        assert acceptance[chain] == pytest.approx(accepted / 25, abs=1e-12)
-        assert rngs[chain].random() == rng.random()
+        for key, value in states[chain].items():
+            np.testing.assert_array_equal(value, alone[key], err_msg=key)
+            np.testing.assert_allclose(value, state[key], rtol=0, atol=tolerance, err_msg=key)
+        assert acceptance[chain] == alone_acceptance[0]
+        assert acceptance[chain] == pytest.approx(accepted / SWEEPS, abs=tolerance)
+        assert rngs[chain].random() == one_rng.random() == alone_rng[0].random()
+
+
+def test_a_heteroscedastic_model_is_not_swept_as_a_block():
+    kernel = RandomSlopesGibbs(np.zeros(4), np.array([0, 0, 1, 1]), 2, (), cluster_variance=True)
+    with pytest.raises(ValueError, match="one residual variance"):
+        kernel.sweep_block(
+            [kernel.start(0, np.random.default_rng(0))],
+            [np.empty((4, 0))],
+            [np.random.default_rng(0)],
+            1,
+        )
 
 
 @pytest.mark.parametrize(
@@ -99,59 +143,3 @@ def test_a_kept_design_is_renewed_where_imputations_changed(two_variable_data, t
     expected = models["y"].scaling.x(data.design(models["y"].columns, current))
     np.testing.assert_array_equal(renewed, expected)
     assert not np.array_equal(renewed, first)
-
-
-@pytest.mark.parametrize("intercepts", [1, 6])
-def test_a_linear_block_sweep_draws_what_the_one_chain_sweep_draws(intercepts):
-    """The cluster-level (one intercept) and fixed-cluster (one per cluster) regressions."""
-    rng = np.random.default_rng(2)
-    rows = 60
-    design = np.eye(intercepts)[rng.integers(0, intercepts, rows)]
-    x = rng.standard_normal((CHAINS, rows, 2))
-    y = design @ rng.standard_normal(intercepts) + x[0] @ [0.5, -0.3] + rng.standard_normal(rows)
-    name = "alpha_std" if intercepts > 1 else "intercept_std"
-    kernel = LinearGibbs("t", name, y, design)
-    starts = [
-        {"t::sigma_std_log__": np.asarray(np.random.default_rng(c).normal())} for c in range(CHAINS)
-    ]
-    rngs = [np.random.default_rng(chain) for chain in range(CHAINS)]
-    points, acceptance = kernel.sweep_block(starts, list(x), rngs, 20)
-    for chain in range(CHAINS):
-        alone_rng = [np.random.default_rng(chain)]
-        (alone,), _ = kernel.sweep_block([starts[chain]], [x[chain]], alone_rng, 20)
-        rng_one, point, accepted = np.random.default_rng(chain), starts[chain], 0.0
-        for _ in range(20):
-            point, rate = kernel.sweep(point, x[chain], rng_one)
-            accepted += rate
-        for key, value in points[chain].items():
-            np.testing.assert_array_equal(value, alone[key], err_msg=key)
-            np.testing.assert_allclose(value, point[key], rtol=0, atol=1e-12, err_msg=key)
-        assert acceptance[chain] == pytest.approx(accepted / 20, abs=1e-12)
-        assert rngs[chain].random() == rng_one.random() == alone_rng[0].random()
-
-
-def test_a_random_slopes_block_sweep_draws_what_the_one_chain_sweep_draws():
-    rng = np.random.default_rng(8)
-    clusters, rows = 12, 240
-    codes = np.sort(
-        np.concatenate([np.arange(clusters), rng.integers(0, clusters, rows - clusters)])
-    )
-    x = rng.standard_normal((CHAINS, rows, 2))
-    slopes = rng.normal(0, 0.5, clusters)
-    y = 0.3 + x[0] @ [0.5, -0.2] + slopes[codes] * x[0, :, 0] + rng.standard_normal(rows)
-    kernel = RandomSlopesGibbs(y, codes, clusters, (0,), cluster_variance=False)
-    starts = [kernel.start(2, np.random.default_rng(50 + c)) for c in range(CHAINS)]
-    rngs = [np.random.default_rng(chain) for chain in range(CHAINS)]
-    states, acceptance = kernel.sweep_block(starts, list(x), rngs, 15)
-    for chain in range(CHAINS):
-        alone_rng = [np.random.default_rng(chain)]
-        (alone,), _ = kernel.sweep_block([starts[chain]], [x[chain]], alone_rng, 15)
-        rng_one, state, accepted = np.random.default_rng(chain), starts[chain], 0.0
-        for _ in range(15):
-            state, rate = kernel.sweep(state, x[chain], rng_one)
-            accepted += rate
-        for key, value in states[chain].items():
-            np.testing.assert_array_equal(value, alone[key], err_msg=key)
-            np.testing.assert_allclose(value, state[key], rtol=0, atol=1e-10, err_msg=key)
-        assert acceptance[chain] == pytest.approx(accepted / 15, abs=1e-10)
-        assert rngs[chain].random() == rng_one.random() == alone_rng[0].random()
