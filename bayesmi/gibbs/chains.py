@@ -16,11 +16,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from bayesmi.gibbs.steps import cluster_sums, prior_precision
+from bayesmi.gibbs.steps import prior_precision
 from bayesmi.priors import INTERCEPT_SD
 
 __all__ = [
-    "block_cluster_sums",
     "collapsed_fixed_effects_block",
     "noncentred_sd_steps",
     "scale_steps",
@@ -33,18 +32,6 @@ Generators = Sequence[np.random.Generator]
 def standard_normals(rngs: Generators, size: int) -> np.ndarray:
     """Return ``(chains, size)`` standard normal draws, row c from chain c's generator."""
     return np.stack([rng.standard_normal(size) for rng in rngs])
-
-
-def block_cluster_sums(values: np.ndarray, codes: np.ndarray, n_clusters: int) -> np.ndarray:
-    """Sum ``values`` (chains, n, k) over the clusters `codes`; return (chains, clusters, k).
-
-    One sparse product for every chain (`bayesmi.gibbs.steps.cluster_sums`), adding each
-    cluster's rows in row order as the one-chain sums do.
-    """
-    chains, n, k = values.shape
-    flat = values.transpose(0, 2, 1).reshape(chains * k, n)
-    sums = cluster_sums(flat, codes, n_clusters).reshape(n_clusters, chains, k)
-    return np.ascontiguousarray(sums.transpose(1, 0, 2))
 
 
 def scale_steps(

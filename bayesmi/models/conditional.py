@@ -171,7 +171,7 @@ class ConditionalModel(ABC):
 
         The engine sets a model's predictors, then draws its missing cells with the same
         matrix (never changed in place): standardised once, not twice, each update. The
-        matrices of the latest `standardise_block` are kept too.
+        matrices of the latest `hold_block` are kept too.
         """
         for kept, x in self._standardised:
             if kept is predictors:

@@ -69,7 +69,7 @@ def sweep_block(
 ) -> list[TransitionStats]:
     """Run `sweeps` sweeps of a block of chains' updaters of one model in one call.
 
-    `x` holds the chains' standardised predictors (`ConditionalModel.standardise_block`);
+    `x` holds the chains' standardised predictors (`ConditionalModel.hold_block`);
     the model's sampler has a ``sweep_block``. Every updater's point moves, each chain
     drawing from its own generator as its `GibbsUpdater.advance` would.
     """
