@@ -170,8 +170,9 @@ class ConditionalModel(ABC):
         """Return every row's standardised predictors, once per predictor matrix.
 
         The engine sets a model's predictors, then draws its missing cells with the same
-        matrix (never changed in place): standardised once, not twice, each update. The
-        matrices of the latest `hold_block` are kept too.
+        matrix (not changed in between): standardised once, not twice, each update. The
+        matrices of the latest `hold_block` are standardised already: each is returned as
+        it is.
         """
         for kept, x in self._standardised:
             if kept is predictors:
