@@ -22,6 +22,8 @@ from bayesmi.priors import INTERCEPT_SD
 __all__ = [
     "collapsed_fixed_effects_block",
     "noncentred_sd_steps",
+    "normal_draws",
+    "residual_squares",
     "scale_steps",
     "standard_normals",
 ]
@@ -76,11 +78,34 @@ def collapsed_fixed_effects_block(
     rhs = (cross_target - np.einsum("cjk,cj->ck", group_sums, shrink * target_sums)) / sigma2[
         :, None
     ]
+    return normal_draws(precision, rhs, rngs)
+
+
+def normal_draws(precision: np.ndarray, rhs: np.ndarray, rngs: Generators) -> np.ndarray:
+    """Draw every chain's ``N(P^-1 rhs, P^-1)``: `precision` (chains, k, k), `rhs` (chains, k).
+
+    By P's Cholesky factor ``L``: the mean by two triangular solves, the noise
+    ``L^-T e`` with ``e`` k standard normals from each chain's generator (what the one-chain
+    steps draw, in their order).
+    """
     chol = np.linalg.cholesky(precision)
     upper = chol.transpose(0, 2, 1)
     mean = np.linalg.solve(upper, np.linalg.solve(chol, rhs[..., None]))[..., 0]
     noise = standard_normals(rngs, rhs.shape[1])
     return mean + np.linalg.solve(upper, noise[..., None])[..., 0]
+
+
+def residual_squares(
+    y_squares: float, theta: np.ndarray, cross: np.ndarray, cross_y: np.ndarray
+) -> np.ndarray:
+    """Every chain's ``sum_i (y_i - w_i' theta)^2`` from ``y'y``, ``W'W`` and ``W'y``.
+
+    ``y'y - 2 theta'W'y + theta'W'W theta``: no pass over the rows.
+    """
+    fitted = np.matmul(cross, theta[..., None])[..., 0]
+    squares = y_squares - 2 * np.einsum("ck,ck->c", theta, cross_y)
+    squares += np.einsum("ck,ck->c", theta, fitted)
+    return squares
 
 
 def noncentred_sd_steps(

@@ -38,6 +38,8 @@ import numpy as np
 from bayesmi.gibbs.chains import (
     collapsed_fixed_effects_block,
     noncentred_sd_steps,
+    normal_draws,
+    residual_squares,
     scale_steps,
     standard_normals,
 )
@@ -160,9 +162,7 @@ class RandomInterceptGibbs:
             # the residuals y - W theta enter through their cluster sums and sum of squares,
             # from the sufficient statistics: no pass over the rows
             sums = y_sums[None, :] - np.matmul(group_sums, theta[..., None])[..., 0]
-            fitted = np.matmul(cross, theta[..., None])[..., 0]
-            squares = y_squares - 2 * np.einsum("ck,ck->c", theta, cross_y)
-            squares += np.einsum("ck,ck->c", theta, fitted)
+            squares = residual_squares(y_squares, theta, cross, cross_y)
             precision = counts[None, :] / sigma2[:, None] + 1 / intercept_variance[:, None]
             noise = standard_normals(rngs, self.n_clusters)
             u = sums / sigma2[:, None] / precision + noise / np.sqrt(precision)
@@ -351,11 +351,7 @@ class RandomSlopesGibbs:
             precision = (ww * scale).sum(axis=1) - correction + prior
             zy_s, wy_s = zy / sigma2[:, None, None], wy / sigma2[:, None, None]
             rhs = wy_s.sum(axis=1) - np.einsum("cjik,cjkl,cjl->ci", wz_s, inner, zy_s)
-            chol = np.linalg.cholesky(precision)
-            upper = chol.transpose(0, 2, 1)
-            mean = np.linalg.solve(upper, np.linalg.solve(chol, rhs[..., None]))[..., 0]
-            noise = standard_normals(rngs, k)
-            theta = mean + np.linalg.solve(upper, noise[..., None])[..., 0]
+            theta = normal_draws(precision, rhs, rngs)
             effect_precision = zz * scale + t_inverse
             effect_rhs = zy_s - np.einsum("cjik,ci->cjk", wz_s, theta)
             effect_chol = np.linalg.cholesky(effect_precision)
@@ -538,15 +534,9 @@ class LinearGibbs:
         sigma2 = np.exp(2 * log_sigma)
         accept = np.zeros(len(points))
         for _ in range(sweeps):
-            chol = np.linalg.cholesky(cross / sigma2[:, None, None] + prior)
-            upper = chol.transpose(0, 2, 1)
-            rhs = cross_y / sigma2[:, None]
-            mean = np.linalg.solve(upper, np.linalg.solve(chol, rhs[..., None]))[..., 0]
-            noise = standard_normals(rngs, cross.shape[1])
-            theta = mean + np.linalg.solve(upper, noise[..., None])[..., 0]
-            fitted = np.matmul(cross, theta[..., None])[..., 0]
-            squares = y_squares - 2 * np.einsum("ck,ck->c", theta, cross_y)
-            squares += np.einsum("ck,ck->c", theta, fitted)
+            precision = cross / sigma2[:, None, None] + prior
+            theta = normal_draws(precision, cross_y / sigma2[:, None], rngs)
+            squares = residual_squares(y_squares, theta, cross, cross_y)
             sigma2, rate = scale_steps(squares, n, sigma2, rngs)
             accept += rate
         new = []
