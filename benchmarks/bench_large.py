@@ -25,24 +25,25 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import psutil
 
 MICE_SECONDS = 1012.0
 MICE_POPMIS_SECONDS = 6.0
 
+BENCHMARKS = str(Path(__file__).resolve().parent)
+"""Where `survey_workload` is, for the child process."""
+
 CHILD = """
 import json, sys, time, warnings
+sys.path.insert(0, BENCHMARKS)
+from survey_workload import survey_spec
 import arviz as az, numpy as np
 import bayesmi as bm
 schools, iterations = int(sys.argv[1]), int(sys.argv[2])
 data = bm.simulate.simulate_school_survey(schools=schools, pupils=100, seed=1).incomplete
-targets = {"climate": "2lonly.norm", "math": "2l.pan", "reading": "2l.pan",
-           "science": "2l.pan", "motivation": "2l.pan", "repeated": "2l.bin"}
-predictors = [name for name in data.columns if name != "school"]
-matrix = {target: {"school": -2, **{name: int(name != target) for name in predictors}}
-          for target in targets}
-spec = bm.from_mice(targets, matrix, cluster="school")
+spec = survey_spec(data)
 start = time.perf_counter()
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always", bm.ConvergenceWarning)
@@ -60,10 +61,13 @@ print(json.dumps({"seconds": elapsed, "ess": ess, "kinds": samplers,
 """
 
 
+CHILD_SCRIPT = CHILD.replace("BENCHMARKS", repr(BENCHMARKS))
+
+
 def run(schools: int, iterations: int) -> dict:
     """Run one imputation in a subprocess; return its figures and the tree's peak memory."""
     process = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(schools), str(iterations)],
+        [sys.executable, "-c", CHILD_SCRIPT, str(schools), str(iterations)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

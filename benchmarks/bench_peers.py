@@ -34,8 +34,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 STORED = ROOT / "benchmarks" / "peers" / "peers.json"
 
+BENCHMARKS = str(Path(__file__).resolve().parent)
+"""Where `survey_workload` is, for the child process."""
+
 CHILD = """
 import json, sys, time, warnings
+sys.path.insert(0, BENCHMARKS)
+from survey_workload import survey_spec
 import bayesmi as bm
 warnings.simplefilter("ignore")
 workload, path = sys.argv[1], sys.argv[2]
@@ -57,12 +62,7 @@ elif workload == "survey4":
     settings = {"cluster": "school", "chains": 5, "iterations": 9, "steps": 1, "tune": 0}
 else:
     data = survey
-    targets = {"climate": "2lonly.norm", "math": "2l.pan", "reading": "2l.pan",
-               "science": "2l.pan", "motivation": "2l.pan", "repeated": "2l.bin"}
-    predictors = [name for name in data.columns if name != "school"]
-    matrix = {target: {"school": -2, **{name: int(name != target) for name in predictors}}
-              for target in targets}
-    spec = bm.from_mice(targets, matrix, cluster="school")
+    spec = survey_spec(data)
     settings = {"cluster": "school", "chains": 5, "iterations": 5}
 times = []
 for seed in (1, 2, 3):
@@ -75,9 +75,12 @@ print(json.dumps(times))
 """
 
 
+CHILD_SCRIPT = CHILD.replace("BENCHMARKS", repr(BENCHMARKS))
+
+
 def bayesmi_seconds(workload: str, survey_csv: str = "-") -> list[float]:
     """Time `bm.impute` on a workload in a fresh process, three seeds; return the times."""
-    command = [sys.executable, "-c", CHILD, workload, survey_csv]
+    command = [sys.executable, "-c", CHILD_SCRIPT, workload, survey_csv]
     completed = subprocess.run(command, capture_output=True, text=True, check=True)
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
