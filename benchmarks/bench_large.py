@@ -38,7 +38,7 @@ BENCHMARKS = str(Path(__file__).resolve().parent)
 CHILD = """
 import json, sys, time, warnings
 sys.path.insert(0, BENCHMARKS)
-from survey_workload import survey_spec
+from survey_workload import METHODS, survey_spec
 import arviz as az, numpy as np
 import bayesmi as bm
 schools, iterations = int(sys.argv[1]), int(sys.argv[2])
@@ -51,7 +51,7 @@ with warnings.catch_warnings(record=True) as caught:
                       progressbar=False)
 elapsed = time.perf_counter() - start
 ess = {}
-for name in targets:
+for name in METHODS:
     means = np.concatenate([idata[group][f"{name}::missing_mean"].to_numpy()
                             for group in ("warmup_posterior", "posterior")], axis=1)
     ess[name] = float(az.ess(means))
