@@ -6,7 +6,9 @@ Specify one conditional model per incomplete variable (`random_intercept`, `rand
 `impute` into one ArviZ InferenceData, read the completed datasets back with `completed` or
 `complete`, fit the analysis to each with `fit_each` and pool it with `pool`, `wald_test`,
 `likelihood_ratio_test`, `pool_variance_components` or `pool_draws`. For a variable missing
-not at random, `heckman` imputes it and `selection_summary` reports the evidence.
+not at random, `heckman` imputes it and `selection_summary` reports the evidence. A
+time-to-event analysis (`survival`: Cox by strata or with a frailty) is given as ``analysis=``,
+and the covariates are imputed compatibly with it.
 `to_datatree` gives the result in ArviZ 1's `xarray.DataTree` layout; every function that
 reads a result takes either.
 """
@@ -69,6 +71,7 @@ from bayesmi.spec import (  # noqa: E402
     ordinal,
     random_intercept,
     random_slopes,
+    survival,
 )
 from bayesmi.suggest import suggest  # noqa: E402
 
@@ -119,6 +122,7 @@ __all__ = [
     "split_long",
     "suggest",
     "summary",
+    "survival",
     "tipping_point",
     "to_datatree",
     "to_mids_csv",

@@ -32,12 +32,14 @@ from bayesmi.data.checks import check_spec, prepare_spec
 from bayesmi.data.encoding import ImputationData, encode
 from bayesmi.data.frame import check_frame
 from bayesmi.data.levels import cluster_from_formulas
+from bayesmi.data.survival_checks import check_survival_outcome, check_survival_predictors
 from bayesmi.engines.options import Options, check_memory, check_options
 from bayesmi.messages import show
 from bayesmi.result.frame_codec import check_storable
 from bayesmi.spec.constructors import binary, random_intercept, random_slopes
 from bayesmi.spec.kinds import KINDS
 from bayesmi.spec.model import ImputationModel
+from bayesmi.spec.survival import is_survival_formula, survival
 from bayesmi.spec.terms import parse_formula
 
 __all__ = ["Admission", "admit"]
@@ -80,7 +82,12 @@ def admit(frame: pd.DataFrame, spec: object, cluster: object, **settings) -> Adm
         cluster = _cluster_of_spec(frame, spec)
     data = encode(frame, cluster)
     analysis = None if options.analysis is None else analysis_model(options.analysis, data)
+    survival = analysis is not None and analysis.family.survival
+    if survival:
+        check_survival_outcome(analysis, spec if isinstance(spec, Mapping) else (), data)
     checked = check_spec(spec, data, analysis)
+    if survival:
+        check_survival_predictors(analysis, checked, data)
     outcome = None if analysis is None else analysis.target
     checked = prepare_spec(checked, data, keep=outcome)
     _check_engine(checked, data, options, analysis)
@@ -135,8 +142,11 @@ def analysis_model(formula: str, data: ImputationData) -> ImputationModel:
     """Return the analysis model as an imputation model of its outcome.
 
     A mixed model with the formula's fixed part (interactions ``x:w`` and ``x*w`` allowed) and
-    random part: `binary` for a 0/1 outcome, else `random_slopes` or `random_intercept`.
+    random part: `binary` for a 0/1 outcome, else `random_slopes` or `random_intercept`; a
+    `survival` model (Cox) for ``Surv(time, event) ~ ...``.
     """
+    if is_survival_formula(formula):
+        return survival(formula)
     parsed = parse_formula(formula)
     _, slopes = parsed.single_group("the analysis model")
     target = parsed.target

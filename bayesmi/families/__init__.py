@@ -14,6 +14,7 @@ from bayesmi.families.gaussian import Gaussian
 from bayesmi.families.negative_binomial import NegativeBinomial
 from bayesmi.families.ordinal import Ordinal
 from bayesmi.families.poisson import Poisson
+from bayesmi.families.survival import Cox
 from bayesmi.families.zero_inflated_poisson import ZeroInflatedPoisson
 
 __all__ = ["FAMILIES", "Family", "get_family"]
@@ -28,6 +29,7 @@ FAMILIES: dict[str, Family] = {
         Poisson(),
         NegativeBinomial(),
         ZeroInflatedPoisson(),
+        Cox(),
     )
 }
 """Every family, by the name a spec uses."""

@@ -161,6 +161,8 @@ class Family(ABC):
     """Whether its mixed Gibbs kernel extends to further grouping factors (`FactorsGibbs`)."""
     selection_kernel: ClassVar[type | None] = None
     """The Gibbs kernel of a Heckman selection model of this family; None: no such model."""
+    survival: ClassVar[bool] = False
+    """Whether the target is an event time (a survival analysis model's baseline hazard)."""
     linear_gibbs: ClassVar[bool] = False
     """Whether its regression without random effects (one row per cluster) has an exact
     Gibbs sampler (`bayesmi.gibbs.LinearGibbs`)."""

@@ -16,6 +16,7 @@ from bayesmi.models.fixed_cluster import fixed_cluster_model
 from bayesmi.models.heckman import heckman_model
 from bayesmi.models.mixed import mixed_model
 from bayesmi.models.multilevel import intercepts_model
+from bayesmi.models.survival import survival_model
 from bayesmi.spec.model import ImputationModel
 
 
@@ -37,6 +38,7 @@ FACTORIES: dict[str, Callable[[ImputationModel, ImputationData], ConditionalMode
     "ordinal": mixed_model,
     "random_intercept": random_intercept_model,
     "random_slopes": mixed_model,
+    "survival": survival_model,
 }
 """Factory of each model kind, keyed by ``ImputationModel.kind``."""
 
@@ -56,4 +58,5 @@ __all__ = [
     "fixed_cluster_model",
     "heckman_model",
     "mixed_model",
+    "survival_model",
 ]

@@ -5,7 +5,7 @@ parameter values, so a test can compare what imputation recovers with what compl
 `continuous` for the normal, binary, cluster-level and Heckman models, `discrete` for nominal,
 ordinal, count and level-2 categories and an IPD meta-analysis, `survey` for a large school
 survey with many incomplete variables, `levels` for three nested levels and crossed
-classifications; `common` holds what they share.
+classifications, `survival` for an IPD meta-analysis of a time to event; `common` holds what they share.
 """
 
 from bayesmi.simulate.common import SimulatedData
@@ -29,6 +29,7 @@ from bayesmi.simulate.discrete import (
 )
 from bayesmi.simulate.levels import simulate_crossed, simulate_three_level
 from bayesmi.simulate.survey import simulate_school_survey
+from bayesmi.simulate.survival import simulate_survival
 
 __all__ = [
     "SimulatedData",
@@ -47,6 +48,7 @@ __all__ = [
     "simulate_random_slopes",
     "simulate_school_survey",
     "simulate_slope_predictor",
+    "simulate_survival",
     "simulate_systematic",
     "simulate_three_level",
 ]

@@ -19,6 +19,7 @@ from bayesmi.spec.from_mice import from_mice
 from bayesmi.spec.model import ImputationModel
 from bayesmi.spec.pattern_mixture import Delta, delta
 from bayesmi.spec.serialize import model_from_dict, model_to_dict, spec_from_json, spec_to_json
+from bayesmi.spec.survival import survival
 from bayesmi.spec.terms import Formula, Term, parse_formula
 
 __all__ = [
@@ -43,4 +44,5 @@ __all__ = [
     "random_slopes",
     "spec_from_json",
     "spec_to_json",
+    "survival",
 ]
