@@ -186,6 +186,30 @@ def test_survival_run_keeps_the_data_and_traces_log_hazard_ratios(survival_frame
         pd.testing.assert_frame_equal(before, after)
 
 
+def test_fit_each_reads_lifelines_cox_fits_stratified_and_cluster_robust(survival_frame):
+    """lifelines' CoxPHFitter with strata, and with cluster-robust SEs: its estimates and
+    (robust) covariance per imputation, the same numbers the fitter reports."""
+    lifelines = pytest.importorskip("lifelines")
+    idata = _impute(survival_frame, "Surv(time, event) ~ x + z + b + strata(study)")
+    columns = ["x", "z", "b", "time", "event", "study"]
+    for options in ({"strata": ["study"]}, {"cluster_col": "study"}):
+        fitted = []
+
+        def cox(frame, options=options, fitted=fitted):
+            fit = lifelines.CoxPHFitter().fit(frame[columns], "time", "event", **options)
+            fitted.append(fit)
+            return fit
+
+        fits = bm.fit_each(idata, cox)
+        for fit, result in zip(fits, fitted, strict=True):
+            pd.testing.assert_series_equal(fit.estimates, result.params_, check_names=False)
+            np.testing.assert_allclose(fit.covariance.to_numpy(), result.variance_matrix_)
+        pooled = bm.pool(fits)
+        assert list(pooled.index) == ["x", "z", "b"]
+        means = np.mean([result.params_.to_numpy() for result in fitted], axis=0)
+        np.testing.assert_allclose(pooled["estimate"], means)
+
+
 def test_frailty_and_competing_causes_trace_per_cause(survival_frame):
     frame = survival_frame.copy()
     rng = np.random.default_rng(3)

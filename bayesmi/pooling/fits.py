@@ -6,6 +6,10 @@
   PHReg, ...): the complete-data df is ``df_resid``; estimates without names (PHReg's) take
   the model's ``exog_names``; a multi-equation one (MNLogit: one column of ``params`` per
   non-reference category) names its estimates ``<equation>:<term>``;
+- a fitted lifelines regression (``CoxPHFitter``, with ``strata`` and ``cluster_col`` for
+  cluster-robust SEs; the parametric fitters): ``params_`` and ``variance_matrix_`` (robust
+  where it was asked), a parameter of several (``lambda_``, ``rho_``) named
+  ``<parameter>:<term>``; the complete-data df unknown (large-sample df);
 - a statsmodels ``BinomialBayesMixedGLM`` or ``PoissonBayesMixedGLM`` result (``fit_vb`` or
   ``fit_map``): the fixed effects' posterior means and covariance, the complete-data df
   unknown, and each variance component ``Intercept~~Intercept|<name>`` as
@@ -93,6 +97,8 @@ def extract_fit(result: object, imputation: int) -> AnalysisFit:
         return _bayes_mixed_glm(result, imputation)
     if hasattr(result, "params") and hasattr(result, "cov_params"):
         return _statsmodels(result, imputation)
+    if hasattr(result, "params_") and hasattr(result, "variance_matrix_"):
+        return _lifelines(result, imputation)
     if isinstance(result, Mapping) and {"estimates", "covariance"} <= set(result):
         return _protocol(dict(result), imputation, result)
     if hasattr(result, "estimates") and hasattr(result, "covariance"):
@@ -136,6 +142,17 @@ def _statsmodels(result, imputation: int) -> AnalysisFit:
         loglik_parameters=parameters,
         result=result,
     )
+
+
+def _lifelines(result, imputation: int) -> AnalysisFit:
+    """Read a fitted lifelines regression: its estimates and (robust) covariance."""
+    estimates = pd.Series(result.params_, dtype=float)
+    covariance = pd.DataFrame(result.variance_matrix_)
+    if isinstance(estimates.index, pd.MultiIndex):  # (parameter, term): the parametric fits
+        names = [":".join(map(str, name)) for name in estimates.index]
+        estimates.index = names
+        covariance.index = covariance.columns = names
+    return AnalysisFit(imputation, estimates, covariance, None, result=result)
 
 
 def _equations(result) -> tuple[pd.Series, pd.DataFrame]:

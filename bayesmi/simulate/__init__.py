@@ -5,7 +5,8 @@ parameter values, so a test can compare what imputation recovers with what compl
 `continuous` for the normal, binary, cluster-level and Heckman models, `discrete` for nominal,
 ordinal, count and level-2 categories and an IPD meta-analysis, `survey` for a large school
 survey with many incomplete variables, `levels` for three nested levels and crossed
-classifications, `survival` for an IPD meta-analysis of a time to event; `common` holds what they share.
+classifications, `survival` for an IPD meta-analysis of a time to event; `common` holds what
+they share.
 """
 
 from bayesmi.simulate.common import SimulatedData

@@ -56,9 +56,7 @@ def simulate_survival(
     follow_up = rng.uniform(2.0, 8.0, study.size)
     time = np.round(np.minimum(event_time, follow_up), 3) + 0.001
     event = (event_time <= follow_up).astype(int)
-    complete = pd.DataFrame(
-        {"study": study, "z": z, "x": x, "b": b, "time": time, "event": event}
-    )
+    complete = pd.DataFrame({"study": study, "z": z, "x": x, "b": b, "time": time, "event": event})
     incomplete = complete.copy()
     drive = 1.0 * event - 0.5 * (np.log(time) - np.log(time).mean())
     for column in ("x", "b"):
