@@ -14,7 +14,7 @@ from statsmodels.duration.hazard_regression import PHReg
 
 import bayesmi as bm
 from bayesmi.data.encoding import encode
-from bayesmi.gibbs.survival import CoxGibbs, RiskSets
+from bayesmi.gibbs.survival import CoxGibbs, RiskSets, WeibullGibbs
 from bayesmi.models import build
 from bayesmi.spec.serialize import model_from_dict, model_to_dict
 from tests.test_result import assert_same_inference_data
@@ -119,10 +119,39 @@ def test_frailty_sweeps_recover_the_truth():
     assert az.ess(taus[None]) > 300
 
 
+def test_weibull_sweeps_recover_rates_shapes_and_log_hazard_ratios():
+    """4,000 rows in two strata with Weibull shapes 0.8 and 1.6 and rates 0.5 and 0.2: the
+    posterior covers every parameter; chains started far from the mode leave it at once."""
+    rng = np.random.default_rng(3)
+    n = 4000
+    strata = rng.integers(0, 2, n)
+    x = rng.standard_normal((n, 2))
+    shape, rate = np.array([0.8, 1.6])[strata], np.array([0.5, 0.2])[strata]
+    event_time = (rng.exponential(size=n) / (rate * np.exp(x @ [0.7, -0.4]))) ** (1 / shape)
+    censoring = rng.uniform(0, 6, n)
+    time, event = np.minimum(event_time, censoring), (event_time <= censoring).astype(float)
+    scale = np.median(time)
+    kernel = WeibullGibbs(RiskSets.whole(event, strata, 2), log_times=np.log(time / scale))
+    state = kernel.start(2, rng) | {"beta": np.array([-3.0, 3.0])}
+    draws = {"beta": [], "shape": [], "rate": []}
+    for sweep in range(1500):
+        state, _ = kernel.sweep(state, x, rng)
+        if sweep >= 100:
+            draws["beta"].append(state["beta"])
+            draws["shape"].append(state["shape"])
+            draws["rate"].append(state["jumps"] * scale ** -state["shape"])
+    for name, truth in (("beta", [0.7, -0.4]), ("shape", [0.8, 1.6]), ("rate", [0.5, 0.2])):
+        values = np.array(draws[name])
+        print(name, values.mean(0), values.std(0))
+        assert np.all(np.abs(values.mean(0) - truth) < 3 * values.std(0)), name
+
+
 @pytest.mark.slow
-def test_cox_sweeps_agree_with_nuts_on_the_same_model():
+@pytest.mark.parametrize("family", ["cox", "weibull"])
+def test_survival_sweeps_agree_with_nuts_on_the_same_model(family):
     """The survival model's PyMC model (a frailty, two strata, 300 rows) sampled by NUTS and
-    its Gibbs sweeps: posterior means within 0.25 posterior SD and SDs within 15%."""
+    its Gibbs sweeps: posterior means within 0.25 posterior SD and SDs within 15% (for the
+    Weibull also the first stratum's shape)."""
     import pymc as pm
 
     rng = np.random.default_rng(5)
@@ -134,24 +163,32 @@ def test_cox_sweeps_agree_with_nuts_on_the_same_model():
     censoring = rng.uniform(0, 2, n)
     frame["t"], frame["d"] = np.minimum(event_time, censoring), (event_time <= censoring) * 1
     data = encode(frame, "g")
-    model = build(bm.survival("Surv(t, d) ~ x + strata(s) + (1 | g)"), data)
+    model = build(bm.survival("Surv(t, d) ~ x + strata(s) + (1 | g)", family=family), data)
     with model.model:
         nuts = pm.sample(1000, tune=1000, chains=2, random_seed=1, progressbar=False)
-    nuts_beta = nuts.posterior["t::beta_std"].values.ravel()
-    nuts_tau = nuts.posterior["t::tau_std"].values.ravel()
+    reference = {
+        "beta": nuts.posterior["t::beta_std"].values.ravel(),
+        "tau": nuts.posterior["t::tau_std"].values.ravel(),
+    }
+    if family == "weibull":
+        reference["shape"] = np.exp(nuts.posterior["t::log_shape"].values[..., 0].ravel())
     rng = np.random.default_rng(6)
     state = model.gibbs.start(rng)
-    betas, taus = [], []
+    draws = {name: [] for name in reference}
     for sweep in range(4500):
         state, _ = model.gibbs.sweep(state, rng)
         if sweep >= 500:
             (cause,) = state["causes"]
-            betas.append(cause["beta"][0])
-            taus.append(cause["tau"])
-    for gibbs, reference in ((np.array(betas), nuts_beta), (np.array(taus), nuts_tau)):
-        print(gibbs.mean(), reference.mean(), gibbs.std(), reference.std())
-        assert abs(gibbs.mean() - reference.mean()) < 0.25 * reference.std()
-        assert gibbs.std() == pytest.approx(reference.std(), rel=0.15)
+            draws["beta"].append(cause["beta"][0])
+            draws["tau"].append(cause["tau"])
+            if family == "weibull":
+                draws["shape"].append(cause["shape"][0])
+    for name, values in reference.items():
+        gibbs = np.array(draws[name])
+        print(name, gibbs.mean(), values.mean(), gibbs.std(), values.std())
+        reference_sd = values.std()
+        assert abs(gibbs.mean() - values.mean()) < 0.25 * reference_sd
+        assert gibbs.std() == pytest.approx(reference_sd, rel=0.15)
 
 
 @pytest.fixture(scope="module")
@@ -222,12 +259,26 @@ def test_frailty_and_competing_causes_trace_per_cause(survival_frame):
     assert idata.posterior["time::u"].sizes["cluster"] == 6
 
 
+def test_weibull_analysis_is_given_as_a_model_and_traces_its_baseline(survival_frame):
+    model = bm.survival("Surv(time, event) ~ x + z + strata(study)", family="weibull")
+    idata = _impute(survival_frame, model, spec={"x": SPEC["x"]})
+    assert idata.attrs["analysis"] == "Surv(time, event) ~ x + z + strata(study) [family=weibull]"
+    for name in ("time::shape", "time::scale"):
+        assert idata.posterior[name].dims[2:] == ("time::stratum",)
+        assert (idata.posterior[name] > 0).all()
+    assert list(idata.posterior["time::stratum"].values) == [str(s) for s in range(1, 7)]
+
+
 def test_survival_spec_round_trips_and_reads_its_columns():
     model = bm.survival("Surv(`follow up`, died) ~ age + strata(trial) + stage")
     assert model.target == "follow up"
     assert model.predictors == ("age", "stage")
     assert model.family == "cox"
     assert model_from_dict(model_to_dict(model)) == model
+    weibull = bm.survival("Surv(t, d) ~ x + (1 | g)", family="weibull")
+    assert model_from_dict(model_to_dict(weibull)) == weibull
+    with pytest.raises(ValueError, match="family of a survival model must be 'cox' or 'weibull'"):
+        bm.survival("Surv(t, d) ~ x", family="gaussian")
 
 
 @pytest.mark.parametrize(

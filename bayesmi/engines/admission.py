@@ -138,13 +138,15 @@ def _refuse_delta(spec: dict[str, ImputationModel], options: Options) -> None:
         )
 
 
-def analysis_model(formula: str, data: ImputationData) -> ImputationModel:
-    """Return the analysis model as an imputation model of its outcome.
+def analysis_model(formula: str | ImputationModel, data: ImputationData) -> ImputationModel:
+    """Return the analysis model as an imputation model of its outcome (a model as it is).
 
     A mixed model with the formula's fixed part (interactions ``x:w`` and ``x*w`` allowed) and
     random part: `binary` for a 0/1 outcome, else `random_slopes` or `random_intercept`; a
     `survival` model (Cox) for ``Surv(time, event) ~ ...``.
     """
+    if isinstance(formula, ImputationModel):
+        return formula
     if is_survival_formula(formula):
         return survival(formula)
     parsed = parse_formula(formula)

@@ -62,7 +62,7 @@ def impute(
     sampler: Literal["auto", "gibbs", "nuts"] | None = None,
     start: Literal["observed", "overdispersed"] | None = None,
     engine: Literal["chained", "joint"] = "chained",
-    analysis: str | None = None,
+    analysis: str | ImputationModel | None = None,
     nuts_sampler: Literal["pymc", "nutpie", "numpyro", "blackjax"] | None = None,
     seed: Seed = None,
     cores: int | None = None,
@@ -140,8 +140,10 @@ def impute(
         latent variable, sampled by one `pymc.sample` call (see `bayesmi.engines.joint`); each
         variable's model may use complete columns and the variables before it in `spec`. The
         kinds it holds are the ``joint`` column of the table in `bayesmi.spec.kinds`.
-    analysis : str, optional
-        The analysis model, e.g. ``"y ~ x + w + x:w + (1 + x | cluster)"``, as the last factor
+    analysis : str or ImputationModel, optional
+        The analysis model, e.g. ``"y ~ x + w + x:w + (1 + x | cluster)"``, or a time to event,
+        ``"Surv(time, event) ~ x + z + strata(study)"`` (Cox; with ``(1 | study)`` a frailty)
+        or ``bm.survival(formula, family="weibull")`` (`bayesmi.survival`), as the last factor
         of a joint distribution, so the imputations are compatible with its random slopes and
         interactions (substantive-model-compatible imputation, as smcfcs, mdmb and Blimp).
         Each model in `spec` may then use complete columns and the variables before it; none
@@ -388,11 +390,20 @@ def _seed_text(seed: np.random.SeedSequence) -> str:
     return json.dumps(entropy if isinstance(entropy, int) else [int(v) for v in entropy])
 
 
+def _analysis_text(analysis: str | ImputationModel | None) -> str:
+    """Return the analysis as the attrs keep it: its formula, a non-default family named."""
+    if not isinstance(analysis, ImputationModel):
+        return analysis or ""
+    if analysis.family.name == analysis.kind_info.default_family:
+        return analysis.formula
+    return f"{analysis.formula} [family={analysis.family.name}]"
+
+
 def _attrs(options: Options, seed: np.random.SeedSequence, steps: int, sampler: str) -> dict:
     attrs = {
         "seed": _seed_text(seed),
         "engine": options.engine,
-        "analysis": options.analysis or "",
+        "analysis": _analysis_text(options.analysis),
         "iterations": options.iterations,
         "draws": options.draws,
         "tune": options.tune,

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bayesmi.spec.model import ImputationModel
+
 __all__ = [
     "ENGINE_OPTIONS",
     "ChainedSettings",
@@ -95,7 +97,7 @@ class Options:
     steps: int = 5
     sampler: str = "auto"
     start: str = "observed"
-    analysis: str | None = None
+    analysis: str | ImputationModel | None = None
     nuts_sampler: str = "pymc"
     executor: Executor | None = field(default=None, repr=False)
     checkpoint: str | None = None
@@ -193,10 +195,12 @@ def _chained_options(options: dict) -> dict:
     }
 
 
-def _analysis(analysis: object) -> str | None:
-    if analysis is not None and not isinstance(analysis, str):
+def _analysis(analysis: object) -> str | ImputationModel | None:
+    if analysis is not None and not isinstance(analysis, str | ImputationModel):
         raise TypeError(
-            "analysis must be the analysis model's formula, e.g. 'y ~ x + (1 + x | g)'; got "
+            "analysis must be the analysis model's formula, e.g. 'y ~ x + (1 + x | g)' or "
+            "'Surv(time, event) ~ x + strata(study)', or a model such as "
+            "bm.survival('Surv(time, event) ~ x', family='weibull'); got "
             f"{type(analysis).__name__}."
         )
     return analysis

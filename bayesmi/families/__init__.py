@@ -14,7 +14,7 @@ from bayesmi.families.gaussian import Gaussian
 from bayesmi.families.negative_binomial import NegativeBinomial
 from bayesmi.families.ordinal import Ordinal
 from bayesmi.families.poisson import Poisson
-from bayesmi.families.survival import Cox
+from bayesmi.families.survival import Cox, Weibull
 from bayesmi.families.zero_inflated_poisson import ZeroInflatedPoisson
 
 __all__ = ["FAMILIES", "Family", "get_family"]
@@ -30,6 +30,7 @@ FAMILIES: dict[str, Family] = {
         NegativeBinomial(),
         ZeroInflatedPoisson(),
         Cox(),
+        Weibull(),
     )
 }
 """Every family, by the name a spec uses."""

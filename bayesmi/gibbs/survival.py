@@ -40,15 +40,17 @@ van Dyk, D. A. and Park, T. (2008). Partially collapsed Gibbs samplers. JASA 103
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
+from scipy.special import gammaln
 
 from bayesmi.gibbs.steps import scale_step
 from bayesmi.priors import COEFFICIENT_SD, SCALE_SD
 
-__all__ = ["CoxGibbs", "RiskSets"]
+__all__ = ["CoxGibbs", "RiskSets", "WeibullGibbs"]
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,22 @@ class RiskSets:
             ends,
             gather,
         )
+
+    @classmethod
+    def whole(cls, events: np.ndarray, strata: np.ndarray, n_strata: int):
+        """Build one risk set per stratum holding all its rows (a parametric baseline's).
+
+        The stratum's "jump" is then its rate, each row's hazard the rate times the
+        baseline's time term (`WeibullGibbs.exposure`).
+        """
+        events = np.asarray(events, dtype=float)
+        starts = np.arange(n_strata + 1)
+        last = np.asarray(strata)
+        counts = np.bincount(last, events, minlength=n_strata)
+        gather = sparse.csr_matrix(
+            (np.ones(last.size), (last, np.arange(last.size))), shape=(n_strata, last.size)
+        )
+        return cls(events, last, np.zeros(n_strata), starts, last, counts, starts[1:], gather)
 
     @property
     def n_times(self) -> int:
@@ -181,26 +199,45 @@ class CoxGibbs:
         The acceptance is that of the coefficients' Metropolis-Hastings step.
         """
         offset = self.offset(state)
-        beta, accept = self._beta_step(state["beta"], x, offset, rng)
+        state = self.baseline_steps(state, x @ state["beta"] + offset, rng)
+        exposure = self.exposure(state)
+        beta, accept = self._beta_step(state["beta"], x, offset, exposure, rng)
         eta = x @ beta + offset
-        jumps = self._jumps(eta, rng)
+        jumps = rng.gamma(self.risk.counts) / self.risk.risk_sums(exposure * np.exp(eta))
         state = {**state, "beta": beta, "jumps": jumps}
         if self.clusters is not None:
             state |= self._frailty_steps(state, x @ beta, rng)
         return state, accept
 
-    def _jumps(self, eta: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        sums = self.risk.risk_sums(np.exp(eta))
-        return rng.gamma(self.risk.counts) / sums
+    def exposure(self, state: dict) -> np.ndarray | float:
+        """Return every row's factor of the baseline's cumulative hazard besides the jumps.
+
+        1 for the Cox baseline; a parametric baseline's time term (`WeibullGibbs`).
+        """
+        return 1.0
+
+    def baseline_steps(self, state: dict, eta: np.ndarray, rng: np.random.Generator) -> dict:
+        """Update the baseline's own parameters with the jumps integrated out (none for Cox)."""
+        return state
+
+    def baseline(self, state: dict) -> dict[str, np.ndarray]:
+        """Return every row's ``log_hazard`` (event rows; 0 elsewhere) and ``cumulative``."""
+        return {
+            "log_hazard": self.risk.log_hazard(state["jumps"]),
+            "cumulative": self.risk.cumulative(state["jumps"]) * self.exposure(state),
+        }
 
     def collapsed(
-        self, beta: np.ndarray, x: np.ndarray, offset
+        self, beta: np.ndarray, x: np.ndarray, offset, exposure: np.ndarray | float = 1.0
     ) -> tuple[float, np.ndarray, np.ndarray]:
-        """Return log posterior (jumps integrated out), gradient and negative Hessian of beta."""
+        """Return log posterior (jumps integrated out), gradient and negative Hessian of beta.
+
+        `exposure` multiplies every row's hazard (`exposure`).
+        """
         risk = self.risk
         eta = x @ beta + offset
         eta = eta - eta.max(initial=0.0)  # the partial likelihood does not change
-        weights = np.exp(eta)
+        weights = exposure * np.exp(eta)
         sums = risk.risk_sums(weights)
         used = risk.counts > 0
         log_density = float(risk.events @ eta - risk.counts[used] @ np.log(sums[used]))
@@ -217,27 +254,17 @@ class CoxGibbs:
         return log_density, gradient, curvature
 
     def _beta_step(
-        self, beta: np.ndarray, x: np.ndarray, offset, rng: np.random.Generator
+        self, beta: np.ndarray, x: np.ndarray, offset, exposure, rng: np.random.Generator
     ) -> tuple[np.ndarray, float]:
         if beta.size == 0:
             return beta, 1.0
-        here = self.collapsed(beta, x, offset)
-        forward = _newton_proposal(beta, here)
-        proposal = forward[0] + np.linalg.solve(forward[1].T, rng.standard_normal(beta.size))
-        there = self.collapsed(proposal, x, offset)
-        backward = _newton_proposal(proposal, there)
-        log_ratio = (
-            there[0] - here[0] + _log_proposal(beta, backward) - _log_proposal(proposal, forward)
-        )
-        accept = min(1.0, float(np.exp(min(log_ratio, 0.0))))
-        return (proposal, accept) if rng.random() < accept else (beta, accept)
+        return laplace_step(lambda b: self.collapsed(b, x, offset, exposure), beta, rng)
 
     def _frailty_steps(self, state: dict, linear: np.ndarray, rng: np.random.Generator) -> dict:
         """Update the frailties, shift them against the jumps, then their variance."""
         risk, codes, n_clusters = self.risk, self.clusters, self.n_clusters
-        exposure = np.bincount(
-            codes, risk.cumulative(state["jumps"]) * np.exp(linear), minlength=n_clusters
-        )
+        cumulative = self.baseline(state)["cumulative"]
+        exposure = np.bincount(codes, cumulative * np.exp(linear), minlength=n_clusters)
         events = np.bincount(codes, risk.events, minlength=n_clusters)
         tau, frailty = state["tau"], state["frailty"]
         precision = 1.0 / tau**2
@@ -248,21 +275,7 @@ class CoxGibbs:
             curvature = exposure * np.exp(b) + precision
             return log_density, gradient, curvature
 
-        here = terms(frailty)
-        mean = frailty + here[1] / here[2]
-        proposal = mean + rng.standard_normal(n_clusters) / np.sqrt(here[2])
-        there = terms(proposal)
-        back = proposal + there[1] / there[2]
-        log_ratio = (
-            there[0]
-            - here[0]
-            + 0.5 * np.log(there[2])
-            - 0.5 * there[2] * (frailty - back) ** 2
-            - 0.5 * np.log(here[2])
-            + 0.5 * here[2] * (proposal - mean) ** 2
-        )
-        moved = np.log(rng.random(n_clusters)) < log_ratio
-        frailty = np.where(moved, proposal, frailty)
+        frailty = elementwise_laplace_step(terms, frailty, rng)
         # the likelihood is the same at (b + c, dH e^-c); c's conditional is the prior's
         shift = -frailty.mean() + tau / np.sqrt(n_clusters) * rng.standard_normal()
         frailty = frailty + shift
@@ -271,16 +284,192 @@ class CoxGibbs:
         return {"frailty": frailty, "jumps": jumps, "tau": float(np.sqrt(variance))}
 
 
-def _newton_proposal(beta: np.ndarray, terms: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """Return the Newton proposal's mean and the Cholesky factor of its precision."""
-    _, gradient, curvature = terms
+NEWTON_TOLERANCE = 1e-10
+"""Newton's iterations to a conditional's mode stop when no step exceeds this (relative)."""
+NEWTON_ITERATIONS = 100
+"""At most this many Newton iterations (each halved until the log density rises)."""
+HEAVY_SHARE = 0.1
+"""Share of the Laplace proposals drawn from the Student t (`laplace_step`)."""
+HEAVY_DF = 3.0
+"""Degrees of freedom of that t."""
+
+
+def laplace_step(
+    terms: Callable[[np.ndarray], tuple[float, np.ndarray, np.ndarray]],
+    current: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, float]:
+    """One independence Metropolis-Hastings step from the Laplace approximation at the mode.
+
+    `terms` returns the log density, gradient and negative Hessian (positive definite) of a
+    log-concave conditional. The mode is found by Newton's method from `current` (each step
+    halved until the density rises) to `NEWTON_TOLERANCE`, so the proposal does not depend
+    on where the chain is: ``N(mode, H(mode)^-1)``, mixed with a Student t of the same centre
+    and scale (`HEAVY_SHARE`, `HEAVY_DF`) whose tails are heavier than the conditional's (a
+    log partial likelihood grows linearly far out), so that a chain started far from the
+    mode leaves at once. The step accepts with the independence sampler's ratio. Return the
+    new value and the acceptance probability.
+    """
+    mode, (_, _, curvature) = _newton_mode(terms, current)
     chol = np.linalg.cholesky(curvature)
-    step = np.linalg.solve(chol.T, np.linalg.solve(chol, gradient))
-    return beta + step, chol
+    noise = rng.standard_normal(mode.size)
+    if rng.random() < HEAVY_SHARE:
+        noise = noise / np.sqrt(rng.chisquare(HEAVY_DF) / HEAVY_DF)
+    proposal = mode + np.linalg.solve(chol.T, noise)
+
+    def log_proposal(value: np.ndarray) -> float:
+        whitened = chol.T @ (value - mode)
+        return float(_log_mixture(whitened @ whitened, mode.size))
+
+    log_ratio = (
+        terms(proposal)[0] - terms(current)[0] + log_proposal(current) - log_proposal(proposal)
+    )
+    accept = float(np.exp(min(log_ratio, 0.0)))
+    return (proposal, accept) if rng.random() < accept else (current, accept)
 
 
-def _log_proposal(value: np.ndarray, proposal: tuple[np.ndarray, np.ndarray]) -> float:
-    """Return the log density of `value` under a Newton proposal, up to a constant."""
-    mean, chol = proposal
-    whitened = chol.T @ (value - mean)
-    return float(np.sum(np.log(np.diag(chol))) - 0.5 * whitened @ whitened)
+def _log_mixture(squared: np.ndarray, dimension: int) -> np.ndarray:
+    """Log density of the proposal mixture at squared whitened distances, up to a constant."""
+    normal = np.log1p(-HEAVY_SHARE) - 0.5 * squared - 0.5 * dimension * np.log(2 * np.pi)
+    heavy = (
+        np.log(HEAVY_SHARE)
+        + gammaln((HEAVY_DF + dimension) / 2)
+        - gammaln(HEAVY_DF / 2)
+        - 0.5 * dimension * np.log(HEAVY_DF * np.pi)
+        - 0.5 * (HEAVY_DF + dimension) * np.log1p(squared / HEAVY_DF)
+    )
+    return np.logaddexp(normal, heavy)
+
+
+def _newton_mode(terms, start: np.ndarray) -> tuple[np.ndarray, tuple]:
+    """Return the mode of a log-concave density from `start`, and its terms there."""
+    value, here = start, terms(start)
+    for _ in range(NEWTON_ITERATIONS):
+        step = np.linalg.solve(here[2], here[1])
+        for _ in range(60):  # halve until the density does not fall
+            there = terms(value + step)
+            if there[0] >= here[0] - 1e-12 * abs(here[0]):
+                break
+            step = step / 2
+        value, here = value + step, there
+        if np.max(np.abs(step) / (1 + np.abs(value))) < NEWTON_TOLERANCE:
+            break
+    return value, here
+
+
+def elementwise_laplace_step(
+    terms: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]],
+    current: np.ndarray,
+    rng: np.random.Generator,
+    positive: bool = False,
+) -> np.ndarray:
+    """`laplace_step` for independent one-dimensional conditionals, one per element.
+
+    `terms` returns each element's log density, derivative and negative second derivative;
+    with `positive`, the values must stay above 0 (a proposal at or below is refused).
+    """
+    value, here = current, terms(current)
+    for _ in range(NEWTON_ITERATIONS):
+        step = here[1] / here[2]
+        for _ in range(60):
+            moved = value + step
+            there = terms(np.where(moved > 0, moved, value) if positive else moved)
+            worse = there[0] < here[0] - 1e-12 * np.abs(here[0])
+            if positive:
+                worse = worse | (moved <= 0)
+            if not worse.any():
+                break
+            step = np.where(worse, step / 2, step)
+        value, here = value + step, terms(value + step)
+        if np.max(np.abs(step) / (1 + np.abs(value)), initial=0.0) < NEWTON_TOLERANCE:
+            break
+    mode, scale = value, 1 / np.sqrt(here[2])
+    noise = rng.standard_normal(mode.size)
+    heavy = rng.random(mode.size) < HEAVY_SHARE
+    noise = np.where(heavy, noise / np.sqrt(rng.chisquare(HEAVY_DF, mode.size) / HEAVY_DF), noise)
+    proposal = mode + scale * noise
+    valid = proposal > 0 if positive else np.ones(mode.size, dtype=bool)
+    safe = np.where(valid, proposal, current)
+    log_ratio = (
+        terms(safe)[0]
+        - terms(current)[0]
+        + _log_mixture(((current - mode) / scale) ** 2, 1)
+        - _log_mixture(((safe - mode) / scale) ** 2, 1)
+    )
+    accepted = valid & (np.log(rng.random(mode.size)) < log_ratio)
+    return np.where(accepted, proposal, current)
+
+
+@dataclass(frozen=True)
+class WeibullGibbs(CoxGibbs):
+    r"""Gibbs sweeps of one cause's Weibull model: a rate and a shape per stratum.
+
+    ``h_s(t) = lambda_s alpha_s t^(alpha_s - 1)`` (times divided by a scale of the data's, so
+    ``t^alpha`` stays in range), ``p(lambda_s) \propto 1 / lambda_s``, ``log alpha_s ~ N(0, 1)``.
+    `risk` holds one risk set per stratum (`RiskSets.whole`), whose "jump" is the rate; a row's
+    cumulative hazard is the rate times ``t^alpha`` (`exposure`). The sweep first updates
+    every stratum's shape with the rates integrated out, by the Newton-proposal step in
+    ``alpha`` (its log posterior is concave there but for the prior's last term), then the
+    steps of `CoxGibbs`. The state adds ``shape`` (one per stratum).
+
+    Parameters
+    ----------
+    log_times : numpy.ndarray
+        Every row's log (scaled) time.
+    """
+
+    log_times: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+
+    def start(self, n_predictors: int, rng: np.random.Generator) -> dict:
+        """Return a jittered start: shapes near 1, the rates of exponential models."""
+        state = super().start(n_predictors, rng)
+        n_strata = self.risk.n_times
+        shape = np.exp(rng.uniform(-0.3, 0.3, n_strata))
+        rows = np.exp(shape[self.risk.strata] * self.log_times)
+        totals = np.bincount(self.risk.strata, rows, minlength=n_strata)
+        return state | {"shape": shape, "jumps": self.risk.counts / totals}
+
+    def exposure(self, state: dict) -> np.ndarray:
+        """Return every row's ``t^alpha`` (its stratum's shape)."""
+        return np.exp(state["shape"][self.risk.strata] * self.log_times)
+
+    def baseline(self, state: dict) -> dict[str, np.ndarray]:
+        """Add ``log alpha + (alpha - 1) log t`` to the event rows' log hazard."""
+        values = super().baseline(state)
+        shape = state["shape"][self.risk.strata]
+        values["log_hazard"] = values["log_hazard"] + self.risk.events * (
+            np.log(shape) + (shape - 1) * self.log_times
+        )
+        return values
+
+    def _shape_terms(self, shape: np.ndarray, eta: np.ndarray) -> tuple:
+        """Return the shapes' log posterior, gradient and curvature (rates integrated out)."""
+        risk, log_t = self.risk, self.log_times
+        n_strata = risk.n_times
+        log_rows = eta + shape[risk.strata] * log_t
+        top = np.full(n_strata, -np.inf)
+        np.maximum.at(top, risk.strata, log_rows)
+        rows = np.exp(log_rows - top[risk.strata])
+        total = np.bincount(risk.strata, rows, minlength=n_strata)
+        mean = np.bincount(risk.strata, rows * log_t, minlength=n_strata) / total
+        square = np.bincount(risk.strata, rows * log_t**2, minlength=n_strata) / total
+        events = risk.counts
+        logs = np.bincount(risk.strata, risk.events * log_t, minlength=n_strata)
+        log_shape = np.log(shape)
+        log_density = (
+            (events - 1) * log_shape
+            + shape * logs
+            - events * (np.log(total) + top)
+            - 0.5 * log_shape**2
+        )
+        gradient = (events - 1) / shape + logs - events * mean - log_shape / shape
+        curvature = (events - 1 + 1 - log_shape) / shape**2 + events * (square - mean**2)
+        curvature = np.where(curvature > 0, curvature, (events + 1) / shape**2)
+        return log_density, gradient, curvature
+
+    def baseline_steps(self, state: dict, eta: np.ndarray, rng: np.random.Generator) -> dict:
+        """Update every stratum's shape by a Newton-proposal step, the rates integrated out."""
+        shape = elementwise_laplace_step(
+            lambda values: self._shape_terms(values, eta), state["shape"], rng, positive=True
+        )
+        return {**state, "shape": shape}

@@ -1,4 +1,4 @@
-r"""The survival analysis model: a Cox model by strata, with a frailty, one per competing cause.
+r"""The survival analysis model: a proportional hazards model by strata, with a frailty.
 
 The analysis model of an analysis-compatible chained run (``analysis="Surv(time, event) ~ ..."``,
 `bayesmi.spec.survival`), the last factor of the joint distribution. For every cause ``k`` of
@@ -6,12 +6,13 @@ the event column (1 alone without competing risks), on standardised predictors::
 
     hazard_ik(t) = h_sk(t) exp(x_i' beta_k + b_jk),   b_jk ~ N(0, tau_k^2)   (with (1 | cluster))
 
-with the baseline of `bayesmi.families.survival.Cox` in every stratum ``s``. The events of the
-other causes are censorings of cause ``k`` (cause-specific hazards, as smcfcs' ``compet``).
-The causes share no parameter, so each is swept by its own `bayesmi.gibbs.survival.CoxGibbs`,
-and a row's log likelihood is the sum over causes: what the Metropolis steps of the incomplete
-covariates read (`bayesmi.engines.samplers.metropolis`). The PyMC model holds the same
-posterior (for a NUTS cross-check); runs update it by the sweeps.
+with the model's family (`bayesmi.families.survival`: Cox's step baseline or a Weibull) as
+the baseline in every stratum ``s``. The events of the other causes are censorings of cause
+``k`` (cause-specific hazards, as smcfcs' ``compet``). The causes share no parameter, so each
+is swept by its own sampler (`bayesmi.gibbs.survival`), and a row's log likelihood is the
+sum over causes: what the Metropolis steps of the incomplete covariates read
+(`bayesmi.engines.samplers.metropolis`). The PyMC model holds the same posterior (for a NUTS
+cross-check); runs update it by the sweeps.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayesmi.data.encoding import ImputationData
-from bayesmi.families import Family
-from bayesmi.gibbs.survival import CoxGibbs, RiskSets
+from bayesmi.families.survival import SurvivalFamily, time_scale
+from bayesmi.gibbs.survival import CoxGibbs
 from bayesmi.models.blocks import new_model
 from bayesmi.models.conditional import ConditionalModel, GibbsSampler, Point
 from bayesmi.models.scaling import Inputs, current_predictors
@@ -55,8 +56,9 @@ def survival_model(model: ImputationModel, data: ImputationData) -> SurvivalMode
     frailty = model.group is not None
     clusters = data.cluster_codes if frailty else None
     n_clusters = len(data.cluster_labels) if frailty else 0
+    family = model.family
     kernels = tuple(
-        CoxGibbs(RiskSets.of(times, codes == k, strata, len(strata_labels)), clusters, n_clusters)
+        family.kernel(times, codes == k, strata, len(strata_labels), clusters, n_clusters)
         for k in causes
     )
     predictors = inputs.predictors
@@ -68,18 +70,21 @@ def survival_model(model: ImputationModel, data: ImputationData) -> SurvivalMode
             dims = (f"{target}::obs_row", f"{target}::predictor")
             x = pm.Data(f"{target}::X", inputs.x, dims=dims)
         for name, kernel in zip(names, kernels, strict=True):
-            _add_cause(name, target, x, kernel, model.family)
+            _add_cause(name, target, x, kernel, family)
+    stratum_dim = f"{target}::stratum"
     return SurvivalModel(
         **inputs.model_fields(pymc_model),
-        parameter_dims=_parameter_dims(target, len(causes), frailty),
+        parameter_dims=_parameter_dims(target, len(causes), frailty, family, stratum_dim),
         coords={
             f"{target}::beta_dim": list(predictors),
             f"{target}::cause": [str(k) for k in causes],
+            stratum_dim: strata_labels,
         },
         gibbs=_gibbs_sampler(pymc_model, inputs, kernels),
         inputs=inputs,
-        family=model.family,
+        family=family,
         outcome=outcome,
+        time_scale=time_scale(times),
         kernels=kernels,
         cause_names=tuple(names),
     )
@@ -90,7 +95,7 @@ def _cause_name(target: str, cause: int, n_causes: int) -> str:
     return target if n_causes == 1 else f"{target}::cause_{cause}"
 
 
-def _add_cause(name: str, target: str, x, kernel: CoxGibbs, family: Family) -> None:
+def _add_cause(name: str, target: str, x, kernel: CoxGibbs, family: SurvivalFamily) -> None:
     """Add one cause's coefficients, frailty and likelihood to the model in context."""
     eta = pt.zeros(kernel.risk.events.shape[0])
     if x is not None:
@@ -100,15 +105,23 @@ def _add_cause(name: str, target: str, x, kernel: CoxGibbs, family: Family) -> N
         tau = pm.HalfNormal(f"{name}::tau_std", SCALE_SD)
         offsets = pm.Normal(f"{name}::eta", 0.0, 1.0, dims="cluster")
         eta = eta + (tau * offsets)[kernel.clusters]
-    family.likelihood(name, eta, kernel.risk)
+    family.likelihood(name, eta, kernel)
 
 
-def _parameter_dims(target: str, n_causes: int, frailty: bool) -> dict[str, tuple[str, ...]]:
-    """Dims of ``beta`` (log hazard ratios), ``tau`` and ``u`` (the frailties), per cause."""
+def _parameter_dims(
+    target: str, n_causes: int, frailty: bool, family: SurvivalFamily, stratum_dim: str
+) -> dict[str, tuple[str, ...]]:
+    """Return the dims of the parameters, per cause.
+
+    ``beta`` (log hazard ratios), ``tau`` and ``u`` (the frailties) and the baseline's own
+    (`SurvivalFamily.baseline_dims`).
+    """
     cause = (f"{target}::cause",) if n_causes > 1 else ()
     dims = {"beta": (*cause, f"{target}::beta_dim")}
     if frailty:
         dims |= {"tau": cause, "u": (*cause, "cluster")}
+    for name, own in family.baseline_dims(stratum_dim).items():
+        dims[name] = (*cause, *own)
     return dims
 
 
@@ -139,8 +152,9 @@ class SurvivalModel(ConditionalModel):
     """
 
     inputs: Inputs = field(repr=False)
-    family: Family
+    family: SurvivalFamily
     outcome: SurvivalOutcome
+    time_scale: float
     kernels: tuple[CoxGibbs, ...] = field(repr=False)
     cause_names: tuple[str, ...]
 
@@ -150,10 +164,8 @@ class SurvivalModel(ConditionalModel):
             return list(point["causes"])
         states = []
         for name, kernel in zip(self.cause_names, self.kernels, strict=True):
-            state = {
-                "beta": point.get(f"{name}::beta_std", np.zeros(0)),
-                "jumps": np.exp(point[f"{name}::log_jumps"]),
-            }
+            state = {"beta": point.get(f"{name}::beta_std", np.zeros(0))}
+            state |= self.family.state_from_point(point, name)
             if kernel.clusters is not None:
                 tau = float(np.exp(point[f"{name}::tau_std_log__"]))
                 state |= {"tau": tau, "frailty": tau * point[f"{name}::eta"]}
@@ -171,15 +183,11 @@ class SurvivalModel(ConditionalModel):
         total = np.zeros(rows.size)
         x_rows = np.take(x, rows, axis=0)
         for kernel, state in zip(self.kernels, self._states(point), strict=True):
-            risk = kernel.risk
             eta = x_rows @ state["beta"]
             if kernel.clusters is not None:
                 eta = eta + state["frailty"][kernel.clusters[rows]]
-            baseline = {
-                "log_hazard": risk.log_hazard(state["jumps"])[rows],
-                "cumulative": risk.cumulative(state["jumps"])[rows],
-            }
-            total += self.family.row_log_likelihood(eta, risk.events[rows], baseline)
+            baseline = {name: values[rows] for name, values in kernel.baseline(state).items()}
+            total += self.family.row_log_likelihood(eta, kernel.risk.events[rows], baseline)
         return total
 
     def draw_rows(
@@ -198,6 +206,13 @@ class SurvivalModel(ConditionalModel):
         if self.kernels[0].clusters is not None:
             named["tau"] = np.array([state["tau"] for state in states])
             named["u"] = np.array([state["frailty"] for state in states])
+        centres = self.scaling.x_center / scale  # where the predictors are 0, standardised
+        own = [
+            self.family.baseline_parameters(state, self.time_scale, -float(state["beta"] @ centres))
+            for state in states
+        ]
+        for name in own[0]:
+            named[name] = np.array([values[name] for values in own])
         if len(states) == 1:
             named = {name: values[0] for name, values in named.items()}
         return named

@@ -11,7 +11,7 @@ compatibly with it (`bayesmi.engines.compatible`). Its formula is R's survival f
   (coxph's ``strata``); at most one.
 - ``(1 | study)``: a log-normal frailty, a random intercept on the log hazard per cluster.
 
-`survival` builds the model (its family, ``"cox"``, is the baseline hazard);
+`survival` builds the model (its family, ``"cox"`` or ``"weibull"``, is the baseline hazard);
 `survival_outcome` reads the time, event and strata columns back from its formula.
 """
 
@@ -120,10 +120,13 @@ def survival(formula: str, family: str | Family = "cox") -> ImputationModel:
         ``"Surv(time, event) ~ x + z + (1 | study)"`` (one baseline, a log-normal frailty per
         study; ``study`` the cluster). ``event`` is 0 for censored rows and 1 for the event,
         or 1..K for K competing causes, each with its own cause-specific hazard.
-    family : {"cox"}, default="cox"
-        The baseline hazard: ``"cox"`` a step function with a jump at every event time of its
-        stratum, under which the posterior of the coefficients is their prior times Cox's
-        partial likelihood (Breslow's for ties).
+    family : {"cox", "weibull"}, default="cox"
+        The baseline hazard of every stratum: ``"cox"`` a step function with a jump at every
+        event time of its stratum, under which the posterior of the coefficients is their
+        prior times Cox's partial likelihood (Breslow's for ties); ``"weibull"`` a Weibull
+        hazard with a rate and a shape of its own (traced as ``shape`` and ``scale``, in time
+        units, with every predictor 0). A Weibull model is passed as the model itself:
+        ``analysis=bm.survival(formula, family="weibull")``.
 
     Returns
     -------
@@ -132,7 +135,8 @@ def survival(formula: str, family: str | Family = "cox") -> ImputationModel:
     Notes
     -----
     On predictors standardised by their observed mean and SD, the coefficients (log hazard
-    ratios) have ``N(0, 2.5^2)`` priors and the frailty SD a ``HalfNormal(1)``. The Cox
+    ratios) have ``N(0, 2.5^2)`` priors and the frailty SD a ``HalfNormal(1)``; a Weibull
+    baseline's rate ``p(lambda) \propto 1 / lambda`` and shape ``log alpha ~ N(0, 1)``. The Cox
     baseline's jumps ``dH_m`` at the distinct event times have the limit of a gamma-process
     prior, ``p(dH_m) \propto 1 / dH_m``, under which the posterior of the coefficients is
     proportional to their prior times the partial likelihood (Kalbfleisch 1978; Sinha, Ibrahim
