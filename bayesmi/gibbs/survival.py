@@ -1,4 +1,4 @@
-r"""Sweeps of a Cox model with a gamma-process baseline, by strata, with a log-normal frailty.
+r"""Sweeps of proportional hazards models by strata, with a log-normal frailty: Cox and Weibull.
 
 The model of one cause (competing causes: one such model each, events of the others censored)::
 
@@ -15,22 +15,23 @@ it (Sinha, Ibrahim and Chen 2003).
 
 A sweep (`CoxGibbs.sweep`) is a partially collapsed Gibbs sampler (van Dyk and Park 2008):
 
-1. beta from its posterior with the jumps integrated out, by a Metropolis-Hastings step whose
-   proposal is one Newton step from the current beta with the curvature there
-   (``N(beta + H^-1 g, H^-1)``, the reverse move evaluated at the proposal: Gamerman 1997);
+1. beta from its posterior with the jumps integrated out, by an independence
+   Metropolis-Hastings step from the Laplace approximation at the mode (`laplace_step`:
+   Newton's method to the mode, a normal proposal there mixed with a Student t, whose tails
+   are heavier than the conditional's);
 2. the jumps from their gamma conditional, ``dH_m ~ Gamma(D_m, S_m)``;
-3. with a frailty: every cluster's ``b_j`` by the same Newton-proposal step in one dimension
-   (its conditional is log-concave), a shift of all ``b_j`` against all jumps (the likelihood
-   is unchanged along it; the shift's conditional is normal: Liu and Sabatti 2000), and
-   ``tau^2`` by `bayesmi.gibbs.steps.scale_step`.
+3. with a frailty: every cluster's ``b_j`` by the same step in one dimension (its conditional
+   is log-concave: `elementwise_laplace_step`), a shift of all ``b_j`` against all jumps (the
+   likelihood is unchanged along it; the shift's conditional is normal: Liu and Sabatti
+   2000), and ``tau^2`` by `bayesmi.gibbs.steps.scale_step`.
 
-Each step leaves the posterior invariant; the Metropolis steps accept most proposals, as the
-conditionals are close to normal.
+Each step leaves the posterior invariant; the Metropolis steps accept nearly every proposal,
+as the conditionals are close to normal. A Weibull baseline (`WeibullGibbs`) is the same
+sampler with one risk set per stratum, whose "jump" is the stratum's rate, each row's hazard
+scaled by ``t^alpha``, and a first step for the shapes with the rates integrated out.
 
 References
 ----------
-Gamerman, D. (1997). Sampling from the posterior distribution in generalized linear mixed
-models. Statistics and Computing 7, 57-68.
 Liu, J. S. and Sabatti, C. (2000). Generalised Gibbs sampler and multigrid Monte Carlo for
 Bayesian computation. Biometrika 87(2), 353-369.
 Sinha, D., Ibrahim, J. G. and Chen, M.-H. (2003). A Bayesian justification of Cox's partial
