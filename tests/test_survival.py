@@ -247,6 +247,40 @@ def test_fit_each_reads_lifelines_cox_fits_stratified_and_cluster_robust(surviva
         np.testing.assert_allclose(pooled["estimate"], means)
 
 
+@pytest.fixture(scope="module")
+def survival_idata(survival_frame):
+    return _impute(survival_frame, "Surv(time, event) ~ x + z + b + strata(study)")
+
+
+def test_plot_imputed_by_event_status_draws_each_group_apart(survival_frame, survival_idata):
+    """One density panel per event status, each from its own rows: the observed curve is the
+    KDE of the observed x of those rows, one curve per imputation of their imputed cells."""
+    from scipy.stats import gaussian_kde
+
+    axes = bm.plot_imputed(survival_idata, "x", by="event")
+    assert len(axes) == 3
+    missing = survival_frame["x"].isna()
+    for axis, status in zip(axes[:2], (0, 1), strict=True):
+        assert axis.get_title().endswith(f"rows with event = {status}")
+        lines = axis.get_lines()
+        observed = survival_frame.loc[(survival_frame["event"] == status) & ~missing, "x"]
+        grid, curve = lines[0].get_data()
+        np.testing.assert_allclose(curve, gaussian_kde(observed)(grid))
+        imputations = (
+            survival_idata.posterior.sizes["chain"] * survival_idata.posterior.sizes["draw"]
+        )
+        assert len(lines) == 1 + imputations
+    shares = bm.plot_imputed(survival_idata, "b", by="event")
+    assert len(shares) == 3
+    assert shares[1].get_ylim() == (0, 1)
+    with pytest.raises(ValueError, match="by='x' must be another column"):
+        bm.plot_imputed(survival_idata, "x", by="x")
+    with pytest.raises(ValueError, match="by='b' has missing values"):
+        bm.plot_imputed(survival_idata, "x", by="b")
+    with pytest.raises(ValueError, match=r"by='time' has \d+ values"):
+        bm.plot_imputed(survival_idata, "x", by="time")
+
+
 def test_frailty_and_competing_causes_trace_per_cause(survival_frame):
     frame = survival_frame.copy()
     rng = np.random.default_rng(3)

@@ -12,8 +12,10 @@ from typing import Literal
 
 import arviz as az
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
 
+from bayesmi.messages import show
 from bayesmi.plots.categories import draw_category_shares, draw_cluster_shares, is_categorical
 from bayesmi.plots.style import IMPUTED_COLOR, OBSERVED_COLOR, axes_for
 from bayesmi.result.comparison import (
@@ -29,7 +31,7 @@ from bayesmi.result.comparison import (
     proportions,
 )
 from bayesmi.result.datatree import reads_result
-from bayesmi.result.read import check_imputed
+from bayesmi.result.read import check_imputed, observed_frame
 
 __all__ = ["plot_imputed"]
 
@@ -45,6 +47,7 @@ def plot_imputed(
     clusters: list | None = None,
     n_clusters: int = 12,
     axes: object = None,
+    by: str | None = None,
 ) -> np.ndarray:
     """Compare observed and imputed values: per imputation, and per cluster.
 
@@ -64,21 +67,25 @@ def plot_imputed(
         imputed cells (the title says so).
     n_clusters : int, default=12
         Number of clusters shown when `clusters` is not given.
-    axes : sequence of two matplotlib Axes, optional
-        Where to draw; default a new figure.
+    axes : sequence of matplotlib Axes, optional
+        Where to draw (two, or with `by` one per group and one more); default a new figure.
+    by : str, optional
+        A complete column of the data with a few values (at most 6), e.g. the event status
+        of a survival analysis: the first panel is drawn once per value, for its rows only
+        (whether imputations follow the observed values within each group).
 
     Returns
     -------
     numpy.ndarray of matplotlib.axes.Axes
         ``[imputations, clusters]``: observed (blue) and imputed (red) values per imputation
         as `kind` says, then per cluster (all imputations; a 0/1 variable's proportion of
-        ones, on the full 0-1 scale).
+        ones, on the full 0-1 scale). With `by`, one first panel per group, then the clusters.
 
     Raises
     ------
     ValueError
-        If `variable` was not imputed, `kind` is not one of the three, or a cluster is not
-        one of the run's.
+        If `variable` was not imputed, `kind` is not one of the three, a cluster is not
+        one of the run's, or `by` is not a complete column with at most 6 values.
 
     Examples
     --------
@@ -96,23 +103,66 @@ def plot_imputed(
     values = imputed_values(idata, variable)
     chosen = chosen_clusters(values, clusters, n_clusters)
     shown = ClustersShown(values.cluster, values.cluster_labels, chosen, clusters is None)
-    axes = axes_for(axes, 2, (11, 3.8))
-    if is_categorical(idata, variable):
-        categories = category_values(idata, values)
-        names = list(categories.names)
-        draw_category_shares(axes[0], variable, names, *category_shares(values, categories))
+    groups = _groups(idata, variable, by)
+    axes = axes_for(axes, len(groups) + 1, (5.5 * (len(groups) + 1), 3.8))
+    categories = category_values(idata, values) if is_categorical(idata, variable) else None
+    for axis, (label, rows) in zip(axes, groups, strict=False):
+        part = values if rows is None else values.rows(rows)
+        if categories is not None:
+            own = categories if rows is None else categories.rows(rows, values.observed_mask)
+            names = list(categories.names)
+            draw_category_shares(axis, variable, names, *category_shares(part, own))
+        elif values.zero_one:
+            _draw_proportions(axis, part)
+        else:
+            draw = {"density": _draw_densities, "strip": _draw_strips, "box": _draw_boxes}[kind]
+            draw(axis, part)
+        if label is not None:
+            axis.set_title(f"{axis.get_title()}\nrows with {by} = {label}")
+    if len(groups) > 1:  # the groups on one scale, to be compared
+        limits = np.array([axis.get_xlim() for axis in axes[:-1]])
+        for axis in axes[:-1]:
+            axis.set_xlim(limits[:, 0].min(), limits[:, 1].max())
+    if categories is not None:
         per_cluster = cluster_category_shares(values, categories, chosen)
-        draw_cluster_shares(axes[1], variable, names, per_cluster)
-        shown.label(axes[1], " (left bar observed, right bar hatched imputed)")
+        draw_cluster_shares(axes[-1], variable, list(categories.names), per_cluster)
+        shown.label(axes[-1], " (left bar observed, right bar hatched imputed)")
     elif values.zero_one:
-        _draw_proportions(axes[0], values)
-        _draw_cluster_proportions(axes[1], values, shown)
+        _draw_cluster_proportions(axes[-1], values, shown)
     else:
-        draw = {"density": _draw_densities, "strip": _draw_strips, "box": _draw_boxes}[kind]
-        draw(axes[0], values)
-        _draw_cluster_values(axes[1], values, shown)
+        _draw_cluster_values(axes[-1], values, shown)
     axes[0].figure.tight_layout()
     return axes
+
+
+MAX_GROUPS = 6
+"""Most values a `by` column of `plot_imputed` may have (one panel each)."""
+
+
+def _groups(idata: az.InferenceData, variable: str, by: str | None) -> list[tuple]:
+    """Return the first panels' groups: ``(label, rows)``, one ``(None, None)`` without `by`."""
+    if by is None:
+        return [(None, None)]
+    frame = observed_frame(idata)
+    if by not in frame.columns or by == variable:
+        raise ValueError(
+            f"by={by!r} must be another column of the imputed data; its columns are "
+            f"{', '.join(map(str, frame.columns))}."
+        )
+    column = frame[by]
+    if column.isna().any():
+        raise ValueError(
+            f"by={by!r} has missing values (rows {show(frame.index[column.isna()])}); group "
+            "by a complete column, such as the event status."
+        )
+    levels = pd.unique(column)
+    if len(levels) > MAX_GROUPS:
+        raise ValueError(
+            f"by={by!r} has {len(levels)} values; it draws one panel per value, at most "
+            f"{MAX_GROUPS}: group by a column with few values (or cut this one into bands)."
+        )
+    levels = sorted(levels) if column.dtype.kind in "biuf" else list(levels)
+    return [(level, (column == level).to_numpy()) for level in levels]
 
 
 @dataclass(frozen=True)
@@ -147,7 +197,8 @@ def _draw_densities(axis: Axes, values: ImputedValues) -> None:
         axis.plot(grid, density, color=IMPUTED_COLOR, lw=0.8, alpha=0.7, label=label)
     axis.set_xlabel(values.variable)
     axis.set_ylabel("density")
-    axis.legend()
+    axis.set_ylim(0, 1.3 * max(observed.max(), imputed.max(initial=0.0)))  # room for the legend
+    axis.legend(loc="upper left", fontsize="small", frameon=False)
     axis.set_title(f"{values.variable}: observed and imputed ({len(imputed)} imputations)")
 
 

@@ -8,7 +8,7 @@ per cluster, for the clusters chosen (those with the most imputed cells, by defa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import arviz as az
 import numpy as np
@@ -72,6 +72,16 @@ class ImputedValues:
     def observed(self) -> np.ndarray:
         """The observed values."""
         return self.values[self.observed_mask]
+
+    def rows(self, selected: np.ndarray) -> ImputedValues:
+        """Return the values of the rows `selected` (a mask), their imputed cells alone."""
+        return replace(
+            self,
+            values=self.values[selected],
+            observed_mask=self.observed_mask[selected],
+            imputed=self.imputed[:, selected[~self.observed_mask]],
+            cluster_codes=self.cluster_codes[selected],
+        )
 
     @property
     def zero_one(self) -> bool:
@@ -145,9 +155,12 @@ def chosen_clusters(
 def densities(values: ImputedValues, points: int = 200) -> tuple[np.ndarray, ...]:
     """Return a grid, the observed values' density and each imputation's on it (a KDE)."""
     observed, imputed = values.observed, values.imputed
-    low = np.min([observed.min(), imputed.min()])
-    grid = np.linspace(low, np.max([observed.max(), imputed.max()]), points)
-    each = [gaussian_kde(row)(grid) if np.ptp(row) > 0 else np.zeros_like(grid) for row in imputed]
+    both = np.concatenate([observed, imputed.ravel()])  # a group may have no imputed cell
+    grid = np.linspace(both.min(), both.max(), points)
+    each = [
+        gaussian_kde(row)(grid) if row.size > 1 and np.ptp(row) > 0 else np.zeros_like(grid)
+        for row in imputed
+    ]
     return grid, gaussian_kde(observed)(grid), np.array(each)
 
 
@@ -186,6 +199,12 @@ class CategoryValues:
     names: np.ndarray
     observed: np.ndarray
     imputed: np.ndarray
+
+    def rows(self, selected: np.ndarray, observed_mask: np.ndarray) -> CategoryValues:
+        """Return the values of the rows `selected` (a mask); `observed_mask` of every row."""
+        return CategoryValues(
+            self.names, self.observed[selected], self.imputed[:, selected[~observed_mask]]
+        )
 
 
 def category_values(idata: az.InferenceData, values: ImputedValues) -> CategoryValues:
