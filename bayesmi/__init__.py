@@ -20,7 +20,7 @@ from importlib.metadata import PackageNotFoundError, version
 warnings.filterwarnings("ignore", message=r"\s*ArviZ is undergoing", category=FutureWarning)
 
 from bayesmi import datasets, simulate  # noqa: E402
-from bayesmi.data import grouping_structure, missing_pattern  # noqa: E402
+from bayesmi.data import grouping_structure, missing_pattern, nelson_aalen  # noqa: E402
 from bayesmi.diagnostics import (  # noqa: E402
     ConvergenceWarning,
     chain_mean_rhat,
@@ -106,6 +106,7 @@ __all__ = [
     "impute",
     "likelihood_ratio_test",
     "missing_pattern",
+    "nelson_aalen",
     "ordinal",
     "plot_imputed",
     "plot_missing",

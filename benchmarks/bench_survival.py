@@ -50,17 +50,6 @@ APPROXIMATION = {
 TERMS = ("x", "b")
 
 
-def nelson_aalen(time: np.ndarray, event: np.ndarray) -> np.ndarray:
-    """Return the marginal Nelson-Aalen cumulative hazard at every row's time."""
-    order = np.argsort(time, kind="stable")
-    times, events = time[order], event[order]
-    distinct, first = np.unique(times, return_index=True)
-    at_risk = times.size - first
-    deaths = np.add.reduceat(events, first)
-    cumulative = np.cumsum(deaths / at_risk)
-    return cumulative[np.searchsorted(distinct, time)]
-
-
 def cox(frame: pd.DataFrame):
     return PHReg(
         frame["time"],
@@ -80,7 +69,7 @@ def impute(frame: pd.DataFrame, method: str, seed: int):
     options["progressbar"] = False
     if method == "compatible":
         return bm.impute(frame, COMPATIBLE, analysis=ANALYSIS, **options)
-    hazard = nelson_aalen(frame["time"].to_numpy(), frame["event"].to_numpy())
+    hazard = bm.nelson_aalen(frame["time"], frame["event"])
     return bm.impute(frame.assign(hazard=hazard), APPROXIMATION, **options)
 
 

@@ -413,3 +413,15 @@ def test_cox_imputation_agrees_with_smcfcs():
         gap = pooled.loc[term, "estimate"] - reference["estimate"][term]
         print(term, pooled.loc[term, "estimate"], reference["estimate"][term], gap)
         assert abs(gap) < 0.5 * reference["std_error"][term]
+
+
+def test_nelson_aalen_is_lifelines_estimate_at_every_rows_time():
+    lifelines = pytest.importorskip("lifelines")
+    rng = np.random.default_rng(1)
+    time = np.round(rng.exponential(size=300), 1) + 0.1  # many ties
+    event = rng.integers(0, 2, 300)
+    fitter = lifelines.NelsonAalenFitter(nelson_aalen_smoothing=False).fit(time, event)
+    expected = fitter.cumulative_hazard_at_times(time).to_numpy()
+    np.testing.assert_allclose(bm.nelson_aalen(time, event), expected, rtol=1e-12)
+    with pytest.raises(ValueError, match="must be complete"):
+        bm.nelson_aalen([1.0, np.nan], [1, 0])
