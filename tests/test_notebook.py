@@ -45,3 +45,34 @@ def test_tutorial_notebook_executes_and_saves_figures(tmp_path, monkeypatch):
         for output in cell.get("outputs", [])
     ]
     assert any("largest distance to R's pooled fixed effects per step" in text for text in outputs)
+
+
+SURVIVAL = NOTEBOOK.with_name("survival.ipynb")
+
+
+def test_survival_notebook_executes_and_saves_figures(tmp_path, monkeypatch):
+    """The second tutorial (a time to event, notebooks/make_survival.py) runs top to bottom in an
+    empty directory with fast settings, and prints the table of pooled log hazard ratios."""
+    monkeypatch.setenv("BAYESMI_NOTEBOOK_FAST", "1")
+    notebook = nbformat.read(SURVIVAL, as_version=4)
+    sources = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    assert not [source for source in sources if "simplefilter" in source or "filterwarn" in source]
+    workdir = tmp_path / "notebooks"
+    workdir.mkdir()
+    client = nbclient.NotebookClient(
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": workdir}}
+    )
+    client.execute(env=os.environ | {"BAYESMI_NOTEBOOK_FAST": "1"})
+    figures = sorted(path.name for path in (workdir / "figures").iterdir())
+    assert figures == [
+        "survival_hazard_ratios.png",
+        "survival_imputed_x.png",
+        "survival_trace_x.png",
+    ]
+    outputs = [
+        output.get("data", {}).get("text/plain", "") + output.get("text", "")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+    ]
+    assert any("mice's approximation" in text and "compatible" in text for text in outputs)
