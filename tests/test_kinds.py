@@ -30,7 +30,9 @@ def test_the_documented_row_says_what_the_table_holds(name):
     assert compatible == ("yes" if info.compatible else "no")
     assert gibbs == ("yes" if info.gibbs else "asked")
     counts = tuple(name for name, family in FAMILIES.items() if family.counts)
-    named = {"any": tuple(FAMILIES), "counts": counts}
+    covariates = tuple(name for name, family in FAMILIES.items() if not family.survival)
+    named = {"any": covariates, "counts": counts}
+    named["survival"] = tuple(name for name, family in FAMILIES.items() if family.survival)
     named["selection"] = ("gaussian", "binary")
     assert info.families == named.get(families, (families,))
 
@@ -51,6 +53,8 @@ def test_a_family_the_kind_cannot_have_is_refused_naming_the_ones_it_can():
     with pytest.raises(ValueError, match="count model must be one of 'poisson', 'negative_bin"):
         bm.count("y ~ x + (1 | g)", family="gaussian")
     with pytest.raises(ValueError, match="family must be one of gaussian, binary"):
+        bm.cluster_level("z ~ x_mean", family="lognormal")
+    with pytest.raises(ValueError, match=r"cluster_level model must be one of .* not 'weibull'"):
         bm.cluster_level("z ~ x_mean", family="weibull")
     model = bm.cluster_level("z ~ x_mean", family="ordinal")
     assert model.family is FAMILIES["ordinal"]

@@ -37,7 +37,7 @@ from bayesmi.engines.options import Options, check_memory, check_options
 from bayesmi.messages import show
 from bayesmi.result.frame_codec import check_storable
 from bayesmi.spec.constructors import binary, random_intercept, random_slopes
-from bayesmi.spec.kinds import KINDS
+from bayesmi.spec.kinds import KINDS, gibbs_available
 from bayesmi.spec.model import ImputationModel
 from bayesmi.spec.survival import is_survival_formula, survival
 from bayesmi.spec.terms import parse_formula
@@ -200,6 +200,13 @@ def _check_compatible_kinds(
     engine = "analysis= with engine='chained'"
     _refuse_kinds(spec, "compatible", engine, "use one of those models, or leave analysis= out")
     for name, model in spec.items():
+        if not gibbs_available(model):
+            raise ValueError(
+                f"{name!r} is imputed by {model.kind} with family {model.family.name!r}, which "
+                "has no exact Gibbs sampler; analysis= with engine='chained' updates every "
+                "model by one. Use a family that has one (a count: family='negative_binomial'), "
+                "or leave analysis= out."
+            )
         if model.pmm:
             raise ValueError(
                 f"{name!r} is imputed by predictive mean matching, which draws observed "

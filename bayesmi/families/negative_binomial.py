@@ -13,6 +13,7 @@ from typing import ClassVar
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
+from scipy.special import gammaln
 
 from bayesmi.families.base import CountFamily, KernelInputs, ParameterScaling
 from bayesmi.gibbs import NegativeBinomialGibbs
@@ -39,6 +40,18 @@ class NegativeBinomial(CountFamily):
         """Draw a gamma mixture of Poissons with mean ``exp(eta)``."""
         alpha = float(quantities["alpha"])
         return rng.poisson(rng.gamma(alpha, np.exp(eta) / alpha)).astype(float)
+
+    def row_log_likelihood(self, eta: np.ndarray, y: np.ndarray, quantities: dict) -> np.ndarray:
+        """Return the negative binomial log probability of each row's count, mean ``exp(eta)``."""
+        alpha = float(quantities["alpha"])
+        log_total = np.logaddexp(np.log(alpha), eta)  # log(alpha + mu)
+        return (
+            gammaln(y + alpha)
+            - gammaln(alpha)
+            - gammaln(y + 1)
+            + alpha * (np.log(alpha) - log_total)
+            + y * (eta - log_total)
+        )
 
     def parameter_dims(self, target: str) -> dict[str, tuple[str, ...]]:
         """``alpha``: the overdispersion (variance ``mu + mu^2 / alpha``)."""

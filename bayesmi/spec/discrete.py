@@ -114,7 +114,12 @@ def ordinal(formula: str, delta: DeltaLike = None) -> ImputationModel:
     return replace(grouped_model(formula, "ordinal"), delta=delta)
 
 
-@model_kind(default_family="poisson", takes=lambda family: family.counts, has_gibbs=mixed_gibbs)
+@model_kind(
+    default_family="poisson",
+    takes=lambda family: family.counts,
+    has_gibbs=mixed_gibbs,
+    compatible=True,
+)
 def count(
     formula: str, family: str | Family = "poisson", delta: DeltaLike = None
 ) -> ImputationModel:
