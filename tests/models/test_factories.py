@@ -29,6 +29,8 @@ SPECS = {
     "cluster_level_ordinal": bm.cluster_level("rank ~ w_mean", family="ordinal"),
     "cluster_level_binary": bm.cluster_level("flag ~ w_mean", family="binary"),
     "cluster_level_poisson": bm.cluster_level("size ~ w_mean", family="poisson"),
+    "survival": bm.survival("Surv(t, d) ~ w + z + (1 | g)"),
+    "survival_weibull": bm.survival("Surv(t, d) ~ w + strata(g)", family="weibull"),
 }
 SUPPORT = {"b": {0.0, 1.0}, "c3": {0.0, 1.0, 2.0}, "o": {1.0, 2.0, 3.0}, "kind": {0.0, 1.0, 2.0}}
 """The values a draw may take: category codes, or an ordinal column's numbers."""
@@ -54,6 +56,8 @@ def contract_frame(two_variable_data):
     frame["rank"] = (per_cluster % 3 + 1).where(systematic)
     frame["flag"] = (per_cluster % 2).where(systematic)
     frame["size"] = (per_cluster % 5).where(systematic)
+    frame["t"] = np.exp(-0.5 * frame["w"]) * (1 + np.arange(len(frame)) % 7)
+    frame["d"] = (np.arange(len(frame)) % 3 > 0).astype(int)  # events in every cluster
     return frame
 
 
