@@ -5,10 +5,8 @@ with a stratified Cox model. Kept as this script's output so that its cells are 
 code; the test suite executes the notebook (tests/test_notebook.py) with fast settings.
 """
 
-from pathlib import Path
-
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from make_tutorial import write
+from nbformat.v4 import new_code_cell, new_markdown_cell
 
 CELLS = [
     new_markdown_cell(
@@ -205,11 +203,7 @@ axes[0].figure.savefig(FIGURES / "survival_imputed_x.png", dpi=90)"""
 
 
 def main() -> None:
-    notebook = new_notebook(cells=CELLS)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    path = Path(__file__).with_name("survival.ipynb")
-    nbformat.write(notebook, path)
-    print(f"wrote {path}")
+    write(CELLS, "survival.ipynb")
 
 
 if __name__ == "__main__":

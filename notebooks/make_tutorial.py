@@ -312,12 +312,17 @@ MAR predicts."""
 ]
 
 
-def main() -> None:
-    notebook = new_notebook(cells=CELLS)
+def write(cells: list, name: str) -> None:
+    """Write `cells` as the notebook `name` beside this script (the Python 3 kernel)."""
+    notebook = new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    path = Path(__file__).with_name("tutorial.ipynb")
+    path = Path(__file__).with_name(name)
     nbformat.write(notebook, path)
     print(f"wrote {path}")
+
+
+def main() -> None:
+    write(CELLS, "tutorial.ipynb")
 
 
 if __name__ == "__main__":

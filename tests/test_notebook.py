@@ -1,4 +1,4 @@
-"""The tutorial notebook runs top to bottom (fast settings) from a copy of notebooks/ alone."""
+"""The tutorial notebooks run top to bottom (fast settings) from a copy of notebooks/ alone."""
 
 import os
 from pathlib import Path
@@ -9,13 +9,16 @@ nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "tutorial.ipynb"
+SURVIVAL = NOTEBOOK.with_name("survival.ipynb")
 
 
-def test_tutorial_notebook_executes_and_saves_figures(tmp_path, monkeypatch):
-    """Executed in an empty directory outside the repository, with the installed package
-    only (the R reference numbers ship inside it), and no warning filter in any cell."""
+def execute(path: Path, tmp_path: Path, monkeypatch) -> tuple:
+    """Execute a notebook with fast settings in an empty directory; return it and that directory.
+
+    Its code cells may not filter warnings or hide the progress bars.
+    """
     monkeypatch.setenv("BAYESMI_NOTEBOOK_FAST", "1")
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    notebook = nbformat.read(path, as_version=4)
     sources = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
     assert not [source for source in sources if "simplefilter" in source or "filterwarn" in source]
     assert not [source for source in sources if "progressbar=False" in source]
@@ -25,6 +28,13 @@ def test_tutorial_notebook_executes_and_saves_figures(tmp_path, monkeypatch):
         notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": workdir}}
     )
     client.execute(env=os.environ | {"BAYESMI_NOTEBOOK_FAST": "1"})
+    return notebook, workdir
+
+
+def test_tutorial_notebook_executes_and_saves_figures(tmp_path, monkeypatch):
+    """Executed in an empty directory outside the repository, with the installed package
+    only (the R reference numbers ship inside it), and no warning filter in any cell."""
+    notebook, workdir = execute(NOTEBOOK, tmp_path, monkeypatch)
     figures = sorted(path.name for path in (workdir / "figures").iterdir())
     assert figures == [
         "imputed_step3.png",
@@ -47,22 +57,10 @@ def test_tutorial_notebook_executes_and_saves_figures(tmp_path, monkeypatch):
     assert any("largest distance to R's pooled fixed effects per step" in text for text in outputs)
 
 
-SURVIVAL = NOTEBOOK.with_name("survival.ipynb")
-
-
 def test_survival_notebook_executes_and_saves_figures(tmp_path, monkeypatch):
     """The second tutorial (a time to event, notebooks/make_survival.py) runs top to bottom in an
     empty directory with fast settings, and prints the table of pooled log hazard ratios."""
-    monkeypatch.setenv("BAYESMI_NOTEBOOK_FAST", "1")
-    notebook = nbformat.read(SURVIVAL, as_version=4)
-    sources = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
-    assert not [source for source in sources if "simplefilter" in source or "filterwarn" in source]
-    workdir = tmp_path / "notebooks"
-    workdir.mkdir()
-    client = nbclient.NotebookClient(
-        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": workdir}}
-    )
-    client.execute(env=os.environ | {"BAYESMI_NOTEBOOK_FAST": "1"})
+    notebook, workdir = execute(SURVIVAL, tmp_path, monkeypatch)
     figures = sorted(path.name for path in (workdir / "figures").iterdir())
     assert figures == [
         "survival_hazard_ratios.png",
