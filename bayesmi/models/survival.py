@@ -147,8 +147,8 @@ class SurvivalModel(ConditionalModel):
     """A compiled survival analysis model (see the module docstring).
 
     Parameters on the data's scale: ``beta`` (log hazard ratios per unit of each predictor),
-    with a frailty ``tau`` (its SD) and ``u`` (every cluster's), one set per cause with
-    competing risks.
+    with a frailty ``tau`` (its SD) and ``u`` (every cluster's, on the log hazard), a Weibull
+    baseline's ``shape`` and ``scale`` per stratum; one set per cause with competing risks.
     """
 
     inputs: Inputs = field(repr=False)
