@@ -72,6 +72,7 @@ def cluster_level_model(model: ImputationModel, data: ImputationData) -> Cluster
     factor = data.factor(target) if family.reads_codes else None
     k = factor.n_categories if factor is not None else 0
     with pm.Model(coords=coords) as pymc_model:
+        pymc_model.add_coord(f"{target}::obs_row", length=len(y))  # with no predictor too
         equation = _category_equation if family.per_category else _equation
         quantities, eta = equation(target, family, predictors, x, len(y), k)
         family_quantities, _ = family.likelihood(

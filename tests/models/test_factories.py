@@ -175,3 +175,16 @@ def test_models_without_predictors_build_and_draw(kind, two_variable_data):
     draws = model.draw_missing(point, starting_predictors(data, ()), np.random.default_rng(0))
     assert draws.shape == (int(frame["y"].isna().sum()),)
     assert model.parameters(point)["beta"].shape == (1,)
+
+
+@pytest.mark.parametrize("family", ["gaussian", "binary"])
+def test_cluster_level_models_without_predictors_build_and_draw(family, two_variable_data):
+    """``cluster_level("zm ~ 1")``: an intercept only (its rows' dim was once left undefined)."""
+    frame = contract_frame(two_variable_data)
+    target = "zm" if family == "gaussian" else "flag"
+    data = encode(frame, "g")
+    model = FACTORIES["cluster_level"](bm.cluster_level(f"{target} ~ 1", family=family), data)
+    point = model.model.initial_point()
+    draws = model.draw_missing(point, starting_predictors(data, ()), np.random.default_rng(0))
+    assert draws.shape == (int(frame[target].isna().sum()),)
+    assert model.parameters(point)["beta"].shape == (1,)
