@@ -207,6 +207,12 @@ def _check_compatible_kinds(
                 "model by one. Use a family that has one (a count: family='negative_binomial'), "
                 "or leave analysis= out."
             )
+        if model.level is not None:
+            raise ValueError(
+                f"{name!r} lives on the level {model.level!r}; analysis= with "
+                "engine='chained' holds cluster-level variables of the cluster only so far: "
+                "leave analysis= out."
+            )
         if model.pmm:
             raise ValueError(
                 f"{name!r} is imputed by predictive mean matching, which draws observed "

@@ -24,15 +24,17 @@ Metropolis steps instead of one NUTS run:
    substantive-model-compatible FCS of Bartlett et al. (2015) and Blimp (Enders, Du and Keller
    2020), with an independence proposal in place of smcfcs' rejection sampling. Given the
    parameters and the clusters' effects the rows are independent, so each cell is accepted or
-   rejected on its own.
+   rejected on its own; a cluster-level variable's value is proposed for a whole cluster at
+   once, the later factors' likelihood summed over its rows.
 3. The analysis outcome's missing cells are drawn from the analysis model.
 
 Every step leaves the joint posterior invariant, so a long chain gives the joint engine's
 imputations. Only factors with an exact Gibbs sampler whose target can be set and a row
 likelihood can take part (`bayesmi.spec.kinds.KindInfo.compatible`: the normal, binary,
-categorical and ordinal models, so nominal and ordinal covariates too, which the joint engine
-cannot hold), and no formula may hold a cluster mean of an imputed variable (a cell would
-then move its whole cluster's rows).
+categorical, ordinal and negative binomial models, so nominal, ordinal and count covariates
+too, which the joint engine cannot hold, and normal cluster-level variables of the cluster),
+the analysis model may be a survival model (`bayesmi.survival`), and no formula may hold a
+cluster mean of an imputed variable (a cell would then move its whole cluster's rows).
 
 References
 ----------

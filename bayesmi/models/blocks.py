@@ -9,6 +9,7 @@ the data's scale.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 import pymc as pm
@@ -178,5 +179,6 @@ def linear_gibbs_sampler(
     return GibbsSampler(
         start=lambda rng: gibbs_start(pymc_model, rng),
         sweep=lambda point, rng: kernel.sweep(point, current_x(), rng),
+        set_target=partial(np.copyto, kernel.y),
         sweep_block=kernel.sweep_block,
     )

@@ -229,8 +229,7 @@ class CategoricalModel(CompiledQuantities, ConditionalModel):
         """
         current = self._unpack(point)
         eta = self._linear_predictors(current, x, rows) + np.reshape(self.row_shifts(rows), (-1, 1))
-        codes = self.family.draw(eta, current, rng)
-        return self.category_values[codes.astype(int)]
+        return self.as_values(self.family.draw(eta, current, rng))
 
     def row_log_likelihood(
         self, point: Point, x: np.ndarray, y: np.ndarray, rows: np.ndarray

@@ -22,6 +22,7 @@ Gibbs sampler (`bayesmi.gibbs.LinearGibbs`) unless NUTS is asked for.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pymc as pm
@@ -102,6 +103,7 @@ def cluster_level_model(model: ImputationModel, data: ImputationData) -> Cluster
         known_standardised=(cluster_value - scaling.y_center) / scaling.y_scale,
         known_values=cluster_value,
         missing_codes=data.cluster_codes[~observed],
+        cluster_codes=data.cluster_codes,
         category_values=data.category_values(target) if factor is not None else None,
     )
 
@@ -173,7 +175,10 @@ class ClusterLevelModel(CompiledQuantities, ConditionalModel):
     known_standardised: np.ndarray
     known_values: np.ndarray
     missing_codes: np.ndarray
+    cluster_codes: np.ndarray = field(repr=False)
     category_values: np.ndarray | None = field(default=None, repr=False)
+
+    cluster_level: ClassVar[bool] = True
 
     def _unpack(self, point: Point) -> dict:
         if self.family.linear_gibbs:  # its sampler's state is the point: read it as it is
@@ -217,9 +222,7 @@ class ClusterLevelModel(CompiledQuantities, ConditionalModel):
         if self.shifts_linear_predictor:  # else a shift of the values: `draw_missing` adds it
             shifts = self._cluster_shifts()
             mean = mean + (np.reshape(shifts, (-1, 1)) if mean.ndim == 2 else shifts)
-        per_cluster = self.family.draw(mean, current, rng)
-        if self.category_values is not None:
-            per_cluster = self.category_values[per_cluster.astype(int)]
+        per_cluster = self.as_values(self.family.draw(mean, current, rng))
         known = ~np.isnan(self.known_standardised)
         per_cluster = np.where(known, self.known_standardised, per_cluster)
         return per_cluster[self.missing_codes]
@@ -246,6 +249,38 @@ class ClusterLevelModel(CompiledQuantities, ConditionalModel):
         reported = known[self.missing_codes]
         values[reported] = self.known_values[self.missing_codes[reported]]
         return values
+
+    def set_completed(self, values: np.ndarray, predictors: np.ndarray) -> None:
+        """Set the completed target (every row's; one value per cluster) and predictors.
+
+        For the analysis-compatible engine: the model is built from data in which the target
+        is complete (`bayesmi.data.encoding.ImputationData.filled`), one likelihood row per
+        cluster, which reads its cluster's value.
+        """
+        super().set_completed(values[self.likelihood_rows], predictors)
+
+    def draw_rows(
+        self, point: Point, x: np.ndarray, rows: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Draw the target of the clusters of `rows` (one row each), on the model's scale."""
+        current = self._unpack(point)
+        mean = self._cluster_means(current, x)[self.cluster_codes[rows]]
+        draws = self.family.draw(mean, current, rng)
+        return self.as_values(draws)
+
+    def row_log_likelihood(
+        self, point: Point, x: np.ndarray, y: np.ndarray, rows: np.ndarray
+    ) -> np.ndarray:
+        """Return the log density of each cluster's value at its first row, 0 at the others.
+
+        Summed over a cluster's rows, that is the cluster's log density once: what the
+        analysis-compatible engine's acceptance ratio reads.
+        """
+        current = self._unpack(point)
+        codes = self.cluster_codes[rows]
+        mean = self._cluster_means(current, x)[codes]
+        first = rows == self.first_row[codes]
+        return np.where(first, self.family.row_log_likelihood(mean, y, current), 0.0)
 
     def parameters(self, point: Point) -> dict[str, np.ndarray]:
         """Return the parameters on the data's scale."""

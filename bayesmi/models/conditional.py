@@ -138,6 +138,8 @@ class ConditionalModel(ABC):
     _logp_dlogp: object = field(default=None, repr=False)
     _standardised: tuple = field(default=(), repr=False)
 
+    cluster_level: ClassVar[bool] = False
+    """Whether the target is one value per cluster (its missing cells move a cluster at once)."""
     shifts_linear_predictor: ClassVar[bool] = False
     """Whether `delta_shifts` move the linear predictor (logit and log models) rather than the
     drawn values (normal models)."""
@@ -282,6 +284,14 @@ class ConditionalModel(ABC):
         linear predictor shifted by `row_shifts`); models that take part override it.
         """
         raise NotImplementedError(f"{type(self).__name__} cannot draw given rows")
+
+    def as_values(self, draws: np.ndarray) -> np.ndarray:
+        """Return drawn category codes as the column's values (draws of numbers as they are).
+
+        Models of categories hold the values in ``category_values``.
+        """
+        categories = getattr(self, "category_values", None)
+        return draws if categories is None else categories[draws.astype(int)]
 
     def row_log_likelihood(
         self, point: Point, x: np.ndarray, y: np.ndarray, rows: np.ndarray

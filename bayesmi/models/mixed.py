@@ -224,9 +224,7 @@ class MixedModel(CompiledQuantities, ConditionalModel):
         current = self._unpack(point)
         mean = self._linear_predictor(current, x, rows) + self.row_shifts(rows)
         draws = self.family.draw(mean, self._at_rows(current, rows), rng)
-        if self.category_values is not None:
-            return self.category_values[draws.astype(int)]
-        return draws
+        return self.as_values(draws)
 
     def row_log_likelihood(
         self, point: Point, x: np.ndarray, y: np.ndarray, rows: np.ndarray

@@ -422,7 +422,12 @@ def binary(formula: str, delta: DeltaLike = None) -> ImputationModel:
     return replace(grouped_model(formula, "binary"), delta=delta)
 
 
-@model_kind(takes=lambda family: not family.survival, has_gibbs=linear_gibbs, cluster_level=True)
+@model_kind(
+    takes=lambda family: not family.survival,
+    has_gibbs=linear_gibbs,
+    cluster_level=True,
+    compatible=True,
+)
 def cluster_level(
     formula: str,
     family: str | Family = "gaussian",

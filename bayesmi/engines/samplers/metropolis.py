@@ -5,7 +5,8 @@ and accepted with probability ``min(1, prod_d p_d(row | x_k*) / p_d(row | x_k))`
 factors ``d`` whose predictors read ``x_k`` (`dependents`): as the proposal is the cell's own
 factor, this is the Metropolis-Hastings ratio of the joint target (see
 `bayesmi.engines.compatible` for the algorithm and its references). Given the parameters and
-the clusters' effects the rows are independent, so every cell is accepted or not on its own.
+the clusters' effects the rows are independent, so every cell is accepted or not on its own;
+a cluster-level variable's cells move a cluster at a time, its rows' likelihoods summed.
 """
 
 from __future__ import annotations
@@ -68,23 +69,47 @@ def metropolis_update(
         Share of the proposals accepted (1.0 with no missing cell).
     """
     rows = np.flatnonzero(data.missing[name])
+    model = models[name]
+    if model.cluster_level:  # one value per cluster: its unreported clusters move as units
+        rows = rows[_unreported(data, name, model)[model.cluster_codes[rows]]]
+        units, position = np.unique(model.cluster_codes[rows], return_inverse=True)
+        drawn_at = model.first_row[units]
+    else:
+        position, drawn_at = np.arange(rows.size), rows
     if rows.size == 0:
         return 1.0
-    model = models[name]
     own = model.scaling.x(data.design(model.columns, current))
-    log_likelihood = _later_log_likelihood(
-        data, name, rows, current[name][rows], models, points, current, later
-    )
+
+    def per_unit(values: np.ndarray) -> np.ndarray:
+        at_rows = _later_log_likelihood(
+            data, name, rows, values[position], models, points, current, later
+        )
+        return np.bincount(position, at_rows, minlength=drawn_at.size)
+
+    log_likelihood = per_unit(current[name][drawn_at])
     accepted = 0
     for _ in range(rounds):
-        draws = model.draw_rows(points[name], own, rows, rng)
+        draws = model.draw_rows(points[name], own, drawn_at, rng)
         proposal = model.scaling.y_center + model.scaling.y_scale * draws
-        proposed = _later_log_likelihood(data, name, rows, proposal, models, points, current, later)
-        accept = np.log(rng.random(rows.size)) < proposed - log_likelihood
-        current[name][rows[accept]] = proposal[accept]
+        proposed = per_unit(proposal)
+        accept = np.log(rng.random(drawn_at.size)) < proposed - log_likelihood
+        moved = accept[position]
+        current[name][rows[moved]] = proposal[position][moved]
         log_likelihood[accept] = proposed[accept]
         accepted += int(accept.sum())
-    return accepted / (rounds * rows.size)
+    return accepted / (rounds * drawn_at.size)
+
+
+def _unreported(data: ImputationData, name: str, model: ConditionalModel) -> np.ndarray:
+    """Return, per cluster, whether no row reports the cluster-level variable `name`.
+
+    A cluster reported by some of its rows keeps that value (its other rows start at it);
+    only the others are updated.
+    """
+    values = data.values(name)
+    observed = ~np.isnan(values)
+    counts = np.bincount(model.cluster_codes[observed], minlength=len(model.first_row))
+    return counts == 0
 
 
 def _later_log_likelihood(
