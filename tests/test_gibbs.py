@@ -237,25 +237,34 @@ def monte_carlo_variance(draws: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.slow  # half a minute of sampling: a statistical check
-@pytest.mark.parametrize("kind", ["fixed_cluster", "cluster_level"])
+@pytest.mark.parametrize("kind", ["fixed_cluster", "cluster_level", "cluster_level_binary"])
 def test_conjugate_gibbs_agrees_with_nuts_on_the_linear_models(kind):
-    """fixed_cluster (intercept per cluster) and cluster_level: means within 4 MC SEs, SDs 20%."""
+    """fixed_cluster (intercept per cluster), cluster_level normal, and cluster_level binary
+    (its Polya-Gamma sweep, `LinearLogisticGibbs`): means within 4 MC SEs, SDs within 20%."""
+    frame = None
     if kind == "fixed_cluster":
         sim = bm.simulate.simulate_random_intercept(clusters=12, cluster_size=8, seed=4)
         spec, column = bm.fixed_cluster("y ~ x"), "x"
     else:
         sim = bm.simulate.simulate_cluster_level(clusters=40, cluster_size=5, seed=4)
         target = next(c for c in sim.incomplete if sim.incomplete[c].isna().any())
-        spec = bm.cluster_level(f"{target} ~ x_mean")
-        column = None
-    data = encode(sim.incomplete, "cluster")
+        column, family = None, "gaussian"
+        if kind == "cluster_level_binary":
+            values = sim.incomplete[target]
+            frame = sim.incomplete.assign(
+                **{target: (values > values.median()).where(values.notna())}
+            )
+            family = "binary"
+        spec = bm.cluster_level(f"{target} ~ x_mean", family=family)
+    data = encode(sim.incomplete if frame is None else frame, "cluster")
     model = FACTORIES[spec.kind](spec, data)
     x = data.values(column)[:, None] if column else data.design(model.columns)
     model.set_predictors(x)
     assert model.gibbs is not None
 
     def summary(p):
-        return [*np.atleast_1d(p.get("alpha", p.get("beta")))[:3], float(p["sigma"])]
+        sigma = [float(p["sigma"])] if "sigma" in p else []
+        return [*np.atleast_1d(p.get("alpha", p.get("beta")))[:3], *sigma]
 
     assert_gibbs_agrees_with_nuts(model, summary, kind)
 

@@ -71,5 +71,6 @@ def test_update_method_is_the_one_choice_of_sampler():
     negative_binomial = bm.count("y ~ x + (1 | g)", family="negative_binomial")
     assert update_method(negative_binomial, "auto") == "gibbs"
     assert update_method(negative_binomial, "nuts") == "nuts"
-    assert update_method(bm.cluster_level("z ~ x_mean", family="binary"), "auto") == "nuts"
+    assert update_method(bm.cluster_level("z ~ x_mean", family="binary"), "auto") == "gibbs"
+    assert update_method(bm.cluster_level("z ~ x_mean", family="poisson"), "auto") == "nuts"
     assert update_method(bm.ordinal("y ~ x + (1 | g) + (1 | h)"), "auto") == "nuts"

@@ -542,6 +542,12 @@ def test_study_level_covariates_are_imputed_a_study_at_a_time():
         np.testing.assert_array_equal(completed.loc[reported, "w"], frame.loc[reported, "w"])
         in_study = completed["study"] == reported_study
         assert (completed.loc[in_study, "w"] == frame.loc[in_study, "w"].dropna().iloc[0]).all()
+    binary = frame.assign(w=(frame["w"] > 0).where(frame["w"].notna()).astype(float))
+    spec = {"w": bm.cluster_level("w ~ 1", family="binary"), "x": STUDY_SPEC["x"]}
+    idata = _impute(binary, "Surv(time, event) ~ x + z + w", spec=spec)
+    for completed in bm.completed(idata):
+        assert completed.groupby("study")["w"].nunique().max() == 1
+        assert set(completed["w"].unique()) <= {0.0, 1.0}
     counts = frame.assign(w=frame["w"].round().abs())
     spec = {"w": bm.cluster_level("w ~ 1", family="poisson")}
     with pytest.raises(ValueError, match="which has no exact Gibbs sampler"):

@@ -163,9 +163,24 @@ class Family(ABC):
     """The Gibbs kernel of a Heckman selection model of this family; None: no such model."""
     survival: ClassVar[bool] = False
     """Whether the target is an event time (a survival analysis model's baseline hazard)."""
-    linear_gibbs: ClassVar[bool] = False
-    """Whether its regression without random effects (one row per cluster) has an exact
-    Gibbs sampler (`bayesmi.gibbs.LinearGibbs`)."""
+
+    @property
+    def linear_gibbs(self) -> bool:
+        """Whether its regression without random effects has an exact Gibbs sampler.
+
+        One row per cluster (a cluster-level model), or cluster dummies: `linear_kernel`.
+        """
+        return type(self).linear_kernel is not Family.linear_kernel
+
+    def linear_kernel(
+        self, target: str, intercept: str, y: np.ndarray, intercepts: np.ndarray
+    ) -> object:
+        """Return the exact Gibbs kernel of its regression without random effects.
+
+        The kernel's state is the PyMC model's point; ``sweep(point, x, rng)``; its ``y``
+        may be overwritten (the target). Families without one raise.
+        """
+        raise NotImplementedError(f"no Gibbs sampler of a {self.name} regression")
 
     @property
     def has_gibbs_kernel(self) -> bool:

@@ -17,7 +17,7 @@ from scipy.special import expit
 
 from bayesmi.families.base import CategoryFamily, ColumnData, KernelInputs
 from bayesmi.families.bivariate_normal import log_bivariate_normal_cdf
-from bayesmi.gibbs import BinarySelectionGibbs, LogisticGibbs
+from bayesmi.gibbs import BinarySelectionGibbs, LinearLogisticGibbs, LogisticGibbs
 from bayesmi.messages import show
 from bayesmi.priors import COEFFICIENT_SD
 
@@ -45,6 +45,12 @@ class Binary(CategoryFamily):
     def row_log_likelihood(self, eta: np.ndarray, y: np.ndarray, quantities: dict) -> np.ndarray:
         """Return the Bernoulli log probability of each row's 0/1."""
         return y * eta - np.logaddexp(0.0, eta)
+
+    def linear_kernel(
+        self, target: str, intercept: str, y: np.ndarray, intercepts: np.ndarray
+    ) -> LinearLogisticGibbs:
+        """Return `bayesmi.gibbs.LinearLogisticGibbs`: the logistic regression's sweep."""
+        return LinearLogisticGibbs(target, intercept, y, intercepts)
 
     def gibbs_kernel(self, inputs: KernelInputs) -> tuple[object, object]:
         """Return the Polya-Gamma sweep (`bayesmi.gibbs.LogisticGibbs`)."""

@@ -18,7 +18,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayesmi.families.base import Family, KernelInputs, ParameterScaling
-from bayesmi.gibbs import RandomInterceptGibbs, RandomSlopesGibbs, SelectionGibbs
+from bayesmi.gibbs import LinearGibbs, RandomInterceptGibbs, RandomSlopesGibbs, SelectionGibbs
 from bayesmi.priors import SCALE_SD
 
 __all__ = ["Gaussian"]
@@ -34,7 +34,6 @@ class Gaussian(Family):
     shifts_linear_predictor: ClassVar[bool] = False
     takes_other_factors: ClassVar[bool] = True
     selection_kernel: ClassVar[type] = SelectionGibbs
-    linear_gibbs: ClassVar[bool] = True
 
     def likelihood(self, target, eta, y, *, n_categories=0, dims=None, sigma=None):
         """Add ``sigma`` (unless given per row) and the normal likelihood of `y`."""
@@ -60,6 +59,12 @@ class Gaussian(Family):
     def dispersion(self, current: dict, scaling: ParameterScaling) -> dict[str, np.ndarray]:
         """Return ``sigma`` (one, or one per cluster) on the data's scale."""
         return {"sigma": np.asarray(scaling.y_scale * current["sigma"])}
+
+    def linear_kernel(
+        self, target: str, intercept: str, y: np.ndarray, intercepts: np.ndarray
+    ) -> LinearGibbs:
+        """Return `bayesmi.gibbs.LinearGibbs`: the normal linear regression's sweep."""
+        return LinearGibbs(target, intercept, y, intercepts)
 
     def gibbs_kernel(self, inputs: KernelInputs) -> tuple[object, object]:
         """Return pan's random-intercept sweep, or the random-slopes (and 2l.norm) one."""

@@ -15,7 +15,7 @@ compiled loops.
 from bayesmi.gibbs.binary_selection import BinarySelectionGibbs
 from bayesmi.gibbs.counts import NegativeBinomialGibbs
 from bayesmi.gibbs.intercepts import FactorsGibbs, InterceptsGibbs
-from bayesmi.gibbs.logistic import CategoricalGibbs, LogisticGibbs
+from bayesmi.gibbs.logistic import CategoricalGibbs, LinearLogisticGibbs, LogisticGibbs
 from bayesmi.gibbs.normal import (
     LinearGibbs,
     RandomInterceptGibbs,
@@ -30,6 +30,7 @@ __all__ = [
     "FactorsGibbs",
     "InterceptsGibbs",
     "LinearGibbs",
+    "LinearLogisticGibbs",
     "LogisticGibbs",
     "NegativeBinomialGibbs",
     "OrdinalGibbs",

@@ -16,7 +16,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayesmi.data.encoding import ImputationData
-from bayesmi.gibbs import LinearGibbs
+from bayesmi.families import Family
 from bayesmi.models.conditional import GibbsSampler, Point, gibbs_start
 from bayesmi.models.scaling import Scaling
 from bayesmi.priors import COEFFICIENT_SD, SCALE_SD
@@ -73,9 +73,10 @@ def point_beta(point: Point, target: str, n_predictors: int) -> np.ndarray:
 
 def linear_point(
     point: Point, target: str, intercept: str, n_predictors: int
-) -> tuple[np.ndarray, np.ndarray, float]:
+) -> tuple[np.ndarray, np.ndarray, float | None]:
     """Return the intercept (or intercepts), coefficients and residual SD a point holds."""
-    sigma = float(np.exp(point[f"{target}::sigma_std_log__"]))
+    key = f"{target}::sigma_std_log__"
+    sigma = float(np.exp(point[key])) if key in point else None  # none for a logistic model
     return point[f"{target}::{intercept}"], point_beta(point, target, n_predictors), sigma
 
 
@@ -168,9 +169,14 @@ def linear_gibbs_sampler(
     y: np.ndarray,
     intercepts: np.ndarray,
     n_predictors: int,
+    family: Family,
 ) -> GibbsSampler:
-    """Return the `LinearGibbs` sampler of a compiled model, reading its current predictors."""
-    kernel = LinearGibbs(target, intercept, y, intercepts)
+    """Return the sampler of a regression without random effects, reading its predictors.
+
+    The family's kernel (`bayesmi.families.base.Family.linear_kernel`: `LinearGibbs` for a
+    normal target, a Polya-Gamma sweep for a binary one).
+    """
+    kernel = family.linear_kernel(target, intercept, y, intercepts)
     name = f"{target}::X"
 
     def current_x() -> np.ndarray:
@@ -180,5 +186,5 @@ def linear_gibbs_sampler(
         start=lambda rng: gibbs_start(pymc_model, rng),
         sweep=lambda point, rng: kernel.sweep(point, current_x(), rng),
         set_target=partial(np.copyto, kernel.y),
-        sweep_block=kernel.sweep_block,
+        sweep_block=getattr(kernel, "sweep_block", None),
     )

@@ -15,8 +15,9 @@ draw from the model given ``a_j`` (or, with predictive mean matching, the value 
 with a close predicted mean), written to every unit of the cluster. Units that miss ``w`` in a
 cluster where other units report it get the reported value. With ``delta`` the drawn clusters'
 values move by it (gaussian) or their ``eta_j`` does (`bayesmi.spec.pattern_mixture`); reported
-values stay. A family with a linear sweep (gaussian) has its parameters updated by an exact
-Gibbs sampler (`bayesmi.gibbs.LinearGibbs`) unless NUTS is asked for.
+values stay. A family with a linear sweep (`bayesmi.families.base.Family.linear_kernel`:
+gaussian, `bayesmi.gibbs.LinearGibbs`; binary, the Polya-Gamma `bayesmi.gibbs.LinearLogisticGibbs`)
+has its parameters updated by that exact Gibbs sampler unless NUTS is asked for.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def cluster_level_model(model: ImputationModel, data: ImputationData) -> Cluster
         parameter_dims=dims,
         coords=extra_coords,
         gibbs=linear_gibbs_sampler(
-            pymc_model, target, "intercept_std", y, np.ones((len(y), 1)), len(predictors)
+            pymc_model, target, "intercept_std", y, np.ones((len(y), 1)), len(predictors), family
         )
         if gibbs_available(model)
         else None,
@@ -184,7 +185,8 @@ class ClusterLevelModel(CompiledQuantities, ConditionalModel):
         if self.family.linear_gibbs:  # its sampler's state is the point: read it as it is
             n_predictors = len(self.columns)
             intercept, beta, sigma = linear_point(point, self.target, "intercept_std", n_predictors)
-            return {"intercept": float(intercept), "beta": beta, "sigma": sigma}
+            current = {"intercept": float(intercept), "beta": beta}
+            return current if sigma is None else current | {"sigma": sigma}
         named = self.quantities_at(point)
         if self.family.per_category:
             named.setdefault("beta", np.zeros((named["intercept"].shape[0], 0)))

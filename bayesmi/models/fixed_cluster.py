@@ -75,6 +75,7 @@ def fixed_cluster_model(model: ImputationModel, data: ImputationData) -> FixedCl
             inputs.y,
             np.eye(data.n_clusters)[inputs.codes_observed],
             len(predictors),
+            model.family,
         ),
         donors=model.donors if model.pmm else 0,
         observed_values=data.values(target)[inputs.observed] if model.pmm else None,
