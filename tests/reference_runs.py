@@ -219,7 +219,7 @@ def discrete_nuts():
         "kind": bm.cluster_level("kind ~ x_mean + y_mean", family="categorical"),
         "size": bm.cluster_level("size ~ y_mean", family="negative_binomial"),
     }
-    return _sim(data, spec, seed=18, cores=1)
+    return _sim(data, spec, seed=18, cores=1, sampler="nuts")  # their Gibbs sweeps: issue 30
 
 
 def levels_gibbs():

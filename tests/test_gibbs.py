@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import arviz as az
 import numpy as np
+import pandas as pd
 import pytest
 
 import bayesmi as bm
@@ -236,11 +237,33 @@ def monte_carlo_variance(draws: np.ndarray) -> np.ndarray:
     return draws.var(axis=0) / ess
 
 
-@pytest.mark.slow  # half a minute of sampling: a statistical check
-@pytest.mark.parametrize("kind", ["fixed_cluster", "cluster_level", "cluster_level_binary"])
+LINEAR_FAMILIES = ["gaussian", "binary", "categorical", "ordinal", "negative_binomial"]
+
+
+def cluster_level_target(values: pd.Series, clusters: pd.Series, family: str) -> pd.Series:
+    """A cluster-level variable of the family made from a continuous one (NaN kept)."""
+    if family == "gaussian":
+        return values
+    if family == "binary":
+        return (values > values.median()).where(values.notna())
+    if family == "negative_binomial":  # overdispersed: a gamma mixture of Poissons
+        rng = np.random.default_rng(7)
+        means = np.exp(1.0 + 0.5 * values.fillna(0.0).to_numpy())
+        counts = pd.Series(rng.poisson(rng.gamma(2.0, means / 2.0)), index=values.index)
+        return counts.groupby(clusters).transform("first").astype(float).where(values.notna())
+    cuts = [-np.inf, *values.quantile([0.3, 0.6] if family == "categorical" else [0.25, 0.5, 0.75])]
+    labels = ["low", "mid", "high", "top"][: len(cuts)]
+    return pd.cut(values, [*cuts, np.inf], labels=labels, ordered=family == "ordinal")
+
+
+@pytest.mark.slow  # two minutes of sampling: a statistical check
+@pytest.mark.parametrize(
+    "kind", ["fixed_cluster", *(f"cluster_level_{f}" for f in LINEAR_FAMILIES)]
+)
 def test_conjugate_gibbs_agrees_with_nuts_on_the_linear_models(kind):
-    """fixed_cluster (intercept per cluster), cluster_level normal, and cluster_level binary
-    (its Polya-Gamma sweep, `LinearLogisticGibbs`): means within 4 MC SEs, SDs within 20%."""
+    """fixed_cluster (intercept per cluster), and cluster_level of every family with a sweep
+    of its regression (`LinearGibbs`, `bayesmi.gibbs.regressions`), 40 clusters: coefficients,
+    thresholds, residual SD and dispersion, means within 4 MC SEs, SDs within 20%."""
     frame = None
     if kind == "fixed_cluster":
         sim = bm.simulate.simulate_random_intercept(clusters=12, cluster_size=8, seed=4)
@@ -248,14 +271,15 @@ def test_conjugate_gibbs_agrees_with_nuts_on_the_linear_models(kind):
     else:
         sim = bm.simulate.simulate_cluster_level(clusters=40, cluster_size=5, seed=4)
         target = next(c for c in sim.incomplete if sim.incomplete[c].isna().any())
-        column, family = None, "gaussian"
-        if kind == "cluster_level_binary":
-            values = sim.incomplete[target]
-            frame = sim.incomplete.assign(
-                **{target: (values > values.median()).where(values.notna())}
-            )
-            family = "binary"
-        spec = bm.cluster_level(f"{target} ~ x_mean", family=family)
+        family = kind.removeprefix("cluster_level_")
+        frame = sim.incomplete.assign(
+            **{
+                target: cluster_level_target(
+                    sim.incomplete[target], sim.incomplete["cluster"], family
+                )
+            }
+        )
+        spec, column = bm.cluster_level(f"{target} ~ x_mean", family=family), None
     data = encode(sim.incomplete if frame is None else frame, "cluster")
     model = FACTORIES[spec.kind](spec, data)
     x = data.values(column)[:, None] if column else data.design(model.columns)
@@ -263,8 +287,12 @@ def test_conjugate_gibbs_agrees_with_nuts_on_the_linear_models(kind):
     assert model.gibbs is not None
 
     def summary(p):
-        sigma = [float(p["sigma"])] if "sigma" in p else []
-        return [*np.atleast_1d(p.get("alpha", p.get("beta")))[:3], *sigma]
+        others = [float(p["sigma"])] if "sigma" in p else []
+        if kind == "cluster_level_negative_binomial":
+            others.append(float(np.log(p["alpha"])))
+        thresholds = list(np.ravel(p.get("thresholds", [])))
+        coefficients = p["alpha"] if kind == "fixed_cluster" else p["beta"]
+        return [*np.ravel(coefficients)[:4], *thresholds, *others]
 
     assert_gibbs_agrees_with_nuts(model, summary, kind)
 

@@ -71,6 +71,7 @@ def test_update_method_is_the_one_choice_of_sampler():
     negative_binomial = bm.count("y ~ x + (1 | g)", family="negative_binomial")
     assert update_method(negative_binomial, "auto") == "gibbs"
     assert update_method(negative_binomial, "nuts") == "nuts"
-    assert update_method(bm.cluster_level("z ~ x_mean", family="binary"), "auto") == "gibbs"
+    for family in ("gaussian", "binary", "categorical", "ordinal", "negative_binomial"):
+        assert update_method(bm.cluster_level("z ~ x_mean", family=family), "auto") == "gibbs"
     assert update_method(bm.cluster_level("z ~ x_mean", family="poisson"), "auto") == "nuts"
     assert update_method(bm.ordinal("y ~ x + (1 | g) + (1 | h)"), "auto") == "nuts"

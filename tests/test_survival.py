@@ -554,6 +554,34 @@ def test_study_level_covariates_are_imputed_a_study_at_a_time():
         _impute(counts, "Surv(time, event) ~ w", spec=spec)
 
 
+@pytest.mark.parametrize("family", ["categorical", "ordinal", "negative_binomial"])
+def test_study_level_categories_and_counts_are_imputed_by_their_regression_sweeps(family):
+    """A study-level w of three categories (nominal or ordered) or a count, missing for whole
+    studies: its Gibbs sweep takes part in an analysis= run; every completed w is one of the
+    column's categories (a count: a whole number), one value per study, reported ones kept."""
+    frame, _ = _with_study_covariate(4, studies=10, patients=20, lost=4)
+    if family == "negative_binomial":
+        w = np.floor(np.exp(frame["w"] + 1.0))
+    else:
+        w = pd.cut(frame["w"], [-np.inf, -0.4, 0.4, np.inf], labels=["low", "mid", "high"])
+        w = w.cat.as_ordered() if family == "ordinal" else w
+    frame = frame.assign(w=w)
+    spec = {"w": bm.cluster_level("w ~ 1", family=family), "x": STUDY_SPEC["x"]}
+    analysis = "Surv(time, event) ~ x + z + w + (1 | study)"
+    idata = _impute(frame, analysis, spec=spec)
+    parameter = "w::thresholds" if family == "ordinal" else "w::beta"  # ordinal: no intercept
+    assert idata.posterior[parameter].notnull().all()
+    reported = frame["w"].notna()
+    for completed in bm.completed(idata):
+        assert completed["w"].dtype == frame["w"].dtype
+        assert completed.groupby("study", observed=True)["w"].nunique().max() == 1
+        assert completed["w"].notna().all()
+        pd.testing.assert_series_equal(completed.loc[reported, "w"], frame.loc[reported, "w"])
+        if family == "negative_binomial":
+            assert (completed["w"] == np.floor(completed["w"])).all()
+            assert completed["w"].min() >= 0
+
+
 @pytest.mark.slow
 def test_study_level_covariate_imputed_compatibly_recovers_complete_data_estimates():
     """3,000 patients in 20 studies, w missing for 6 whole studies, x 30% MAR, frailty SD 0.5,

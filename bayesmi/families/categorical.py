@@ -17,7 +17,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayesmi.families.base import CategoryFamily, CategoryLabels, KernelInputs, ParameterScaling
-from bayesmi.gibbs import CategoricalGibbs
+from bayesmi.gibbs import CategoricalGibbs, LinearCategoricalGibbs
 from bayesmi.priors import COEFFICIENT_SD
 
 __all__ = ["Categorical"]
@@ -60,6 +60,12 @@ class Categorical(CategoryFamily):
         """Return ``beta``: per non-reference category, intercept and coefficients."""
         rows = zip(current["intercept"], current["beta"], strict=True)
         return {"beta": np.array([scaling.fixed_effects(float(a), b) for a, b in rows])}
+
+    def linear_kernel(
+        self, target: str, intercept: str, y: np.ndarray, intercepts: np.ndarray
+    ) -> LinearCategoricalGibbs:
+        """Return `bayesmi.gibbs.LinearCategoricalGibbs`: the multinomial logit's sweep."""
+        return LinearCategoricalGibbs(target, intercept, y, intercepts)
 
     def gibbs_kernel(self, inputs: KernelInputs) -> tuple[object, object]:
         """Return the Polya-Gamma sweep of every category given the others."""

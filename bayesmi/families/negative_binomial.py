@@ -16,7 +16,7 @@ import pytensor.tensor as pt
 from scipy.special import gammaln
 
 from bayesmi.families.base import CountFamily, KernelInputs, ParameterScaling
-from bayesmi.gibbs import NegativeBinomialGibbs
+from bayesmi.gibbs import LinearNegativeBinomialGibbs, NegativeBinomialGibbs
 
 __all__ = ["NegativeBinomial"]
 
@@ -60,6 +60,12 @@ class NegativeBinomial(CountFamily):
     def dispersion(self, current: dict, scaling: ParameterScaling) -> dict[str, np.ndarray]:
         """Return ``alpha``."""
         return {"alpha": np.asarray(current["alpha"])}
+
+    def linear_kernel(
+        self, target: str, intercept: str, y: np.ndarray, intercepts: np.ndarray
+    ) -> LinearNegativeBinomialGibbs:
+        """Return `bayesmi.gibbs.LinearNegativeBinomialGibbs`: a regression's sweep."""
+        return LinearNegativeBinomialGibbs(target, intercept, y, intercepts)
 
     def gibbs_kernel(self, inputs: KernelInputs) -> tuple[object, object]:
         """Return the Polya-Gamma sweep (`bayesmi.gibbs.NegativeBinomialGibbs`)."""

@@ -23,7 +23,7 @@ from bayesmi.families.base import (
     KernelInputs,
     ParameterScaling,
 )
-from bayesmi.gibbs import OrdinalGibbs
+from bayesmi.gibbs import LinearOrdinalGibbs, OrdinalGibbs
 from bayesmi.gibbs.ordinal import ordinal_log_probabilities
 from bayesmi.messages import show
 from bayesmi.priors import THRESHOLD_SD
@@ -82,6 +82,12 @@ class Ordinal(CategoryFamily):
         if beta.size:
             named["beta"] = scaling.coefficients(beta)
         return named
+
+    def linear_kernel(
+        self, target: str, intercept: str, y: np.ndarray, intercepts: np.ndarray
+    ) -> LinearOrdinalGibbs:
+        """Return `bayesmi.gibbs.LinearOrdinalGibbs`: the cumulative logit's sweep."""
+        return LinearOrdinalGibbs(target, intercept, y, intercepts)
 
     def gibbs_kernel(self, inputs: KernelInputs) -> tuple[object, object]:
         """Return the latent-variable sweep (one grouping factor: `takes_other_factors`)."""

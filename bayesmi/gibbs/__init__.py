@@ -8,20 +8,27 @@ chain targets the posterior NUTS would; each sampler is checked against NUTS by 
 models' (Polya-Gamma augmentation), `ordinal` the cumulative logit's (latent variables),
 `intercepts` those of models with several grouping factors (three levels, crossed factors),
 `selection` and `binary_selection` the Heckman models' (data augmentation), `counts` the
-negative binomial's (Polya-Gamma augmentation), `steps` what they share and `kernels` their
-compiled loops.
+negative binomial's (Polya-Gamma augmentation), `regressions` those of the discrete
+regressions without random effects (cluster-level models), `steps` what they share and
+`kernels` their compiled loops.
 """
 
 from bayesmi.gibbs.binary_selection import BinarySelectionGibbs
 from bayesmi.gibbs.counts import NegativeBinomialGibbs
 from bayesmi.gibbs.intercepts import FactorsGibbs, InterceptsGibbs
-from bayesmi.gibbs.logistic import CategoricalGibbs, LinearLogisticGibbs, LogisticGibbs
+from bayesmi.gibbs.logistic import CategoricalGibbs, LogisticGibbs
 from bayesmi.gibbs.normal import (
     LinearGibbs,
     RandomInterceptGibbs,
     RandomSlopesGibbs,
 )
 from bayesmi.gibbs.ordinal import OrdinalGibbs
+from bayesmi.gibbs.regressions import (
+    LinearCategoricalGibbs,
+    LinearLogisticGibbs,
+    LinearNegativeBinomialGibbs,
+    LinearOrdinalGibbs,
+)
 from bayesmi.gibbs.selection import SelectionGibbs
 
 __all__ = [
@@ -29,8 +36,11 @@ __all__ = [
     "CategoricalGibbs",
     "FactorsGibbs",
     "InterceptsGibbs",
+    "LinearCategoricalGibbs",
     "LinearGibbs",
     "LinearLogisticGibbs",
+    "LinearNegativeBinomialGibbs",
+    "LinearOrdinalGibbs",
     "LogisticGibbs",
     "NegativeBinomialGibbs",
     "OrdinalGibbs",

@@ -36,7 +36,7 @@ from bayesmi.gibbs.steps import (
 )
 from bayesmi.priors import INTERCEPT_SD
 
-__all__ = ["NegativeBinomialGibbs"]
+__all__ = ["NegativeBinomialGibbs", "dispersion_steps"]
 
 DISPERSION_STEPS = (0.05, 0.2, 0.8)
 """SDs of the random-walk steps on log alpha, one of each per sweep."""
@@ -92,25 +92,34 @@ class NegativeBinomialGibbs(LogitTarget):
         self, eta: np.ndarray, alpha: float, rng: np.random.Generator
     ) -> tuple[float, float]:
         """Random-walk MH on log alpha, one step of each scale; return alpha and acceptance."""
-        y = self.y
-        log_mu = eta
+        return dispersion_steps(self.y, eta, alpha, rng)
 
-        def log_target(log_alpha: float) -> float:
-            a = np.exp(log_alpha)
-            log_total = np.logaddexp(log_alpha, log_mu)  # log(alpha + mu)
-            likelihood = np.sum(
-                gammaln(y + a) - gammaln(a) + a * (log_alpha - log_total) + y * (log_mu - log_total)
-            )
-            spread = np.exp(-log_alpha / 2)  # 1 / sqrt(alpha) ~ HalfNormal(1), Jacobian included
-            return float(likelihood - spread**2 / 2 + np.log(spread))
 
-        current = float(np.log(alpha))
-        log_current = log_target(current)
-        accepted = 0
-        for scale in DISPERSION_STEPS:
-            proposal = current + scale * rng.standard_normal()
-            log_proposal = log_target(proposal)
-            if np.log(rng.random()) < log_proposal - log_current:
-                current, log_current = proposal, log_proposal
-                accepted += 1
-        return float(np.exp(current)), accepted / len(DISPERSION_STEPS)
+def dispersion_steps(
+    y: np.ndarray, log_mu: np.ndarray, alpha: float, rng: np.random.Generator
+) -> tuple[float, float]:
+    """Random-walk MH on log alpha, one step of each scale; return alpha and acceptance.
+
+    The target is the negative binomial likelihood of the counts `y` with log means `log_mu`
+    times the prior ``1 / sqrt(alpha) ~ HalfNormal(1)``, on the log alpha scale.
+    """
+
+    def log_target(log_alpha: float) -> float:
+        a = np.exp(log_alpha)
+        log_total = np.logaddexp(log_alpha, log_mu)  # log(alpha + mu)
+        likelihood = np.sum(
+            gammaln(y + a) - gammaln(a) + a * (log_alpha - log_total) + y * (log_mu - log_total)
+        )
+        spread = np.exp(-log_alpha / 2)  # 1 / sqrt(alpha) ~ HalfNormal(1), Jacobian included
+        return float(likelihood - spread**2 / 2 + np.log(spread))
+
+    current = float(np.log(alpha))
+    log_current = log_target(current)
+    accepted = 0
+    for scale in DISPERSION_STEPS:
+        proposal = current + scale * rng.standard_normal()
+        log_proposal = log_target(proposal)
+        if np.log(rng.random()) < log_proposal - log_current:
+            current, log_current = proposal, log_proposal
+            accepted += 1
+    return float(np.exp(current)), accepted / len(DISPERSION_STEPS)

@@ -21,7 +21,7 @@ from bayesmi.gibbs.steps import (
 )
 from bayesmi.priors import COEFFICIENT_SD
 
-__all__ = ["CategoricalGibbs", "LinearLogisticGibbs", "LogisticGibbs"]
+__all__ = ["CategoricalGibbs", "LogisticGibbs", "log_sum_exp_with_reference"]
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ class CategoricalGibbs(CategoryTarget):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Update category k's coefficients and effects, and T's block k given the rest."""
         q = z.shape[1]
-        offset = _log_sum_exp_with_reference(np.delete(eta, k, axis=1))
+        offset = log_sum_exp_with_reference(np.delete(eta, k, axis=1))
         omega = random_polyagamma(1.0, eta[:, k] - offset, random_state=rng)
         mean, block = _conditional_block(effects, covariance, k, q)
         # kappa / omega + C_k = w theta + z b: the offset moves to the response's side
@@ -180,7 +180,7 @@ class CategoricalGibbs(CategoryTarget):
         return np.sum(z * effects[self.codes, k * q : (k + 1) * q], axis=1)
 
 
-def _log_sum_exp_with_reference(eta: np.ndarray) -> np.ndarray:
+def log_sum_exp_with_reference(eta: np.ndarray) -> np.ndarray:
     """``log(1 + sum_l exp(eta_il))`` per row: the other categories' and the reference's."""
     if eta.shape[1] == 1:
         return np.logaddexp(0.0, eta[:, 0])
@@ -222,48 +222,3 @@ def _conditional_block(
 def _other_blocks(size: int, k: int, q: int) -> np.ndarray:
     """Return the indices of T's rows outside block k."""
     return np.flatnonzero((np.arange(size) // q) != k)
-
-
-@dataclass(frozen=True)
-class LinearLogisticGibbs:
-    """Gibbs sweeps for a logistic regression without random effects (Polya-Gamma).
-
-    The binary cluster-level model (one row per cluster) on standardised predictors:
-    ``logit P(y = 1) = W theta``, ``W = [intercepts, x]``, ``theta_k ~ N(0, 2.5^2)`` (the
-    PyMC model's priors). One sweep draws ``omega_i ~ PG(1, eta_i)``, then ``theta`` from its
-    normal conditional given omega (Polson, Scott and Windle 2013). The state is the PyMC
-    model's point (``<target>::<intercept>``, ``<target>::beta_std``), as `LinearGibbs`'s.
-
-    Parameters
-    ----------
-    target : str
-        The imputed variable (names of the point's entries).
-    intercept : str
-        The name of the intercept's entry.
-    y : numpy.ndarray
-        The 0/1 target, one value per likelihood row.
-    intercepts : numpy.ndarray
-        The intercept's design: a column of ones.
-    """
-
-    target: str
-    intercept: str
-    y: np.ndarray
-    intercepts: np.ndarray
-
-    def sweep(self, point: dict, x: np.ndarray, rng: np.random.Generator) -> tuple[dict, float]:
-        """One sweep from `point` with standardised predictors `x`; return it and acceptance 1."""
-        name, k = self.target, self.intercepts.shape[1]
-        w = np.column_stack([self.intercepts, x])
-        theta = np.concatenate(
-            [np.atleast_1d(point[f"{name}::{self.intercept}"]), point.get(f"{name}::beta_std", [])]
-        )
-        omega = random_polyagamma(1.0, w @ theta, random_state=rng)
-        precision = (w * omega[:, None]).T @ w + np.eye(w.shape[1]) / COEFFICIENT_SD**2
-        chol = np.linalg.cholesky(precision)
-        mean = np.linalg.solve(chol.T, np.linalg.solve(chol, w.T @ (self.y - 0.5)))
-        theta = mean + np.linalg.solve(chol.T, rng.standard_normal(w.shape[1]))
-        new = {f"{name}::{self.intercept}": theta[:k] if k > 1 else np.asarray(theta[0])}
-        if x.shape[1]:
-            new[f"{name}::beta_std"] = theta[k:]
-        return new, 1.0

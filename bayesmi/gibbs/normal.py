@@ -45,6 +45,7 @@ from bayesmi.gibbs.chains import (
 )
 from bayesmi.gibbs.steps import (
     ClusterSums,
+    LinearTarget,
     Point,
     cluster_sums,
     collapsed_fixed_effects,
@@ -452,7 +453,7 @@ class RandomSlopesGibbs:
 
 
 @dataclass(frozen=True)
-class LinearGibbs:
+class LinearGibbs(LinearTarget):
     """Gibbs sweeps for a normal linear regression with independent normal priors.
 
     The fixed-cluster model (one intercept per cluster, cell-means coding) and the gaussian
@@ -461,25 +462,17 @@ class LinearGibbs:
     ``sigma ~ HalfNormal(1)``. One sweep draws ``theta`` from its normal conditional and
     ``sigma^2`` by the independence Metropolis-Hastings step of `RandomInterceptGibbs`. The
     state is the PyMC model's point (``<target>::<intercept>``, ``<target>::beta_std``,
-    ``<target>::sigma_std_log__``), so draws and parameters are computed as for NUTS.
-
-    Parameters
-    ----------
-    target : str
-        The imputed variable (names of the point's entries).
-    intercept : str
-        The name of the intercepts' entry: ``alpha_std`` (one per cluster) or
-        ``intercept_std``.
-    y : numpy.ndarray
-        Standardised observed target (one value per likelihood row).
-    intercepts : numpy.ndarray
-        The intercepts' design: cluster dummies, or a column of ones.
+    ``<target>::sigma_std_log__``), so draws and parameters are computed as for NUTS. Its
+    data are `LinearTarget`'s, ``y`` standardised.
     """
 
-    target: str
-    intercept: str
-    y: np.ndarray
-    intercepts: np.ndarray
+    def quantities(self, point: Point) -> dict:
+        """Return ``intercept``, ``beta`` and ``sigma`` (standardised scale) at `point`."""
+        return {
+            "intercept": float(self.entry(point, self.intercept)),
+            "beta": self.beta(point),
+            "sigma": float(np.exp(self.entry(point, "sigma_std_log__"))),
+        }
 
     def sweep(self, point: Point, x: np.ndarray, rng: np.random.Generator) -> tuple[Point, float]:
         """One sweep from `point` with standardised predictors `x`; return it and acceptance."""

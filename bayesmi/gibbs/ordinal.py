@@ -48,7 +48,14 @@ from bayesmi.gibbs.steps import (
 )
 from bayesmi.priors import THRESHOLD_SD
 
-__all__ = ["OrdinalGibbs", "ordinal_log_probabilities"]
+__all__ = [
+    "OrdinalGibbs",
+    "latent_residual",
+    "ordinal_log_probabilities",
+    "rows_beside_thresholds",
+    "threshold_step_sd",
+    "threshold_steps",
+]
 
 _EDGE = 1e3
 """Stands for an infinite threshold below the lowest and above the highest category."""
@@ -107,25 +114,7 @@ class OrdinalGibbs(CategoryTarget):
         self, thresholds: np.ndarray, eta: np.ndarray, rng: np.random.Generator
     ) -> tuple[np.ndarray, float]:
         """Random-walk Metropolis for each threshold in turn, latent variables integrated out."""
-        accepted = 0.0
-        log_p = ordinal_log_probabilities(self.y, eta, thresholds, self._all_rows)
-        for k, rows in enumerate(self._rows_beside):
-            proposal = thresholds.copy()
-            proposal[k] += self._step_sd[k] * rng.standard_normal()
-            low = thresholds[k - 1] if k else -np.inf
-            high = thresholds[k + 1] if k + 2 < self.n_categories else np.inf
-            if not low < proposal[k] < high:
-                continue
-            proposed = ordinal_log_probabilities(self.y, eta, proposal, rows)
-            log_ratio = (
-                proposed.sum()
-                - log_p[rows].sum()
-                - (proposal[k] ** 2 - thresholds[k] ** 2) / (2 * THRESHOLD_SD**2)
-            )
-            if np.log(rng.random()) < log_ratio:
-                thresholds, accepted = proposal, accepted + 1
-                log_p[rows] = proposed
-        return thresholds, accepted / (self.n_categories - 1)
+        return threshold_steps(self.y, eta, thresholds, self._rows_beside, self._step_sd, rng)
 
     def set_target(self, codes: np.ndarray) -> None:
         """Replace the target's category codes (a model of every row, completed anew)."""
@@ -136,33 +125,82 @@ class OrdinalGibbs(CategoryTarget):
     @cached_property
     def _rows_beside(self) -> list[np.ndarray]:
         """For each threshold, the rows whose likelihood it enters (categories k and k + 1)."""
-        beside = [(self.y == k) | (self.y == k + 1) for k in range(self.n_categories - 1)]
-        return [np.flatnonzero(rows) for rows in beside]
-
-    @cached_property
-    def _all_rows(self) -> np.ndarray:
-        """Every row's index."""
-        return np.arange(self.y.shape[0])
+        return rows_beside_thresholds(self.y, self.n_categories)
 
     @cached_property
     def _step_sd(self) -> np.ndarray:
-        """Random-walk SDs: 2.4 x the SD of a threshold from the observed shares alone."""
-        below = np.cumsum(np.bincount(self.y, minlength=self.n_categories))[:-1] / len(self.y)
-        information = len(self.y) * np.clip(below * (1 - below), 1e-3, None)
-        return 2.4 / np.sqrt(information)
+        """Random-walk SDs of the thresholds (`threshold_step_sd`)."""
+        return threshold_step_sd(self.y, self.n_categories)
 
     def _latent_residual(
         self, thresholds: np.ndarray, eta: np.ndarray, rng: np.random.Generator
     ) -> np.ndarray:
         """Draw ``y* - eta`` from the logistic truncated to the observed category's interval."""
-        edges = np.concatenate([[-_EDGE], thresholds, [_EDGE]])
-        low, high = edges[self.y] - eta, edges[self.y + 1] - eta
-        flip = low > 0  # draw in the lower tail, where the CDF is accurate
-        low, high = np.where(flip, -high, low), np.where(flip, -low, high)
-        lower, upper = expit(low), expit(high)
-        u = np.clip(lower + (upper - lower) * rng.random(eta.shape[0]), 1e-300, 1 - 1e-16)
-        residual = np.log(u) - np.log1p(-u)
-        return np.where(flip, -residual, residual)
+        return latent_residual(self.y, thresholds, eta, rng)
+
+
+def threshold_steps(
+    y: np.ndarray,
+    eta: np.ndarray,
+    thresholds: np.ndarray,
+    rows_beside: list[np.ndarray],
+    step_sd: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, float]:
+    """Random-walk Metropolis for each threshold in turn, latent variables integrated out.
+
+    The target is the cumulative logit likelihood of the codes `y` given `eta` times the
+    thresholds' ``N(0, 5^2)`` prior, restricted to ordered thresholds; `rows_beside` and
+    `step_sd` from `rows_beside_thresholds` and `threshold_step_sd`. Returns the thresholds and
+    the share of steps accepted.
+    """
+    n_thresholds = thresholds.shape[0]
+    accepted = 0.0
+    log_p = ordinal_log_probabilities(y, eta, thresholds, np.arange(y.shape[0]))
+    for k, rows in enumerate(rows_beside):
+        proposal = thresholds.copy()
+        proposal[k] += step_sd[k] * rng.standard_normal()
+        low = thresholds[k - 1] if k else -np.inf
+        high = thresholds[k + 1] if k + 1 < n_thresholds else np.inf
+        if not low < proposal[k] < high:
+            continue
+        proposed = ordinal_log_probabilities(y, eta, proposal, rows)
+        log_ratio = (
+            proposed.sum()
+            - log_p[rows].sum()
+            - (proposal[k] ** 2 - thresholds[k] ** 2) / (2 * THRESHOLD_SD**2)
+        )
+        if np.log(rng.random()) < log_ratio:
+            thresholds, accepted = proposal, accepted + 1
+            log_p[rows] = proposed
+    return thresholds, accepted / n_thresholds
+
+
+def rows_beside_thresholds(y: np.ndarray, n_categories: int) -> list[np.ndarray]:
+    """For each threshold, the rows whose likelihood it enters (categories k and k + 1)."""
+    beside = [(y == k) | (y == k + 1) for k in range(n_categories - 1)]
+    return [np.flatnonzero(rows) for rows in beside]
+
+
+def threshold_step_sd(y: np.ndarray, n_categories: int) -> np.ndarray:
+    """Random-walk SDs: 2.4 x the SD of a threshold from the observed shares alone."""
+    below = np.cumsum(np.bincount(y, minlength=n_categories))[:-1] / len(y)
+    information = len(y) * np.clip(below * (1 - below), 1e-3, None)
+    return 2.4 / np.sqrt(information)
+
+
+def latent_residual(
+    y: np.ndarray, thresholds: np.ndarray, eta: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Draw ``y* - eta`` from the logistic truncated to the interval of each row's code `y`."""
+    edges = np.concatenate([[-_EDGE], thresholds, [_EDGE]])
+    low, high = edges[y] - eta, edges[y + 1] - eta
+    flip = low > 0  # draw in the lower tail, where the CDF is accurate
+    low, high = np.where(flip, -high, low), np.where(flip, -low, high)
+    lower, upper = expit(low), expit(high)
+    u = np.clip(lower + (upper - lower) * rng.random(eta.shape[0]), 1e-300, 1 - 1e-16)
+    residual = np.log(u) - np.log1p(-u)
+    return np.where(flip, -residual, residual)
 
 
 def ordinal_log_probabilities(

@@ -15,6 +15,7 @@ from bayesmi.priors import COEFFICIENT_SD, INTERCEPT_SD
 __all__ = [
     "CategoryTarget",
     "ClusterSums",
+    "LinearTarget",
     "LogitTarget",
     "Point",
     "cluster_sums",
@@ -30,6 +31,7 @@ __all__ = [
     "scale_step",
     "weighted_intercept_draw",
     "weighted_model_steps",
+    "weighted_regression_draw",
     "working_model_draw",
 ]
 
@@ -161,6 +163,46 @@ class LogitTarget:
         return self.augmented_sweep(state, w, z, eta + offset, offset, rng)
 
 
+@dataclass(frozen=True)
+class LinearTarget:
+    """The data a sampler of a regression without random effects sweeps over.
+
+    Its state is the PyMC model's point (``<target>::<intercept>``, ``<target>::beta_std`` and
+    the family's own entries), so NUTS and the sweeps hold one state and the draws read it
+    alike (`quantities`).
+
+    Parameters
+    ----------
+    target : str
+        The imputed variable (names of the point's entries).
+    intercept : str
+        The name of the intercepts' entry: ``alpha_std`` (one per cluster) or
+        ``intercept_std``.
+    y : numpy.ndarray
+        The observed target, one value per likelihood row (standardised where the family is;
+        category codes for categories). Overwritten when the target is completed anew.
+    intercepts : numpy.ndarray
+        The intercepts' design: cluster dummies, or a column of ones.
+    """
+
+    target: str
+    intercept: str
+    y: np.ndarray
+    intercepts: np.ndarray
+
+    def entry(self, point: Point, name: str) -> np.ndarray:
+        """Return the point's entry `name` of the target (``<target>::<name>``)."""
+        return point[f"{self.target}::{name}"]
+
+    def beta(self, point: Point) -> np.ndarray:
+        """Return the coefficients the point holds (none without predictors)."""
+        return np.asarray(point.get(f"{self.target}::beta_std", np.zeros(0)))
+
+    def start_from(self, point: Point, rng: np.random.Generator) -> Point:
+        """Return the starting point made from PyMC's jittered zero point (here: as it is)."""
+        return point
+
+
 def linear_predictor(
     w: np.ndarray,
     z: np.ndarray,
@@ -270,6 +312,26 @@ def prior_precision(n_columns: int, intercept_sd: float | None) -> np.ndarray:
     if intercept_sd is not None:
         prior[0] = 1 / intercept_sd**2
     return prior
+
+
+def weighted_regression_draw(
+    w: np.ndarray,
+    omega: np.ndarray,
+    linear: np.ndarray,
+    prior: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Draw the coefficients of a weighted normal regression without random effects.
+
+    Given Polya-Gamma (or latent-variable) weights `omega`, the likelihood in ``theta`` is
+    ``exp(theta' linear - theta' W' Omega W theta / 2)``; with ``theta ~ N(0, diag(1 / prior))``
+    the conditional is normal with precision ``P = W' Omega W + diag(prior)`` and mean
+    ``P^-1 linear``.
+    """
+    precision = (w * omega[:, None]).T @ w + np.diag(prior)
+    chol = np.linalg.cholesky(precision)
+    mean = np.linalg.solve(chol.T, np.linalg.solve(chol, linear))
+    return mean + np.linalg.solve(chol.T, rng.standard_normal(w.shape[1]))
 
 
 def weighted_intercept_draw(

@@ -16,7 +16,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayesmi.data.encoding import ImputationData
-from bayesmi.families import Family
+from bayesmi.gibbs.steps import LinearTarget
 from bayesmi.models.conditional import GibbsSampler, Point, gibbs_start
 from bayesmi.models.scaling import Scaling
 from bayesmi.priors import COEFFICIENT_SD, SCALE_SD
@@ -162,28 +162,21 @@ def random_effect_dims(target: str, q: int, dim: str = "cluster") -> dict[str, t
     return {"re_sd": (re,), "re_corr": (re, re_bis), "u": (dim, re)}
 
 
-def linear_gibbs_sampler(
-    pymc_model,
-    target: str,
-    intercept: str,
-    y: np.ndarray,
-    intercepts: np.ndarray,
-    n_predictors: int,
-    family: Family,
-) -> GibbsSampler:
+def linear_gibbs_sampler(pymc_model, kernel: LinearTarget, n_predictors: int) -> GibbsSampler:
     """Return the sampler of a regression without random effects, reading its predictors.
 
-    The family's kernel (`bayesmi.families.base.Family.linear_kernel`: `LinearGibbs` for a
-    normal target, a Polya-Gamma sweep for a binary one).
+    `kernel` is the family's (`bayesmi.families.base.Family.linear_kernel`: `LinearGibbs` for
+    a normal target, `bayesmi.gibbs.regressions` for the discrete families); its state is the
+    PyMC model's point, started from PyMC's jittered zero point (`gibbs_start`).
     """
-    kernel = family.linear_kernel(target, intercept, y, intercepts)
-    name = f"{target}::X"
+    name = f"{kernel.target}::X"
+    rows = kernel.y.shape[0]
 
     def current_x() -> np.ndarray:
-        return pymc_model[name].get_value(borrow=True) if n_predictors else np.empty((len(y), 0))
+        return pymc_model[name].get_value(borrow=True) if n_predictors else np.empty((rows, 0))
 
     return GibbsSampler(
-        start=lambda rng: gibbs_start(pymc_model, rng),
+        start=lambda rng: kernel.start_from(gibbs_start(pymc_model, rng), rng),
         sweep=lambda point, rng: kernel.sweep(point, current_x(), rng),
         set_target=partial(np.copyto, kernel.y),
         sweep_block=getattr(kernel, "sweep_block", None),

@@ -15,9 +15,10 @@ draw from the model given ``a_j`` (or, with predictive mean matching, the value 
 with a close predicted mean), written to every unit of the cluster. Units that miss ``w`` in a
 cluster where other units report it get the reported value. With ``delta`` the drawn clusters'
 values move by it (gaussian) or their ``eta_j`` does (`bayesmi.spec.pattern_mixture`); reported
-values stay. A family with a linear sweep (`bayesmi.families.base.Family.linear_kernel`:
-gaussian, `bayesmi.gibbs.LinearGibbs`; binary, the Polya-Gamma `bayesmi.gibbs.LinearLogisticGibbs`)
-has its parameters updated by that exact Gibbs sampler unless NUTS is asked for.
+values stay. A family with a regression sweep (`bayesmi.families.base.Family.linear_kernel`:
+gaussian, `bayesmi.gibbs.LinearGibbs`; binary, categorical, ordinal and negative binomial,
+`bayesmi.gibbs.regressions`) has its parameters updated by that exact Gibbs sampler unless
+NUTS is asked for; poisson and zero-inflated poisson by NUTS.
 """
 
 from __future__ import annotations
@@ -31,10 +32,10 @@ import pytensor.tensor as pt
 
 from bayesmi.data.encoding import ImputationData
 from bayesmi.families import Family
+from bayesmi.gibbs.steps import LinearTarget
 from bayesmi.models.blocks import (
     linear_gibbs_sampler,
     linear_part,
-    linear_point,
     linear_predictor,
 )
 from bayesmi.models.conditional import CompiledQuantities, ConditionalModel, Point
@@ -82,6 +83,11 @@ def cluster_level_model(model: ImputationModel, data: ImputationData) -> Cluster
         )
         quantities |= family_quantities
     observed = ~data.missing[target]
+    kernel = (
+        family.linear_kernel(target, "intercept_std", y, np.ones((len(y), 1)))
+        if gibbs_available(model)
+        else None
+    )
     dims, extra_coords = _parameter_dims(target, family, predictors, factor)
     return ClusterLevelModel(
         target=target,
@@ -92,11 +98,8 @@ def cluster_level_model(model: ImputationModel, data: ImputationData) -> Cluster
         scaling=scaling,
         parameter_dims=dims,
         coords=extra_coords,
-        gibbs=linear_gibbs_sampler(
-            pymc_model, target, "intercept_std", y, np.ones((len(y), 1)), len(predictors), family
-        )
-        if gibbs_available(model)
-        else None,
+        gibbs=linear_gibbs_sampler(pymc_model, kernel, len(predictors)) if kernel else None,
+        linear_kernel=kernel,
         donors=model.donors if model.pmm else 0,
         family=family,
         quantities=quantities,
@@ -178,15 +181,15 @@ class ClusterLevelModel(CompiledQuantities, ConditionalModel):
     missing_codes: np.ndarray
     cluster_codes: np.ndarray = field(repr=False)
     category_values: np.ndarray | None = field(default=None, repr=False)
+    linear_kernel: LinearTarget | None = field(default=None, repr=False)
+    """The family's regression sweep (`Family.linear_kernel`), which reads a point's values;
+    None for a family without one (a NUTS point is then read by the compiled quantities)."""
 
     cluster_level: ClassVar[bool] = True
 
     def _unpack(self, point: Point) -> dict:
-        if self.family.linear_gibbs:  # its sampler's state is the point: read it as it is
-            n_predictors = len(self.columns)
-            intercept, beta, sigma = linear_point(point, self.target, "intercept_std", n_predictors)
-            current = {"intercept": float(intercept), "beta": beta}
-            return current if sigma is None else current | {"sigma": sigma}
+        if self.linear_kernel is not None:  # its sampler's state is the point: it reads it
+            return self.linear_kernel.quantities(point)
         named = self.quantities_at(point)
         if self.family.per_category:
             named.setdefault("beta", np.zeros((named["intercept"].shape[0], 0)))

@@ -381,7 +381,10 @@ def gibbs_start(model: pm.Model, rng: np.random.Generator) -> Point:
     start = {}
     for variable in model.free_RVs:
         dims = model.named_vars_to_dims.get(variable.name, ())
-        shape = tuple(int(model.dim_lengths[dim].get_value()) for dim in dims)
+        if dims:
+            shape = tuple(int(model.dim_lengths[dim].get_value()) for dim in dims)
+        else:  # a fixed shape (an ordinal's thresholds), or a scalar
+            shape = tuple(int(length) for length in variable.type.shape)
         start[model.rvs_to_values[variable].name] = np.zeros(shape)
     return _jittered(start, rng)
 

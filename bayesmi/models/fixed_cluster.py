@@ -70,12 +70,10 @@ def fixed_cluster_model(model: ImputationModel, data: ImputationData) -> FixedCl
         coords={f"{target}::beta_dim": list(predictors)},
         gibbs=linear_gibbs_sampler(
             pymc_model,
-            target,
-            "alpha_std",
-            inputs.y,
-            np.eye(data.n_clusters)[inputs.codes_observed],
+            model.family.linear_kernel(
+                target, "alpha_std", inputs.y, np.eye(data.n_clusters)[inputs.codes_observed]
+            ),
             len(predictors),
-            model.family,
         ),
         donors=model.donors if model.pmm else 0,
         observed_values=data.values(target)[inputs.observed] if model.pmm else None,

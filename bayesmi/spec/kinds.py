@@ -21,7 +21,7 @@ binary             binary       yes    yes         yes
 categorical        categorical  no     yes         yes
 ordinal            ordinal      no     yes         yes
 count              counts       no     yes         yes    (negative binomial; poisson by NUTS)
-cluster_level      any          no     yes         yes    per cluster; Gibbs: gaussian, binary
+cluster_level      any          no     yes         yes    per cluster (poisson, zip by NUTS)
 heckman            selection    no     no          asked  a selection equation (MNAR)
 survival           survival     no     yes         yes    a time to event: analysis= only
 =================  ===========  =====  ==========  =====  =====================================
