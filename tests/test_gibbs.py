@@ -524,3 +524,31 @@ def test_cluster_sums_add_in_row_order_as_bincount_does():
             [np.bincount(codes, weights=row, minlength=clusters) for row in rows]
         )
         np.testing.assert_array_equal(cluster_sums(rows, codes, clusters), expected)
+
+
+@pytest.mark.slow  # a minute of sampling: a statistical check
+@pytest.mark.parametrize(
+    "spec",
+    [
+        bm.random_intercept("y ~ x + (1 | id)", residual="ar1"),
+        bm.random_slopes("y ~ time + x + (1 + time | id)", residual="ar1"),
+    ],
+)
+def test_autoregressive_gibbs_agrees_with_nuts(spec):
+    """AR(1) residuals over irregular occasions (`AutoregressiveGibbs`), 40 persons of up to 6
+    occasions with y 30% missing: coefficients, effect SDs, sigma and phi, means within 4 MC
+    SEs, SDs within 20%."""
+    sim = bm.simulate.simulate_longitudinal(persons=40, occasions=6, phi=0.6, seed=3)
+    frame = sim.incomplete.copy()
+    frame["time"] = frame["time"] + np.random.default_rng(4).uniform(-0.3, 0.3, len(frame))
+    frame = frame.drop(index=frame.index[::7])  # unbalanced
+    data = encode(frame, "id", time="time")
+    model = FACTORIES[spec.kind](spec, data)
+    model.set_predictors(data.design(model.columns))
+    assert model.gibbs is not None
+
+    def summary(p):
+        spread = np.atleast_1d(p.get("re_sd", p.get("tau")))
+        return [*p["beta"], *spread, float(p["sigma"]), float(p["phi"])]
+
+    assert_gibbs_agrees_with_nuts(model, summary, spec.formula)

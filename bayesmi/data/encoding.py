@@ -38,6 +38,7 @@ from bayesmi.data.levels import (
     constant_within,
     nested_groupings,
 )
+from bayesmi.data.occasions import Occasions, occasion_times
 from bayesmi.data.text_numbers import numbers_as_text
 from bayesmi.messages import show
 from bayesmi.spec.terms import INTERACTION, Term, cluster_mean_of
@@ -144,6 +145,8 @@ class ImputationData:
         The categories of every factor column (categorical, bool, string, object).
     groupings : tuple of Grouping
         The nested grouping factors, outermost first; the last is the cluster.
+    occasions : Occasions or None
+        With ``time=``, the order of each cluster's rows (`bayesmi.data.occasions`).
     """
 
     frame: pd.DataFrame
@@ -156,6 +159,7 @@ class ImputationData:
     factors: dict[Hashable, Factor] = field(default_factory=dict)
     groupings: tuple[Grouping, ...] = ()
     misread: dict[Hashable, str] = field(default_factory=dict, repr=False)
+    occasions: Occasions | None = field(default=None, repr=False)
     """Text columns that hold numbers but for a few strings: what to say of each
     (`bayesmi.data.text_numbers`)."""
     _formula_groupings: dict[str, Grouping] = field(default_factory=dict, repr=False, compare=False)
@@ -498,7 +502,9 @@ class ImputationData:
         return float(np.mean(values)), sd if sd > 0 else 1.0
 
 
-def encode(data: pd.DataFrame, cluster: str | Sequence[str]) -> ImputationData:
+def encode(
+    data: pd.DataFrame, cluster: str | Sequence[str], time: str | None = None
+) -> ImputationData:
     """Encode a clustered frame: cluster codes, missing masks and variable levels.
 
     Parameters
@@ -510,6 +516,10 @@ def encode(data: pd.DataFrame, cluster: str | Sequence[str]) -> ImputationData:
         columns, outermost first (``["school", "class"]``, `bayesmi.data.levels`). Each must be
         complete; its values may be of any type that sorts (numbers, strings, dates,
         categories).
+    time : str, optional
+        Name of the column that orders each cluster's rows (occasions within a person):
+        numbers or datetimes, complete, no time repeated within a cluster
+        (`bayesmi.data.occasions`).
 
     Returns
     -------
@@ -546,6 +556,9 @@ def encode(data: pd.DataFrame, cluster: str | Sequence[str]) -> ImputationData:
         factors=factors,
         groupings=groupings,
         misread={column: found.message for column, found in misread.items() if found},
+        occasions=None
+        if time is None
+        else Occasions.of(occasion_times(frame, time), innermost.codes, time, frame.index),
     )
     for column in frame.columns:
         if column not in grouping_columns and (column in factors or is_numeric(frame[column])):

@@ -67,7 +67,9 @@ class Admission:
     options: Options
 
 
-def admit(frame: pd.DataFrame, spec: object, cluster: object, **settings) -> Admission:
+def admit(
+    frame: pd.DataFrame, spec: object, cluster: object, time: str | None = None, **settings
+) -> Admission:
     """Check everything `bayesmi.impute` was given; return the data and spec to impute.
 
     `settings` are `impute`'s options, by name (``engine=``, ``chains=``, ...).
@@ -80,7 +82,9 @@ def admit(frame: pd.DataFrame, spec: object, cluster: object, **settings) -> Adm
     options = check_options(settings.pop("engine"), **settings)
     if cluster is None:
         cluster = _cluster_of_spec(frame, spec)
-    data = encode(frame, cluster)
+    if time is not None and not isinstance(time, str):
+        raise TypeError(f"time= takes a column name, not {type(time).__name__}.")
+    data = encode(frame, cluster, time)
     analysis = None if options.analysis is None else analysis_model(options.analysis, data)
     survival = analysis is not None and analysis.family.survival
     if survival:
@@ -105,12 +109,50 @@ def _check_engine(
     n_missing = int(sum(data.missing[name].sum() for name in spec))
     check_memory(options, n_missing, len(spec))
     _refuse_delta(spec, options)
+    _check_serial(spec, data, options, analysis)
     if options.engine == "joint":
         _check_joint_kinds(spec, data, options.nuts_sampler)
     elif analysis is not None:
         _check_compatible_kinds(spec, data, options.sampler)
     if options.engine == "joint" or analysis is not None:
         _check_factors_read(spec, data, options.engine, analysis)
+
+
+def _check_serial(
+    spec: dict[str, ImputationModel],
+    data: ImputationData,
+    options: Options,
+    analysis: ImputationModel | None,
+) -> None:
+    """Refuse AR(1) residuals without ``time=``, or where the run cannot hold them yet."""
+    serial = [name for name, model in spec.items() if model.residual == "ar1"]
+    if not serial:
+        return
+    name = serial[0]
+    if data.occasions is None:
+        raise ValueError(
+            f"{name!r} has residual='ar1', whose residuals follow each person's occasions in "
+            "time order: say which column holds the time, impute(..., time='visit')."
+        )
+    if spec[name].group != data.cluster:
+        raise ValueError(
+            f"{name!r} has residual='ar1' over the occasions of {data.cluster!r}, the innermost "
+            f"cluster that time= orders, but groups by {spec[name].group!r}: group its random "
+            f"effects by {data.cluster!r}, the person."
+        )
+    where = None
+    if options.engine == "joint":
+        where = "engine='joint'"
+    elif analysis is not None:
+        where = "analysis="
+    elif spec[name].other_groups:
+        where = "further grouping factors"
+    if where is not None:
+        raise ValueError(
+            f"{name!r} has residual='ar1', which {where} does not hold yet: use the chained "
+            "engine without analysis= and with one grouping factor (the person), or leave "
+            "residual='ar1' out."
+        )
 
 
 def _cluster_of_spec(frame: pd.DataFrame, spec: object) -> str | tuple[str, ...]:

@@ -53,6 +53,7 @@ def impute(
     spec: Mapping[str, ImputationModel],
     cluster: str | Sequence[str] | None = None,
     *,
+    time: str | None = None,
     chains: int = 5,
     iterations: int = 20,
     draws: int = 1,
@@ -96,6 +97,11 @@ def impute(
         (`bayesmi.data.levels`). Left out, it is read from the formulas' grouping factors
         (`bayesmi.data.levels.cluster_from_formulas`): ``(1 | school)`` gives ``"school"``,
         ``(1 | school/class)`` gives ``["school", "class"]``.
+    time : str, optional
+        Longitudinal data: the column that orders each cluster's rows (occasions within a
+        person), numbers or datetimes, complete, irregular times and unbalanced panels
+        allowed; a time repeated within a cluster is refused, naming the rows. Models with
+        ``residual="ar1"`` read it (`bayesmi.random_intercept`).
     chains : int, default=5
         Number of independent chains: with ``draws=1``, the number of imputations m (see
         Notes for how many).
@@ -268,6 +274,7 @@ def impute(
         data,
         spec,
         cluster,
+        time=time,
         engine=engine,
         chains=chains,
         iterations=iterations,

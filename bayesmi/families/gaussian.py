@@ -43,6 +43,24 @@ class Gaussian(Family):
             quantities["sigma"] = sigma
         return quantities, pm.Normal(f"{target}::y", eta, sigma, observed=y, dims=dims)
 
+    def autoregressive_likelihood(self, target, eta, y, previous, gap, *, dims=None):
+        """Add ``sigma``, ``phi`` and the AR(1) likelihood of `y` over its rows' occasions.
+
+        Each row conditions on the row at its `previous` position (-1: the person's first)
+        `gap` time units earlier (`bayesmi.gibbs.autoregressive`):
+        ``y_k ~ N(eta_k + rho_k (y_p - eta_p), sigma^2 (1 - rho_k^2))``, ``rho_k = phi^gap``.
+        """
+        sigma = pm.HalfNormal(f"{target}::sigma_std", SCALE_SD)
+        phi = pm.Uniform(f"{target}::phi", 0.0, 1.0)
+        first = previous < 0
+        rho = pt.switch(first, 0.0, phi ** np.where(first, 1.0, gap))
+        before = np.maximum(previous, 0)
+        mean = eta + rho * (y[before] - eta[before])
+        values = pm.Normal(
+            f"{target}::y", mean, sigma * pt.sqrt(1.0 - rho**2), observed=y, dims=dims
+        )
+        return {"sigma": sigma, "phi": phi}, values
+
     def draw(self, eta: np.ndarray, quantities: dict, rng: np.random.Generator) -> np.ndarray:
         """Draw ``eta + sigma e`` (``sigma`` one SD, or one per row)."""
         return eta + quantities["sigma"] * rng.standard_normal(eta.shape[0])

@@ -7,12 +7,14 @@ chain targets the posterior NUTS would; each sampler is checked against NUTS by 
 (tests/test_gibbs.py). `normal` holds the normal models' samplers, `logistic` the logit
 models' (Polya-Gamma augmentation), `ordinal` the cumulative logit's (latent variables),
 `intercepts` those of models with several grouping factors (three levels, crossed factors),
-`selection` and `binary_selection` the Heckman models' (data augmentation), `counts` the
+`selection` and `binary_selection` the Heckman models' (data augmentation), `autoregressive`
+the normal mixed model's with AR(1) residuals over occasions, `counts` the
 negative binomial's (Polya-Gamma augmentation), `regressions` those of the discrete
 regressions without random effects (cluster-level models), `steps` what they share and
 `kernels` their compiled loops.
 """
 
+from bayesmi.gibbs.autoregressive import AutoregressiveGibbs
 from bayesmi.gibbs.binary_selection import BinarySelectionGibbs
 from bayesmi.gibbs.counts import NegativeBinomialGibbs
 from bayesmi.gibbs.intercepts import FactorsGibbs, InterceptsGibbs
@@ -32,6 +34,7 @@ from bayesmi.gibbs.regressions import (
 from bayesmi.gibbs.selection import SelectionGibbs
 
 __all__ = [
+    "AutoregressiveGibbs",
     "BinarySelectionGibbs",
     "CategoricalGibbs",
     "FactorsGibbs",

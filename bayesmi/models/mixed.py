@@ -52,6 +52,7 @@ from bayesmi.models.conditional import (
 )
 from bayesmi.models.grouping_factors import GroupingFactors
 from bayesmi.models.scaling import Inputs, current_predictors
+from bayesmi.models.serial import SerialStructure
 from bayesmi.priors import SCALE_SD
 from bayesmi.spec.kinds import KINDS, gibbs_available
 from bayesmi.spec.model import ImputationModel
@@ -85,6 +86,7 @@ def mixed_model(model: ImputationModel, data: ImputationData) -> MixedModel:
     slopes = data.design_names(model.slope_terms)
     slope_index = [predictors.index(name) for name in slopes]
     effect_dim = factors.dim(factors.first)
+    serial = SerialStructure.of(data, inputs.observed) if model.residual == "ar1" else None
     factor = data.factor(target) if family.reads_codes else None
     n_categories = factor.n_categories if factor is not None else 0
     with new_model(data, target, predictors) as pymc_model:
@@ -107,6 +109,7 @@ def mixed_model(model: ImputationModel, data: ImputationData) -> MixedModel:
             n_categories=n_categories,
             effect_dim=effect_dim,
             factors=factors.other_rows(inputs.observed),
+            autoregressive=None if serial is None else serial.observed_links,
         )
     effects = ["Intercept", *slopes]
     coords = {
@@ -117,7 +120,11 @@ def mixed_model(model: ImputationModel, data: ImputationData) -> MixedModel:
     coords |= family.coords(target, factor)
     coords |= factors.coords(first_in_tau=not slopes)
     dims = _parameter_dims(target, len(effects), family, cluster_variance, predictors, effect_dim)
-    kernel = _gibbs_kernel(model, inputs, factors, slope_index, cluster_variance, n_categories)
+    if serial is not None:
+        dims["phi"] = ()
+        kernel = (serial.gibbs_kernel(inputs, factors.first.n_groups, slope_index), None)
+    else:
+        kernel = _gibbs_kernel(model, inputs, factors, slope_index, cluster_variance, n_categories)
     return MixedModel(
         **inputs.model_fields(pymc_model),
         parameter_dims=factors.parameter_dims(dims),
@@ -133,6 +140,7 @@ def mixed_model(model: ImputationModel, data: ImputationData) -> MixedModel:
         quantities=quantities,
         factors=factors,
         point_is_state=kernel is not None and isinstance(kernel[0], RandomInterceptGibbs),
+        serial=serial,
     )
 
 
@@ -179,6 +187,24 @@ class MixedModel(CompiledQuantities, ConditionalModel):
     point_is_state: bool = False
     """Whether the Gibbs sampler's state is the PyMC point (pan's random-intercept sweep):
     then a point's quantities are read without compiling."""
+    serial: SerialStructure | None = field(default=None, repr=False)
+    """With AR(1) residuals (``residual="ar1"``), each row's neighbouring occasions."""
+
+    def draw_standardised(
+        self, point: Point, x: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Draw the missing cells; with AR(1) residuals, given the neighbouring occasions."""
+        if self.serial is None:
+            return super().draw_standardised(point, x, rng)
+        current = self._unpack(point)
+        mean = self._linear_predictor(current, x, np.arange(x.shape[0]))
+        residual = np.full(x.shape[0], np.nan)
+        residual[self.observed] = self.inputs.y - mean[self.observed]
+        missing = np.flatnonzero(~self.observed)
+        drawn = self.serial.draw_residuals(
+            residual, missing, float(current["sigma"]), float(current["phi"]), rng
+        )
+        return mean[missing] + drawn
 
     def _unpack(self, point: Point) -> dict:
         """Return the standardised quantities of a NUTS point or a Gibbs state."""
@@ -264,7 +290,10 @@ class MixedModel(CompiledQuantities, ConditionalModel):
                 scale * np.asarray(current["factor_tau"], dtype=float),
                 [scale * np.asarray(effects) for effects in current["factor_effects"]],
             )
-        return named | self.family.dispersion(current, scaling)
+        named |= self.family.dispersion(current, scaling)
+        if self.serial is not None:
+            named["phi"] = np.asarray(float(current["phi"]))
+        return named
 
 
 def mixed_factor(
@@ -280,6 +309,7 @@ def mixed_factor(
     n_categories: int = 0,
     effect_dim: str = "cluster",
     factors: tuple[tuple[str, np.ndarray], ...] = (),
+    autoregressive: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[dict[str, pt.TensorVariable], pt.TensorVariable]:
     """Add one mixed model's priors and likelihood to the model in context.
 
@@ -315,6 +345,9 @@ def mixed_factor(
     factors : tuple of (str, numpy.ndarray)
         Further grouping factors with a random intercept each: the dim of their groups and
         the group of every row.
+    autoregressive : tuple of numpy.ndarray, optional
+        AR(1) residuals (gaussian, the chained engine): each row's previous occasion's
+        position among the rows (-1: none) and the time since it (`SerialStructure`).
 
     Returns
     -------
@@ -348,6 +381,14 @@ def mixed_factor(
             factor_quantities[f"factor_effects_{k}"] = factor_effects
             eta = eta + factor_effects[factor_codes]
     sigma = _cluster_sd(target, effect_dim) if cluster_variance else None
+    if autoregressive is not None:
+        family_quantities, values = family.autoregressive_likelihood(
+            target, eta, y, *autoregressive, dims=dims
+        )
+        quantities |= family_quantities
+        if beta is not None:
+            quantities["beta"] = beta
+        return quantities, values
     family_quantities, values = family.likelihood(
         target,
         eta,

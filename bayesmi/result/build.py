@@ -119,11 +119,16 @@ def _constant_data(data: ImputationData, spec: dict[str, ImputationModel]) -> xr
 
 def _run_attrs(data: ImputationData, spec: dict[str, ImputationModel], attrs: dict) -> dict:
     frame = data.frame
-    return attrs | {
-        "spec": spec_to_json(spec),
-        "cluster": data.cluster,
-        "columns": json.dumps([str(c) for c in frame.columns]),
-        "dtypes": json.dumps({str(c): str(t) for c, t in frame.dtypes.items()}),
-        "index_name": "" if frame.index.name is None else str(frame.index.name),
-        "bayesmi_version": version("bayesmi"),
-    }
+    occasions = {} if data.occasions is None else {"time": data.occasions.column}
+    return (
+        attrs
+        | occasions
+        | {
+            "spec": spec_to_json(spec),
+            "cluster": data.cluster,
+            "columns": json.dumps([str(c) for c in frame.columns]),
+            "dtypes": json.dumps({str(c): str(t) for c, t in frame.dtypes.items()}),
+            "index_name": "" if frame.index.name is None else str(frame.index.name),
+            "bayesmi_version": version("bayesmi"),
+        }
+    )

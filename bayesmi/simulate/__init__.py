@@ -5,7 +5,8 @@ parameter values, so a test can compare what imputation recovers with what compl
 `continuous` for the normal, binary, cluster-level and Heckman models, `discrete` for nominal,
 ordinal, count and level-2 categories and an IPD meta-analysis, `survey` for a large school
 survey with many incomplete variables, `levels` for three nested levels and crossed
-classifications, `survival` for an IPD meta-analysis of a time to event; `common` holds what
+classifications, `survival` for an IPD meta-analysis of a time to event, `longitudinal` for repeated
+measures with AR(1) residuals; `common` holds what
 they share.
 """
 
@@ -29,6 +30,7 @@ from bayesmi.simulate.discrete import (
     simulate_ordinal,
 )
 from bayesmi.simulate.levels import simulate_crossed, simulate_three_level
+from bayesmi.simulate.longitudinal import simulate_longitudinal
 from bayesmi.simulate.survey import simulate_school_survey
 from bayesmi.simulate.survival import simulate_survival
 
@@ -44,6 +46,7 @@ __all__ = [
     "simulate_heteroscedastic",
     "simulate_interaction",
     "simulate_ipd",
+    "simulate_longitudinal",
     "simulate_ordinal",
     "simulate_random_intercept",
     "simulate_random_slopes",

@@ -10,6 +10,7 @@ cluster column) happen in `bayesmi.impute` before any model is compiled.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Literal
 
 from bayesmi.families import Family
 from bayesmi.messages import show
@@ -117,7 +118,11 @@ def fixed_cluster(
 
 @model_kind(joint=True, compatible=True, has_gibbs=mixed_gibbs, any_grouping=True)
 def random_intercept(
-    formula: str, pmm: bool = False, donors: int = DEFAULT_DONORS, delta: DeltaLike = None
+    formula: str,
+    pmm: bool = False,
+    donors: int = DEFAULT_DONORS,
+    delta: DeltaLike = None,
+    residual: Literal["independent", "ar1"] = "independent",
 ) -> ImputationModel:
     r"""Impute a level-1 variable by a linear mixed model with a random intercept per cluster.
 
@@ -146,6 +151,13 @@ def random_intercept(
     delta : float, mapping, Series or str, optional
         Shift the imputations away from MAR, on the variable's scale (a sensitivity analysis; see
         `bayesmi.spec.pattern_mixture`, and `bayesmi.delta` for one shift per cluster). 0 is MAR.
+    residual : {"independent", "ar1"}, default="independent"
+        Longitudinal data (``impute(..., time="visit")``, the cluster a person): ``"ar1"``
+        makes a person's residuals autocorrelated over the occasions, in continuous time,
+        ``corr(e_t, e_s) = phi^|t - s|`` with ``phi ~ Uniform(0, 1)`` (nlme's ``corCAR1``;
+        at whole-number times the AR(1) of ``corAR1`` with ``phi >= 0``). A missing cell is
+        then drawn given its person's neighbouring occasions, observed or imputed, not only
+        the person's random effects. The trace holds ``phi``.
 
     Returns
     -------
@@ -157,7 +169,8 @@ def random_intercept(
         If `formula` is not a string.
     ValueError
         If the formula does not parse, lacks the ``(1 | cluster)`` term, has random slopes,
-        or uses terms other than column names.
+        or uses terms other than column names; `residual` is unknown, or ``"ar1"`` with
+        `pmm`.
 
     See Also
     --------
@@ -205,7 +218,7 @@ def random_intercept(
     model = ImputationModel(
         "random_intercept", formula, parsed.target, parsed.fixed, group, other_groups=tuple(others)
     )
-    return _options(model, pmm, donors, delta)
+    return replace(_options(model, pmm, donors, delta), residual=residual)
 
 
 def _options(model: ImputationModel, pmm: bool, donors: int, delta: DeltaLike) -> ImputationModel:
@@ -246,7 +259,11 @@ def grouped_model(formula: str, kind: str) -> ImputationModel:
 
 @model_kind(joint=True, compatible=True, has_gibbs=mixed_gibbs)
 def random_slopes(
-    formula: str, pmm: bool = False, donors: int = DEFAULT_DONORS, delta: DeltaLike = None
+    formula: str,
+    pmm: bool = False,
+    donors: int = DEFAULT_DONORS,
+    delta: DeltaLike = None,
+    residual: Literal["independent", "ar1"] = "independent",
 ) -> ImputationModel:
     r"""Impute a level-1 variable by a linear mixed model with random intercept and slopes.
 
@@ -272,6 +289,9 @@ def random_slopes(
     delta : float, mapping, Series or str, optional
         Shift the imputations away from MAR, on the variable's scale (a sensitivity analysis; see
         `bayesmi.spec.pattern_mixture`, and `bayesmi.delta` for one shift per cluster). 0 is MAR.
+    residual : {"independent", "ar1"}, default="independent"
+        ``"ar1"``: residuals autocorrelated over each person's occasions (``time=``), as in
+        `random_intercept`.
 
     Returns
     -------
@@ -316,7 +336,8 @@ def random_slopes(
     >>> model.slopes
     ('sex',)
     """
-    return _options(grouped_model(formula, "random_slopes"), pmm, donors, delta)
+    model = _options(grouped_model(formula, "random_slopes"), pmm, donors, delta)
+    return replace(model, residual=residual)
 
 
 @model_kind(joint=True, compatible=True, has_gibbs=mixed_gibbs, cluster_variance=True)

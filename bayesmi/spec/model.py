@@ -16,6 +16,9 @@ from bayesmi.spec.kinds import KINDS, KindInfo
 from bayesmi.spec.pattern_mixture import Delta, as_delta
 from bayesmi.spec.terms import Term
 
+RESIDUALS = ("independent", "ar1")
+"""Residual structures within a cluster: independent, or AR(1) over the occasions (time=)."""
+
 __all__ = ["DEFAULT_DONORS", "ImputationModel"]
 
 DEFAULT_DONORS = 5
@@ -65,6 +68,9 @@ class ImputationModel:
     other_groups : tuple of str
         The other grouping factors, with a random intercept each (``school:class`` for
         ``(1 | school/class)``).
+    residual : str
+        "independent", or "ar1": residuals autocorrelated over each cluster's occasions,
+        ``corr = phi^|t - t'|`` (`bayesmi.random_intercept`).
     level : str or None
         The grouping column of ``cluster=`` a `cluster_level` variable lives on (``"school"``
         in pupils in classes in schools); None for the cluster.
@@ -85,6 +91,7 @@ class ImputationModel:
     rho: float | None = None
     other_groups: tuple[str, ...] = ()
     level: str | None = None
+    residual: str = "independent"
 
     def __post_init__(self) -> None:
         """Refuse an unknown kind or family, bad matching options or an unsupported delta."""
@@ -110,10 +117,24 @@ class ImputationModel:
                 f"({self.family.name}) of {self.target!r} draws from its own distribution already."
             )
         self._check_rho(info)
+        self._check_residual()
         if isinstance(self.donors, bool) or not isinstance(self.donors, int) or self.donors < 1:
             raise ValueError(
                 f"donors must be a positive whole number (mice uses 5), got {self.donors!r} "
                 f"({self.target!r})."
+            )
+
+    def _check_residual(self) -> None:
+        """Refuse an unknown residual structure, or AR(1) residuals with matching."""
+        if self.residual not in RESIDUALS:
+            raise ValueError(
+                f"residual must be one of {', '.join(map(repr, RESIDUALS))}, got "
+                f"{self.residual!r} ({self.target!r})."
+            )
+        if self.residual == "ar1" and self.pmm:
+            raise ValueError(
+                f"residual='ar1' draws each missing cell given its neighbouring occasions; "
+                f"predictive mean matching ignores them. Drop pmm=True for {self.target!r}."
             )
 
     def _check_family(self, info: KindInfo) -> None:

@@ -21,8 +21,8 @@ __all__ = ["model_from_dict", "model_to_dict", "spec_from_json", "spec_to_json"]
 def model_to_dict(model: ImputationModel) -> dict:
     """Return a model as a JSON-ready dict (formula, options, and the parsed names).
 
-    Predictive mean matching, delta, a fixed rho and further grouping factors are written only
-    when there, so specs without them read as before.
+    Predictive mean matching, delta, a fixed rho, further grouping factors and AR(1) residuals
+    are written only when there, so specs without them read as before.
     """
     matching = {"pmm": True, "donors": model.donors} if model.pmm else {}
     if model.delta is not None:
@@ -33,6 +33,8 @@ def model_to_dict(model: ImputationModel) -> dict:
         matching["other_groups"] = list(model.other_groups)
     if model.level is not None:
         matching["level"] = model.level
+    if model.residual != "independent":
+        matching["residual"] = model.residual
     return {
         "kind": model.kind,
         "formula": model.formula,
