@@ -66,8 +66,8 @@ def test_ar1_residuals_are_refused_where_the_run_cannot_hold_them():
         bm.impute(frame, AR1, cluster="id", **QUICK)
     with pytest.raises(ValueError, match="engine='joint' does not hold yet"):
         bm.impute(frame, AR1, cluster="id", time="time", engine="joint", progressbar=False)
+    outcome = frame.assign(w=np.arange(9.0))
     with pytest.raises(ValueError, match="analysis= does not hold yet"):
-        outcome = frame.assign(w=np.arange(9.0))
         bm.impute(outcome, AR1, cluster="id", time="time", analysis="w ~ y + (1 | id)", **QUICK)
     with pytest.raises(ValueError, match="Drop pmm=True"):
         bm.random_intercept("y ~ x + (1 | id)", residual="ar1", pmm=True)
