@@ -163,3 +163,28 @@ def test_ar1_imputation_recovers_phi_and_the_residual_autocorrelation():
     assert abs(mean - 0.6) < min(2 * sd, 0.1)
     assert abs(with_ar1 - complete) < 0.04
     assert abs(without - complete) > abs(with_ar1 - complete)
+
+
+def test_ar1_marginal_log_likelihood_integrates_the_effects_out():
+    """Two persons, random intercept and slope: the multivariate normal density of each
+    person's rows with covariance Z T Z' + sigma^2 R(phi), up to the same constant."""
+    from bayesmi.gibbs.autoregressive import ar1_marginal_log_likelihood
+
+    times = [np.array([0.0, 1.0, 2.5, 4.0]), np.array([0.5, 1.0, 3.0])]
+    rng = np.random.default_rng(2)
+    residual = rng.standard_normal(7)
+    z = np.column_stack([np.ones(7), np.concatenate(times)])
+    codes = np.array([0, 0, 0, 0, 1, 1, 1])
+    previous = np.array([-1, 0, 1, 2, -1, 4, 5])
+    gap = np.r_[1.0, np.diff(times[0]), 1.0, np.diff(times[1])]
+    covariance = np.array([[0.5, 0.1], [0.1, 0.2]])
+    sigma2, phi = 0.8, 0.6
+    expected = 0.0
+    for person, t in enumerate(times):
+        rows = codes == person
+        v = z[rows] @ covariance @ z[rows].T + sigma2 * phi ** np.abs(t[:, None] - t[None, :])
+        expected += stats.multivariate_normal(np.zeros(rows.sum()), v).logpdf(residual[rows])
+    found = ar1_marginal_log_likelihood(
+        residual, z, codes, 3, previous, gap, sigma2, phi, covariance
+    )  # a third person without rows adds nothing
+    assert found - 3.5 * np.log(2 * np.pi) == pytest.approx(expected, rel=1e-12)

@@ -14,16 +14,29 @@ same of each design column) by ``sqrt(1 - rho_k^2)`` leaves a normal mixed model
 independent residuals of variance sigma^2 (Prais-Winsten), whose conditionals are the usual
 ones. One sweep draws, in this order:
 
-1. ``theta`` with the person effects integrated out, then the effects
+1. ``phi``, with ``sigma^2`` and ``T`` moving along, the person effects integrated out, by
+   Metropolis steps on ``logit(phi)`` that keep the innovation variance, or that and the
+   total variance (`AutoregressiveGibbs._phi_steps`), with the model's priors:
+   a person's rows are ``N(W theta, Z T Z' + sigma^2 R(phi))``, whose density the transformed
+   rows give in closed form (`ar1_marginal_log_likelihood`). A step of phi alone given the
+   effects and sigma barely moved (R-hat 1.8 after 30 iterations on 300 persons of 6
+   occasions);
+2. ``theta`` with the person effects integrated out, then the effects
    (`bayesmi.gibbs.steps.ClusterSums` on the transformed rows);
-2. ``T`` in the non-centred parametrisation, then centred (as the logit samplers do);
-3. ``sigma^2`` by the independence Metropolis-Hastings step of `RandomInterceptGibbs` on the
-   transformed residuals;
-4. ``phi`` by random-walk Metropolis steps of three scales on ``logit(phi)`` with the AR(1)
-   likelihood itself and the ``Uniform(0, 1)`` prior.
+3. ``T`` in the non-centred parametrisation, then centred (as the logit samplers do);
+4. ``sigma^2`` by the independence Metropolis-Hastings step of `RandomInterceptGibbs` on the
+   transformed residuals.
+
+Steps 1 and 2 leave the effects out and step 2 draws them right after, so the order keeps the
+posterior invariant (a partially collapsed Gibbs sampler, van Dyk and Park 2008).
 
 Priors are the PyMC model's (`bayesmi.models.mixed`). The state holds ``intercept``, ``beta``,
 ``effects``, ``chol``, ``sigma`` and ``phi``.
+
+References
+----------
+van Dyk, D. A. and Park, T. (2008). Partially collapsed Gibbs samplers: theory and methods.
+JASA 103(482), 790-796.
 """
 
 from __future__ import annotations
@@ -35,6 +48,7 @@ from scipy.special import expit, logit
 
 from bayesmi.gibbs.steps import (
     ClusterSums,
+    cluster_sums,
     covariance_step,
     fixed_and_random_designs,
     log_prior_covariance,
@@ -43,10 +57,25 @@ from bayesmi.gibbs.steps import (
 )
 from bayesmi.priors import INTERCEPT_SD
 
-__all__ = ["AutoregressiveGibbs", "ar1_log_likelihood"]
+__all__ = [
+    "AutoregressiveGibbs",
+    "ar1_log_likelihood",
+    "ar1_marginal_log_likelihood",
+    "whitening",
+]
 
-PHI_STEPS = (0.1, 0.4, 1.2)
-"""SDs of the random-walk steps on logit(phi), one of each per sweep."""
+PHI_STEPS = (
+    (0.1, "phi and sigma"),
+    (0.4, "phi and sigma"),
+    (1.2, "phi and sigma"),
+    (0.3, "phi"),
+    (0.1, "phi, sigma and T"),
+    (0.3, "phi, sigma and T"),
+    (0.8, "phi, sigma and T"),
+    (0.2, "phi, sigma and T"),
+)
+"""The Metropolis steps of logit(phi) in a sweep: SD, and what moves with phi
+(`AutoregressiveGibbs._phi_steps`)."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +125,11 @@ class AutoregressiveGibbs:
         w, z = fixed_and_random_designs(self._designs, x, self.slope_index)
         phi, sigma2 = float(state["phi"]), float(state["sigma"]) ** 2
         covariance = state["chol"] @ state["chol"].T
+        theta = np.concatenate([[state["intercept"]], state["beta"]])
+        residual = self.y - w @ theta
+        phi, sigma2, covariance, accept_phi = self._phi_steps(
+            residual, z, covariance, sigma2, phi, rng
+        )
         transform = self._transform(phi)
         y, w_star, z_star = transform(self.y), transform(w), transform(z)
         weight = np.full(y.shape[0], 1.0 / sigma2)
@@ -115,8 +149,6 @@ class AutoregressiveGibbs:
         covariance, accept_covariance = covariance_step(effects, covariance, rng)
         random_part = np.sum(z_star * effects[self.codes], axis=1)
         sigma2, accept_sigma = scale_step(y - w_star @ theta - random_part, sigma2, rng)
-        residual = self.y - w @ theta - np.sum(z * effects[self.codes], axis=1)
-        phi, accept_phi = self._phi_steps(residual, np.sqrt(sigma2), phi, rng)
         return {
             "intercept": float(theta[0]),
             "beta": theta[1:],
@@ -128,38 +160,140 @@ class AutoregressiveGibbs:
 
     def _transform(self, phi: float):
         """Return the map of rows (or design columns) to their AR(1)-whitened values."""
-        first = self.previous < 0
-        rho = np.where(first, 0.0, phi ** np.where(first, 1.0, self.gap))
-        scale = np.sqrt(1.0 - rho**2)
-        before = np.maximum(self.previous, 0)
-
-        def whitened(values: np.ndarray) -> np.ndarray:
-            if values.ndim == 1:
-                return (values - rho * values[before]) / scale
-            return (values - rho[:, None] * values[before]) / scale[:, None]
-
-        return whitened
+        return whitening(self.previous, self.gap, phi)
 
     def _phi_steps(
-        self, residual: np.ndarray, sigma: float, phi: float, rng: np.random.Generator
-    ) -> tuple[float, float]:
-        """Random-walk MH on logit(phi), one step of each scale; return phi and acceptance."""
+        self,
+        residual: np.ndarray,
+        z: np.ndarray,
+        covariance: np.ndarray,
+        sigma2: float,
+        phi: float,
+        rng: np.random.Generator,
+    ) -> tuple[float, float, np.ndarray, float]:
+        """Metropolis steps of phi with sigma^2 and T, the effects integrated out.
 
-        def log_target(value: float) -> float:
-            p = expit(value)
-            likelihood = ar1_log_likelihood(residual, self.previous, self.gap, sigma, p)
-            return likelihood + float(np.log(p) + np.log1p(-p))  # Uniform(0, 1), Jacobian
+        `residual` is ``y - W theta``: the rows' deviations from the fixed part. Given the
+        rows, phi, sigma^2 and the random-intercept variance ``T_00`` trade off: the
+        innovation variance ``sigma^2 (1 - phi^(2d))`` (d the typical time between occasions)
+        and, far apart, the total ``T_00 + sigma^2`` are what the rows pin down (phi alone
+        given the effects and sigma: lag-1 autocorrelation 0.93 per sweep, R-hat 1.8 after 30
+        iterations). A step proposes ``u' = u + e`` on ``u = logit(phi)``; `PHI_STEPS` says
+        whether ``s = log sigma^2`` moves to keep the innovation variance,
+        ``s' = s + g(u) - g(u')`` with ``g(u) = log(1 - phi(u)^(2d))``, and whether ``T_00``
+        then moves to keep the total, ``T_00' = T_00 + sigma^2 - sigma'^2``. Each map
+        ``(u, s, T_00, e) -> (u', s', T_00', -e)`` is its own inverse and preserves volume, so
+        the acceptance ratio is the target's ratio in ``(u, s, T)`` (T's prior is a density
+        of its elements, `log_prior_covariance`). Returns phi, sigma^2, T and the share of
+        steps accepted.
+        """
+        step = self._typical_gap
 
-        current = float(logit(phi))
-        log_current = log_target(current)
+        def log_target(u: float, s: float, t: np.ndarray) -> float:
+            p, variance = expit(u), np.exp(s)
+            try:
+                np.linalg.cholesky(t)
+            except np.linalg.LinAlgError:
+                return -np.inf
+            likelihood = ar1_marginal_log_likelihood(
+                residual,
+                z,
+                self.codes,
+                self.n_clusters,
+                self.previous,
+                self.gap,
+                variance,
+                p,
+                t,
+            )
+            # phi ~ Uniform(0, 1) on the logit scale; sigma ~ HalfNormal(1) on log sigma^2
+            log_prior = float(np.log(p) + np.log1p(-p)) - variance / 2 + s / 2
+            return likelihood + log_prior + log_prior_covariance(t)
+
+        def tie(u: float) -> float:
+            return float(np.log1p(-(expit(u) ** (2 * step))))
+
+        u, s, t = float(logit(phi)), float(np.log(sigma2)), covariance
+        log_current = log_target(u, s, t)
         accepted = 0
-        for scale in PHI_STEPS:
-            proposal = current + scale * rng.standard_normal()
-            log_proposal = log_target(proposal)
+        for scale, moves in PHI_STEPS:
+            u_new = u + scale * rng.standard_normal()
+            s_new = s + tie(u) - tie(u_new) if moves != "phi" else s
+            t_new = t
+            if moves == "phi, sigma and T":
+                t_new = t.copy()
+                t_new[0, 0] += np.exp(s) - np.exp(s_new)
+            log_proposal = log_target(u_new, s_new, t_new)
             if np.log(rng.random()) < log_proposal - log_current:
-                current, log_current = proposal, log_proposal
+                u, s, t, log_current = u_new, s_new, t_new, log_proposal
                 accepted += 1
-        return float(expit(current)), accepted / len(PHI_STEPS)
+        return float(expit(u)), float(np.exp(s)), t, accepted / len(PHI_STEPS)
+
+    @property
+    def _typical_gap(self) -> float:
+        """The median time between a row and its previous observed occasion (1 if none)."""
+        linked = self.gap[self.previous >= 0]
+        return float(np.median(linked)) if linked.size else 1.0
+
+
+def whitening(previous: np.ndarray, gap: np.ndarray, phi: float):
+    """Return the map of rows (or design columns) to their AR(1)-whitened values.
+
+    Row k becomes ``(v_k - rho_k v_p) / sqrt(1 - rho_k^2)``, ``rho_k = phi^gap_k``, with p
+    its `previous` position (-1: none, ``rho_k = 0``): independent with variance sigma^2
+    when the rows are AR(1) residuals.
+    """
+    first = previous < 0
+    rho = np.where(first, 0.0, phi ** np.where(first, 1.0, gap))
+    scale = np.sqrt(1.0 - rho**2)
+    before = np.maximum(previous, 0)
+
+    def whitened(values: np.ndarray) -> np.ndarray:
+        if values.ndim == 1:
+            return (values - rho * values[before]) / scale
+        return (values - rho[:, None] * values[before]) / scale[:, None]
+
+    whitened.log_scale_sum = float(np.sum(np.log(scale)))
+    return whitened
+
+
+def ar1_marginal_log_likelihood(
+    residual: np.ndarray,
+    z: np.ndarray,
+    codes: np.ndarray,
+    n_clusters: int,
+    previous: np.ndarray,
+    gap: np.ndarray,
+    sigma2: float,
+    phi: float,
+    covariance: np.ndarray,
+) -> float:
+    """Return the log density of rows given their fixed part, the effects integrated out.
+
+    Each cluster's `residual` (``y - W theta``) is ``N(0, Z T Z' + sigma^2 R(phi))``. With the
+    whitened rows (`whitening`: ``R^-1/2``) and the matrix determinant lemma, per cluster
+    ``log|V| = log|sigma^2 R| + log|T| + log|A|`` and
+    ``r'V^-1 r = r*'r* / sigma^2 - b'A^-1 b``, where ``A = T^-1 + Z*'Z* / sigma^2`` and
+    ``b = Z*'r* / sigma^2``. Constant terms are left out.
+    """
+    transform = whitening(previous, gap, phi)
+    z_star, r_star = transform(z), transform(residual)
+    q = z.shape[1]
+    products = np.einsum("ni,nj->nij", z_star, z_star).reshape(-1, q * q)
+    flat = np.ascontiguousarray(np.column_stack([products, z_star * r_star[:, None]]).T)
+    sums = cluster_sums(flat, codes, n_clusters)
+    zz, zr = sums[:, : q * q].reshape(-1, q, q), sums[:, q * q :] / sigma2
+    inner = np.linalg.inv(covariance)[None] + zz / sigma2
+    log_det_inner = np.linalg.slogdet(inner)[1]
+    fitted = np.linalg.solve(inner, zr[..., None])[..., 0]
+    quadratic = float(r_star @ r_star) / sigma2 - float(np.sum(zr * fitted))
+    log_det = (
+        r_star.shape[0] * np.log(sigma2)
+        + 2.0 * transform.log_scale_sum
+        + float(np.sum(log_det_inner))
+        + n_clusters * float(np.linalg.slogdet(covariance)[1])
+    )
+    return float(-0.5 * (log_det + quadratic))
 
 
 def ar1_log_likelihood(
