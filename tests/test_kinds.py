@@ -38,7 +38,8 @@ def test_the_documented_row_says_what_the_table_holds(name):
 
 
 def test_options_and_defaults_come_from_the_constructors():
-    assert KINDS["random_intercept"].options == ("pmm", "donors")
+    assert KINDS["random_intercept"].options == ("pmm", "donors", "residual")
+    assert KINDS["random_slopes"].defaults["residual"] == "independent"
     assert KINDS["binary"].options == ()
     assert KINDS["count"].defaults == {"family": "poisson"}
     assert KINDS["cluster_level"].options == ("family", "pmm", "donors", "level")

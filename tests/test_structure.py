@@ -149,7 +149,11 @@ WINDOW = 6
 
 
 def code_lines(path: Path) -> list[tuple[int, str]]:
-    """The file's lines of code, stripped: no docstrings, comments, blank or import lines."""
+    """The file's lines of code, stripped: no docstrings, comments, blank or import lines.
+
+    Nor a function's header (its parameters): constructors of kinds with the same options
+    declare the same parameters, which is one interface, not repeated logic.
+    """
     source = path.read_text()
     tree = ast.parse(source)
     skipped = set()
@@ -160,6 +164,8 @@ def code_lines(path: Path) -> list[tuple[int, str]]:
                 skipped.update(range(body[0].lineno, body[0].end_lineno + 1))
         if isinstance(node, ast.Import | ast.ImportFrom):
             skipped.update(range(node.lineno, node.end_lineno + 1))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):  # its parameter list
+            skipped.update(range(node.lineno, node.body[0].lineno))
     lines = []
     for number, line in enumerate(source.splitlines(), start=1):
         text = line.split("#")[0].strip() if not line.strip().startswith("#") else ""
@@ -200,5 +206,13 @@ def test_the_repeat_finder_finds_repeats(tmp_path):
     package, PACKAGE = PACKAGE, tmp_path
     try:
         assert repeated_blocks([one, two]) == ["one.py:2 ~ two.py:3"]
+        header = "(\n" + "".join(f"    option_{k}: int = {k},\n" for k in range(6)) + ") -> int:"
+        one.write_text(f'"""One."""\ndef first{header}\n    return option_0 + 1\n')
+        two.write_text(f'"""Two."""\ndef second{header}\n    return option_5 * 2\n')
+        assert repeated_blocks([one, two]) == []  # one interface: not a repeat
+        body = "".join(f"    value_number_{k} = compute_something({k})\n" for k in range(6))
+        two.write_text(f'"""Two."""\ndef second{header}\n{body}')
+        one.write_text(f'"""One."""\ndef first{header}\n{body}')
+        assert repeated_blocks([one, two]) == ["one.py:10 ~ two.py:10"]
     finally:
         PACKAGE = package

@@ -52,6 +52,7 @@ from bayesmi.gibbs.steps import (
     covariance_step,
     fixed_and_random_designs,
     log_prior_covariance,
+    mixed_start,
     noncentred_scale_step,
     scale_step,
 )
@@ -109,13 +110,9 @@ class AutoregressiveGibbs:
     _designs: dict = field(default_factory=dict, compare=False, repr=False)
 
     def start(self, n_predictors: int, rng: np.random.Generator) -> dict:
-        """Return a starting state near the prior's centre, jittered."""
-        q = 1 + len(self.slope_index)
-        return {
-            "intercept": float(rng.uniform(-1, 1)),
-            "beta": rng.uniform(-1, 1, n_predictors),
-            "effects": np.zeros((self.n_clusters, q)),
-            "chol": np.eye(q) * 0.5,
+        """Return a starting state near the prior's centre, jittered (`mixed_start`)."""
+        state = mixed_start(self.n_clusters, self.slope_index, n_predictors, rng)
+        return state | {
             "sigma": float(np.exp(rng.uniform(-1, 1))),
             "phi": float(rng.uniform(0.2, 0.8)),
         }

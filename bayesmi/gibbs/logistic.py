@@ -16,6 +16,7 @@ from bayesmi.gibbs.steps import (
     covariance_step,
     fixed_and_random_designs,
     log_prior_covariance,
+    mixed_start,
     weighted_model_steps,
     working_model_draw,
 )
@@ -44,14 +45,8 @@ class LogisticGibbs(LogitTarget):
     """
 
     def start(self, n_predictors: int, rng: np.random.Generator) -> dict:
-        """Return a starting state near the prior's centre, jittered."""
-        q = 1 + len(self.slope_index)
-        return {
-            "intercept": float(rng.uniform(-1, 1)),
-            "beta": rng.uniform(-1, 1, n_predictors),
-            "effects": np.zeros((self.n_clusters, q)),
-            "chol": np.eye(q) * 0.5,
-        }
+        """Return a starting state near the prior's centre, jittered (`mixed_start`)."""
+        return mixed_start(self.n_clusters, self.slope_index, n_predictors, rng)
 
     intercept_sd: ClassVar[float] = COEFFICIENT_SD
     """SD of the intercept's normal prior (`FactorsGibbs` reads it)."""

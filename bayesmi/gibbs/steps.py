@@ -25,6 +25,7 @@ __all__ = [
     "inverse_wishart_draw",
     "linear_predictor",
     "log_prior_covariance",
+    "mixed_start",
     "noncentred_scale_step",
     "noncentred_sd_step",
     "prior_precision",
@@ -201,6 +202,22 @@ class LinearTarget:
     def start_from(self, point: Point, rng: np.random.Generator) -> Point:
         """Return the starting point made from PyMC's jittered zero point (here: as it is)."""
         return point
+
+
+def mixed_start(
+    n_clusters: int, slope_index: tuple[int, ...], n_predictors: int, rng: np.random.Generator
+) -> dict:
+    """Return a mixed model's starting state near the prior's centre, jittered.
+
+    ``intercept`` and ``beta`` uniform on (-1, 1), zero effects, ``chol`` 0.5 I.
+    """
+    q = 1 + len(slope_index)
+    return {
+        "intercept": float(rng.uniform(-1, 1)),
+        "beta": rng.uniform(-1, 1, n_predictors),
+        "effects": np.zeros((n_clusters, q)),
+        "chol": np.eye(q) * 0.5,
+    }
 
 
 def linear_predictor(
