@@ -8,7 +8,9 @@ Specify one conditional model per incomplete variable (`random_intercept`, `rand
 `likelihood_ratio_test`, `pool_variance_components` or `pool_draws`. For a variable missing
 not at random, `heckman` imputes it and `selection_summary` reports the evidence. A
 time-to-event analysis (`survival`: Cox by strata or with a frailty) is given as ``analysis=``,
-and the covariates are imputed compatibly with it.
+and the covariates are imputed compatibly with it. Repeated measures are imputed in long
+format with ``time=`` (AR(1) residuals: ``residual="ar1"``); `wide_to_long` and
+`long_to_wide` convert trial data.
 `to_datatree` gives the result in ArviZ 1's `xarray.DataTree` layout; every function that
 reads a result takes either.
 """
@@ -20,7 +22,13 @@ from importlib.metadata import PackageNotFoundError, version
 warnings.filterwarnings("ignore", message=r"\s*ArviZ is undergoing", category=FutureWarning)
 
 from bayesmi import datasets, simulate  # noqa: E402
-from bayesmi.data import grouping_structure, missing_pattern, nelson_aalen  # noqa: E402
+from bayesmi.data import (  # noqa: E402
+    grouping_structure,
+    long_to_wide,
+    missing_pattern,
+    nelson_aalen,
+    wide_to_long,
+)
 from bayesmi.diagnostics import (  # noqa: E402
     ConvergenceWarning,
     chain_mean_rhat,
@@ -105,6 +113,7 @@ __all__ = [
     "heteroscedastic",
     "impute",
     "likelihood_ratio_test",
+    "long_to_wide",
     "missing_pattern",
     "nelson_aalen",
     "ordinal",
@@ -128,4 +137,5 @@ __all__ = [
     "to_datatree",
     "to_mids_csv",
     "wald_test",
+    "wide_to_long",
 ]

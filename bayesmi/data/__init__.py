@@ -12,6 +12,7 @@ from bayesmi.data.factors import Factor
 from bayesmi.data.hazard import nelson_aalen
 from bayesmi.data.levels import grouping_structure
 from bayesmi.data.patterns import MissingPattern, missing_pattern
+from bayesmi.data.reshape import long_to_wide, wide_to_long
 
 __all__ = [
     "DesignColumn",
@@ -22,6 +23,8 @@ __all__ = [
     "Source",
     "encode",
     "grouping_structure",
+    "long_to_wide",
     "missing_pattern",
     "nelson_aalen",
+    "wide_to_long",
 ]
