@@ -43,6 +43,7 @@ from bayesmi.plots import (  # noqa: E402
     plot_missing,
     plot_tipping_point,
     plot_trace,
+    plot_trajectories,
 )
 from bayesmi.pooling import (  # noqa: E402
     AnalysisFit,
@@ -121,6 +122,7 @@ __all__ = [
     "plot_missing",
     "plot_tipping_point",
     "plot_trace",
+    "plot_trajectories",
     "pool",
     "pool_draws",
     "pool_variance_components",

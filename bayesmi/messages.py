@@ -8,7 +8,7 @@ import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["show", "warn"]
+__all__ = ["label_of", "show", "warn"]
 
 _PACKAGE = str(Path(__file__).parent) + os.sep
 
@@ -30,6 +30,20 @@ def show(labels: Iterable, limit: int = SHOWN) -> str:
     if len(labels) > limit:
         text += f" and {len(labels) - limit} more"
     return text
+
+
+def label_of(value: object) -> str:
+    """Write a value as a label: a whole-number float without its decimal point.
+
+    Examples
+    --------
+    >>> from bayesmi.messages import label_of
+    >>> label_of(2.0), label_of(2.5), label_of("pre")
+    ('2', '2.5', 'pre')
+    """
+    if isinstance(value, float) and value.is_integer():  # numpy floats are floats
+        return str(int(value))
+    return str(value)
 
 
 def warn(message: str, category: type[Warning] = UserWarning) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from bayesmi.data.frame import check_frame
-from bayesmi.messages import show
+from bayesmi.messages import label_of, show
 
 __all__ = ["long_to_wide", "wide_to_long"]
 
@@ -162,15 +162,8 @@ def long_to_wide(
             at = occasion == k
             spread = pd.Series(pd.NA, index=range(len(people)), dtype=object)
             spread.iloc[person[at]] = data[column].to_numpy()[at]
-            wide[f"{column}{sep}{_label(t)}"] = _as_dtype(spread, data[column].dtype)
+            wide[f"{column}{sep}{label_of(t)}"] = _as_dtype(spread, data[column].dtype)
     return wide
-
-
-def _label(time) -> str:
-    """Return an occasion as a column suffix: whole numbers without a decimal point (``y_2``)."""
-    if isinstance(time, float | np.floating) and float(time).is_integer():
-        return str(int(time))
-    return str(time)
 
 
 def _check_id(data: pd.DataFrame, id: str) -> None:
