@@ -41,7 +41,7 @@ from bayesmi.data.levels import (
 from bayesmi.data.occasions import Occasions, occasion_times
 from bayesmi.data.text_numbers import numbers_as_text
 from bayesmi.messages import show
-from bayesmi.spec.terms import INTERACTION, Term, cluster_mean_of
+from bayesmi.spec.terms import INTERACTION, Term, cluster_mean_of, shift_of
 
 __all__ = ["DesignColumn", "ImputationData", "ResolvedTerm", "Source", "encode"]
 
@@ -66,6 +66,10 @@ class Source:
     grouping: str | None = None
     """With `cluster_mean`: the grouping factor averaged over, by name (the cluster's for
     ``x_mean``, the school's for ``x_mean_school``)."""
+    shift: int = 0
+    """Occasions back (``lag(x, k)``: k) or forward (``lead(x, k)``: -k) within the person."""
+    absent: bool = False
+    """With `shift`: not the column but 1 where the person has no occasion `shift` away."""
 
 
 @dataclass(frozen=True)
@@ -274,6 +278,15 @@ class ImputationData:
         base = factor_call_of(variable)
         if base is not None and base in self.missing:
             return Source(base, cluster_mean=False, factor=True)
+        shifted = shift_of(variable)
+        if shifted is not None and shifted[0] in self.missing:
+            column, steps = shifted
+            if self.occasions is None:
+                raise ValueError(
+                    f"{variable!r} reads {column!r} at another occasion of the same person; "
+                    "say which column orders the occasions: impute(..., time='visit')."
+                )
+            return Source(column, cluster_mean=False, factor=column in self.factors, shift=steps)
         return None
 
     def resolve(self, term: Term) -> ResolvedTerm:
@@ -293,8 +306,22 @@ class ImputationData:
         return ResolvedTerm(term, tuple(sources))
 
     def design_columns(self, terms: Sequence[Term]) -> tuple[DesignColumn, ...]:
-        """Return the design columns of terms: one per term, or per dummy of its factors."""
-        return tuple(column for term in terms for column in self._expand(self.resolve(term)))
+        """Return the design columns of terms: one per term, or per dummy of its factors.
+
+        Terms that read another occasion (``lag(x)``) are 0 where the person has none (its
+        first occasions), and each such shift adds one indicator of those rows (``no_lag(1)``,
+        ``no_lead(1)``): the term is dropped there and those rows get an intercept of their
+        own, the usual handling of the first occasions in models with lagged predictors.
+        """
+        columns = tuple(column for term in terms for column in self._expand(self.resolve(term)))
+        shifted = {
+            source.shift: source for column in columns for source in column.sources if source.shift
+        }
+        indicators = tuple(
+            DesignColumn(_absent_name(steps), (replace(source, absent=True),), (None,))
+            for steps, source in shifted.items()
+        )
+        return columns + indicators
 
     def design_names(self, terms: Sequence[Term]) -> tuple[str, ...]:
         """Return the names of the design columns of terms."""
@@ -352,11 +379,15 @@ class ImputationData:
     def _source_values(
         self, source: Source, category: int | None, current: Mapping[str, np.ndarray] | None
     ) -> np.ndarray:
+        if source.absent:
+            return (self.occasions.shifted_rows(source.shift) < 0).astype(float)
         values = current.get(source.column) if current is not None else None
         values = self._float_column(source.column) if values is None else values
         if category is not None:
             codes = self.codes(source.column, values)
             values = np.where(np.isnan(codes), np.nan, (codes == category).astype(float))
+        if source.shift:
+            return self.occasions.shifted(values, source.shift)
         if source.cluster_mean:
             return self.cluster_means(values, source.grouping)
         return values
@@ -564,6 +595,11 @@ def encode(
         if column not in grouping_columns and (column in factors or is_numeric(frame[column])):
             data.level[column] = constant_level(data.values(column), groupings)
     return data
+
+
+def _absent_name(steps: int) -> str:
+    """Name the indicator of rows without an occasion `steps` away: ``no_lag(1)``."""
+    return f"no_lag({steps})" if steps > 0 else f"no_lead({-steps})"
 
 
 def _factor_or_none(series: pd.Series) -> Factor | None:

@@ -9,7 +9,7 @@ Two rows of one person at the same time are refused, naming them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,7 @@ class Occasions:
     previous: np.ndarray
     next: np.ndarray
     rank: np.ndarray
+    _shifts: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(
@@ -74,6 +75,26 @@ class Occasions:
         position = np.arange(n)
         rank[order] = position - np.maximum.accumulate(np.where(starts, position, 0))
         return cls(column, times, order, previous, following, rank)
+
+    def shifted_rows(self, steps: int) -> np.ndarray:
+        """Return each row's occasion `steps` before (negative: after) it, -1 where none."""
+        if steps not in self._shifts:
+            link = self.previous if steps > 0 else self.next
+            rows = np.arange(self.times.shape[0])
+            for _ in range(abs(steps)):
+                rows = np.where(rows >= 0, link[np.maximum(rows, 0)], -1)
+            self._shifts[steps] = rows
+        return self._shifts[steps]
+
+    def shifted(self, values: np.ndarray, steps: int) -> np.ndarray:
+        """Return `values` at each row's occasion `steps` before (negative: after) it.
+
+        0 where the person has no such occasion (the first `steps` ones for a lag): a model
+        reading a lag drops its term there and gives those rows an intercept of their own
+        (`bayesmi.data.encoding`).
+        """
+        rows = self.shifted_rows(steps)
+        return np.where(rows >= 0, values[np.maximum(rows, 0)], 0.0)
 
     def nearest_among(self, inside: np.ndarray, later: bool = False) -> np.ndarray:
         """For every row, the cluster's nearest earlier (`later`: later) occasion in `inside`.

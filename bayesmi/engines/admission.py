@@ -40,7 +40,7 @@ from bayesmi.spec.constructors import binary, random_intercept, random_slopes
 from bayesmi.spec.kinds import KINDS, gibbs_available
 from bayesmi.spec.model import ImputationModel
 from bayesmi.spec.survival import is_survival_formula, survival
-from bayesmi.spec.terms import parse_formula
+from bayesmi.spec.terms import parse_formula, shift_of
 
 __all__ = ["Admission", "admit"]
 
@@ -110,6 +110,7 @@ def _check_engine(
     check_memory(options, n_missing, len(spec))
     _refuse_delta(spec, options)
     _check_serial(spec, data, options, analysis)
+    _check_shifted_terms(spec, options, analysis)
     if options.engine == "joint":
         _check_joint_kinds(spec, data, options.nuts_sampler)
     elif analysis is not None:
@@ -153,6 +154,30 @@ def _check_serial(
             "engine without analysis= and with one grouping factor (the person), or leave "
             "residual='ar1' out."
         )
+
+
+def _check_shifted_terms(
+    spec: dict[str, ImputationModel], options: Options, analysis: ImputationModel | None
+) -> None:
+    """Refuse lag() and lead() terms where the run cannot hold them yet.
+
+    The analysis-compatible engine's Metropolis step of a cell weighs its own row's later
+    factors only, while a lag carries the cell into its person's next row; the joint engine
+    builds no lagged design.
+    """
+    models = [*spec.values(), *([analysis] if analysis is not None else [])]
+    for model in models:
+        terms = [*model.fixed_terms, *model.slope_terms]
+        shifted = [v for term in terms for v in term.variables if shift_of(v) is not None]
+        if not shifted:
+            continue
+        if options.engine == "joint" or analysis is not None:
+            where = "engine='joint'" if options.engine == "joint" else "analysis="
+            raise ValueError(
+                f"{shifted[0]} in {model.formula!r} reads another occasion of the person, "
+                f"which {where} does not hold yet: use the chained engine without analysis=, "
+                "or make the lagged column in the data first."
+            )
 
 
 def _cluster_of_spec(frame: pd.DataFrame, spec: object) -> str | tuple[str, ...]:

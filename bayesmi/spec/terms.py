@@ -5,7 +5,9 @@ A formula such as ``"y ~ x + x_mean + x:w + (1 + x | school)"`` becomes a `Formu
 with a random slope (``x``). A term is a product of one or more variables (an interaction when
 more than one); a variable named ``x_mean`` is the cluster mean of ``x`` unless the data have a
 column of that name, and ``C(x)`` is column ``x`` read as a factor, which `bayesmi.data` decides
-against the data (a factor column is a factor without ``C``). This module is the only one
+against the data (a factor column is a factor without ``C``). In longitudinal data
+``lag(x)``, ``lag(x, 2)`` and ``lead(x)`` read ``x`` at the person's previous, second previous
+or next occasion (`bayesmi.data.occasions`). This module is the only one
 that reads formula strings; every other module reads the term objects.
 
 The fixed intercept is always part of an imputation model, and every grouping term has a random
@@ -14,6 +16,7 @@ intercept: formulas that remove either are refused, so the model is exactly what
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from formulae import model_description
@@ -21,13 +24,28 @@ from formulae.parser import ParseError
 from formulae.terms.terms import Intercept
 from formulae.terms.terms import Term as FormulaeTerm
 
-__all__ = ["INTERACTION", "MEAN_SUFFIX", "Formula", "Term", "cluster_mean_of", "parse_formula"]
+__all__ = [
+    "INTERACTION",
+    "MEAN_SUFFIX",
+    "SHIFTS",
+    "Formula",
+    "Term",
+    "cluster_mean_of",
+    "parse_formula",
+    "shift_of",
+]
 
 MEAN_SUFFIX = "_mean"
 """A variable ``x_mean`` is the cluster mean of ``x`` (when the data have no column ``x_mean``)."""
 
 INTERACTION = ":"
 """How a product of variables is named: ``x:w``."""
+
+SHIFTS = ("lag", "lead")
+"""Calls that read a column at an earlier (``lag(x)``, ``lag(x, 2)``) or later (``lead(x)``)
+occasion of the same person (longitudinal data, ``time=``)."""
+
+_SHIFT = re.compile(r"^(lag|lead)\((.+?)(?:, (\d+))?\)$")
 
 
 def cluster_mean_of(variable: str) -> str | None:
@@ -168,22 +186,50 @@ def _term(term: object, formula: str) -> Term:
     components = getattr(term, "components", [])
     if not components or not all(_plain_or_factor(part) for part in components):
         raise ValueError(
-            f"term {term} in {formula!r} is not a column name, C(column) or an interaction of "
-            "those (x:w); create the column (transformation) in the data first and use its "
-            "name."
+            f"term {term} in {formula!r} is not a column name, C(column), lag(column, k), "
+            "lead(column, k) or an interaction of those (x:w); create the column "
+            "(transformation) in the data first and use its name."
         )
-    return Term(tuple(str(part.name) for part in components))
+    return Term(tuple(_variable_name(part) for part in components))
+
+
+def _variable_name(part: object) -> str:
+    """Return a component's variable as bayesmi names it: ``x``, ``C(x)``, ``lead(x, 2)``."""
+    call = getattr(part, "call", None)
+    if type(part).__name__ == "Call" and call.callee in SHIFTS:
+        column = str(call.args[0].name)
+        steps = int(call.args[1].value) if len(call.args) == 2 else 1
+        return f"{call.callee}({column})" if steps == 1 else f"{call.callee}({column}, {steps})"
+    return str(part.name)
 
 
 def _plain_or_factor(part: object) -> bool:
-    """Whether a formulae component is a column name or ``C(column)`` (a factor)."""
+    """Whether a component is a column name, ``C(column)``, or ``lag``/``lead`` of a column."""
     if type(part).__name__ == "Variable":
         return True
     call = getattr(part, "call", None)
-    return (
-        type(part).__name__ == "Call"
-        and getattr(call, "callee", None) == "C"
-        and len(call.args) == 1
-        and not call.kwargs
-        and type(call.args[0]).__name__ == "LazyVariable"
-    )
+    if type(part).__name__ != "Call" or call is None or call.kwargs:
+        return False
+    column = len(call.args) >= 1 and type(call.args[0]).__name__ == "LazyVariable"
+    if call.callee == "C":
+        return column and len(call.args) == 1
+    if call.callee in SHIFTS:
+        steps = call.args[1:]
+        return column and (
+            not steps
+            or (
+                len(steps) == 1
+                and isinstance(getattr(steps[0], "value", None), int)
+                and steps[0].value >= 1
+            )
+        )
+    return False
+
+
+def shift_of(variable: str) -> tuple[str, int] | None:
+    """Return the column and signed steps of ``lag(x, k)`` (``+k``) or ``lead(x, k)`` (``-k``)."""
+    match = _SHIFT.match(variable)
+    if match is None:
+        return None
+    steps = int(match.group(3) or 1)
+    return match.group(2), steps if match.group(1) == "lag" else -steps
