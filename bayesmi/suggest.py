@@ -66,7 +66,11 @@ class SuggestedSpec(dict):
 
 
 def suggest(
-    data: pd.DataFrame, analysis: str, cluster: str | Sequence[str], verbose: bool = True
+    data: pd.DataFrame,
+    analysis: str,
+    cluster: str | Sequence[str],
+    verbose: bool = True,
+    time: str | None = None,
 ) -> SuggestedSpec:
     """Propose a model for every incomplete variable of an analysis model.
 
@@ -82,6 +86,11 @@ def suggest(
         (``"y ~ x + (1 | school) + (1 | classroom)"``, ``cluster=["school", "classroom"]``).
     verbose : bool, default=True
         Print the table of choices and reasons.
+    time : str, optional
+        Longitudinal data (the cluster a person): the column ordering each person's
+        occasions, as `bayesmi.impute` takes it. Continuous time-varying variables then get
+        AR(1) residuals over the occasions (``residual="ar1"``); time-invariant ones (constant
+        within person) the person-level model, as level-2 variables always do.
 
     Returns
     -------
@@ -103,7 +112,7 @@ def suggest(
     'popular ~ sex + texp + (1 + sex | school)'
     """
     parsed = parse_formula(analysis)
-    encoded = encode(data, cluster)
+    encoded = encode(data, cluster, time)
     groups, slopes = _analysis_groups(parsed, encoded, analysis)
     variables = list(
         dict.fromkeys([parsed.target, *(v for term in parsed.fixed for v in term.variables)])
@@ -128,6 +137,7 @@ def suggest(
         groups,
         {name: encoded.level[name] for name in variables},
         [grouping.name for grouping in encoded.groupings],
+        time=time,
     )
     order = sorted(incomplete, key=lambda n: (n == parsed.target, encoded.level[n] < 2))
     chosen = {name: _choose(name, _kind_of(name, encoded), analysis_terms) for name in order}
@@ -140,7 +150,7 @@ def suggest(
         },
         index=pd.Index(list(chosen), name="variable"),
     )
-    spec.notes = _notes(variables, encoded)
+    spec.notes = _notes([name for name in variables if name != time], encoded)
     if verbose:
         print(repr(spec))
     return spec
@@ -199,6 +209,12 @@ class _AnalysisTerms:
     levels: dict[str, int]
     level_names: list[str]
     """The grouping columns of ``cluster=``, outermost first (level 2 the last)."""
+    time: str | None = None
+    """The column ordering each person's occasions (``time=``), if any."""
+
+    @property
+    def longitudinal(self) -> bool:
+        return self.time is not None
 
     @property
     def cluster(self) -> str:
@@ -214,6 +230,7 @@ def _described(model: ImputationModel) -> str:
     family = model.family.name
     options = [] if family == model.kind_info.default_family else [family]
     options += ["pmm"] if model.pmm else []
+    options += [f"residual={model.residual}"] if model.residual != "independent" else []
     return f"{model.kind} ({', '.join(options)})" if options else model.kind
 
 
@@ -281,16 +298,23 @@ def _choose(name: str, kind: _Kind, analysis: _AnalysisTerms) -> tuple[Imputatio
             f"level-1 variable: a random intercept per {' and per '.join(groups)}, as the "
             "analysis (ml.lmer)"
         )
+    serial = analysis.longitudinal and not kind.pmm and kind.kind is None and len(groups) == 1
+    residual = "ar1" if serial else "independent"
     if kind.kind is not None:
         model = grouped_model(formula, kind.kind)
         reasons.insert(0, kind.reason)
     elif slope_terms:
-        model = random_slopes(formula, pmm=kind.pmm)
+        model = random_slopes(formula, pmm=kind.pmm, residual=residual)
     elif len(groups) > 1:
         model = random_intercept(formula, pmm=kind.pmm)
     else:
-        model = random_intercept(formula, pmm=kind.pmm)
+        model = random_intercept(formula, pmm=kind.pmm, residual=residual)
         reasons.append("level-1 variable: random intercept per cluster (2l.pan)")
+    if serial:
+        reasons.append(
+            "time-varying: AR(1) residuals over each person's occasions, so an occasion is "
+            "imputed from its neighbours"
+        )
     if kind.kind is None and kind.reason:
         reasons.insert(0, kind.reason)
     role = "outcome of the analysis; " if name == analysis.outcome else ""
@@ -305,6 +329,7 @@ def _cluster_level_choice(
     terms = [
         other if analysis.levels.get(other, 1) >= level else f"{other}{MEAN_SUFFIX}"
         for other in others
+        if other != analysis.time  # a person's mean time is the design's, not information
     ]
     formula = f"{name} ~ {' + '.join(terms) or '1'}"
     where = analysis.level_name(name)
@@ -315,10 +340,12 @@ def _cluster_level_choice(
         pmm=kind.pmm,
         level=None if where == analysis.cluster else where,
     )
+    invariant = "time-invariant, " if analysis.longitudinal and level == 2 else ""
     return (
         model,
-        f"{reason}constant within groups of {where!r} (level {level}): one value per group, "
-        "from the variables of that level and the group means of the others (2lonly)",
+        f"{reason}{invariant}constant within groups of {where!r} (level {level}): one value "
+        "per group, from the variables of that level and the group means of the others "
+        "(2lonly)",
     )
 
 

@@ -126,3 +126,29 @@ def test_models_follow_the_dtypes():
     assert spec.table.loc["denomination", "model"] == "cluster_level (categorical)"
     assert "unordered categories" in spec.table.loc["club", "reason"]
     assert "predictive mean matching" in spec.table.loc["score", "reason"]
+
+
+def test_with_time_time_varying_variables_get_ar1_residuals_and_invariant_ones_a_person_model():
+    """A growth analysis of a two-arm trial: the outcome and a time-varying covariate get AR(1)
+    residuals, the arm (constant within person) the person-level model without the person's
+    mean time (the design's, constant in a balanced panel); the spec runs."""
+    sim = bm.simulate.simulate_longitudinal(persons=40, occasions=4, seed=2)
+    frame = sim.incomplete.copy()
+    frame.loc[frame.index[::4], "x"] = np.nan
+    frame.loc[frame["id"].isin([3, 5, 7]), "treat"] = np.nan
+    analysis = "y ~ time * treat + x + (1 + time | id)"
+    spec = bm.suggest(frame, analysis, cluster="id", time="time", verbose=False)
+    assert spec["y"].kind == "random_slopes"
+    assert spec["y"].residual == "ar1"
+    assert spec["x"].residual == "ar1"
+    assert spec["treat"].formula == "treat ~ y_mean + x_mean"
+    assert spec.table.loc["x", "model"] == "random_intercept (residual=ar1)"
+    assert "time-invariant" in spec.table.loc["treat", "reason"]
+    assert not any("'time'" in note for note in spec.notes)
+    plain = bm.suggest(frame, analysis, cluster="id", verbose=False)
+    assert plain["y"].residual == "independent"
+    settings = {"chains": 2, "iterations": 3, "steps": 2, "progressbar": False, "cores": 1}
+    idata = bm.impute(frame, spec, cluster="id", time="time", **settings)
+    assert "x::phi" in idata.posterior
+    with pytest.raises(ValueError, match="time column 'visit' is not in the data"):
+        bm.suggest(frame, analysis, cluster="id", time="visit", verbose=False)
