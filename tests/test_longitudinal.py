@@ -67,7 +67,7 @@ def test_ar1_residuals_are_refused_where_the_run_cannot_hold_them():
     with pytest.raises(ValueError, match="engine='joint' does not hold yet"):
         bm.impute(frame, AR1, cluster="id", time="time", engine="joint", progressbar=False)
     outcome = frame.assign(w=np.arange(9.0))
-    with pytest.raises(ValueError, match="analysis= does not hold yet"):
+    with pytest.raises(ValueError, match="on a covariate's model; the analysis model may have"):
         bm.impute(outcome, AR1, cluster="id", time="time", analysis="w ~ y + (1 | id)", **QUICK)
     with pytest.raises(ValueError, match="Drop pmm=True"):
         bm.random_intercept("y ~ x + (1 | id)", residual="ar1", pmm=True)
@@ -278,3 +278,46 @@ def test_a_lead_term_lets_an_occasion_be_imputed_from_the_next_one():
     print(f"complete {truth:.3f}, {found}")
     assert abs(found["with lead(y)"] - truth) < 0.05
     assert abs(found["without"] - truth) > 2 * abs(found["with lead(y)"] - truth)
+
+
+def test_an_ar1_analysis_weighs_each_row_with_its_next_observed_occasion():
+    """row_terms: a row's own AR(1) term plus its next observed occasion's, which together
+    add up to the likelihood's change when the row's residual moves; independent_sets keeps
+    neighbouring observed occasions apart."""
+    frame = panel()
+    data = encode(frame, "id", time="time")
+    observed = frame["y"].notna().to_numpy()
+    serial = SerialStructure.of(data, observed)
+    previous, gap = serial.observed_links
+    residual = np.linspace(-1.0, 1.5, observed.sum())
+    terms = serial.row_terms(residual, 0.9, 0.6)
+    for k in range(residual.size):
+        moved = residual.copy()
+        moved[k] += 0.3
+        change = ar1_log_likelihood(moved, previous, gap, 0.9, 0.6) - ar1_log_likelihood(
+            residual, previous, gap, 0.9, 0.6
+        )
+        assert serial.row_terms(moved, 0.9, 0.6)[k] - terms[k] == pytest.approx(change)
+    first, second = serial.independent_sets(np.arange(9))
+    for part in (first, second):
+        positions = serial.observed_position[part]
+        positions = positions[positions >= 0]
+        linked = previous[positions]
+        assert not np.isin(linked[linked >= 0], positions).any()
+    assert sorted(np.concatenate([first, second])) == list(range(9))
+
+
+def test_a_growth_analysis_with_ar1_residuals_imputes_its_covariates_compatibly():
+    sim = bm.simulate.simulate_longitudinal(persons=30, occasions=4, seed=5)
+    frame = sim.incomplete.copy()
+    frame.loc[frame.index[::3], "x"] = np.nan
+    spec = {"x": bm.random_intercept("x ~ time + treat + (1 | id)")}
+    analysis = bm.random_slopes("y ~ time * treat + x + (1 + time | id)", residual="ar1")
+    idata = bm.impute(frame, spec, cluster="id", time="time", analysis=analysis, seed=2, **QUICK)
+    assert "y::phi" in idata.posterior
+    assert "x::missing" in idata.posterior
+    for completed in bm.completed(idata):
+        assert completed[["x", "y"]].notna().all().all()
+    covariate = {"x": bm.random_intercept("x ~ time + treat + (1 | id)", residual="ar1")}
+    with pytest.raises(ValueError, match="on a covariate's model"):
+        bm.impute(frame, covariate, cluster="id", time="time", analysis=analysis, **QUICK)

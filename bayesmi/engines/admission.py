@@ -126,10 +126,16 @@ def _check_serial(
     analysis: ImputationModel | None,
 ) -> None:
     """Refuse AR(1) residuals without ``time=``, or where the run cannot hold them yet."""
-    serial = [name for name, model in spec.items() if model.residual == "ar1"]
+    outcome = None if analysis is None else analysis.target
+    serial = [
+        name for name, model in spec.items() if model.residual == "ar1" and name != outcome
+    ]  # the analysis model may have AR(1) residuals: its row terms weigh the covariates
+    if analysis is not None and analysis.residual == "ar1" and not serial:
+        serial = [outcome]
     if not serial:
         return
     name = serial[0]
+    spec = spec | ({} if analysis is None else {outcome: analysis})
     if data.occasions is None:
         raise ValueError(
             f"{name!r} has residual='ar1', whose residuals follow each person's occasions in "
@@ -144,8 +150,8 @@ def _check_serial(
     where = None
     if options.engine == "joint":
         where = "engine='joint'"
-    elif analysis is not None:
-        where = "analysis="
+    elif analysis is not None and name != outcome:
+        where = "analysis= (on a covariate's model; the analysis model may have them)"
     elif spec[name].other_groups:
         where = "further grouping factors"
     if where is not None:

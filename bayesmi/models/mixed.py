@@ -259,9 +259,19 @@ class MixedModel(CompiledQuantities, ConditionalModel):
 
         `x` holds every row's standardised predictors, `y` the rows' targets on the model's
         scale (standardised when gaussian, 0/1 when binary, codes when ordinal); the
-        clusters' current effects enter the linear predictor.
+        clusters' current effects enter the linear predictor. With AR(1) residuals a row's
+        value also enters its next observed occasion's density: each row gets both terms
+        (`SerialStructure.row_terms`), so rows of one person are weighed apart only when they
+        are not neighbours among the observed occasions (`SerialStructure.independent_sets`).
         """
         current = self._unpack(point)
+        if self.serial is not None:
+            mean = self._linear_predictor(current, x, np.flatnonzero(self.observed))
+            terms = self.serial.row_terms(
+                self.inputs.y - mean, float(current["sigma"]), float(current["phi"])
+            )
+            position = self.serial.observed_position[rows]
+            return np.where(position >= 0, terms[np.maximum(position, 0)], 0.0)
         eta = self._linear_predictor(current, x, rows)
         return self.family.row_log_likelihood(eta, y, self._at_rows(current, rows))
 

@@ -52,6 +52,10 @@ class SerialStructure:
     next_observed: np.ndarray
     rank: np.ndarray
     observed_links: tuple[np.ndarray, np.ndarray]
+    observed_position: np.ndarray
+    """Every row's position among the observed rows (-1: the target is missing there)."""
+    observed_rank: np.ndarray
+    """Each observed row's occasion number among its person's observed occasions."""
 
     @classmethod
     def of(cls, data: ImputationData, observed: np.ndarray) -> SerialStructure:
@@ -76,7 +80,39 @@ class SerialStructure:
             next_observed=occasions.nearest_among(observed, later=True),
             rank=occasions.rank,
             observed_links=links,
+            observed_position=position,
+            observed_rank=_chain_rank(links[0], times[rows]),
         )
+
+    def row_terms(self, residual: np.ndarray, sigma: float, phi: float) -> np.ndarray:
+        """Return, per observed row, the log density terms its residual enters.
+
+        `residual` holds the observed rows' (standardised scale). Row k's own term
+        ``log N(e_k; rho_k e_p, sigma^2 (1 - rho_k^2))`` plus the next observed occasion's,
+        which conditions on ``e_k``: a change of row k's predictors moves both.
+        """
+        previous, gap = self.observed_links
+        first = previous < 0
+        rho = np.where(first, 0.0, phi ** np.where(first, 1.0, gap))
+        variance = sigma**2 * (1.0 - rho**2)
+        innovation = residual - rho * residual[np.maximum(previous, 0)]
+        own = -0.5 * (np.log(variance) + innovation**2 / variance)
+        terms = own.copy()
+        linked = ~first
+        np.add.at(terms, previous[linked], own[linked])  # each row has one successor at most
+        return terms
+
+    def independent_sets(self, rows: np.ndarray) -> list[np.ndarray]:
+        """Split `rows` into sets in which no two are neighbouring observed occasions.
+
+        Rows weighed by `row_terms` share a term only when one is the other's next observed
+        occasion; the parity of a row's rank among its person's observed occasions separates
+        those (rows without the target observed weigh nothing: with the even ones).
+        """
+        position = self.observed_position[rows]
+        rank = self.observed_rank[np.maximum(position, 0)]
+        odd = (position >= 0) & (rank % 2 == 1)
+        return [rows[~odd], rows[odd]]
 
     def gibbs_kernel(
         self, inputs: Inputs, n_clusters: int, slope_index: list[int]
@@ -115,6 +151,15 @@ class SerialStructure:
             sd = sigma * np.sqrt((1 - a**2) * (1 - b**2) / joint)
             residual[rows] = mean + sd * rng.standard_normal(rows.shape[0])
         return residual[missing]
+
+
+def _chain_rank(previous: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Each row's number of predecessors along `previous` (rows in time order: links first)."""
+    rank = np.zeros(previous.shape[0], dtype=int)
+    for k in np.argsort(times, kind="stable"):  # a row's previous one comes earlier in time
+        if previous[k] >= 0:
+            rank[k] = rank[previous[k]] + 1
+    return rank
 
 
 def _correlation(phi: float, gap: np.ndarray, linked: np.ndarray) -> np.ndarray:

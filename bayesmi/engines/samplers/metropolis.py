@@ -6,7 +6,9 @@ factors ``d`` whose predictors read ``x_k`` (`dependents`): as the proposal is t
 factor, this is the Metropolis-Hastings ratio of the joint target (see
 `bayesmi.engines.compatible` for the algorithm and its references). Given the parameters and
 the clusters' effects the rows are independent, so every cell is accepted or not on its own;
-a cluster-level variable's cells move a cluster at a time, its rows' likelihoods summed.
+a cluster-level variable's cells move a cluster at a time, its rows' likelihoods summed. An
+analysis model with AR(1) residuals ties a row to its next observed occasion: the cells then
+move in two sets of alternate observed occasions, one set after the other.
 """
 
 from __future__ import annotations
@@ -73,31 +75,52 @@ def metropolis_update(
     if model.cluster_level:  # one value per cluster: its unreported clusters move as units
         rows = rows[_unreported(data, name, model)[model.cluster_codes[rows]]]
         units, position = np.unique(model.cluster_codes[rows], return_inverse=True)
-        drawn_at = model.first_row[units]
-    else:
-        position, drawn_at = np.arange(rows.size), rows
-    if rows.size == 0:
+        blocks = [(rows, position, model.first_row[units])]
+    else:  # cells; neighbouring occasions of an AR(1) factor share terms: apart
+        later_models = [models[dependent] for dependent in later]
+        blocks = [
+            (part, np.arange(part.size), part) for part in _independent_sets(rows, later_models)
+        ]
+    units = sum(drawn_at.size for _, _, drawn_at in blocks)
+    if units == 0:
         return 1.0
     own = model.scaling.x(data.design(model.columns, current))
-
-    def per_unit(values: np.ndarray) -> np.ndarray:
-        at_rows = _later_log_likelihood(
-            data, name, rows, values[position], models, points, current, later
-        )
-        return np.bincount(position, at_rows, minlength=drawn_at.size)
-
-    log_likelihood = per_unit(current[name][drawn_at])
     accepted = 0
-    for _ in range(rounds):
-        draws = model.draw_rows(points[name], own, drawn_at, rng)
-        proposal = model.scaling.y_center + model.scaling.y_scale * draws
-        proposed = per_unit(proposal)
-        accept = np.log(rng.random(drawn_at.size)) < proposed - log_likelihood
-        moved = accept[position]
-        current[name][rows[moved]] = proposal[position][moved]
-        log_likelihood[accept] = proposed[accept]
-        accepted += int(accept.sum())
-    return accepted / (rounds * drawn_at.size)
+    for cells, position, drawn_at in blocks:
+        if drawn_at.size == 0:
+            continue
+
+        def per_unit(values: np.ndarray, cells=cells, position=position, size=drawn_at.size):
+            at_rows = _later_log_likelihood(
+                data, name, cells, values[position], models, points, current, later
+            )
+            return np.bincount(position, at_rows, minlength=size)
+
+        log_likelihood = per_unit(current[name][drawn_at])
+        for _ in range(rounds):
+            draws = model.draw_rows(points[name], own, drawn_at, rng)
+            proposal = model.scaling.y_center + model.scaling.y_scale * draws
+            proposed = per_unit(proposal)
+            accept = np.log(rng.random(drawn_at.size)) < proposed - log_likelihood
+            moved = accept[position]
+            current[name][cells[moved]] = proposal[position][moved]
+            log_likelihood[accept] = proposed[accept]
+            accepted += int(accept.sum())
+    return accepted / (rounds * units)
+
+
+def _independent_sets(rows: np.ndarray, later: list[ConditionalModel]) -> list[np.ndarray]:
+    """Split cells so that no two in a set share a later factor's likelihood term.
+
+    Rows are independent given the parameters, except neighbouring observed occasions of a
+    factor with AR(1) residuals (`bayesmi.models.serial.SerialStructure.independent_sets`).
+    """
+    serial = [model.serial for model in later if getattr(model, "serial", None) is not None]
+    if not serial:
+        return [rows]
+    if len(serial) > 1:  # one AR(1) factor reads the variable at most (the analysis model)
+        raise NotImplementedError("cells read by several AR(1) factors")
+    return serial[0].independent_sets(rows)
 
 
 def _unreported(data: ImputationData, name: str, model: ConditionalModel) -> np.ndarray:
