@@ -17,6 +17,7 @@ def simulate_longitudinal(
     intercept: float = 0.0,
     time_slope: float = 0.5,
     x_slope: float = 0.5,
+    time_by_treat: float = 0.0,
     intercept_sd: float = 0.7,
     slope_sd: float = 0.2,
     sigma: float = 1.0,
@@ -25,12 +26,14 @@ def simulate_longitudinal(
 ) -> SimulatedData:
     r"""Simulate a growth curve with AR(1) residuals; y missing at random given x.
 
-    .. math:: y_{it} = \beta_0 + \beta_t t + \beta_x x_{it} + u_{0i} + u_{1i} t + e_{it},
+    .. math:: y_{it} = \beta_0 + \beta_t t + \beta_{tT} t T_i + \beta_x x_{it} + u_{0i}
+              + u_{1i} t + e_{it},
               \quad \mathrm{corr}(e_{it}, e_{is}) = \phi^{|t - s|}
 
     with times ``0, 1, ..., occasions - 1``, ``Var(e) = sigma^2``, independent normal random
     intercepts and time slopes, a standard normal time-varying covariate ``x`` and a
-    time-invariant arm ``treat`` (half the persons; no effect). y is deleted with probability
+    time-invariant arm ``treat`` (``T``, half the persons; no effect at time 0, a slope
+    difference `time_by_treat`). y is deleted with probability
     ``expit(c + x)``, mean `missing`.
 
     Parameters
@@ -41,6 +44,8 @@ def simulate_longitudinal(
         Autocorrelation of residuals one time unit apart.
     intercept, time_slope, x_slope : float, default=0.0, 0.5, 0.5
         Fixed effects.
+    time_by_treat : float, default=0.0
+        The treated arm's extra slope of time (the treatment-by-time effect).
     intercept_sd, slope_sd : float, default=0.7, 0.2
         SDs of the random intercepts and time slopes.
     sigma : float, default=1.0
@@ -73,7 +78,8 @@ def simulate_longitudinal(
     residual[:, 0] = innovations[:, 0]
     for t in range(1, occasions):
         residual[:, t] = phi * residual[:, t - 1] + np.sqrt(1 - phi**2) * innovations[:, t]
-    y = intercept + time_slope * time + x_slope * x + u0 + u1 * time + sigma * residual.ravel()
+    trend = (time_slope + time_by_treat * treat) * time
+    y = intercept + trend + x_slope * x + u0 + u1 * time + sigma * residual.ravel()
     complete = pd.DataFrame({"id": person, "time": time, "treat": treat, "x": x, "y": y})
     incomplete = delete_cells(complete, "y", deletion_probability(x, missing, "mar"), rng)
     truth = {
@@ -81,6 +87,7 @@ def simulate_longitudinal(
         "intercept": intercept,
         "time_slope": time_slope,
         "x_slope": x_slope,
+        "time_by_treat": time_by_treat,
         "intercept_sd": intercept_sd,
         "slope_sd": slope_sd,
         "sigma": sigma,
