@@ -74,3 +74,22 @@ def test_survival_notebook_executes_and_saves_figures(tmp_path, monkeypatch):
         for output in cell.get("outputs", [])
     ]
     assert any("mice's approximation" in text and "compatible" in text for text in outputs)
+
+
+def test_longitudinal_notebook_executes_and_saves_figures(tmp_path, monkeypatch):
+    """The third tutorial (a trial with dropout, notebooks/make_longitudinal.py) runs top to
+    bottom with fast settings and prints the treatment effects beside LOCF's."""
+    notebook, workdir = execute(NOTEBOOK.with_name("longitudinal.ipynb"), tmp_path, monkeypatch)
+    figures = sorted(path.name for path in (workdir / "figures").iterdir())
+    assert figures == [
+        "longitudinal_dropout.png",
+        "longitudinal_effects.png",
+        "longitudinal_trajectories.png",
+    ]
+    outputs = [
+        output.get("data", {}).get("text/plain", "") + output.get("text", "")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+    ]
+    assert any("LOCF" in text and "multiple imputation (AR(1))" in text for text in outputs)

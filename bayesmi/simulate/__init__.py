@@ -30,7 +30,7 @@ from bayesmi.simulate.discrete import (
     simulate_ordinal,
 )
 from bayesmi.simulate.levels import simulate_crossed, simulate_three_level
-from bayesmi.simulate.longitudinal import simulate_longitudinal
+from bayesmi.simulate.longitudinal import simulate_dropout_trial, simulate_longitudinal
 from bayesmi.simulate.survey import simulate_school_survey
 from bayesmi.simulate.survival import simulate_survival
 
@@ -42,6 +42,7 @@ __all__ = [
     "simulate_cluster_level",
     "simulate_count",
     "simulate_crossed",
+    "simulate_dropout_trial",
     "simulate_heckman",
     "simulate_heteroscedastic",
     "simulate_interaction",

@@ -1,4 +1,4 @@
-"""Repeated measures with known truth: occasions within persons, AR(1) residuals."""
+"""Repeated measures with known truth: occasions within persons, AR(1) residuals, dropout."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 
 from bayesmi.simulate.common import SimulatedData, delete_cells, deletion_probability
 
-__all__ = ["simulate_longitudinal"]
+__all__ = ["simulate_dropout_trial", "simulate_longitudinal"]
 
 
 def simulate_longitudinal(
@@ -92,4 +92,71 @@ def simulate_longitudinal(
         "slope_sd": slope_sd,
         "sigma": sigma,
     }
+    return SimulatedData(incomplete, complete, truth)
+
+
+def simulate_dropout_trial(
+    persons: int = 400,
+    visits: int = 5,
+    time_slope: float = -0.3,
+    time_by_treat: float = -0.4,
+    phi: float = 0.5,
+    dropout: float = 0.8,
+    seed: int | np.random.Generator | None = None,
+) -> SimulatedData:
+    r"""Simulate a two-arm trial with visits 0..`visits`-1 and dropout after a bad last value.
+
+    .. math:: y_{it} = 10 + \beta_t t + \beta_{tT} t T_i + u_{0i} + u_{1i} t + e_{it}
+
+    (a symptom score: lower is better; random intercept SD 1.5, time slope SD 0.3, AR(1)
+    residuals of SD 1 with `phi`). From visit 1 on, a person still in the trial drops out
+    before the visit with probability ``expit(-2 + dropout (y_{t-1} - 10))``: missing at
+    random given the last observed score, monotone. ``time_by_treat`` is the treatment
+    effect (the treated arm's extra slope per visit).
+
+    Parameters
+    ----------
+    persons, visits : int, default=400, 5
+        Number of persons (half in each arm) and of scheduled visits.
+    time_slope, time_by_treat : float, default=-0.3, -0.4
+        The control arm's slope per visit and the treated arm's difference.
+    phi : float, default=0.5
+        Autocorrelation of residuals one visit apart.
+    dropout : float, default=0.8
+        How strongly a high (bad) last score drives dropout.
+    seed : int or numpy.random.Generator, optional
+        Seed of the simulation.
+
+    Returns
+    -------
+    SimulatedData
+        Columns ``id``, ``visit``, ``treat`` and ``y``; y missing after dropout.
+
+    Examples
+    --------
+    >>> sim = bm.simulate.simulate_dropout_trial(persons=40, seed=1)
+    >>> sim.truth["time_by_treat"]
+    -0.4
+    """
+    rng = np.random.default_rng(seed)
+    person = np.repeat(np.arange(1, persons + 1), visits)
+    visit = np.tile(np.arange(visits, dtype=float), persons)
+    treat = (person % 2 == 0).astype(float)
+    u0 = 1.5 * rng.standard_normal(persons)[person - 1]
+    u1 = 0.3 * rng.standard_normal(persons)[person - 1]
+    residual = np.empty((persons, visits))
+    residual[:, 0] = rng.standard_normal(persons)
+    for t in range(1, visits):
+        innovation = rng.standard_normal(persons)
+        residual[:, t] = phi * residual[:, t - 1] + np.sqrt(1 - phi**2) * innovation
+    trend = (time_slope + time_by_treat * treat) * visit
+    y = 10.0 + trend + u0 + u1 * visit + residual.ravel()
+    scores = y.reshape(persons, visits)
+    present = np.ones((persons, visits), dtype=bool)
+    for t in range(1, visits):
+        leave = rng.random(persons) < 1 / (1 + np.exp(2.0 - dropout * (scores[:, t - 1] - 10.0)))
+        present[:, t] = present[:, t - 1] & ~leave
+    complete = pd.DataFrame({"id": person, "visit": visit, "treat": treat, "y": y})
+    incomplete = complete.assign(y=np.where(present.ravel(), y, np.nan))
+    truth = {"time_slope": time_slope, "time_by_treat": time_by_treat, "phi": phi}
     return SimulatedData(incomplete, complete, truth)
