@@ -140,7 +140,7 @@ axis.axvline(truth, color="black", ls="--", lw=1, label="truth")
 axis.set_yticks(range(len(estimates)), list(estimates.index))
 axis.invert_yaxis()
 axis.set_xlabel("treatment effect per visit (visit:treat), 95% interval")
-axis.legend(loc="lower right", fontsize="small")
+axis.legend(loc="upper right", fontsize="small")
 fig.tight_layout()
 fig.savefig(FIGURES / "longitudinal_effects.png", dpi=90)"""
     ),
