@@ -31,6 +31,16 @@ def execute(path: Path, tmp_path: Path, monkeypatch) -> tuple:
     return notebook, workdir
 
 
+def printed(notebook) -> list[str]:
+    """Every code cell output's text: printed, or a value's plain-text form."""
+    return [
+        output.get("data", {}).get("text/plain", "") + output.get("text", "")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+    ]
+
+
 def test_tutorial_notebook_executes_and_saves_figures(tmp_path, monkeypatch):
     """Executed in an empty directory outside the repository, with the installed package
     only (the R reference numbers ship inside it), and no warning filter in any cell."""
@@ -67,12 +77,7 @@ def test_survival_notebook_executes_and_saves_figures(tmp_path, monkeypatch):
         "survival_imputed_x.png",
         "survival_trace_x.png",
     ]
-    outputs = [
-        output.get("data", {}).get("text/plain", "") + output.get("text", "")
-        for cell in notebook.cells
-        if cell.cell_type == "code"
-        for output in cell.get("outputs", [])
-    ]
+    outputs = printed(notebook)
     assert any("mice's approximation" in text and "compatible" in text for text in outputs)
 
 
@@ -86,10 +91,5 @@ def test_longitudinal_notebook_executes_and_saves_figures(tmp_path, monkeypatch)
         "longitudinal_effects.png",
         "longitudinal_trajectories.png",
     ]
-    outputs = [
-        output.get("data", {}).get("text/plain", "") + output.get("text", "")
-        for cell in notebook.cells
-        if cell.cell_type == "code"
-        for output in cell.get("outputs", [])
-    ]
+    outputs = printed(notebook)
     assert any("LOCF" in text and "multiple imputation (AR(1))" in text for text in outputs)
