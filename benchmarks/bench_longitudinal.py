@@ -12,7 +12,7 @@ given ``y``. Each replicate is imputed compatibly with the analysis model
 which pools by its draws), and the complete data are fitted by R's
 ``nlme::lme(y ~ time * treat + x, random = ~ time | id, correlation = corCAR1(form = ~ time |
 id))`` (`tests/data/longitudinal/nlme_growth.R`, numbers in ``nlme_growth.csv``, made from the
-same seeds by ``make_data.py``). Printed per parameter: the mean difference between bayesmi's
+same seeds by ``make_growth_data.py``). Printed per parameter: the mean difference between bayesmi's
 posterior mean and nlme's complete-data estimate with its Monte Carlo SE, and the coverage of
 the truth by the 95% posterior intervals.
 
@@ -38,7 +38,7 @@ import pandas as pd
 import bayesmi as bm
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "data" / "longitudinal"))
-from make_data import TRUTH, replicate
+from make_growth_data import TRUTH, replicate
 
 ANALYSIS = bm.random_slopes("y ~ time * treat + x + (1 + time | id)", residual="ar1")
 SPEC = {"x": bm.random_intercept("x ~ time + treat + (1 | id)")}

@@ -1,5 +1,5 @@
 # Complete-data fits of the growth replicates of benchmarks/bench_longitudinal.py:
-#   python tests/data/longitudinal/make_data.py /tmp/growth.csv 50
+#   python tests/data/longitudinal/make_growth_data.py /tmp/growth.csv 50
 #   Rscript tests/data/longitudinal/nlme_growth.R /tmp/growth.csv tests/data/longitudinal/nlme_growth.csv
 # nlme::lme with a random intercept and slope of time per person and continuous-time AR(1)
 # residuals (corCAR1: correlation phi^|t - s|), REML.

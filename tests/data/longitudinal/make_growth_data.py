@@ -1,6 +1,6 @@
 """The growth-curve replicates of benchmarks/bench_longitudinal.py, and their complete data for R.
 
-``python tests/data/longitudinal/make_data.py OUT.csv [N]`` writes the complete data of
+``python tests/data/longitudinal/make_growth_data.py OUT.csv [N]`` writes the complete data of
 replicates 1..N (default 50), a column ``seed`` telling them apart, for ``nlme_growth.R``.
 """
 
