@@ -24,8 +24,8 @@ intervals (coverage at 50 replicates has an SE of 0.03).
 ``--speed`` times the imputation of 1,000 persons x 6 occasions (10 chains x 20 iterations, 2
 cores), compatible and by chained AR(1) models, and says whether a convergence warning came.
 
-Run: ``python benchmarks/bench_longitudinal.py [--replicates 50] [--speed]``; results are
-appended to ``--out`` (JSON lines) as they come.
+Run: ``python benchmarks/bench_longitudinal.py [--replicates 50] [--first 1] [--speed]``;
+results are appended to ``--out`` (JSON lines) as they come.
 """
 
 from __future__ import annotations
@@ -171,13 +171,14 @@ def speed() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replicates", type=int, default=0)
+    parser.add_argument("--first", type=int, default=1, help="seed of the first replicate")
     parser.add_argument("--speed", action="store_true")
     parser.add_argument("--out", default="bench_longitudinal.jsonl")
     arguments = parser.parse_args()
     if arguments.speed:
         speed()
     rows = []
-    for seed in range(1, arguments.replicates + 1):
+    for seed in range(arguments.first, arguments.first + arguments.replicates):
         means, intervals, seconds, warned = imputed(seed)
         complete_means, complete_intervals = complete_posterior(seed)
         row = {
