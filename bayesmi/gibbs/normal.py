@@ -47,6 +47,7 @@ from bayesmi.gibbs.steps import (
     ClusterSums,
     LinearTarget,
     Point,
+    cluster_scales_step,
     cluster_sums,
     collapsed_fixed_effects,
     covariance_step,
@@ -316,7 +317,8 @@ class RandomSlopesGibbs:
         if not self.cluster_variance:
             variance, accept_sigma = scale_step(residual, float(state["sigma"]) ** 2, rng)
             return new | {"sigma": float(np.sqrt(variance))}, (accept_covariance + accept_sigma) / 2
-        return new | self._cluster_scales(state, residual, rng), accept_covariance
+        scales = cluster_scales_step(state, residual, self.codes, self.n_clusters, rng)
+        return new | scales, accept_covariance
 
     def sweep_block(
         self,
@@ -409,47 +411,6 @@ class RandomSlopesGibbs:
         sigma = np.asarray(state["sigma"], dtype=float)
         sigma = sigma[self.codes] if self.cluster_variance else np.full(self.y.shape[0], sigma)
         return self.y, 1 / sigma**2
-
-    def _cluster_scales(self, state: dict, residual: np.ndarray, rng: np.random.Generator) -> dict:
-        mu, omega = state["log_sigma_mean"], state["log_sigma_sd"]
-        counts = np.bincount(self.codes, minlength=self.n_clusters)
-        ssr = np.bincount(self.codes, weights=residual**2, minlength=self.n_clusters)
-        log_sigma = np.log(state["sigma"])
-
-        def log_target(value: np.ndarray) -> np.ndarray:  # in log sigma, Jacobian included
-            return (
-                -counts * value - ssr * np.exp(-2 * value) / 2 - (value - mu) ** 2 / (2 * omega**2)
-            )
-
-        # independence proposal InvGamma(n_j / 2, SSR_j / 2) in sigma_j^2: in log sigma_j its
-        # density is the likelihood factor, so the acceptance ratio is the prior ratio
-        rich = counts >= 2
-        shape = np.where(rich, counts / 2, 1.0)
-        proposal_rich = 0.5 * np.log(np.where(rich, ssr / 2, 1.0) / rng.gamma(shape))
-        proposal_walk = log_sigma + rng.normal(0, 0.5, self.n_clusters)
-        proposal = np.where(rich, proposal_rich, proposal_walk)
-
-        def log_prior(value: np.ndarray) -> np.ndarray:
-            return -((value - mu) ** 2) / (2 * omega**2)
-
-        log_ratio = np.where(
-            rich,
-            log_prior(proposal) - log_prior(log_sigma),
-            log_target(proposal) - log_target(log_sigma),
-        )
-        log_sigma = np.where(np.log(rng.random(self.n_clusters)) < log_ratio, proposal, log_sigma)
-        empty = counts == 0  # no data: an exact draw from the population
-        log_sigma[empty] = mu + omega * rng.standard_normal(int(empty.sum()))
-        precision = self.n_clusters / omega**2 + 1.0
-        mu = float(
-            np.sum(log_sigma) / omega**2 / precision + rng.standard_normal() / np.sqrt(precision)
-        )
-        variance, _ = scale_step(log_sigma - mu, omega**2, rng, prior_sd=0.5)
-        return {
-            "sigma": np.exp(log_sigma),
-            "log_sigma_mean": mu,
-            "log_sigma_sd": float(np.sqrt(variance)),
-        }
 
 
 @dataclass(frozen=True)

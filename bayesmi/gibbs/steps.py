@@ -18,6 +18,7 @@ __all__ = [
     "LinearTarget",
     "LogitTarget",
     "Point",
+    "cluster_scales_step",
     "cluster_sums",
     "collapsed_fixed_effects",
     "covariance_step",
@@ -53,6 +54,62 @@ def scale_step(
     proposal = rate / rng.gamma(shape)
     accept = min(1.0, float(np.exp(-(proposal - variance) / (2 * prior_sd**2))))
     return (proposal, accept) if rng.random() < accept else (variance, accept)
+
+
+def cluster_scales_step(
+    state: dict,
+    residual: np.ndarray,
+    codes: np.ndarray,
+    n_clusters: int,
+    rng: np.random.Generator,
+) -> dict:
+    """Draw a residual SD per cluster, then their log-normal population's mean and SD.
+
+    `state` holds ``sigma`` (J values), ``log_sigma_mean`` and ``log_sigma_sd``; `residual`
+    the rows' residuals, independent ``N(0, sigma_j^2)`` in cluster ``codes``. Each
+    ``sigma_j^2`` by independence MH from ``InvGamma(n_j / 2, SSR_j / 2)``, accepted with the
+    log-normal prior ratio (one observed row: a random-walk step on ``log sigma_j``; none: a
+    draw from the population), then ``mu`` (normal, conjugate to its N(0, 1) prior) and
+    ``omega^2`` (MH from ``InvGamma((J - 1) / 2, SS / 2)``, accepted with its HalfNormal(0.5)
+    prior ratio). Returns the three entries, drawn.
+    """
+    mu, omega = state["log_sigma_mean"], state["log_sigma_sd"]
+    counts = np.bincount(codes, minlength=n_clusters)
+    ssr = np.bincount(codes, weights=residual**2, minlength=n_clusters)
+    log_sigma = np.log(state["sigma"])
+
+    def log_target(value: np.ndarray) -> np.ndarray:  # in log sigma, Jacobian included
+        return -counts * value - ssr * np.exp(-2 * value) / 2 - (value - mu) ** 2 / (2 * omega**2)
+
+    # independence proposal InvGamma(n_j / 2, SSR_j / 2) in sigma_j^2: in log sigma_j its
+    # density is the likelihood factor, so the acceptance ratio is the prior ratio
+    rich = counts >= 2
+    shape = np.where(rich, counts / 2, 1.0)
+    proposal_rich = 0.5 * np.log(np.where(rich, ssr / 2, 1.0) / rng.gamma(shape))
+    proposal_walk = log_sigma + rng.normal(0, 0.5, n_clusters)
+    proposal = np.where(rich, proposal_rich, proposal_walk)
+
+    def log_prior(value: np.ndarray) -> np.ndarray:
+        return -((value - mu) ** 2) / (2 * omega**2)
+
+    log_ratio = np.where(
+        rich,
+        log_prior(proposal) - log_prior(log_sigma),
+        log_target(proposal) - log_target(log_sigma),
+    )
+    log_sigma = np.where(np.log(rng.random(n_clusters)) < log_ratio, proposal, log_sigma)
+    empty = counts == 0  # no data: an exact draw from the population
+    log_sigma[empty] = mu + omega * rng.standard_normal(int(empty.sum()))
+    precision = n_clusters / omega**2 + 1.0
+    mu = float(
+        np.sum(log_sigma) / omega**2 / precision + rng.standard_normal() / np.sqrt(precision)
+    )
+    variance, _ = scale_step(log_sigma - mu, omega**2, rng, prior_sd=0.5)
+    return {
+        "sigma": np.exp(log_sigma),
+        "log_sigma_mean": mu,
+        "log_sigma_sd": float(np.sqrt(variance)),
+    }
 
 
 class ClusterSums:
