@@ -532,13 +532,18 @@ def test_cluster_sums_add_in_row_order_as_bincount_does():
     [
         bm.random_intercept("y ~ x + (1 | id)", residual="ar1"),
         bm.random_slopes("y ~ time + x + (1 + time | id)", residual="ar1"),
+        bm.heteroscedastic("y ~ time + x + (1 + time | id)", residual="ar1"),
     ],
 )
 def test_autoregressive_gibbs_agrees_with_nuts(spec):
     """AR(1) residuals over irregular occasions (`AutoregressiveGibbs`), 40 persons of up to 6
-    occasions with y 30% missing: coefficients, effect SDs, sigma and phi, means within 4 MC
+    occasions with y 30% missing (heteroscedastic: the persons' residual SDs log-normal, SD
+    0.5): coefficients, effect SDs, sigma (per person: their mean) and phi, means within 4 MC
     SEs, SDs within 20%."""
-    sim = bm.simulate.simulate_longitudinal(persons=40, occasions=6, phi=0.6, seed=3)
+    spread = 0.5 if spec.kind == "heteroscedastic" else 0.0  # persons' residual SDs differ
+    sim = bm.simulate.simulate_longitudinal(
+        persons=40, occasions=6, phi=0.6, seed=3, sigma_spread=spread
+    )
     frame = sim.incomplete.copy()
     frame["time"] = frame["time"] + np.random.default_rng(4).uniform(-0.3, 0.3, len(frame))
     frame = frame.drop(index=frame.index[::7])  # unbalanced
@@ -549,6 +554,7 @@ def test_autoregressive_gibbs_agrees_with_nuts(spec):
 
     def summary(p):
         spread = np.atleast_1d(p.get("re_sd", p.get("tau")))
-        return [*p["beta"], *spread, float(p["sigma"]), float(p["phi"])]
+        sigma = np.asarray(p["sigma"])  # one, or one per person (their mean)
+        return [*p["beta"], *spread, float(np.mean(sigma)), float(p["phi"])]
 
     assert_gibbs_agrees_with_nuts(model, summary, spec.formula)

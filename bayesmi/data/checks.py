@@ -157,8 +157,8 @@ def _check_variable(variable: str, model: ImputationModel, data: ImputationData)
             f"target {model.target!r} is predicted by its own value at another occasion "
             f"({variable}) in {model.formula!r}: its missing cells would be drawn from a model "
             "that ignores how they predict their neighbours. Let the person's occasions "
-            "depend on each other by residual='ar1' (random_intercept, random_slopes) and "
-            "remove that predictor."
+            "depend on each other by residual='ar1' (random_intercept, random_slopes, "
+            "heteroscedastic) and remove that predictor."
         )
     if source.column == model.target:
         what = "its own cluster mean" if source.cluster_mean else "itself"

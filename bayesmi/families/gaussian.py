@@ -43,14 +43,18 @@ class Gaussian(Family):
             quantities["sigma"] = sigma
         return quantities, pm.Normal(f"{target}::y", eta, sigma, observed=y, dims=dims)
 
-    def autoregressive_likelihood(self, target, eta, y, previous, gap, *, dims=None):
-        """Add ``sigma``, ``phi`` and the AR(1) likelihood of `y` over its rows' occasions.
+    def autoregressive_likelihood(self, target, eta, y, previous, gap, *, dims=None, sigma=None):
+        """Add ``sigma`` (unless given per row), ``phi`` and the AR(1) likelihood of `y`.
 
         Each row conditions on the row at its `previous` position (-1: the person's first)
         `gap` time units earlier (`bayesmi.gibbs.autoregressive`):
-        ``y_k ~ N(eta_k + rho_k (y_p - eta_p), sigma^2 (1 - rho_k^2))``, ``rho_k = phi^gap``.
+        ``y_k ~ N(eta_k + rho_k (y_p - eta_p), sigma^2 (1 - rho_k^2))``, ``rho_k = phi^gap``
+        (``sigma`` the person's where given per row: the heteroscedastic model).
         """
-        sigma = pm.HalfNormal(f"{target}::sigma_std", SCALE_SD)
+        quantities = {}
+        if sigma is None:
+            sigma = pm.HalfNormal(f"{target}::sigma_std", SCALE_SD)
+            quantities["sigma"] = sigma
         phi = pm.Uniform(f"{target}::phi", 0.0, 1.0)
         first = previous < 0
         rho = pt.switch(first, 0.0, phi ** np.where(first, 1.0, gap))
@@ -59,7 +63,7 @@ class Gaussian(Family):
         values = pm.Normal(
             f"{target}::y", mean, sigma * pt.sqrt(1.0 - rho**2), observed=y, dims=dims
         )
-        return {"sigma": sigma, "phi": phi}, values
+        return quantities | {"phi": phi}, values
 
     def draw(self, eta: np.ndarray, quantities: dict, rng: np.random.Generator) -> np.ndarray:
         """Draw ``eta + sigma e`` (``sigma`` one SD, or one per row)."""

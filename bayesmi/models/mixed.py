@@ -122,7 +122,8 @@ def mixed_model(model: ImputationModel, data: ImputationData) -> MixedModel:
     dims = _parameter_dims(target, len(effects), family, cluster_variance, predictors, effect_dim)
     if serial is not None:
         dims["phi"] = ()
-        kernel = (serial.gibbs_kernel(inputs, factors.first.n_groups, slope_index), None)
+        kernel = serial.gibbs_kernel(inputs, factors.first.n_groups, slope_index, cluster_variance)
+        kernel = (kernel, None)
     else:
         kernel = _gibbs_kernel(model, inputs, factors, slope_index, cluster_variance, n_categories)
     return MixedModel(
@@ -201,9 +202,8 @@ class MixedModel(CompiledQuantities, ConditionalModel):
         residual = np.full(x.shape[0], np.nan)
         residual[self.observed] = self.inputs.y - mean[self.observed]
         missing = np.flatnonzero(~self.observed)
-        drawn = self.serial.draw_residuals(
-            residual, missing, float(current["sigma"]), float(current["phi"]), rng
-        )
+        sigma = self._at_rows(current, np.arange(x.shape[0]))["sigma"]
+        drawn = self.serial.draw_residuals(residual, missing, sigma, float(current["phi"]), rng)
         return mean[missing] + drawn
 
     def _unpack(self, point: Point) -> dict:
@@ -266,10 +266,10 @@ class MixedModel(CompiledQuantities, ConditionalModel):
         """
         current = self._unpack(point)
         if self.serial is not None:
-            mean = self._linear_predictor(current, x, np.flatnonzero(self.observed))
-            terms = self.serial.row_terms(
-                self.inputs.y - mean, float(current["sigma"]), float(current["phi"])
-            )
+            observed = np.flatnonzero(self.observed)
+            mean = self._linear_predictor(current, x, observed)
+            sigma = self._at_rows(current, observed)["sigma"]
+            terms = self.serial.row_terms(self.inputs.y - mean, sigma, float(current["phi"]))
             position = self.serial.observed_position[rows]
             return np.where(position >= 0, terms[np.maximum(position, 0)], 0.0)
         eta = self._linear_predictor(current, x, rows)
@@ -393,9 +393,14 @@ def mixed_factor(
     sigma = _cluster_sd(target, effect_dim) if cluster_variance else None
     if autoregressive is not None:
         family_quantities, values = family.autoregressive_likelihood(
-            target, eta, y, *autoregressive, dims=dims
+            target,
+            eta,
+            y,
+            *autoregressive,
+            dims=dims,
+            sigma=None if sigma is None else sigma[codes],
         )
-        quantities |= family_quantities
+        quantities |= family_quantities | ({} if sigma is None else {"sigma": sigma})
         if beta is not None:
             quantities["beta"] = beta
         return quantities, values

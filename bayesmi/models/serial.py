@@ -84,10 +84,11 @@ class SerialStructure:
             observed_rank=_chain_rank(links[0], times[rows]),
         )
 
-    def row_terms(self, residual: np.ndarray, sigma: float, phi: float) -> np.ndarray:
+    def row_terms(self, residual: np.ndarray, sigma: float | np.ndarray, phi: float) -> np.ndarray:
         """Return, per observed row, the log density terms its residual enters.
 
-        `residual` holds the observed rows' (standardised scale). Row k's own term
+        `residual` holds the observed rows' (standardised scale), `sigma` the residual SD (one,
+        or each observed row's: its person's). Row k's own term
         ``log N(e_k; rho_k e_p, sigma^2 (1 - rho_k^2))`` plus the next observed occasion's,
         which conditions on ``e_k``: a change of row k's predictors moves both.
         """
@@ -115,28 +116,43 @@ class SerialStructure:
         return [rows[~odd], rows[odd]]
 
     def gibbs_kernel(
-        self, inputs: Inputs, n_clusters: int, slope_index: list[int]
+        self,
+        inputs: Inputs,
+        n_clusters: int,
+        slope_index: list[int],
+        cluster_variance: bool = False,
     ) -> AutoregressiveGibbs:
-        """Return the AR(1) mixed model's Gibbs sweep over the observed rows."""
+        """Return the AR(1) mixed model's Gibbs sweep over the observed rows.
+
+        `cluster_variance`: a residual variance per person (the heteroscedastic model).
+        """
         previous, gap = self.observed_links
         return AutoregressiveGibbs(
-            inputs.y, inputs.codes_observed, n_clusters, tuple(slope_index), previous, gap
+            inputs.y,
+            inputs.codes_observed,
+            n_clusters,
+            tuple(slope_index),
+            previous,
+            gap,
+            cluster_variance,
         )
 
     def draw_residuals(
         self,
         residual: np.ndarray,
         missing: np.ndarray,
-        sigma: float,
+        sigma: float | np.ndarray,
         phi: float,
         rng: np.random.Generator,
     ) -> np.ndarray:
         """Draw the `missing` rows' residuals given the observed ones (see the module docstring).
 
-        `residual` holds every row's (the observed rows' known, the others any value); the
-        rows are drawn occasion by occasion, so each missing row's previous one is set.
+        `residual` holds every row's (the observed rows' known, the others any value), `sigma`
+        the residual SD (one, or every row's: its person's); the rows are drawn occasion by
+        occasion, so each missing row's previous one is set.
         """
         residual = residual.copy()
+        sigma = np.broadcast_to(np.asarray(sigma, dtype=float), residual.shape)
         ranks = self.rank[missing]
         times = self.times
         for rank in np.unique(ranks):
@@ -148,7 +164,7 @@ class SerialStructure:
             e_after = np.where(after >= 0, residual[np.maximum(after, 0)], 0.0)
             joint = 1.0 - a**2 * b**2
             mean = (a * (1 - b**2) * e_before + b * (1 - a**2) * e_after) / joint
-            sd = sigma * np.sqrt((1 - a**2) * (1 - b**2) / joint)
+            sd = sigma[rows] * np.sqrt((1 - a**2) * (1 - b**2) / joint)
             residual[rows] = mean + sd * rng.standard_normal(rows.shape[0])
         return residual[missing]
 

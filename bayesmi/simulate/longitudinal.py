@@ -23,6 +23,7 @@ def simulate_longitudinal(
     sigma: float = 1.0,
     missing: float = 0.3,
     seed: int | np.random.Generator | None = None,
+    sigma_spread: float = 0.0,
 ) -> SimulatedData:
     r"""Simulate a growth curve with AR(1) residuals; y missing at random given x.
 
@@ -49,16 +50,20 @@ def simulate_longitudinal(
     intercept_sd, slope_sd : float, default=0.7, 0.2
         SDs of the random intercepts and time slopes.
     sigma : float, default=1.0
-        Residual SD.
+        Residual SD (with `sigma_spread`, the persons' median).
     missing : float, default=0.3
         Expected fraction of y deleted.
     seed : int or numpy.random.Generator, optional
         Seed of the simulation.
+    sigma_spread : float, default=0.0
+        SD of the persons' log residual SDs: ``log sigma_i ~ N(log sigma, sigma_spread^2)``
+        (the heteroscedastic model's; 0: one SD for all).
 
     Returns
     -------
     SimulatedData
-        Columns ``id``, ``time``, ``treat``, ``x`` and ``y``, one row per occasion.
+        Columns ``id``, ``time``, ``treat``, ``x`` and ``y``, one row per occasion. The truth
+        holds each person's residual SD (``person_sigma``) when `sigma_spread` is positive.
 
     Examples
     --------
@@ -78,8 +83,12 @@ def simulate_longitudinal(
     residual[:, 0] = innovations[:, 0]
     for t in range(1, occasions):
         residual[:, t] = phi * residual[:, t - 1] + np.sqrt(1 - phi**2) * innovations[:, t]
+    person_sigma = np.full(persons, float(sigma))
+    if sigma_spread > 0:
+        person_sigma = sigma * np.exp(sigma_spread * rng.standard_normal(persons))
     trend = (time_slope + time_by_treat * treat) * time
-    y = intercept + trend + x_slope * x + u0 + u1 * time + sigma * residual.ravel()
+    noise = (person_sigma[:, None] * residual).ravel()
+    y = intercept + trend + x_slope * x + u0 + u1 * time + noise
     complete = pd.DataFrame({"id": person, "time": time, "treat": treat, "x": x, "y": y})
     incomplete = delete_cells(complete, "y", deletion_probability(x, missing, "mar"), rng)
     truth = {
@@ -92,6 +101,8 @@ def simulate_longitudinal(
         "slope_sd": slope_sd,
         "sigma": sigma,
     }
+    if sigma_spread > 0:
+        truth |= {"sigma_spread": sigma_spread, "person_sigma": person_sigma}
     return SimulatedData(incomplete, complete, truth)
 
 

@@ -342,7 +342,11 @@ def random_slopes(
 
 @model_kind(joint=True, compatible=True, has_gibbs=mixed_gibbs, cluster_variance=True)
 def heteroscedastic(
-    formula: str, pmm: bool = False, donors: int = DEFAULT_DONORS, delta: DeltaLike = None
+    formula: str,
+    pmm: bool = False,
+    donors: int = DEFAULT_DONORS,
+    delta: DeltaLike = None,
+    residual: Literal["independent", "ar1"] = "independent",
 ) -> ImputationModel:
     r"""Impute by a mixed model with a residual variance of its own in every cluster.
 
@@ -365,6 +369,9 @@ def heteroscedastic(
     delta : float, mapping, Series or str, optional
         Shift the imputations away from MAR, on the variable's scale (a sensitivity analysis; see
         `bayesmi.spec.pattern_mixture`, and `bayesmi.delta` for one shift per cluster). 0 is MAR.
+    residual : {"independent", "ar1"}, default="independent"
+        ``"ar1"``: residuals autocorrelated over each person's occasions (``time=``), as in
+        `random_intercept`, each person with their own residual variance.
 
     Returns
     -------
@@ -402,7 +409,8 @@ def heteroscedastic(
     >>> bm.heteroscedastic("popular ~ sex + texp + (1 + sex | school)").kind
     'heteroscedastic'
     """
-    return _options(grouped_model(formula, "heteroscedastic"), pmm, donors, delta)
+    model = _options(grouped_model(formula, "heteroscedastic"), pmm, donors, delta)
+    return replace(model, residual=residual)
 
 
 @model_kind(default_family="binary", joint=True, compatible=True, has_gibbs=mixed_gibbs)
