@@ -531,6 +531,7 @@ def test_cluster_sums_add_in_row_order_as_bincount_does():
     "spec",
     [
         bm.random_intercept("y ~ x + (1 | id)", residual="ar1"),
+        bm.random_slopes("y ~ time + x + (1 + time | id) + (1 | centre)", residual="ar1"),
         bm.random_slopes("y ~ time + x + (1 + time | id)", residual="ar1"),
         bm.heteroscedastic("y ~ time + x + (1 + time | id)", residual="ar1"),
     ],
@@ -538,8 +539,8 @@ def test_cluster_sums_add_in_row_order_as_bincount_does():
 def test_autoregressive_gibbs_agrees_with_nuts(spec):
     """AR(1) residuals over irregular occasions (`AutoregressiveGibbs`), 40 persons of up to 6
     occasions with y 30% missing (heteroscedastic: the persons' residual SDs log-normal, SD
-    0.5): coefficients, effect SDs, sigma (per person: their mean) and phi, means within 4 MC
-    SEs, SDs within 20%."""
+    0.5; with centres: persons in 8 centres of SD 0.8): coefficients, effect SDs, sigma (per
+    person: their mean) and phi, means within 4 MC SEs, SDs within 20%."""
     spread = 0.5 if spec.kind == "heteroscedastic" else 0.0  # persons' residual SDs differ
     sim = bm.simulate.simulate_longitudinal(
         persons=40, occasions=6, phi=0.6, seed=3, sigma_spread=spread
@@ -547,13 +548,19 @@ def test_autoregressive_gibbs_agrees_with_nuts(spec):
     frame = sim.incomplete.copy()
     frame["time"] = frame["time"] + np.random.default_rng(4).uniform(-0.3, 0.3, len(frame))
     frame = frame.drop(index=frame.index[::7])  # unbalanced
-    data = encode(frame, "id", time="time")
+    cluster = "id"
+    if spec.other_groups:  # persons in 8 centres, centre SD 0.8
+        frame["centre"] = (frame["id"] - 1) // 5
+        frame["y"] += 0.8 * np.random.default_rng(5).standard_normal(8)[frame["centre"]]
+        cluster = ["centre", "id"]
+    data = encode(frame, cluster, time="time")
     model = FACTORIES[spec.kind](spec, data)
     model.set_predictors(data.design(model.columns))
     assert model.gibbs is not None
 
     def summary(p):
-        spread = np.atleast_1d(p.get("re_sd", p.get("tau")))
+        spread = [*np.atleast_1d(p.get("re_sd", p.get("tau")))]
+        spread += [*np.atleast_1d(p["tau"])] if "re_sd" in p and "tau" in p else []
         sigma = np.asarray(p["sigma"])  # one, or one per person (their mean)
         return [*p["beta"], *spread, float(np.mean(sigma)), float(p["phi"])]
 

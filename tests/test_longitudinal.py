@@ -69,6 +69,10 @@ def test_ar1_residuals_are_refused_where_the_run_cannot_hold_them():
     outcome = frame.assign(w=np.arange(9.0))
     with pytest.raises(ValueError, match="on a covariate's model; the analysis model may have"):
         bm.impute(outcome, AR1, cluster="id", time="time", analysis="w ~ y + (1 | id)", **QUICK)
+    raters = frame.assign(rater=["a", "b", "a", "a", "b", "b", "a", "a", "b"])
+    rated = {"y": bm.random_intercept("y ~ x + (1 | id) + (1 | rater)", residual="ar1")}
+    with pytest.raises(ValueError, match=r"'rater', which changes within a person's occasions"):
+        bm.impute(raters, rated, cluster="id", time="time", **QUICK)
     with pytest.raises(ValueError, match="Drop pmm=True"):
         bm.random_intercept("y ~ x + (1 | id)", residual="ar1", pmm=True)
     with pytest.raises(ValueError, match="residual must be one of 'independent', 'ar1'"):
@@ -148,6 +152,24 @@ def _lag1_residual_correlation(frame: pd.DataFrame) -> float:
     lagged = residual.groupby("id")["e"].shift()
     both = lagged.notna()
     return float(np.corrcoef(residual["e"][both], lagged[both])[0, 1])
+
+
+def test_ar1_residuals_take_centres_above_the_persons():
+    """Occasions in persons in centres: the centres' intercepts are drawn beside the AR(1)
+    model's (`FactorsGibbs` on its whitened rows), and recorded."""
+    sim = bm.simulate.simulate_longitudinal(persons=30, occasions=5, seed=2)
+    frame = sim.incomplete.assign(centre=lambda f: (f["id"] - 1) // 5)
+    spec = {"y": bm.random_slopes("y ~ time + x + (1 + time | id) + (1 | centre)", residual="ar1")}
+    idata = bm.impute(frame, spec, cluster=["centre", "id"], time="time", seed=4, **QUICK)
+    posterior = idata.posterior
+    assert posterior["y::u_centre"].shape == (2, 1, 6)
+    assert posterior["y::u_id"].shape[-2:] == (30, 2)
+    assert ((posterior["y::phi"] > 0) & (posterior["y::phi"] < 1)).all()
+    assert float(posterior["y::tau"].min()) > 0
+    completed = next(bm.completed(idata))
+    assert completed["y"].notna().all()
+    observed = frame["y"].notna()
+    pd.testing.assert_series_equal(completed.loc[observed, "y"], frame.loc[observed, "y"])
 
 
 @pytest.mark.slow  # half a minute: a statistical check

@@ -152,14 +152,37 @@ def _check_serial(
         where = "engine='joint'"
     elif analysis is not None and name != outcome:
         where = "analysis= (on a covariate's model; the analysis model may have them)"
-    elif spec[name].other_groups:
-        where = "further grouping factors"
     if where is not None:
         raise ValueError(
             f"{name!r} has residual='ar1', which {where} does not hold yet: use the chained "
-            "engine without analysis= and with one grouping factor (the person), or leave "
-            "residual='ar1' out."
+            "engine without analysis=, or leave residual='ar1' out."
         )
+    for name in serial:
+        _check_factors_above_person(name, spec[name], data)
+
+
+def _check_factors_above_person(name: str, model: ImputationModel, data: ImputationData) -> None:
+    """Refuse a grouping factor beside the person that varies within a person's occasions.
+
+    With AR(1) residuals the other factors' intercepts are drawn in the whitened rows, where
+    a factor constant within the person keeps its effect (`AutoregressiveGibbs.working_model`):
+    centres above persons; a time-varying grouping (the rater of each visit) is not held.
+    """
+    person = data.grouping(model.group)
+    for factor in model.other_groups:
+        codes = data.grouping(factor).codes
+        first = np.full(person.n_groups, -1)
+        first[person.codes[::-1]] = codes[::-1]  # each person's group at their first row
+        varying = np.flatnonzero(first[person.codes] != codes)
+        if varying.size:
+            persons = np.unique(np.asarray(person.labels)[person.codes[varying]])
+            raise ValueError(
+                f"{name!r} has residual='ar1' and a random intercept of {factor!r}, which "
+                f"changes within a person's occasions ({model.group!r} "
+                f"{show(persons.tolist(), 5)}; rows {show(list(data.frame.index[varying]), 5)}): "
+                f"AR(1) residuals take grouping factors above the person only (centres of "
+                f"persons). Leave (1 | {factor}) or residual='ar1' out."
+            )
 
 
 def _check_shifted_terms(

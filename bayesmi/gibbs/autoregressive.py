@@ -50,6 +50,7 @@ ancillarity-sufficiency interweaving strategy (ASIS) for boosting MCMC efficienc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 from scipy.special import expit, logit
@@ -150,19 +151,33 @@ class AutoregressiveGibbs:
             }
         return state
 
-    def sweep(self, state: dict, x: np.ndarray, rng: np.random.Generator) -> tuple[dict, float]:
-        """One sweep from `state` with standardised predictors `x`; return it and acceptance."""
+    intercept_sd: ClassVar[float] = INTERCEPT_SD
+    """SD of the intercept's normal prior (`FactorsGibbs` reads it)."""
+
+    def sweep(
+        self,
+        state: dict,
+        x: np.ndarray,
+        rng: np.random.Generator,
+        offset: np.ndarray | None = None,
+    ) -> tuple[dict, float]:
+        """One sweep from `state` with standardised predictors `x`; return it and acceptance.
+
+        `offset` is a known part of every row's mean (the effects of grouping factors above
+        the person, `FactorsGibbs`).
+        """
+        target = self.y if offset is None else self.y - offset
         w, z = fixed_and_random_designs(self._designs, x, self.slope_index)
         phi = float(state["phi"])
         covariance = state["chol"] @ state["chol"].T
         theta = np.concatenate([[state["intercept"]], state["beta"]])
-        residual = self.y - w @ theta
+        residual = target - w @ theta
         scales = self._scales(state)
         phi, scales, covariance, accept_phi = self._phi_steps(
             residual, z, covariance, scales, phi, rng
         )
         transform = self._transform(phi)
-        y, w_star, z_star = transform(self.y), transform(w), transform(z)
+        y, w_star, z_star = transform(target), transform(w), transform(z)
         weight = 1.0 / self._row_variance(scales["log_variance"])
         sums = ClusterSums(w_star, z_star, y, weight, self.codes, self.n_clusters, INTERCEPT_SD)
         theta = sums.fixed_effects(covariance, rng)
@@ -194,6 +209,32 @@ class AutoregressiveGibbs:
         sigma2, accept_sigma = scale_step(whitened, float(np.exp(scales["log_variance"])), rng)
         new["sigma"] = float(np.sqrt(sigma2))
         return new, (accept_covariance + accept_sigma + accept_phi) / 3
+
+    def working_model(
+        self, state: dict, eta: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return the response and precision of every observed row, independent given `state`.
+
+        What `FactorsGibbs` fits the effects of factors above the person to. Whitened
+        (`whitening`), a row's residual is independent with its person's variance, and a
+        factor constant within the person enters it times ``c_k = (1 - rho_k) /
+        sqrt(1 - rho_k^2)`` (1 at the person's first occasion): divided by ``c_k``, the rows
+        are the target ``y*_k / c_k`` with precision ``c_k^2 / sigma^2`` and those factors'
+        effects as they are, while the fixed and the person's design are transformed alike
+        (`working_design`). `eta` and `rng` are not needed.
+        """
+        transform = self._transform(float(state["phi"]))
+        scale = transform(np.ones(self.y.shape[0]))
+        variance = self._row_variance(self._scales(state)["log_variance"])
+        return transform(self.y) / scale, scale**2 / variance
+
+    def working_design(
+        self, state: dict, columns: np.ndarray, first_part: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return the fixed design ``W'`` (columns, rows) and ``Z b`` as `working_model`'s rows."""
+        transform = self._transform(float(state["phi"]))
+        scale = transform(np.ones(self.y.shape[0]))
+        return transform(columns.T).T / scale, transform(first_part) / scale
 
     def _scales(self, state: dict) -> dict:
         """Return the residual scale as the phi steps move it: log variance (one, or J)."""

@@ -175,8 +175,11 @@ class FactorsGibbs:
 
     Parameters
     ----------
-    first : RandomSlopesGibbs, LogisticGibbs or NegativeBinomialGibbs
-        The sampler of the first factor's part, on the observed target.
+    first : RandomSlopesGibbs, AutoregressiveGibbs, LogisticGibbs or NegativeBinomialGibbs
+        The sampler of the first factor's part, on the observed target. One whose rows are
+        not independent given its state (`AutoregressiveGibbs`) also transforms the designs
+        to its working model's rows (``working_design``), where the other factors, constant
+        within its groups, keep their effects.
     codes : tuple of numpy.ndarray
         Per other factor, the group code of each observed row.
     n_groups : tuple of int
@@ -206,6 +209,8 @@ class FactorsGibbs:
         first_part = np.sum(z * new["effects"][first.codes], axis=1)
         theta = np.concatenate([[new["intercept"]], new["beta"]])
         response, weights = first.working_model(new, theta @ columns + first_part + offset, rng)
+        if hasattr(first, "working_design"):  # rows transformed to be independent (AR(1))
+            columns, first_part = first.working_design(new, columns, first_part)
         weighted = columns * weights
         cross = weighted @ columns.T
         for k, (codes, n) in enumerate(zip(self.codes, self.n_groups, strict=True)):

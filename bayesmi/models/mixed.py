@@ -123,7 +123,7 @@ def mixed_model(model: ImputationModel, data: ImputationData) -> MixedModel:
     if serial is not None:
         dims["phi"] = ()
         kernel = serial.gibbs_kernel(inputs, factors.first.n_groups, slope_index, cluster_variance)
-        kernel = (kernel, None)
+        kernel = (_with_other_factors(kernel, factors, inputs), None)
     else:
         kernel = _gibbs_kernel(model, inputs, factors, slope_index, cluster_variance, n_categories)
     return MixedModel(
@@ -403,7 +403,7 @@ def mixed_factor(
         quantities |= family_quantities | ({} if sigma is None else {"sigma": sigma})
         if beta is not None:
             quantities["beta"] = beta
-        return quantities, values
+        return quantities | factor_quantities, values
     family_quantities, values = family.likelihood(
         target,
         eta,
@@ -460,12 +460,18 @@ def _gibbs_kernel(
     )
     if not factors.others:
         return kernel, set_target
-    kernel = FactorsGibbs(
+    return _with_other_factors(kernel, factors, inputs), None
+
+
+def _with_other_factors(kernel, factors: GroupingFactors, inputs: Inputs):
+    """Return the kernel extended by the other factors' intercepts (`FactorsGibbs`), if any."""
+    if not factors.others:
+        return kernel
+    return FactorsGibbs(
         kernel,
         tuple(grouping.codes[inputs.observed] for grouping in factors.others),
         tuple(grouping.n_groups for grouping in factors.others),
     )
-    return kernel, None
 
 
 def _gibbs_sampler(pymc_model: pm.Model, inputs: Inputs, kernel, set_target) -> GibbsSampler:
