@@ -238,7 +238,9 @@ def analysis_model(formula: str | ImputationModel, data: ImputationData) -> Impu
     """Return the analysis model as an imputation model of its outcome (a model as it is).
 
     A mixed model with the formula's fixed part (interactions ``x:w`` and ``x*w`` allowed) and
-    random part: `binary` for a 0/1 outcome, else `random_slopes` or `random_intercept`; a
+    random part (several grouping factors, nested or crossed, each with a random intercept
+    beside the one with slopes): `binary` for a 0/1 outcome, else `random_slopes` or
+    `random_intercept`; a
     `survival` model (Cox) for ``Surv(time, event) ~ ...``.
     """
     if isinstance(formula, ImputationModel):
@@ -246,7 +248,9 @@ def analysis_model(formula: str | ImputationModel, data: ImputationData) -> Impu
     if is_survival_formula(formula):
         return survival(formula)
     parsed = parse_formula(formula)
-    _, slopes = parsed.single_group("the analysis model")
+    if not parsed.groups:
+        parsed.single_group("the analysis model")  # says a grouping term is needed
+    slopes = any(parsed.groups.values())
     target = parsed.target
     if target in data.level:
         values = data.values(target)
@@ -283,8 +287,8 @@ def _check_compatible_kinds(
 ) -> None:
     """Refuse what an analysis-compatible chained run cannot hold.
 
-    ``sampler="nuts"``, other grouping factors, a kind without a Gibbs sampler and row
-    likelihood, predictive mean matching.
+    ``sampler="nuts"``, a kind without a Gibbs sampler and row likelihood, predictive mean
+    matching.
     """
     if sampler == "nuts":
         raise ValueError(
@@ -292,7 +296,6 @@ def _check_compatible_kinds(
             "covariates by Metropolis steps; sampler='nuts' cannot take part. Use "
             "sampler='auto', or engine='joint' for a NUTS cross-check."
         )
-    _refuse_other_groupings(spec, data, "analysis= with engine='chained'", "no analysis=")
     engine = "analysis= with engine='chained'"
     _refuse_kinds(spec, "compatible", engine, "use one of those models, or leave analysis= out")
     for name, model in spec.items():

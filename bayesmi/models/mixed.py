@@ -440,8 +440,8 @@ def _gibbs_kernel(
 ) -> tuple[object, object] | None:
     """Return the family's Gibbs kernel and target setter, where the model has a sampler.
 
-    With several grouping factors, the family's kernel extended by `FactorsGibbs` (whose
-    target cannot be set: the analysis-compatible engine takes one grouping factor).
+    With several grouping factors, the family's kernel extended by `FactorsGibbs`, whose
+    target is the family kernel's (set in place).
     """
     if not gibbs_available(model):
         return None
@@ -458,9 +458,7 @@ def _gibbs_kernel(
             other_factors=bool(factors.others),
         )
     )
-    if not factors.others:
-        return kernel, set_target
-    return _with_other_factors(kernel, factors, inputs), None
+    return _with_other_factors(kernel, factors, inputs), set_target
 
 
 def _with_other_factors(kernel, factors: GroupingFactors, inputs: Inputs):

@@ -20,6 +20,7 @@ updated by exact Gibbs sweeps (`bayesmi.gibbs.intercepts`) unless NUTS is asked 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pymc as pm
@@ -81,6 +82,7 @@ def intercepts_model(model: ImputationModel, data: ImputationData) -> Intercepts
     built.gibbs = GibbsSampler(
         start=lambda rng: gibbs_start(pymc_model, rng),
         sweep=lambda point, rng: sampler.sweep(point, current_predictors(pymc_model, inputs), rng),
+        set_target=partial(np.copyto, inputs.y),  # the sampler reads inputs.y in every sweep
     )
     return built
 
@@ -135,6 +137,17 @@ class InterceptsModel(ConditionalModel):
     def predicted_means(self, point: Point, x: np.ndarray) -> np.ndarray:
         """Return every row's predicted mean (standardised), its groups' effects included."""
         return self._means(self._unpack(point), x, np.arange(x.shape[0]))
+
+    def row_log_likelihood(
+        self, point: Point, x: np.ndarray, y: np.ndarray, rows: np.ndarray
+    ) -> np.ndarray:
+        """Return the normal log density of some rows' standardised targets `y`.
+
+        Up to the constant, with their groups' current effects in the mean.
+        """
+        current = self._unpack(point)
+        sigma = current["sigma"]
+        return -0.5 * ((y - self._means(current, x, rows)) / sigma) ** 2 - np.log(sigma)
 
     def parameters(self, point: Point) -> dict[str, np.ndarray]:
         """Return the parameters on the data's scale."""
