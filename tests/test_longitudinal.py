@@ -389,3 +389,25 @@ def test_a_growth_analysis_with_ar1_residuals_imputes_its_covariates_compatibly(
     covariate = {"x": bm.random_intercept("x ~ time + treat + (1 | id)", residual="ar1")}
     with pytest.raises(ValueError, match="on a covariate's model"):
         bm.impute(frame, covariate, cluster="id", time="time", analysis=analysis, **QUICK)
+
+
+def test_a_growth_analysis_with_centres_imputes_its_covariates_compatibly():
+    """Occasions in persons in centres: the covariate's model and the AR(1) growth model each
+    with the centres' intercepts (three levels through the compatible route)."""
+    sim = bm.simulate.simulate_longitudinal(persons=30, occasions=4, seed=5)
+    frame = sim.incomplete.assign(centre=lambda f: (f["id"] - 1) // 6)
+    frame.loc[frame.index[::3], "x"] = np.nan
+    spec = {"x": bm.random_intercept("x ~ time + treat + (1 | id) + (1 | centre)")}
+    analysis = bm.random_slopes(
+        "y ~ time * treat + x + (1 + time | id) + (1 | centre)", residual="ar1"
+    )
+    settings = {"cluster": ["centre", "id"], "time": "time", "analysis": analysis, "seed": 2}
+    idata = bm.impute(frame, spec, **settings, **QUICK)
+    posterior = idata.posterior
+    assert posterior["y::u_centre"].shape[-1] == 5
+    assert posterior["x::u_centre"].shape[-1] == 5
+    assert "y::phi" in posterior
+    observed = frame["x"].notna()
+    for completed in bm.completed(idata):
+        assert completed[["x", "y"]].notna().all().all()
+        pd.testing.assert_series_equal(completed.loc[observed, "x"], frame.loc[observed, "x"])
