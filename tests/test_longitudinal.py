@@ -230,20 +230,23 @@ def test_heteroscedastic_ar1_imputation_recovers_phi_and_each_persons_residual_s
 
 
 @pytest.mark.parametrize("per_person", [False, True])
-def test_ar1_marginal_log_likelihood_integrates_the_effects_out(per_person):
-    """Two persons, random intercept and slope: the multivariate normal density of each
-    person's rows with covariance Z T Z' + sigma^2 R(phi), up to the same constant; sigma^2
-    one, or each person's own (the heteroscedastic model)."""
+@pytest.mark.parametrize("effects", [1, 2, 3])
+def test_ar1_marginal_log_likelihood_integrates_the_effects_out(per_person, effects):
+    """Two persons, random intercept (and slopes of t, t^2): the multivariate normal density of
+    each person's rows with covariance Z T Z' + sigma^2 R(phi), up to the same constant;
+    sigma^2 one, or each person's own (the heteroscedastic model)."""
     from bayesmi.gibbs.autoregressive import ar1_marginal_log_likelihood
 
     times = [np.array([0.0, 1.0, 2.5, 4.0]), np.array([0.5, 1.0, 3.0])]
     rng = np.random.default_rng(2)
     residual = rng.standard_normal(7)
-    z = np.column_stack([np.ones(7), np.concatenate(times)])
+    t_all = np.concatenate(times)
+    z = np.column_stack([np.ones(7), t_all, t_all**2])[:, :effects]
     codes = np.array([0, 0, 0, 0, 1, 1, 1])
     previous = np.array([-1, 0, 1, 2, -1, 4, 5])
     gap = np.r_[1.0, np.diff(times[0]), 1.0, np.diff(times[1])]
-    covariance = np.array([[0.5, 0.1], [0.1, 0.2]])
+    covariance = np.array([[0.5, 0.1, 0.0], [0.1, 0.2, 0.02], [0.0, 0.02, 0.05]])
+    covariance = covariance[:effects, :effects]
     person_sigma2, phi = np.array([0.8, 1.7]) if per_person else np.array([0.8, 0.8]), 0.6
     expected = 0.0
     for person, t in enumerate(times):
