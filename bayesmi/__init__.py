@@ -10,7 +10,8 @@ not at random, `heckman` imputes it and `selection_summary` reports the evidence
 time-to-event analysis (`survival`: Cox by strata or with a frailty) is given as ``analysis=``,
 and the covariates are imputed compatibly with it. Repeated measures are imputed in long
 format with ``time=`` (AR(1) residuals: ``residual="ar1"``); `wide_to_long` and
-`long_to_wide` convert trial data.
+`long_to_wide` convert trial data. `impute_new` imputes new rows (a prediction model's new
+patients) from a fitted run's stored posterior, without refitting.
 `to_datatree` gives the result in ArviZ 1's `xarray.DataTree` layout; every function that
 reads a result takes either.
 """
@@ -38,6 +39,7 @@ from bayesmi.diagnostics import (  # noqa: E402
     summary,
 )
 from bayesmi.engines import impute  # noqa: E402
+from bayesmi.newdata import impute_new  # noqa: E402
 from bayesmi.plots import (  # noqa: E402
     plot_imputed,
     plot_missing,
@@ -113,6 +115,7 @@ __all__ = [
     "heckman",
     "heteroscedastic",
     "impute",
+    "impute_new",
     "likelihood_ratio_test",
     "long_to_wide",
     "missing_pattern",

@@ -126,6 +126,7 @@ def _run_attrs(data: ImputationData, spec: dict[str, ImputationModel], attrs: di
         | {
             "spec": spec_to_json(spec),
             "cluster": data.cluster,
+            "cluster_columns": json.dumps([str(c) for c in data.groupings[-1].columns]),
             "columns": json.dumps([str(c) for c in frame.columns]),
             "dtypes": json.dumps({str(c): str(t) for c, t in frame.dtypes.items()}),
             "index_name": "" if frame.index.name is None else str(frame.index.name),

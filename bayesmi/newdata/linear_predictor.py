@@ -1,0 +1,149 @@
+"""One stored imputation's model of a variable, on the data's scale, for rows of new data.
+
+A mixed model's stored parameters are on the data's scale: ``beta`` (intercept first, then one
+coefficient per design column), each grouping factor's effects (``u``, or ``u_<factor>`` with
+several factors; an intercept and the random slopes' deviations) and their SDs and
+correlations, and the family's own parameters (``sigma``, ``thresholds``, ``alpha``). For any
+rows the linear predictor is then ``beta_0 + X beta + sum_factors z' u[group]`` with the raw
+design columns ``X`` and ``z = (1, slope columns)``, and the family draws the target given it.
+A group the fit did not see (a new school) takes effects drawn once per imputation from the
+population the fit estimated, ``N(0, T)``, so its rows share them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from bayesmi.data.encoding import ImputationData
+from bayesmi.result.frame_codec import label_coordinate
+from bayesmi.spec.model import ImputationModel
+
+__all__ = ["GroupEffects", "StoredModel"]
+
+
+@dataclass(frozen=True)
+class GroupEffects:
+    """One grouping factor's effects in one stored imputation, for every row of the data.
+
+    Attributes
+    ----------
+    factor : str
+        The factor's name.
+    names : tuple of str
+        ``"Intercept"`` and the slope columns, in the order of the effects' columns.
+    effects : numpy.ndarray
+        (groups of the data, len(names)): a fitted group's stored effects, a new group's drawn
+        from the population.
+    codes : numpy.ndarray
+        Every row's group.
+    new_groups : numpy.ndarray
+        Whether each group of the data was absent from the fit.
+    """
+
+    factor: str
+    names: tuple[str, ...]
+    effects: np.ndarray
+    codes: np.ndarray
+    new_groups: np.ndarray
+
+
+@dataclass(frozen=True)
+class StoredModel:
+    """A variable's model in one stored imputation: its parameters and the data's groups."""
+
+    name: Hashable
+    model: ImputationModel
+    parameters: xr.Dataset
+    data: ImputationData
+
+    def linear_predictor(self, design: np.ndarray, groups: list[GroupEffects], rows: np.ndarray):
+        """Return the linear predictor (data's scale) of `rows` given their raw `design`."""
+        beta = self._values("beta")
+        names = [str(label) for label in self.parameters[f"{self.name}::beta_dim"].to_numpy()]
+        eta = np.zeros(rows.shape[0])
+        columns = self.columns
+        if names and names[0] == "Intercept":
+            eta += beta[0]
+            beta, names = beta[1:], names[1:]
+        eta += design[rows] @ beta
+        position = {name: k for k, name in enumerate(columns)}
+        for group in groups:
+            z = np.column_stack(
+                [
+                    np.ones(rows.shape[0]) if name == "Intercept" else design[rows, position[name]]
+                    for name in group.names
+                ]
+            )
+            eta += np.sum(z * group.effects[group.codes[rows]], axis=1)
+        return eta
+
+    @property
+    def columns(self) -> list[str]:
+        """The design columns the coefficients multiply, in order."""
+        names = [str(label) for label in self.parameters[f"{self.name}::beta_dim"].to_numpy()]
+        return [name for name in names if name != "Intercept"]
+
+    def group_effects(self, rng: np.random.Generator) -> list[GroupEffects]:
+        """Return each grouping factor's effects for the data's groups (new ones drawn)."""
+        factors = self.model.groups
+        found = []
+        for factor in factors:
+            grouping = self.data.grouping(factor)
+            stored, names, covariance = self._stored_effects(factor, len(factors) > 1)
+            labels = label_coordinate(grouping.labels)
+            fitted = {label: k for k, label in enumerate(stored.coords[stored.dims[0]].to_numpy())}
+            known = np.array([label in fitted for label in labels])
+            effects = np.empty((labels.shape[0], len(names)))
+            values = stored.to_numpy().reshape(stored.shape[0], -1)
+            effects[known] = values[[fitted[label] for label in labels[known]]]
+            if (~known).any():
+                chol = np.linalg.cholesky(covariance + 1e-12 * np.eye(len(names)))
+                effects[~known] = rng.standard_normal((int((~known).sum()), len(names))) @ chol.T
+            found.append(GroupEffects(factor, names, effects, grouping.codes, ~known))
+        return found
+
+    def _stored_effects(self, factor: str, several: bool) -> tuple[xr.DataArray, tuple, np.ndarray]:
+        """Return a factor's stored effects, their names and their population covariance."""
+        name = self.name
+        effects = self.parameters[f"{name}::u_{factor}" if several else f"{name}::u"]
+        sloped = factor == self.model.group and self.model.slopes
+        if sloped:
+            names = tuple(str(label) for label in effects.coords[effects.dims[1]].to_numpy())
+            sd = self._values("re_sd")
+            covariance = self._values("re_corr") * np.outer(sd, sd)
+            return effects, names, covariance
+        tau = self.parameters[f"{name}::tau"]
+        if tau.ndim:
+            tau = tau.sel({tau.dims[0]: factor})
+        return effects, ("Intercept",), np.array([[float(tau) ** 2]])
+
+    def family_quantities(self, groups: list[GroupEffects], rows: np.ndarray) -> dict:
+        """Return the family's own parameters for `rows` (a residual SD per group: its row's)."""
+        quantities = {}
+        for key in self.model.family.parameter_dims(str(self.name)):
+            values = self.parameters[f"{self.name}::{key}"]
+            if key == "sigma" and values.ndim:  # heteroscedastic: one SD per group
+                first = groups[0]
+                new = first.new_groups[first.codes[rows]]
+                if new.any():
+                    raise ValueError(
+                        f"{self.name!r} has a residual SD per group ({self.model.kind}), and "
+                        "impute_new has no population of SDs to draw a new group's from yet: "
+                        "new rows of this model must belong to groups of the fit."
+                    )
+                fitted = {
+                    label: k for k, label in enumerate(values.coords[values.dims[0]].to_numpy())
+                }
+                labels = label_coordinate(self.data.grouping(first.factor).labels)
+                per_group = np.array([values.to_numpy()[fitted.get(label, 0)] for label in labels])
+                quantities[key] = per_group[first.codes[rows]]
+            else:
+                quantities[key] = values.to_numpy()
+        return quantities
+
+    def _values(self, key: str) -> np.ndarray:
+        return np.asarray(self.parameters[f"{self.name}::{key}"].to_numpy(), dtype=float)
