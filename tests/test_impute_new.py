@@ -1,0 +1,169 @@
+"""bm.impute_new: new rows imputed from a fitted run's stored posterior, without refitting."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import bayesmi as bm
+
+QUICK = {"chains": 2, "iterations": 6, "draws": 2, "seed": 3, "progressbar": False, "cores": 1}
+POPULAR = {"popular": bm.random_intercept("popular ~ sex + texp + (1 | school)")}
+
+
+def impute(frame, spec, cluster, **settings):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.ConvergenceWarning)
+        return bm.impute(frame, spec, cluster, **(QUICK | settings))
+
+
+@pytest.fixture(scope="module")
+def popmis():
+    return bm.datasets.load_popmis()
+
+
+@pytest.fixture(scope="module")
+def held_out(popmis):
+    """popmis split: 80 schools fitted (10% of their pupils held out), 20 new schools."""
+    rng = np.random.default_rng(1)
+    new_schools = rng.choice(popmis["school"].unique(), 20, replace=False)
+    new_school = popmis["school"].isin(new_schools).to_numpy()
+    held = new_school | (rng.random(len(popmis)) < 0.1)
+    test = popmis[held].assign(popular=np.nan)
+    return popmis[~held], test, new_school[held]
+
+
+def test_new_rows_are_completed_in_their_dtypes_and_repeat_with_the_seed(held_out):
+    train, test, _ = held_out
+    test = test.assign(sex=test["sex"].astype("Int64"))
+    test.loc[test.index[:5], "popular"] = 4.5  # observed cells of new rows stay
+    idata = impute(train, POPULAR, "school")
+    before = test.copy()
+    frames = bm.impute_new(idata, test, seed=2)
+    pd.testing.assert_frame_equal(test, before)  # the caller's frame is not modified
+    assert len(frames) == 4  # chains x draws
+    for frame in frames:
+        assert frame.index.equals(test.index)
+        assert list(frame.columns) == list(test.columns)
+        assert frame.dtypes.equals(test.dtypes)
+        assert frame["popular"].notna().all()
+        assert (frame["popular"].iloc[:5] == 4.5).all()
+    again = bm.impute_new(idata, test, seed=2)
+    for first, second in zip(frames, again, strict=True):
+        pd.testing.assert_frame_equal(first, second)
+    other = bm.impute_new(idata, test, seed=5)
+    assert not np.array_equal(frames[0]["popular"], other[0]["popular"])
+
+
+def test_new_clusters_are_drawn_from_the_population_and_are_wider(held_out):
+    """Across the imputations, a new school's pupils vary more than a fitted school's."""
+    train, test, new_school = held_out
+    idata = impute(train, POPULAR, "school", chains=4, iterations=20, draws=5)
+    frames = bm.impute_new(idata, test, seed=1)
+    values = np.stack([frame["popular"].to_numpy() for frame in frames])
+    spread = values.std(axis=0)
+    assert spread[new_school].mean() > 1.15 * spread[~new_school].mean()
+    # pupils of one new school share its drawn effect: their means move together
+    school = test["school"].to_numpy()
+    first = school[new_school][0]
+    members = values[:, school == first]
+    assert np.corrcoef(members[:, 0], members[:, 1])[0, 1] > 0.3
+
+
+def test_several_incomplete_variables_and_factors_are_drawn_in_turn():
+    """Two incomplete variables, one a factor of strings predicting the other; a netCDF copy
+    and a DataTree give the same frames."""
+    sim = bm.simulate.simulate_random_intercept(clusters=20, cluster_size=12, seed=4)
+    frame = sim.incomplete.assign(
+        group=lambda f: np.where(f["x"] > 0, "high", "low"),
+    )
+    frame["group"] = frame["group"].where(np.arange(len(frame)) % 7 != 0)
+    spec = {
+        "group": bm.binary("group ~ (1 | cluster)"),
+        "y": bm.random_intercept("y ~ x + group + (1 | cluster)"),
+    }
+    train, new = frame.iloc[:200], frame.iloc[200:].copy()
+    new.loc[new.index[::2], "group"] = np.nan
+    new.loc[new.index[::3], "y"] = np.nan
+    idata = impute(train, spec, "cluster")
+    frames = bm.impute_new(idata, new, seed=3, iterations=3)
+    for completed in frames:
+        assert completed[["group", "y"]].notna().all().all()
+        assert set(completed["group"]) <= {"high", "low"}
+        assert completed["group"].dtype == new["group"].dtype
+    tree = bm.impute_new(bm.to_datatree(idata), new, seed=3, iterations=3)
+    for first, second in zip(frames, tree, strict=True):
+        pd.testing.assert_frame_equal(first, second)
+
+
+def test_what_impute_new_cannot_do_is_refused(held_out):
+    train, test, _ = held_out
+    idata = impute(train, POPULAR, "school")
+    with pytest.raises(TypeError, match="new_data must be a pandas DataFrame"):
+        bm.impute_new(idata, test.to_numpy())
+    with pytest.raises(ValueError, match=r"new_data lacks texp; it needs the columns"):
+        bm.impute_new(idata, test.drop(columns="texp"))
+    with pytest.raises(ValueError, match=r"cluster column 'school' of new_data is missing"):
+        bm.impute_new(idata, test.assign(school=np.nan))
+    with pytest.raises(ValueError, match="held numbers in the fitted data"):
+        bm.impute_new(idata, test.assign(texp="many"))
+    with pytest.raises(ValueError, match="iterations must be a positive whole number"):
+        bm.impute_new(idata, test, iterations=0)
+    incomplete = train.assign(sex=train["sex"].mask(np.arange(len(train)) % 9 == 0))
+    covariate = {"sex": bm.binary("sex ~ texp + (1 | school)")}
+    analysis = "popular ~ sex + texp + (1 | school)"
+    compatible = impute(incomplete, covariate, "school", analysis=analysis)
+    with pytest.raises(ValueError, match="does not hold runs with analysis= yet"):
+        bm.impute_new(compatible, test)
+    matched = {"popular": bm.random_intercept("popular ~ sex + (1 | school)", pmm=True)}
+    with pytest.raises(ValueError, match="predictive mean matching"):
+        bm.impute_new(impute(train, matched, "school"), test)
+
+
+def test_an_unknown_category_and_a_new_cluster_of_a_heteroscedastic_model_are_refused():
+    sim = bm.simulate.simulate_random_intercept(clusters=10, cluster_size=10, seed=2)
+    frame = sim.incomplete.assign(arm=np.where(np.arange(100) % 2, "a", "b"))
+    spec = {"y": bm.heteroscedastic("y ~ x + arm + (1 | cluster)")}
+    idata = impute(frame.iloc[:80], spec, "cluster")
+    new = frame.iloc[80:].assign(y=np.nan)
+    with pytest.raises(ValueError, match=r"column 'arm' of new_data holds c \(rows"):
+        bm.impute_new(idata, new.assign(arm="c"))
+    known = bm.impute_new(idata, new.assign(cluster=frame["cluster"].iloc[0]), seed=1)
+    assert known[0]["y"].notna().all()
+    with pytest.raises(ValueError, match="a residual SD per group"):
+        bm.impute_new(idata, new.assign(cluster=999))
+
+
+@pytest.mark.slow  # a minute: a statistical check
+def test_new_rows_are_imputed_as_the_fit_would_have_imputed_them(popmis, held_out):
+    """popmis: fit on the pupils of 80 schools (10% held out) and impute the held-out pupils
+    and 20 new schools' with impute_new; then impute them inside one run of all pupils (their
+    popularity missing, which adds nothing to the fit). Across the 100 imputations of each,
+    the mean and SD of the held-out pupils' values, fitted and new schools apart, agree by
+    Kolmogorov-Smirnov tests (p > 0.01), and new schools' rows are wider."""
+    train, test, new_school = held_out
+    settings = {"chains": 10, "iterations": 30, "draws": 10, "seed": 1, "cores": 2}
+    fit = impute(train, POPULAR, "school", **settings)
+    frames = bm.impute_new(fit, test, seed=2)
+    new_values = np.stack([frame["popular"].to_numpy() for frame in frames])
+    together = pd.concat([train, test]).sort_index()
+    run = impute(together, POPULAR, "school", **(settings | {"seed": 4}))
+    positions = together.index.get_indexer(test.index)
+    run_values = np.stack([frame["popular"].to_numpy()[positions] for frame in bm.completed(run)])
+    for rows, label in ((~new_school, "fitted schools"), (new_school, "new schools")):
+        for statistic in (np.mean, np.std):
+            ours, theirs = (
+                statistic(new_values[:, rows], axis=1),
+                statistic(run_values[:, rows], axis=1),
+            )
+            result = stats.ks_2samp(ours, theirs)
+            print(
+                f"{label} {statistic.__name__}: impute_new {ours.mean():.3f} "
+                f"(SD {ours.std():.3f}), one run {theirs.mean():.3f} (SD {theirs.std():.3f}), "
+                f"KS p {result.pvalue:.3f}"
+            )
+            assert result.pvalue > 0.01
+    spread = new_values.std(axis=0)
+    assert spread[new_school].mean() > spread[~new_school].mean()
