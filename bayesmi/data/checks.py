@@ -29,7 +29,10 @@ FLOAT_INTEGERS = 2**53
 
 
 def prepare_spec(
-    checked: dict[str, ImputationModel], data: ImputationData, keep: str | None = None
+    checked: dict[str, ImputationModel],
+    data: ImputationData,
+    keep: str | None = None,
+    keep_complete: bool = False,
 ) -> dict[str, ImputationModel]:
     """Drop complete targets (with a warning); check the others' support, delta and values.
 
@@ -42,8 +45,14 @@ def prepare_spec(
     keep : str, optional
         A target kept even when complete: the analysis model's outcome (``analysis=``), which
         needs no warning when nothing else is left to impute.
+    keep_complete : bool, default=False
+        Keep every complete target (``impute(..., fit_complete=True)``): its model is fitted.
     """
-    complete = [name for name in checked if not data.missing[name].any() and name != keep]
+    complete = [
+        name
+        for name in checked
+        if not keep_complete and not data.missing[name].any() and name != keep
+    ]
     if complete:
         warn(
             f"{show(complete)} have no missing values; nothing to impute for them, so they "

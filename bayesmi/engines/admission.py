@@ -93,7 +93,7 @@ def admit(
     if survival:
         check_survival_predictors(analysis, checked, data)
     outcome = None if analysis is None else analysis.target
-    checked = prepare_spec(checked, data, keep=outcome)
+    checked = prepare_spec(checked, data, keep=outcome, keep_complete=options.fit_complete)
     _check_engine(checked, data, options, analysis)
     check_storable(data.frame)
     return Admission(data, checked, outcome, options)

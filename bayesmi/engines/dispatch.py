@@ -70,6 +70,7 @@ def impute(
     executor: Executor | None = None,
     checkpoint: str | os.PathLike | None = None,
     checkpoint_every: int | None = None,
+    fit_complete: bool | None = None,
     progressbar: bool = True,
 ) -> az.InferenceData:
     """Multiply impute incomplete clustered data by chained conditional models or one joint model.
@@ -186,6 +187,11 @@ def impute(
         an interruption or a killed process, with exactly the result of an uninterrupted run.
     checkpoint_every : int, optional
         Chained engine: iterations between checkpoints (default 5).
+    fit_complete : bool, optional
+        Chained engine: also fit the models of spec variables that have no missing values
+        (left out with a warning by default), so their parameters are in the result and
+        `bayesmi.impute_new` can impute them in new data (`bayesmi.sklearn.MultilevelImputer`
+        does).
     progressbar : bool, default=True
         Show one progress bar per chain.
 
@@ -291,6 +297,7 @@ def impute(
         executor=executor,
         checkpoint=checkpoint,
         checkpoint_every=checkpoint_every,
+        fit_complete=fit_complete,
         progressbar=progressbar,
     )
     if admitted.options.engine == "joint":

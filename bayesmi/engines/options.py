@@ -32,7 +32,15 @@ __all__ = [
 ]
 
 ENGINE_OPTIONS = {
-    "chained": ("steps", "sampler", "start", "executor", "checkpoint", "checkpoint_every"),
+    "chained": (
+        "steps",
+        "sampler",
+        "start",
+        "executor",
+        "checkpoint",
+        "checkpoint_every",
+        "fit_complete",
+    ),
     "joint": ("nuts_sampler",),
 }
 """The options only one engine uses; the other engine refuses them."""
@@ -102,6 +110,7 @@ class Options:
     executor: Executor | None = field(default=None, repr=False)
     checkpoint: str | None = None
     checkpoint_every: int = 5
+    fit_complete: bool = False
 
 
 def check_options(engine: object, **options) -> Options:
@@ -185,7 +194,11 @@ def _chained_options(options: dict) -> dict:
             f"checkpoint must be a directory path (str or path-like), got "
             f"{type(checkpoint).__name__}."
         )
+    fit_complete = bool(options.get("fit_complete") or False)
+    if options.get("fit_complete") not in (None, True, False):
+        raise TypeError(f"fit_complete must be True or False, got {options['fit_complete']!r}.")
     return {
+        "fit_complete": fit_complete,
         "steps": int(steps),
         "sampler": sampler,
         "start": start,

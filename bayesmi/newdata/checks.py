@@ -28,6 +28,7 @@ SUPPORTED_KINDS = (
     "binary",
     "count",
     "ordinal",
+    "cluster_level",
 )
 """Kinds whose imputations `impute_new` draws: a family's draw given one linear predictor."""
 
@@ -75,6 +76,11 @@ def _unsupported(model: ImputationModel) -> str | None:
         return "a delta (MNAR shift) is not held yet; impute without delta."
     if model.family.name == "categorical":
         return "a nominal (categorical) model is not held yet."
+    if model.kind == "cluster_level" and model.level is not None:
+        return (
+            f"a variable of the level {model.level!r} (above the cluster) is not held yet; "
+            "its model must be of the cluster's level."
+        )
     return None
 
 

@@ -101,13 +101,14 @@ def impute_new(
     data = encode(_combined(fitted, new), clusters, time=idata.attrs.get("time") or None)
     new_rows = np.arange(len(fitted), data.n_rows)
     designs = {name: _design_columns(idata, name, model, data) for name, model in spec.items()}
+    given = _given_predictors(data, spec, designs, new_rows, new_data.index)
     posterior = idata.posterior
     rng = np.random.default_rng(seed)
     imputed = {name: [] for name in spec}
     for chain in range(posterior.sizes["chain"]):
         for draw in range(posterior.sizes["draw"]):
             parameters = posterior.isel(chain=chain, draw=draw)
-            current = _current(idata, data, spec, parameters)
+            current = _current(idata, data, spec, parameters) | given
             stored = {
                 name: StoredModel(name, model, parameters, data) for name, model in spec.items()
             }
@@ -115,13 +116,20 @@ def impute_new(
             for _ in range(iterations):
                 for name, model in stored.items():
                     rows = new_rows[data.missing[name][new_rows]]
-                    if rows.size:
-                        design = data.design(designs[name], current)
-                        eta = model.linear_predictor(design, groups[name], rows)
-                        quantities = model.family_quantities(groups[name], rows)
-                        draws = model.model.family.draw(eta, quantities, rng)
-                        if model.model.family.reads_codes:
-                            draws = data.category_values(name)[draws.astype(int)]
+                    if not rows.size:
+                        continue
+                    per_cluster = model.model.kind == "cluster_level"
+                    if per_cluster:  # one draw per cluster without a value, at its first row
+                        rows, spread = _clusters_to_draw(data, current[name], rows)
+                    design = data.design(designs[name], current)
+                    eta = model.linear_predictor(design, groups[name], rows)
+                    quantities = model.family_quantities(groups[name], rows)
+                    draws = model.model.family.draw(eta, quantities, rng)
+                    if model.model.family.reads_codes:
+                        draws = data.category_values(name)[draws.astype(int)]
+                    if per_cluster:
+                        spread(draws)
+                    else:
                         current[name][rows] = draws
             for name in spec:
                 imputed[name].append(current[name][new_rows])
@@ -130,6 +138,75 @@ def impute_new(
         _completed_frame(new_data, fitted, {name: values[k] for name, values in imputed.items()})
         for k in range(count)
     ]
+
+
+def _given_predictors(
+    data: ImputationData, spec: dict, designs: dict, new_rows: np.ndarray, labels: pd.Index
+) -> dict[Hashable, np.ndarray]:
+    """Return the predictors no model imputes, a cluster-level one's gaps filled; refuse others.
+
+    A column constant within clusters (level 2) that a new row of a fitted cluster misses
+    takes the cluster's value; any other missing cell of such a column cannot be drawn.
+    """
+    given = {}
+    for name, columns in designs.items():
+        for column in columns:
+            for source in column.sources:
+                variable = source.column
+                if variable in spec or variable in given or source.absent:
+                    continue
+                values = data.values(variable)
+                gaps = np.isnan(values[new_rows])
+                if not gaps.any():
+                    continue
+                if data.level.get(variable, 1) >= 2:
+                    codes = data.cluster_codes
+                    reported = np.full(data.n_clusters, np.nan)
+                    known = ~np.isnan(values)
+                    reported[codes[known]] = values[known]
+                    values = np.where(np.isnan(values), reported[codes], values)
+                    gaps = np.isnan(values[new_rows])
+                if gaps.any():
+                    where = (
+                        " (in clusters the fit did not see)"
+                        if data.level.get(variable, 1) >= 2
+                        else ""
+                    )
+                    raise ValueError(
+                        f"{variable!r} predicts {name!r} but no model of the fit imputes it, "
+                        f"and rows {show(list(labels[gaps]), 5)} of new_data miss it{where}: "
+                        f"give those values, or fit with a model of {variable!r} "
+                        "(impute(..., fit_complete=True) fits one where it is complete)."
+                    )
+                given[variable] = values
+    return given
+
+
+def _clusters_to_draw(data: ImputationData, values: np.ndarray, rows: np.ndarray):
+    """Set a cluster-level variable's `rows` that a cluster reports; return those to draw.
+
+    The new rows of a cluster that holds the value elsewhere (a fitted cluster, completed by
+    this imputation, or another new row) take it; each other cluster gets one draw, made at
+    its first such row. Returns those rows and the function that writes the draws to every
+    row of their clusters.
+    """
+    codes = data.cluster_codes
+    reported = np.full(data.n_clusters, np.nan)
+    others = np.ones(data.n_rows, dtype=bool)
+    others[rows] = False
+    known = others & ~np.isnan(values)
+    reported[codes[known][::-1]] = values[known][::-1]  # each cluster's first reported value
+    filled = ~np.isnan(reported[codes[rows]])
+    values[rows[filled]] = reported[codes[rows[filled]]]
+    open_rows = rows[~filled]
+    clusters, first = np.unique(codes[open_rows], return_index=True)
+
+    def spread(draws: np.ndarray) -> None:
+        per_cluster = np.full(data.n_clusters, np.nan)
+        per_cluster[clusters] = draws
+        values[open_rows] = per_cluster[codes[open_rows]]
+
+    return open_rows[first], spread
 
 
 def _combined(fitted: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:

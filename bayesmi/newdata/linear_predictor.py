@@ -88,7 +88,12 @@ class StoredModel:
         return [name for name in names if name != "Intercept"]
 
     def group_effects(self, rng: np.random.Generator) -> list[GroupEffects]:
-        """Return each grouping factor's effects for the data's groups (new ones drawn)."""
+        """Return each grouping factor's effects for the data's groups (new ones drawn).
+
+        None for a cluster-level model: its clusters differ by their predictors only.
+        """
+        if self.model.kind == "cluster_level":
+            return []
         factors = self.model.groups
         found = []
         for factor in factors:
