@@ -6,7 +6,7 @@ from collections.abc import Hashable, Sequence
 
 import pandas as pd
 
-from bayesmi.data.encoding import encode, is_numeric
+from bayesmi.data.encoding import is_numeric
 from bayesmi.spec.constructors import binary, cluster_level, random_intercept
 from bayesmi.spec.discrete import ordinal
 from bayesmi.spec.model import ImputationModel
@@ -35,8 +35,7 @@ def default_spec(
         of its own (`bayesmi.categorical` is not yet held by `bayesmi.impute_new`).
     """
     features = [column for column in frame.columns if column not in grouping]
-    levels = encode(frame, list(grouping)).level
-    upper = [column for column in features if levels.get(column, 1) >= 2]
+    upper = [column for column in features if _constant_within(frame[column], frame[innermost])]
     spec = {}
     for column in features:
         if column in upper:
@@ -53,6 +52,17 @@ def default_spec(
         formula = f"{_term(column)} ~ {others or '1'} + (1 | {_term(innermost)})"
         spec[column] = _model(frame[column], formula)
     return dict(sorted(spec.items(), key=lambda item: item[0] not in upper))
+
+
+def _constant_within(series: pd.Series, clusters: pd.Series) -> bool:
+    """Return whether a column is cluster-level.
+
+    Constant within every cluster that observes it twice or more, and some cluster does.
+    """
+    observed = series.notna()
+    counts = series[observed].groupby(clusters[observed]).agg(["count", "nunique"])
+    several = counts[counts["count"] >= 2]
+    return len(several) > 0 and bool((several["nunique"] == 1).all())
 
 
 def _model(series: pd.Series, formula: str) -> ImputationModel:

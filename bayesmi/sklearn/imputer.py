@@ -16,6 +16,7 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -138,6 +139,15 @@ class MultilevelImputer(TransformerMixin, BaseEstimator):
     def _fit(self, X) -> pd.DataFrame:
         frame = self._frame(X, fitting=True)
         grouping = self._grouping_columns(frame)
+        if len(frame) == 1:
+            raise ValueError(
+                "X has 1 sample: multilevel imputation needs rows of two clusters or more."
+            )
+        if frame.shape[1] == len(grouping):
+            raise ValueError(
+                f"X has {frame.shape[1]} feature(s), all grouping columns: there is nothing "
+                "to impute."
+            )
         spec = (
             dict(self.spec)
             if self.spec is not None
@@ -170,6 +180,11 @@ class MultilevelImputer(TransformerMixin, BaseEstimator):
 
     def _frame(self, X, fitting: bool) -> pd.DataFrame:
         """Return `X` as a frame of the fitted columns (an array's columns named x0, x1, ...)."""
+        if sparse.issparse(X):
+            raise TypeError(
+                "sparse input is not supported: missing cells are NaN in a dense array or a "
+                "DataFrame (X.toarray())."
+            )
         if isinstance(X, pd.DataFrame):
             frame = X
             names = np.asarray(frame.columns, dtype=object)
@@ -185,11 +200,19 @@ class MultilevelImputer(TransformerMixin, BaseEstimator):
                 raise ValueError(
                     f"X must be 2-dimensional (rows, columns), got an array of shape {array.shape}."
                 )
+            if np.iscomplexobj(array):
+                raise ValueError("Complex data not supported: give real numbers.")
             frame = pd.DataFrame(array, columns=[f"x{k}" for k in range(array.shape[1])])
             if fitting:
                 self.n_features_in_ = frame.shape[1]
                 if hasattr(self, "feature_names_in_"):
                     del self.feature_names_in_
+        for count, what in ((frame.shape[1], "feature(s)"), (frame.shape[0], "sample(s)")):
+            if count == 0:
+                raise ValueError(
+                    f"Found array with 0 {what} (shape={frame.shape}) while a minimum of 1 is "
+                    "required by MultilevelImputer."
+                )
         if not fitting:
             if frame.shape[1] != self.n_features_in_:
                 raise ValueError(
