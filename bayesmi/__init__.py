@@ -11,7 +11,8 @@ time-to-event analysis (`survival`: Cox by strata or with a frailty) is given as
 and the covariates are imputed compatibly with it. Repeated measures are imputed in long
 format with ``time=`` (AR(1) residuals: ``residual="ar1"``); `wide_to_long` and
 `long_to_wide` convert trial data. `impute_new` imputes new rows (a prediction model's new
-patients) from a fitted run's stored posterior, without refitting.
+patients) from a fitted run's stored posterior, without refitting. `to_stata`, `to_spss` and
+`to_mids_csv` export the imputations; `read_mids` reads mice's back.
 `to_datatree` gives the result in ArviZ 1's `xarray.DataTree` layout; every function that
 reads a result takes either.
 """
@@ -62,9 +63,12 @@ from bayesmi.pooling import test_wald as test_wald  # noqa: E402  (deprecated)
 from bayesmi.result import (  # noqa: E402
     complete,
     completed,
+    read_mids,
     split_long,
     to_datatree,
     to_mids_csv,
+    to_spss,
+    to_stata,
 )
 from bayesmi.sensitivity import tipping_point  # noqa: E402
 from bayesmi.spec import (  # noqa: E402
@@ -131,6 +135,7 @@ __all__ = [
     "pool_variance_components",
     "random_intercept",
     "random_slopes",
+    "read_mids",
     "rhat",
     "selection_summary",
     "simulate",
@@ -141,6 +146,8 @@ __all__ = [
     "tipping_point",
     "to_datatree",
     "to_mids_csv",
+    "to_spss",
+    "to_stata",
     "wald_test",
     "wide_to_long",
 ]

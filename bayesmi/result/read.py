@@ -20,6 +20,7 @@ from bayesmi.spec.serialize import spec_from_json
 __all__ = [
     "complete",
     "completed",
+    "imputed_variables",
     "iteration_dataset",
     "iteration_trace",
     "observed_frame",
@@ -51,6 +52,16 @@ def run_spec(idata: object) -> dict[str, ImputationModel]:
     return spec_from_json(attrs["spec"])
 
 
+def imputed_variables(idata: az.InferenceData) -> list[str]:
+    """Return the variables a result imputed.
+
+    Its spec's, or those of imputations read from R (`bayesmi.read_mids`), which have no
+    models here.
+    """
+    spec = run_spec(idata)
+    return list(spec) or json.loads(idata.attrs.get("imported", "[]"))
+
+
 def first_kept_iteration(idata: az.InferenceData) -> int:
     """Return the first iteration (counted from 1) whose draws are imputations."""
     return idata.attrs["iterations"] - idata.attrs["draws"] + 1
@@ -58,9 +69,9 @@ def first_kept_iteration(idata: az.InferenceData) -> int:
 
 def check_imputed(idata: az.InferenceData, variable: str) -> None:
     """Refuse a variable the run did not impute, listing those it did."""
-    spec = run_spec(idata)
-    if variable not in spec:
-        raise ValueError(f"{variable!r} was not imputed in this run; imputed: {list(spec)}.")
+    names = imputed_variables(idata)
+    if variable not in names:
+        raise ValueError(f"{variable!r} was not imputed in this run; imputed: {names}.")
 
 
 def distinct_correlations(window: xr.Dataset) -> xr.Dataset:
@@ -137,7 +148,7 @@ def completed(idata: az.InferenceData) -> Iterator[pd.DataFrame]:
     >>> len(frames), int(frames[0]["popular"].isna().sum())
     (3, 0)
     """
-    spec = run_spec(idata)
+    spec = imputed_variables(idata)
     base = observed_frame(idata)
     posterior = idata.posterior
     masks = {name: ~idata.constant_data[f"{name}::observed"].to_numpy() for name in spec}
