@@ -69,30 +69,63 @@ def test_plot_trace_has_one_line_per_chain_over_every_iteration(popmis_idata, tm
     assert (tmp_path / "trace.png").stat().st_size > 10_000
 
 
-def test_plot_trace_with_parameters_uses_arviz(popmis_idata):
+def test_plot_trace_with_parameters_draws_each_chain_in_its_colour(popmis_idata):
     axes = bm.plot_trace(popmis_idata, "popular", parameters=["beta", "tau"])
     assert axes.shape == (6,)  # mean, sd, then density and trace of each parameter
     titles = [axis.get_title() for axis in axes[2::2]]
-    assert titles == ["popular: beta", "popular: tau"]
+    assert [title.split(" (R-hat")[0] for title in titles] == ["popular: beta", "popular: tau"]
+    rhat = bm.rhat(popmis_idata)  # not the same window: only the format is shared
+    assert all(" (R-hat " in title for title in titles), (titles, rhat)
     beta_legend = axes[2].get_legend()
     assert beta_legend.get_title().get_text() == "beta_dim"
     assert [text.get_text() for text in beta_legend.get_texts()] == ["Intercept", "sex", "texp"]
-    assert axes[1].get_legend() is None  # the chains' line styles: on the first trace
+    assert axes[2].get_ylabel().startswith("density")
+    assert axes[4].get_ylabel().startswith("density")  # a scalar's density is labelled too
+    # a scalar's chains in the chain means' colours, one line per chain
+    tau_lines = [line for line in axes[5].get_lines() if line.get_linestyle() == "-"]
+    mean_lines = axes[0].get_lines()[:3]
+    assert [line.get_color() for line in tau_lines] == [line.get_color() for line in mean_lines]
+    assert len({line.get_color() for line in tau_lines}) == 3
     for axis in (axes[0], axes[3], axes[5]):  # iterations 1..8, whole numbers
         ticks = axis.get_xticks()
         assert np.all(ticks == np.round(ticks)), ticks
         assert axis.get_xlabel() == "iteration"
     assert list(axes[3].get_lines()[0].get_xdata()) == list(range(1, 9))
     assert "first kept iteration" in [t.get_text() for t in axes[0].get_legend().get_texts()]
-    assert axes[3].get_legend().get_title().get_text() == "chain"
     assert [t.get_text() for t in axes[0].get_legend().get_texts()][:2] == ["chain 0", "chain 1"]
     assert len({axis.figure for axis in axes}) == 1
-    # both chain legends off the traces: below the chain means, right of the first trace
     renderer = axes[0].figure.canvas.get_renderer()
     below = axes[0].get_legend().get_window_extent(renderer)
-    assert below.y1 < axes[0].get_window_extent(renderer).y0
-    right = axes[3].get_legend().get_window_extent(renderer)
-    assert right.x0 > axes[3].get_window_extent(renderer).x1
+    assert below.y1 < axes[0].get_window_extent(renderer).y0  # the legend off the traces
+
+
+def test_plot_trace_of_many_chains_numbers_them_by_a_colour_bar():
+    """30 chains: distinct colours from a colour map, thin lines, no legend of 30 entries
+    (a colour bar instead), and panels that keep most of the figure's height."""
+    import matplotlib.pyplot as plt
+
+    sim = bm.simulate.simulate_random_intercept(clusters=8, cluster_size=6, seed=2)
+    spec = {"y": bm.random_intercept("y ~ x + (1 | cluster)")}
+    idata = bm.impute(
+        sim.incomplete, spec, "cluster", chains=30, iterations=6, seed=1, progressbar=False
+    )
+    mean_axis, _ = bm.plot_trace(idata, "y")
+    chains = mean_axis.get_lines()[:30]
+    assert (
+        len(
+            {tuple(np.round(plt.matplotlib.colors.to_rgba(line.get_color()), 4)) for line in chains}
+        )
+        == 30
+    )
+    assert all(line.get_linewidth() < 1 for line in chains)
+    labels = [text.get_text() for text in mean_axis.get_legend().get_texts()]
+    assert labels == ["first kept iteration"]
+    bars = [axis for axis in mean_axis.figure.axes if axis.get_ylabel() == "chain (0-29)"]
+    assert len(bars) == 1
+    figure = mean_axis.figure
+    height = mean_axis.get_position().height
+    assert height > 0.5 * figure.subplotpars.top  # the panel is most of the figure
+    plt.close(figure)
 
 
 def test_trace_of_a_three_level_model_names_each_levels_sd():
@@ -111,7 +144,9 @@ def test_trace_of_a_three_level_model_names_each_levels_sd():
     )
     axes = bm.plot_trace(idata, "y", parameters=True)
     legends = {
-        axis.get_title(): [text.get_text() for text in axis.get_legend().get_texts()]
+        axis.get_title().split(" (R-hat")[0]: [
+            text.get_text() for text in axis.get_legend().get_texts()
+        ]
         for axis in axes[2::2]
         if axis.get_legend() is not None  # scalars (sigma) have none
     }
@@ -231,8 +266,8 @@ def test_trace_of_a_zero_one_variable_shows_its_proportion_on_the_full_scale(zer
     data, idata = zero_one_run
     full, zoomed = bm.plot_trace(idata, "sex")
     assert full.get_ylim() == (0.0, 1.0)
-    assert full.get_title() == "sex: proportion of ones among the imputed values"
-    assert zoomed.get_title() == "sex: the same, zoomed"
+    assert full.get_title().startswith("sex: proportion of ones among the imputed values (R-hat")
+    assert zoomed.get_title().startswith("sex: the same, zoomed (R-hat")
     observed = data["sex"].mean()
     dashed = [line for line in full.get_lines() if line.get_linestyle() == "--"]
     assert dashed[0].get_ydata()[0] == pytest.approx(observed)

@@ -37,6 +37,7 @@ from bayesmi.diagnostics.kernels import (
     rank_rhat,
     rhat_noise_bound,
     rhat_window,
+    trace_rhat,
 )
 from bayesmi.diagnostics.summary import structural_labels, summary_variables
 from bayesmi.messages import warn
@@ -87,12 +88,7 @@ def chain_mean_rhat(idata: az.InferenceData) -> dict[str, float]:
     for name in run_spec(idata):
         rhats = []
         for trace in chain_summaries(idata, name):
-            first, split = rhat_window(trace.shape[1])
-            window = trace[:, first:]
-            if window.shape[0] < 2 or window.shape[1] < 2:
-                rhats.append(float("nan"))
-            else:
-                rhats.append(float(rank_rhat(window, split)))
+            rhats.append(trace_rhat(trace))
         values[name] = max(rhats) if not np.isnan(rhats).any() else float("nan")
     return values
 

@@ -38,6 +38,7 @@ __all__ = [
     "rank_rhat",
     "rhat_noise_bound",
     "rhat_window",
+    "trace_rhat",
 ]
 
 RHAT_THRESHOLD = 1.05
@@ -171,6 +172,19 @@ def rhat_window(iterations: int) -> tuple[int, bool]:
     if iterations - iterations // 2 >= _MIN_WINDOW:
         return iterations // 2, True
     return 0, False
+
+
+def trace_rhat(trace: np.ndarray) -> float:
+    """Return the R-hat of a (chain, iteration) trace over its `rhat_window`; NaN if too short.
+
+    Over every iteration before the first (``trace[..., 0]``) would be wrong: the window
+    leaves the burn-in's first half out.
+    """
+    first, split = rhat_window(trace.shape[1])
+    window = trace[:, first:]
+    if window.shape[0] < 2 or window.shape[1] < 2:
+        return float("nan")
+    return float(rank_rhat(window, split))
 
 
 def rhat_noise_bound(

@@ -2,8 +2,8 @@
 
 mice users know ``md.pattern``, ``plot(imp)`` (chain means and SDs of the imputed values per
 iteration), ``densityplot``, ``stripplot`` and ``bwplot``; these are their counterparts, with
-ArviZ's ``plot_trace`` for the model parameters: `plot_missing` (`missing`), `plot_trace`
-(`trace`), `plot_imputed` (`imputed`; categories' shares in `categories`) and
+the model parameters' densities and traces (`parameter_traces`): `plot_missing` (`missing`),
+`plot_trace` (`trace`), `plot_imputed` (`imputed`; categories' shares in `categories`) and
 `plot_tipping_point` (`tipping`), and for repeated measures `plot_trajectories`
 (`trajectories`). Every function validates and selects, takes the numbers it
 draws from `bayesmi.result` (or `bayesmi.data.patterns`), draws with matplotlib in the colours

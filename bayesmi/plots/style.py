@@ -17,7 +17,11 @@ __all__ = [
     "OBSERVED_COLOR",
     "axes_for",
     "category_colours",
+    "chain_colours",
 ]
+
+LEGEND_CHAINS = 10
+"""Up to this many chains a trace names each in a legend; beyond, a colour bar numbers them."""
 
 OBSERVED_COLOR = "#1f77b4"
 """Observed values (blue), and a pooled estimate."""
@@ -25,6 +29,16 @@ IMPUTED_COLOR = "#d62728"
 """Imputed values (red), and a tipping point."""
 KEPT_LINE = {"color": "grey", "ls": ":", "lw": 1}
 """The vertical line at the first kept iteration of a trace."""
+
+
+def chain_colours(count: int) -> list:
+    """Return one colour per chain: matplotlib's ten up to ten chains, else viridis's range.
+
+    Ten colours repeat past ten chains; a colour map keeps 20 or 50 chains apart and in order.
+    """
+    if count <= LEGEND_CHAINS:
+        return [f"C{k}" for k in range(count)]
+    return list(plt.get_cmap("viridis")(np.linspace(0.0, 0.95, count)))
 
 
 def category_colours(count: int) -> list[str]:

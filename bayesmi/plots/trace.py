@@ -1,8 +1,8 @@
-"""Traces of an imputation run: mice's ``plot(imp)`` and ArviZ's traces of the parameters.
+"""Traces of an imputation run: mice's ``plot(imp)`` and the model parameters' traces.
 
 The chain means and SDs of a variable's imputed cells per iteration, burn-in included (a 0/1
 variable's proportion of ones; a categorical one's share of each category), and optionally
-each model parameter's density and trace by `arviz.plot_trace`.
+each model parameter's density and trace (`bayesmi.plots.parameter_traces`).
 """
 
 from __future__ import annotations
@@ -10,12 +10,15 @@ from __future__ import annotations
 import arviz as az
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.axes import Axes
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 from matplotlib.ticker import MaxNLocator
 
+from bayesmi.diagnostics.kernels import trace_rhat
 from bayesmi.diagnostics.summary import summary_variables
 from bayesmi.plots.categories import draw_share_traces, is_categorical
-from bayesmi.plots.style import KEPT_LINE, OBSERVED_COLOR, axes_for
+from bayesmi.plots.parameter_traces import draw_parameter
+from bayesmi.plots.style import KEPT_LINE, LEGEND_CHAINS, OBSERVED_COLOR, axes_for, chain_colours
 from bayesmi.result.comparison import is_zero_one, observed_proportion
 from bayesmi.result.datatree import reads_result
 from bayesmi.result.read import (
@@ -39,6 +42,11 @@ def plot_trace(
 ) -> np.ndarray:
     """Plot the chain means and SDs of a variable's imputed cells per iteration (mice's plot).
 
+    Each chain has its colour: matplotlib's ten up to ten chains, named in a legend below the
+    panels; a colour map from 11 chains on (20 to 50, as m often is), numbered by a colour
+    bar instead of a legend of 50 entries, with thinner lines. Each title gives the R-hat
+    over the second half of the iterations.
+
     Parameters
     ----------
     idata : arviz.InferenceData
@@ -46,9 +54,11 @@ def plot_trace(
     variable : str
         An imputed variable.
     parameters : bool or list of str, default=False
-        Also draw the traces of the model's parameters with `arviz.plot_trace` (True: its
-        scalar and coefficient parameters; or a list such as ``["beta", "tau"]``), one row
-        of two axes (density, trace) per parameter below the chain means and SDs.
+        Also draw the model's parameters (True: its scalar and coefficient parameters; or a
+        list such as ``["beta", "tau"]``), one row of two axes per parameter below the chain
+        means and SDs: the density over the second half of the iterations and the trace, a
+        scalar's chains in their colours, a vector's elements in one colour each
+        (`bayesmi.plots.parameter_traces`).
     axes : array of matplotlib Axes, optional
         Where to draw: 2 axes, or ``(1 + k, 2)`` with ``k`` parameters; default a new figure.
 
@@ -77,7 +87,7 @@ def plot_trace(
         names = _scalar_parameters(idata, variable) if parameters is True else list(parameters)
     rows = 1 + len(names)
     if axes is None:
-        _, created = plt.subplots(rows, 2, figsize=(11, 3.5 * rows), squeeze=False)
+        _, created = plt.subplots(rows, 2, figsize=(11, 3.2 * rows + 0.8), squeeze=False)
         axes = created.ravel()
     axes = axes_for(axes, 2 * rows, (11, 3.5))
     if is_categorical(idata, variable):
@@ -88,45 +98,17 @@ def plot_trace(
         window = distinct_correlations(
             iteration_dataset(idata, [f"{variable}::{name}" for name in names])
         )
-        az.plot_trace(window, compact=True, legend=True, axes=axes[2:].reshape(len(names), 2))
-        _move_chain_legend(axes[1], axes[3])
-        _name_parameter_axes(axes[2:], variable)
-        for axis in axes[3::2]:  # the traces, over the iterations as the chain summaries
-            axis.axvline(first_kept_iteration(idata), **KEPT_LINE)
-            axis.xaxis.set_major_locator(MaxNLocator(integer=True))
-            axis.set_xlabel("iteration")
+        kept_from = first_kept_iteration(idata)
+        for row, name in enumerate(names, start=1):
+            draw_parameter(
+                window[f"{variable}::{name}"],
+                name,
+                axes[2 * row : 2 * row + 2],
+                kept_from,
+                variable,
+            )
     axes[0].figure.tight_layout()
     return axes
-
-
-def _move_chain_legend(source: Axes, target: Axes) -> None:
-    """Move ArviZ's legend of the chains' line styles to the first parameter's trace.
-
-    ArviZ puts it on the figure's second axes, here the SD of the imputed values, whose lines
-    are coloured per chain instead.
-    """
-    legend = source.get_legend()
-    if legend is None or legend.get_title().get_text() != "chain":
-        return
-    handles, labels = legend.legend_handles, [text.get_text() for text in legend.get_texts()]
-    legend.remove()
-    target.legend(
-        handles, labels, title="chain", loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small"
-    )
-
-
-def _name_parameter_axes(axes: np.ndarray, variable: str) -> None:
-    """Title each parameter's axes and legends without the ``<variable>::`` prefix.
-
-    The density's legend names each line's coefficient or factor (``school``, ``classroom``
-    for ``tau`` with several grouping factors), the trace's the chains.
-    """
-    prefix = f"{variable}::"
-    for axis in axes:
-        axis.set_title(f"{variable}: {axis.get_title().removeprefix(prefix)}")
-        legend = axis.get_legend()
-        if legend is not None:
-            legend.set_title(legend.get_title().get_text().removeprefix(prefix))
 
 
 def _draw_chain_summaries(idata: az.InferenceData, variable: str, axes: np.ndarray) -> None:
@@ -145,28 +127,54 @@ def _draw_chain_summaries(idata: az.InferenceData, variable: str, axes: np.ndarr
     for k, (axis, key, label) in enumerate(zip(axes, keys, labels, strict=True)):
         trace = iteration_trace(idata, f"{variable}::{key}")
         iterations = np.arange(1, trace.shape[1] + 1)
+        colours = chain_colours(trace.shape[0])
+        many = trace.shape[0] > LEGEND_CHAINS
         for chain, values in enumerate(trace):
-            axis.plot(iterations, values, lw=1, label=f"chain {chain}")
+            axis.plot(
+                iterations,
+                values,
+                lw=0.7 if many else 1.0,
+                alpha=0.8 if many else 1.0,
+                color=colours[chain],
+                label=f"chain {chain}",
+            )
         axis.axvline(kept_from, **KEPT_LINE, label="first kept iteration")
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_xlabel("iteration")
+        rhat = trace_rhat(trace)
+        shown = f" (R-hat {rhat:.2f})" if np.isfinite(rhat) else ""
         if binary:
             axis.set_ylabel(f"proportion of {variable} = 1")
             title = "the same, zoomed" if k else "proportion of ones among the imputed values"
-            axis.set_title(f"{variable}: {title}")
+            axis.set_title(f"{variable}: {title}{shown}")
         else:
             axis.set_ylabel(f"{label} of imputed {variable}")
-            axis.set_title(f"{variable}: {label} of the imputed values")
+            axis.set_title(f"{variable}: {label} of the imputed values{shown}")
     if binary:
         share = observed_proportion(idata, variable)
         axes[0].axhline(share, color=OBSERVED_COLOR, ls="--", lw=1, label="observed proportion")
         axes[0].set_ylim(0, 1)
-    # below the panel, off the lines: ten chains' entries would cover a third of the traces
+    _chain_key(axes, trace.shape[0])
+
+
+def _chain_key(axes: np.ndarray, chains: int) -> None:
+    """Name the chains: a legend below the first panel, or a colour bar past ten chains."""
+    handles, labels = axes[0].get_legend_handles_labels()
+    if chains > LEGEND_CHAINS:  # the marker lines only; the colour bar numbers the chains
+        keep = [k for k, label in enumerate(labels) if not label.startswith("chain ")]
+        handles, labels = [handles[k] for k in keep], [labels[k] for k in keep]
+        scale = ScalarMappable(Normalize(0, chains - 1), cmap="viridis")
+        bar = axes[1].figure.colorbar(scale, ax=axes[1], pad=0.02, fraction=0.05)
+        bar.set_label(f"chain (0-{chains - 1})")
+        bar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    # below the panel, off the lines
     axes[0].legend(
+        handles,
+        labels,
         fontsize="small",
         loc="upper center",
         bbox_to_anchor=(0.5, -0.3),
-        ncol=min(4, len(axes[0].get_lines())),
+        ncol=min(4, len(handles)),
         frameon=False,
     )
 
