@@ -5,6 +5,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import bayesmi as bm
@@ -272,3 +273,32 @@ def test_trace_of_a_zero_one_variable_shows_its_proportion_on_the_full_scale(zer
     dashed = [line for line in full.get_lines() if line.get_linestyle() == "--"]
     assert dashed[0].get_ydata()[0] == pytest.approx(observed)
     assert "observed proportion" in [t.get_text() for t in full.get_legend().get_texts()]
+
+
+def test_the_density_legend_sits_below_the_panel_and_whole_numbers_are_noted(popmis_idata):
+    """popmis' popularity is scored in whole numbers; a normal model imputes between them."""
+    density_axis, _ = bm.plot_imputed(popmis_idata, "popular")
+    renderer = density_axis.figure.canvas.get_renderer()
+    legend = density_axis.get_legend().get_window_extent(renderer)
+    assert legend.y1 < density_axis.get_window_extent(renderer).y0
+    assert "observed whole numbers, imputed continuous; pmm=True" in density_axis.get_xlabel()
+
+
+def test_the_tipping_point_plot_takes_a_label():
+    table = pd.DataFrame(
+        {
+            "delta": [0.0, -1.0],
+            "term": "Intercept",
+            "estimate": [5.3, 4.9],
+            "std_error": 0.05,
+            "conf_low": [5.2, 4.8],
+            "conf_high": [5.4, 5.0],
+            "p_value": 0.0,
+            "fmi": 0.3,
+        }
+    )
+    table.attrs = {"term": "Intercept", "reference": 5.0, "variable": "popular"}
+    named = bm.plot_tipping_point(table, label="mean popularity")
+    assert named.get_title() == "Tipping point of mean popularity"
+    assert named.get_ylabel() == "mean popularity (pooled)"
+    assert bm.plot_tipping_point(table).get_title() == "Tipping point of Intercept"

@@ -195,11 +195,34 @@ def _draw_densities(axis: Axes, values: ImputedValues) -> None:
     for k, density in enumerate(imputed):
         label = "imputed (one line per imputation)" if k == 0 else None
         axis.plot(grid, density, color=IMPUTED_COLOR, lw=0.8, alpha=0.7, label=label)
-    axis.set_xlabel(values.variable)
     axis.set_ylabel("density")
-    axis.set_ylim(0, 1.3 * max(observed.max(), imputed.max(initial=0.0)))  # room for the legend
-    axis.legend(loc="upper left", fontsize="small", frameon=False)
+    axis.set_ylim(0, 1.05 * max(observed.max(), imputed.max(initial=0.0)))
+    note = _whole_number_note(values)
+    axis.set_xlabel(values.variable + (f"\n{note}" if note else ""))
+    # below the panel, off the densities' peaks
+    axis.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.3 if note else -0.18),
+        ncol=2,
+        fontsize="small",
+        frameon=False,
+    )
     axis.set_title(f"{values.variable}: observed and imputed ({len(imputed)} imputations)")
+
+
+def _whole_number_note(values: ImputedValues) -> str:
+    """Say so when the observed values are whole numbers and the imputations are not.
+
+    A normal model imputes numbers between the observed scores (their density then looks
+    smoother than the observed one's); predictive mean matching imputes observed values.
+    """
+    observed = values.values[values.observed_mask]
+    imputed = values.imputed[np.isfinite(values.imputed)]
+    if values.factor is not None or not observed.size or not imputed.size:
+        return ""
+    if np.all(observed == np.round(observed)) and not np.all(imputed == np.round(imputed)):
+        return "(observed whole numbers, imputed continuous; pmm=True imputes observed values)"
+    return ""
 
 
 def _draw_strips(axis: Axes, values: ImputedValues) -> None:

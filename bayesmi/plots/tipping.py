@@ -17,7 +17,9 @@ TIPPING_COLOR = IMPUTED_COLOR
 """The tipping point: the colour of what was imputed."""
 
 
-def plot_tipping_point(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
+def plot_tipping_point(
+    table: pd.DataFrame, ax: Axes | None = None, label: str | None = None
+) -> Axes:
     """Draw `tipping_point`'s table: estimate and interval against delta (or rho), tipping marked.
 
     Parameters
@@ -27,6 +29,9 @@ def plot_tipping_point(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
         level and the tipping delta).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure's when omitted.
+    label : str, optional
+        What the pooled term is, in words (``"mean popularity"``) for the title and the
+        y axis; default the term's name, as the analysis' fit names it (``"Intercept"``).
 
     Returns
     -------
@@ -72,7 +77,8 @@ def plot_tipping_point(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
         if over == "delta"
         else f"rho: error correlation of {variable}'s selection model, fixed (0 = MAR)"
     )
-    ax.set_ylabel(f"{term} (pooled)")
-    ax.set_title(f"Tipping point of {term}")
+    named = label or term
+    ax.set_ylabel(f"{named} (pooled)")
+    ax.set_title(f"Tipping point of {named}")
     ax.legend(frameon=False, fontsize="small")
     return ax
