@@ -58,6 +58,20 @@ def test_numbers_with_a_stray_string_are_refused_with_the_values_rows_and_fix(fr
     )
 
 
+def test_few_whole_number_scores_with_a_stray_string_get_both_readings(frame):
+    """Scores 1 to 5 and one '.': a factor or numbers with a stray; a model of numbers says
+    both fixes (pd.to_numeric for the stray, an ordinal model for a factor)."""
+    scores = frame.assign(y=np.round(frame["y"]).clip(-2, 2) + 3)
+    data = read_with_stray(scores, ".")
+    with pytest.raises(ValueError, match="is categorical") as refused:
+        bm.impute(data, SPEC, **QUICK)
+    message = str(refused.value)
+    assert "bm.categorical or bm.ordinal" in message
+    assert "Or, if it holds numbers: column 'y' holds numbers" in message
+    assert "'.' (rows 5)" in message
+    assert "errors='coerce'" in message
+
+
 def test_a_text_factor_with_a_few_numeric_labels_stays_a_factor(frame):
     data = frame.assign(kind=np.where(frame["x"] > 0, "1", "other"))
     data.loc[::10, "kind"] = "2"

@@ -117,9 +117,22 @@ def test_what_impute_new_cannot_do_is_refused(held_out):
     compatible = impute(incomplete, covariate, "school", analysis=analysis)
     with pytest.raises(ValueError, match="does not hold runs with analysis= yet"):
         bm.impute_new(compatible, test)
-    matched = {"popular": bm.random_intercept("popular ~ sex + (1 | school)", pmm=True)}
-    with pytest.raises(ValueError, match="predictive mean matching"):
-        bm.impute_new(impute(train, matched, "school"), test)
+    shifted = {"popular": bm.random_intercept("popular ~ sex + (1 | school)", delta=-0.5)}
+    with pytest.raises(ValueError, match=r"a delta \(MNAR shift\) is not held yet"):
+        bm.impute_new(impute(train, shifted, "school"), test)
+
+
+def test_matching_imputes_observed_values_of_fitted_rows(held_out):
+    """pmm=True: every new cell is a popularity score the fitted data observed, near the
+    model's prediction (new schools' spread wider, as without matching)."""
+    train, test, new_school = held_out
+    matched = {"popular": bm.random_intercept("popular ~ sex + texp + (1 | school)", pmm=True)}
+    idata = impute(train, matched, "school", chains=4, iterations=10, draws=3)
+    frames = bm.impute_new(idata, test, seed=4)
+    values = np.stack([frame["popular"].to_numpy() for frame in frames])
+    assert set(np.unique(values)) <= set(train["popular"].dropna().unique())
+    spread = values.std(axis=0)
+    assert spread[new_school].mean() > spread[~new_school].mean()
 
 
 def test_an_unknown_category_and_a_new_cluster_of_a_heteroscedastic_model_are_refused():

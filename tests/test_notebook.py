@@ -93,3 +93,17 @@ def test_longitudinal_notebook_executes_and_saves_figures(tmp_path, monkeypatch)
     ]
     outputs = printed(notebook)
     assert any("LOCF" in text and "multiple imputation (AR(1))" in text for text in outputs)
+
+
+def test_own_data_notebook_executes_and_exports(tmp_path, monkeypatch):
+    """The fourth notebook (a CSV of one's own, notebooks/make_own_data.py) runs top to bottom:
+    bayesmi's advice on the stray '.', the pooled table, the Stata and R files, new pupils."""
+    notebook, workdir = execute(NOTEBOOK.with_name("own_data.ipynb"), tmp_path, monkeypatch)
+    figures = sorted(path.name for path in (workdir / "figures").iterdir())
+    assert figures == ["own_imputed.png", "own_missing.png", "own_trace.png"]
+    assert (workdir / "pupils_imputed.dta").exists()
+    assert (workdir / "pupils_imputed.csv").exists()
+    outputs = printed(notebook)
+    assert any("Or, if it holds numbers" in text and "errors='coerce'" in text for text in outputs)
+    assert any("mi import flong, m(_mi_m) id(_mi_id)" in text for text in outputs)
+    assert any("S999" in text and "SD over the imputations" in text for text in outputs)

@@ -10,6 +10,7 @@ as its equation has coefficients.
 from __future__ import annotations
 
 from bayesmi.data.encoding import ImputationData
+from bayesmi.data.text_numbers import stray_text
 from bayesmi.families.base import MIN_ROWS_PER_CATEGORY, category_counts, check_category_counts
 from bayesmi.spec.model import ImputationModel
 
@@ -25,7 +26,13 @@ def check_target_support(model: ImputationModel, data: ImputationData) -> None:
         Naming the target, what its values are and the model that suits them.
     """
     n_coefficients = len(data.design_columns(model.fixed_terms)) + 1
-    model.family.check_target(model.target, model.kind, data, n_coefficients)
+    try:
+        model.family.check_target(model.target, model.kind, data, n_coefficients)
+    except ValueError as error:
+        strays = stray_text(data.frame[model.target]) if model.target in data.frame else None
+        if strays is None:
+            raise
+        raise ValueError(f"{error.args[0]} Or, if it holds numbers: {strays.message}") from None
 
 
 def check_factor_predictors(model: ImputationModel, data: ImputationData) -> None:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from bayesmi.messages import show
 
-__all__ = ["NumbersAsText", "numbers_as_text"]
+__all__ = ["NumbersAsText", "numbers_as_text", "stray_text"]
 
 SHARE_NUMERIC = 0.9
 """Share of a text column's observed values that must parse as numbers for it to be numbers."""
@@ -47,7 +47,20 @@ class NumbersAsText:
         )
 
 
-def numbers_as_text(series: pd.Series) -> NumbersAsText | None:
+def stray_text(series: pd.Series) -> NumbersAsText | None:
+    """Return a text column's values that are not numbers when nearly all others are.
+
+    As `numbers_as_text` whatever the number of distinct numbers: whole-number scores 1 to 9
+    with a ``"."`` are either a factor or numbers with a stray, and a model of numbers given
+    such a column says both.
+    """
+    found = numbers_as_text(series, min_distinct=2)
+    return found if found is not None and found.strays else None
+
+
+def numbers_as_text(
+    series: pd.Series, min_distinct: int = MIN_DISTINCT_NUMBERS
+) -> NumbersAsText | None:
     """Return what keeps a text column from being numbers, or None if it is not such a column.
 
     A column of strings (object or string dtype) is numbers read as text when at least 90% of
@@ -60,7 +73,7 @@ def numbers_as_text(series: pd.Series) -> NumbersAsText | None:
         return None
     numbers = pd.to_numeric(observed.str.strip(), errors="coerce")
     parsed = numbers.notna()
-    if parsed.mean() < SHARE_NUMERIC or numbers[parsed].nunique() < MIN_DISTINCT_NUMBERS:
+    if parsed.mean() < SHARE_NUMERIC or numbers[parsed].nunique() < min_distinct:
         return None
     strays = observed[~parsed]
     return NumbersAsText(series.name, tuple(dict.fromkeys(strays)), strays.index, int(parsed.sum()))

@@ -70,8 +70,8 @@ def _unsupported(model: ImputationModel) -> str | None:
         )
     if model.residual != "independent":
         return "residual='ar1' draws a cell given its neighbouring occasions, not held yet."
-    if model.pmm:
-        return "predictive mean matching (pmm=True) is not held yet; impute without pmm."
+    if model.pmm and model.kind == "cluster_level":
+        return "matching whole clusters (pmm=True of a cluster-level model) is not held yet."
     if model.delta is not None:
         return "a delta (MNAR shift) is not held yet; impute without delta."
     if model.family.name == "categorical":
@@ -118,7 +118,8 @@ def check_new_frame(new: object, fitted: pd.DataFrame, clusters: list[Hashable])
                 "give each new row its cluster (a new label for a cluster not in the fit)."
             )
     for column in fitted.columns:
-        _check_column(new[column], fitted[column])
+        if column not in clusters:  # a cluster label the fit did not see is a new cluster
+            _check_column(new[column], fitted[column])
 
 
 def _check_column(new: pd.Series, fitted: pd.Series) -> None:

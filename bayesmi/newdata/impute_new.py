@@ -8,8 +8,11 @@ are computed as in the fit), and the new rows' missing cells are drawn by a few 
 each variable from its model given the others' current values, in the order of the spec. Rows
 of fitted clusters use that cluster's stored effects; a new cluster's effects are drawn once
 per imputation from the population the fit estimated (`StoredModel.group_effects`), so its
-rows share them and are wider than a fitted cluster's. The new rows' observed values do not
-update the parameters or a new cluster's effects: the fit is taken as it is.
+rows share them and are wider than a fitted cluster's. With predictive mean matching
+(``pmm=True``) a new cell takes the observed value of one of the `donors` fitted rows whose
+predicted means, under the same stored parameters, are closest (as the fit matched). The new
+rows' observed values do not update the parameters or a new cluster's effects: the fit is
+taken as it is.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import pandas as pd
 from bayesmi.data.encoding import ImputationData, encode
 from bayesmi.data.factors import factor_of, from_codes
 from bayesmi.messages import show
+from bayesmi.models.matching import match_donors
 from bayesmi.newdata.checks import check_new_frame, check_run, cluster_columns
 from bayesmi.newdata.linear_predictor import StoredModel
 from bayesmi.result.datatree import reads_result
@@ -102,6 +106,11 @@ def impute_new(
     new_rows = np.arange(len(fitted), data.n_rows)
     designs = {name: _design_columns(idata, name, model, data) for name, model in spec.items()}
     given = _given_predictors(data, spec, designs, new_rows, new_data.index)
+    donor_rows = {  # predictive mean matching: the fitted rows that observe the variable
+        name: np.flatnonzero(idata.constant_data[f"{name}::observed"].to_numpy())
+        for name, model in spec.items()
+        if model.pmm
+    }
     posterior = idata.posterior
     rng = np.random.default_rng(seed)
     imputed = {name: [] for name in spec}
@@ -123,9 +132,15 @@ def impute_new(
                         rows, spread = _clusters_to_draw(data, current[name], rows)
                     design = data.design(designs[name], current)
                     eta = model.linear_predictor(design, groups[name], rows)
-                    quantities = model.family_quantities(groups[name], rows)
-                    draws = model.model.family.draw(eta, quantities, rng)
-                    if model.model.family.reads_codes:
+                    if model.model.pmm:  # an observed value of a fitted row with a close mean
+                        donors = donor_rows[name]
+                        means = model.linear_predictor(design, groups[name], donors)
+                        values = data.values(name)[donors]
+                        draws = match_donors(means, eta, values, model.model.donors, rng)
+                    else:
+                        quantities = model.family_quantities(groups[name], rows)
+                        draws = model.model.family.draw(eta, quantities, rng)
+                    if model.model.family.reads_codes and not model.model.pmm:
                         draws = data.category_values(name)[draws.astype(int)]
                     if per_cluster:
                         spread(draws)
