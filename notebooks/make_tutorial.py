@@ -253,7 +253,7 @@ tipping = bm.tipping_point(
     reference=5.0,
     **SETTINGS,
 )
-ax = bm.plot_tipping_point(tipping)
+ax = bm.plot_tipping_point(tipping, label="mean popularity")
 ax.figure.savefig(FIGURES / "tipping_popular.png", dpi=90)
 print("tipping delta:", tipping.attrs["tipping_point"])
 tipping.round(4)"""
@@ -295,7 +295,7 @@ pooled means."""
     sampler="gibbs",
     **(SETTINGS if FAST else SETTINGS | {"iterations": 100}),
 )
-ax = bm.plot_tipping_point(over_rho)
+ax = bm.plot_tipping_point(over_rho, label="mean popularity")
 ax.figure.savefig(FIGURES / "tipping_rho.png", dpi=90)
 print("tipping rho:", over_rho.attrs["tipping_point"])
 over_rho.round(4)"""
