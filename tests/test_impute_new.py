@@ -180,3 +180,16 @@ def test_new_rows_are_imputed_as_the_fit_would_have_imputed_them(popmis, held_ou
             assert result.pvalue > 0.01
     spread = new_values.std(axis=0)
     assert spread[new_school].mean() > spread[~new_school].mean()
+
+
+def test_a_run_loaded_back_from_netcdf_imputes_the_same_new_rows(held_out, tmp_path):
+    import arviz as az
+
+    train, test, _ = held_out
+    idata = impute(train, POPULAR, "school")
+    idata.to_netcdf(tmp_path / "run.nc")
+    loaded = az.from_netcdf(tmp_path / "run.nc")
+    for ours, theirs in zip(
+        bm.impute_new(idata, test, seed=7), bm.impute_new(loaded, test, seed=7), strict=True
+    ):
+        pd.testing.assert_frame_equal(ours, theirs)
