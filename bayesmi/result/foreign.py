@@ -30,7 +30,9 @@ def to_stata(idata: az.InferenceData, path: str | Path) -> Path:
     1..m); ``_mi_id`` numbers the rows 1..n in every dataset and ``_mi_miss`` is 1 in the
     original rows missing an imputed variable (0 in the others, missing where ``_mi_m`` > 0).
     Categorical, string and boolean columns are written with Stata value labels (a
-    categorical) or as text; imputed variables are labelled "imputed (bayesmi)". In Stata::
+    categorical) or as text; imputed variables are labelled "imputed (bayesmi)". A column
+    name Stata cannot hold (longer than 32 characters, or a reserved word such as ``const``)
+    is renamed by pandas, which warns with the new names. In Stata::
 
         use imputations.dta, clear
         drop _mi_miss
