@@ -42,16 +42,16 @@ def check_run(idata: az.InferenceData, spec: dict[str, ImputationModel]) -> None
             f"engine={attrs.get('engine')!r}, whose missing cells are latent variables of one "
             "model. Impute with engine='chained' (the default)."
         )
-    if attrs.get("analysis"):
-        raise ValueError(
-            "impute_new does not hold runs with analysis= yet: their covariates' imputations "
-            "also weigh the analysis model's likelihood. Impute without analysis= for a "
-            "prediction model's new data."
-        )
     if "posterior" not in idata.groups():
         raise ValueError("the run stored no posterior draws: impute with draws >= 1.")
+    compatible = bool(attrs.get("analysis"))
     for name, model in spec.items():
         reason = _unsupported(model)
+        if compatible and model.kind == "cluster_level":
+            reason = (
+                "a cluster-level covariate of a run with analysis= is proposed for a whole "
+                "cluster at once, which is not held yet."
+            )
         if reason is not None:
             raise ValueError(f"impute_new cannot draw {name!r}: {reason}")
         if f"{name}::beta" not in idata.posterior:

@@ -8,7 +8,9 @@ are computed as in the fit), and the new rows' missing cells are drawn by a few 
 each variable from its model given the others' current values, in the order of the spec. Rows
 of fitted clusters use that cluster's stored effects; a new cluster's effects are drawn once
 per imputation from the population the fit estimated (`StoredModel.group_effects`), so its
-rows share them and are wider than a fitted cluster's. With predictive mean matching
+rows share them and are wider than a fitted cluster's. A run with ``analysis=`` draws each
+covariate's cell as its engine does, by a Metropolis step over the later factors, and the
+outcome from the analysis model (`bayesmi.newdata.scan`). With predictive mean matching
 (``pmm=True``) a new cell takes the observed value of one of the `donors` fitted rows whose
 predicted means, under the same stored parameters, are closest (as the fit matched). The new
 rows' observed values do not update the parameters or a new cluster's effects: the fit is
@@ -26,9 +28,9 @@ import pandas as pd
 from bayesmi.data.encoding import ImputationData, encode
 from bayesmi.data.factors import factor_of, from_codes
 from bayesmi.messages import show
-from bayesmi.models.matching import match_donors
 from bayesmi.newdata.checks import check_new_frame, check_run, cluster_columns
 from bayesmi.newdata.linear_predictor import StoredModel
+from bayesmi.newdata.scan import NewRowsScan
 from bayesmi.result.datatree import reads_result
 from bayesmi.result.read import observed_frame, run_spec
 
@@ -70,8 +72,8 @@ def impute_new(
     TypeError
         If `new_data` is not a DataFrame.
     ValueError
-        If the run cannot be continued (the joint engine, ``analysis=``, a model kind,
-        option or delta not held; the message says which), or `new_data` lacks or adds
+        If the run cannot be continued (the joint engine, a model kind, option or delta not
+        held; the message says which), or `new_data` lacks or adds
         columns, holds a category or a kind of value the fitted data did not, has missing
         cluster labels, or puts new rows of a heteroscedastic model in new clusters.
 
@@ -111,6 +113,7 @@ def impute_new(
         for name, model in spec.items()
         if model.pmm
     }
+    outcome = list(spec)[-1] if idata.attrs.get("analysis") else None
     posterior = idata.posterior
     rng = np.random.default_rng(seed)
     imputed = {name: [] for name in spec}
@@ -121,31 +124,19 @@ def impute_new(
             stored = {
                 name: StoredModel(name, model, parameters, data) for name, model in spec.items()
             }
-            groups = {name: model.group_effects(rng) for name, model in stored.items()}
+            scan = NewRowsScan(
+                data,
+                designs,
+                stored,
+                {name: model.group_effects(rng) for name, model in stored.items()},
+                current,
+                donor_rows,
+                new_rows,
+                outcome,
+                rng,
+            )
             for _ in range(iterations):
-                for name, model in stored.items():
-                    rows = new_rows[data.missing[name][new_rows]]
-                    if not rows.size:
-                        continue
-                    per_cluster = model.model.kind == "cluster_level"
-                    if per_cluster:  # one draw per cluster without a value, at its first row
-                        rows, spread = _clusters_to_draw(data, current[name], rows)
-                    design = data.design(designs[name], current)
-                    eta = model.linear_predictor(design, groups[name], rows)
-                    if model.model.pmm:  # an observed value of a fitted row with a close mean
-                        donors = donor_rows[name]
-                        means = model.linear_predictor(design, groups[name], donors)
-                        values = data.values(name)[donors]
-                        draws = match_donors(means, eta, values, model.model.donors, rng)
-                    else:
-                        quantities = model.family_quantities(groups[name], rows)
-                        draws = model.model.family.draw(eta, quantities, rng)
-                    if model.model.family.reads_codes and not model.model.pmm:
-                        draws = data.category_values(name)[draws.astype(int)]
-                    if per_cluster:
-                        spread(draws)
-                    else:
-                        current[name][rows] = draws
+                scan.run()
             for name in spec:
                 imputed[name].append(current[name][new_rows])
     count = posterior.sizes["chain"] * posterior.sizes["draw"]
@@ -195,33 +186,6 @@ def _given_predictors(
                     )
                 given[variable] = values
     return given
-
-
-def _clusters_to_draw(data: ImputationData, values: np.ndarray, rows: np.ndarray):
-    """Set a cluster-level variable's `rows` that a cluster reports; return those to draw.
-
-    The new rows of a cluster that holds the value elsewhere (a fitted cluster, completed by
-    this imputation, or another new row) take it; each other cluster gets one draw, made at
-    its first such row. Returns those rows and the function that writes the draws to every
-    row of their clusters.
-    """
-    codes = data.cluster_codes
-    reported = np.full(data.n_clusters, np.nan)
-    others = np.ones(data.n_rows, dtype=bool)
-    others[rows] = False
-    known = others & ~np.isnan(values)
-    reported[codes[known][::-1]] = values[known][::-1]  # each cluster's first reported value
-    filled = ~np.isnan(reported[codes[rows]])
-    values[rows[filled]] = reported[codes[rows[filled]]]
-    open_rows = rows[~filled]
-    clusters, first = np.unique(codes[open_rows], return_index=True)
-
-    def spread(draws: np.ndarray) -> None:
-        per_cluster = np.full(data.n_clusters, np.nan)
-        per_cluster[clusters] = draws
-        values[open_rows] = per_cluster[codes[open_rows]]
-
-    return open_rows[first], spread
 
 
 def _combined(fitted: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
