@@ -233,3 +233,34 @@ def test_a_compatible_run_draws_a_covariate_from_its_conditional_given_the_outco
     print(f"z: mean {z.mean():.3f}, SD {z.std():.3f}, KS p {result.pvalue:.3f}")
     assert result.pvalue > 0.01
     assert abs(z.std() - 1) < 0.1
+
+
+@pytest.mark.parametrize("formula", ["y ~ x + (1 | cluster)", "y ~ x + (1 + x | cluster)"])
+def test_a_nominal_variable_is_drawn_with_each_imputations_category_probabilities(formula):
+    """bm.categorical (3 colours), 100 held-out rows of fitted clusters: over 40 imputations
+    the share of each drawn category matches the mean of the softmax probabilities computed
+    from the stored coefficients and cluster effects (within 0.02; SE about 0.008)."""
+    sim = bm.simulate.simulate_categorical(clusters=20, cluster_size=30, seed=1)
+    held = sim.incomplete.index % 6 == 0
+    train, new = sim.incomplete[~held], sim.incomplete[held].assign(y=np.nan)
+    spec = {"y": bm.categorical(formula)}
+    idata = impute(train, spec, "cluster", chains=4, iterations=10, draws=10)
+    frames = bm.impute_new(idata, new, seed=1)
+    posterior = idata.posterior[["y::beta", "y::u"]].stack(m=("chain", "draw"))
+    labels = list(posterior["cluster"].to_numpy())
+    codes = np.array([labels.index(label) for label in new["cluster"]])
+    x = new["x"].to_numpy()
+    z = np.column_stack([np.ones(len(x)), x])
+    expected, drawn = [], []
+    for k, frame in enumerate(frames):
+        p = posterior.isel(m=k)
+        beta = p["y::beta"].to_numpy()  # (green, blue) x (Intercept, x)
+        effects = p["y::u"].to_numpy().reshape(len(labels), 2, -1)[codes]
+        eta = (
+            beta[:, 0] + x[:, None] * beta[:, 1] + (effects * z[:, None, : effects.shape[2]]).sum(2)
+        )
+        odds = np.exp(np.column_stack([np.zeros(len(x)), eta]))
+        expected.append((odds / odds.sum(axis=1, keepdims=True)).mean(axis=0))
+        drawn.append([(frame["y"] == colour).mean() for colour in ["red", "green", "blue"]])
+    np.testing.assert_allclose(np.mean(drawn, axis=0), np.mean(expected, axis=0), atol=0.02)
+    assert frames[0]["y"].dtype == train["y"].dtype  # the fitted categorical, not all-NaN floats

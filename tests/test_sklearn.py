@@ -46,8 +46,8 @@ EXPECTED_FAILURES = {
     "check_n_features_in": NOT_CLUSTERED,
     "check_fit2d_predict1d": NOT_CLUSTERED,
     "check_dtype_object": (
-        "an object array of 50+ distinct strings is a nominal feature, which needs a model "
-        "given in spec= (the default spec refuses it with that advice)"
+        "an object array of distinct float strings is a nominal feature of one row per "
+        "category, which a multinomial model refuses (each category needs two rows)"
     ),
     "check_estimators_pickle": (
         "the check puts NaN into every column, the cluster id included; a row without its "

@@ -28,6 +28,7 @@ SUPPORTED_KINDS = (
     "binary",
     "count",
     "ordinal",
+    "categorical",
     "cluster_level",
 )
 """Kinds whose imputations `impute_new` draws: a family's draw given one linear predictor."""
@@ -74,8 +75,8 @@ def _unsupported(model: ImputationModel) -> str | None:
         return "matching whole clusters (pmm=True of a cluster-level model) is not held yet."
     if model.delta is not None:
         return "a delta (MNAR shift) is not held yet; impute without delta."
-    if model.family.name == "categorical":
-        return "a nominal (categorical) model is not held yet."
+    if model.family.name == "categorical" and model.other_groups:
+        return "a nominal (categorical) model of several grouping factors is not held yet."
     if model.kind == "cluster_level" and model.level is not None:
         return (
             f"a variable of the level {model.level!r} (above the cluster) is not held yet; "

@@ -65,7 +65,9 @@ def impute_new(
     -------
     list of pandas.DataFrame
         One completed copy of `new_data` per stored imputation (chain by chain, draw by
-        draw, as `bayesmi.completed`), its row labels, column order and dtypes kept.
+        draw, as `bayesmi.completed`), its row labels and column order kept; an imputed
+        factor comes back in the fitted column's dtype (a categorical stays one where
+        new_data's column was all NaN), other columns in their own.
 
     Raises
     ------

@@ -60,26 +60,49 @@ class StoredModel:
     parameters: xr.Dataset
     data: ImputationData
 
-    def linear_predictor(self, design: np.ndarray, groups: list[GroupEffects], rows: np.ndarray):
-        """Return the linear predictor (data's scale) of `rows` given their raw `design`."""
-        beta = self._values("beta")
+    def linear_predictor(
+        self, design: np.ndarray, groups: list[GroupEffects], rows: np.ndarray
+    ) -> np.ndarray:
+        """Return the linear predictor (data's scale) of `rows` given their raw `design`.
+
+        One per row, or (rows, K - 1) for a nominal model: a column per non-reference
+        category, its coefficients a row of ``beta`` and its effects the ``<category>:``
+        block of each group's.
+        """
+        beta = np.atleast_2d(self._values("beta"))  # (1 or K - 1, intercept and columns)
         names = [str(label) for label in self.parameters[f"{self.name}::beta_dim"].to_numpy()]
-        eta = np.zeros(rows.shape[0])
-        columns = self.columns
+        eta = np.zeros((rows.shape[0], beta.shape[0]))
         if names and names[0] == "Intercept":
-            eta += beta[0]
-            beta, names = beta[1:], names[1:]
-        eta += design[rows] @ beta
-        position = {name: k for k, name in enumerate(columns)}
+            eta += beta[:, 0]
+            beta = beta[:, 1:]
+        eta += design[rows] @ beta.T
+        position = {name: k for k, name in enumerate(self.columns)}
         for group in groups:
+            terms = [self._term(name) for name in group.names]
             z = np.column_stack(
                 [
-                    np.ones(rows.shape[0]) if name == "Intercept" else design[rows, position[name]]
-                    for name in group.names
+                    np.ones(rows.shape[0]) if term == "Intercept" else design[rows, position[term]]
+                    for term in terms
                 ]
             )
-            eta += np.sum(z * group.effects[group.codes[rows]], axis=1)
-        return eta
+            part = z * group.effects[group.codes[rows]]
+            eta += part.reshape(rows.shape[0], eta.shape[1], -1).sum(axis=2)
+        return eta if self.per_category else eta[:, 0]
+
+    @property
+    def per_category(self) -> bool:
+        """Whether the model has a linear predictor per non-reference category (nominal)."""
+        return bool(self.model.family.per_category)
+
+    def _term(self, name: str) -> str:
+        """Return an effect's term: ``x`` of a nominal model's ``green:x``."""
+        if not self.per_category:
+            return name
+        for category in self.parameters[f"{self.name}::category"].to_numpy():
+            prefix = f"{category}:"
+            if name.startswith(prefix):
+                return name.removeprefix(prefix)
+        return name
 
     @property
     def columns(self) -> list[str]:
@@ -115,8 +138,7 @@ class StoredModel:
         """Return a factor's stored effects, their names and their population covariance."""
         name = self.name
         effects = self.parameters[f"{name}::u_{factor}" if several else f"{name}::u"]
-        sloped = factor == self.model.group and self.model.slopes
-        if sloped:
+        if effects.ndim == 2:  # intercept and slopes, or a nominal model's categories' blocks
             names = tuple(str(label) for label in effects.coords[effects.dims[1]].to_numpy())
             sd = self._values("re_sd")
             covariance = self._values("re_corr") * np.outer(sd, sd)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from bayesmi.data.encoding import is_numeric
 from bayesmi.spec.constructors import binary, cluster_level, random_intercept
-from bayesmi.spec.discrete import ordinal
+from bayesmi.spec.discrete import categorical, ordinal
 from bayesmi.spec.model import ImputationModel
 from bayesmi.spec.terms import MEAN_SUFFIX
 
@@ -26,13 +26,8 @@ def default_spec(
     a predictor only; new rows of a fitted cluster take the cluster's value). A unit-level
     column of two values (0/1, bool, two categories) gets `binary`, an ordered categorical
     `ordinal`, numbers `random_intercept`, each on all other features with a random
-    intercept of the innermost cluster. Grouping columns are not features.
-
-    Raises
-    ------
-    ValueError
-        For a feature of more than two unordered categories or of text, which needs a model
-        of its own (`bayesmi.categorical` is not yet held by `bayesmi.impute_new`).
+    intercept of the innermost cluster, and more unordered categories `categorical`.
+    Grouping columns are not features.
     """
     features = [column for column in frame.columns if column not in grouping]
     upper = [column for column in features if _constant_within(frame[column], frame[innermost])]
@@ -75,10 +70,7 @@ def _model(series: pd.Series, formula: str) -> ImputationModel:
         return binary(formula)
     if is_numeric(series) and series.dtype != bool:
         return random_intercept(formula)
-    raise ValueError(
-        f"column {series.name!r} holds {len(distinct)} unordered categories; give the imputer a "
-        "spec with a model for it (an ordered categorical is imputed by bm.ordinal)."
-    )
+    return categorical(formula)
 
 
 def _term(column: Hashable) -> str:
