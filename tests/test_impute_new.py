@@ -264,3 +264,40 @@ def test_a_nominal_variable_is_drawn_with_each_imputations_category_probabilitie
         drawn.append([(frame["y"] == colour).mean() for colour in ["red", "green", "blue"]])
     np.testing.assert_allclose(np.mean(drawn, axis=0), np.mean(expected, axis=0), atol=0.02)
     assert frames[0]["y"].dtype == train["y"].dtype  # the fitted categorical, not all-NaN floats
+
+
+def test_an_ar1_model_draws_a_new_visit_given_the_persons_neighbouring_visits():
+    """residual="ar1": a held-out visit of each of 40 persons, re-inserted as new data, is
+    drawn from its conditional given the person's other visits (the fit's, completed by the
+    same imputation): residuals N(0, sigma^2 phi^|t-s|), so standardised by the multivariate
+    normal conditional the 40 x 20 draws are N(0, 1) (KS p > 0.01)."""
+    sim = bm.simulate.simulate_longitudinal(persons=40, occasions=6, phi=0.7, seed=4)
+    frame = sim.incomplete
+    held = (frame["time"] == 2 + frame["id"] % 2).to_numpy()  # visit 2 or 3 of every person
+    fitted, new = frame[~held], frame[held].assign(y=np.nan)
+    spec = {"y": bm.random_intercept("y ~ time + x + (1 | id)", residual="ar1")}
+    idata = impute(fitted, spec, "id", time="time", chains=4, iterations=12, draws=5)
+    frames = bm.impute_new(idata, new, seed=3, iterations=1)
+    names = ["y::beta", "y::u", "y::sigma", "y::phi"]
+    posterior = idata.posterior[names].stack(m=("chain", "draw"))
+    persons = list(posterior["cluster"].to_numpy())
+    z = []
+    for k, (completed, drawn) in enumerate(zip(bm.completed(idata), frames, strict=True)):
+        p = posterior.isel(m=k)
+        b0, b_time, b_x = (float(v) for v in p["y::beta"])
+        u, sigma, phi = p["y::u"].to_numpy(), float(p["y::sigma"]), float(p["y::phi"])
+        for _, row in drawn.iterrows():
+            visits = completed[completed["id"] == row["id"]]
+            times = np.r_[visits["time"].to_numpy(), row["time"]]
+            values = np.r_[visits["y"].to_numpy(), row["y"]]
+            xs = np.r_[visits["x"].to_numpy(), row["x"]]
+            residual = values - (b0 + b_time * times + b_x * xs + u[persons.index(row["id"])])
+            cov = sigma**2 * phi ** np.abs(times[:, None] - times[None, :])
+            gain = cov[-1, :-1] @ np.linalg.inv(cov[:-1, :-1])
+            mean = gain @ residual[:-1]
+            sd = np.sqrt(cov[-1, -1] - gain @ cov[:-1, -1])
+            z.append((residual[-1] - mean) / sd)
+    z = np.array(z)
+    result = stats.kstest(z, "norm")
+    print(f"z: mean {z.mean():.3f}, SD {z.std():.3f}, KS p {result.pvalue:.3f}")
+    assert result.pvalue > 0.01

@@ -53,6 +53,11 @@ def check_run(idata: az.InferenceData, spec: dict[str, ImputationModel]) -> None
                 "a cluster-level covariate of a run with analysis= is proposed for a whole "
                 "cluster at once, which is not held yet."
             )
+        if compatible and model.residual == "ar1":
+            reason = (
+                "an analysis model with residual='ar1' links the likelihood of neighbouring "
+                "occasions, which the covariates' Metropolis step of new rows does not hold yet."
+            )
         if reason is not None:
             raise ValueError(f"impute_new cannot draw {name!r}: {reason}")
         if f"{name}::beta" not in idata.posterior:
@@ -69,8 +74,6 @@ def _unsupported(model: ImputationModel) -> str | None:
             f"its model is {model.kind}, and impute_new draws the mixed models "
             f"({show(list(SUPPORTED_KINDS))}) so far."
         )
-    if model.residual != "independent":
-        return "residual='ar1' draws a cell given its neighbouring occasions, not held yet."
     if model.pmm and model.kind == "cluster_level":
         return "matching whole clusters (pmm=True of a cluster-level model) is not held yet."
     if model.delta is not None:

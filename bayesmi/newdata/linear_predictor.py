@@ -172,5 +172,10 @@ class StoredModel:
                 quantities[key] = values.to_numpy()
         return quantities
 
+    @property
+    def phi(self) -> float:
+        """The AR(1) correlation of residuals one time unit apart (``residual="ar1"``)."""
+        return float(self._values("phi"))
+
     def _values(self, key: str) -> np.ndarray:
         return np.asarray(self.parameters[f"{self.name}::{key}"].to_numpy(), dtype=float)

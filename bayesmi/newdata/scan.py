@@ -3,7 +3,8 @@
 Each incomplete variable, in the order of the spec, gets a draw for its missing new cells from
 its model given the others' current values (`StoredModel`): a family's draw, or with
 predictive mean matching an observed value of a fitted row whose predicted mean is close; a
-cluster-level variable one draw per cluster without a value.
+cluster-level variable one draw per cluster without a value; a model with AR(1) residuals
+its cell given the person's neighbouring occasions.
 
 A run with ``analysis=`` (`bayesmi.engines.compatible`) factors one joint distribution,
 ``p(x_1) p(x_2 | x_1) ... p(y | x)``, so a covariate's cell is drawn as that engine draws it:
@@ -23,6 +24,7 @@ import numpy as np
 
 from bayesmi.data.encoding import ImputationData
 from bayesmi.models.matching import match_donors
+from bayesmi.models.serial import SerialStructure
 from bayesmi.newdata.linear_predictor import GroupEffects, StoredModel
 
 __all__ = ["NewRowsScan"]
@@ -88,11 +90,29 @@ class NewRowsScan:
             means = model.linear_predictor(design, self.groups[name], donors)
             values = self.data.values(name)[donors]
             return match_donors(means, eta, values, model.model.donors, self.rng)
+        if model.model.residual == "ar1":
+            return self._serial_draw(model, design, rows)
         quantities = model.family_quantities(self.groups[name], rows)
         draws = model.model.family.draw(eta, quantities, self.rng)
         if model.model.family.reads_codes:
             draws = self.data.category_values(name)[draws.astype(int)]
         return draws
+
+    def _serial_draw(self, model: StoredModel, design: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Draw AR(1) cells given each person's neighbouring occasions (`SerialStructure`).
+
+        Every other row is known here: the fitted rows completed by this imputation and the new
+        rows' observed (or already drawn) values.
+        """
+        name, every = model.name, np.arange(self.data.n_rows)
+        mean = model.linear_predictor(design, self.groups[name], every)
+        known = np.ones(self.data.n_rows, dtype=bool)
+        known[rows] = False
+        residual = np.where(known, self.current[name] - mean, np.nan)
+        sigma = model.family_quantities(self.groups[name], every)["sigma"]
+        serial = SerialStructure.of(self.data, known)
+        drawn = serial.draw_residuals(residual, rows, sigma, model.phi, self.rng)
+        return mean[rows] + drawn
 
     def _metropolis(self, name: Hashable, rows: np.ndarray, proposal: np.ndarray) -> None:
         """Accept each proposed cell with the later factors' likelihood ratio of its row."""
