@@ -100,3 +100,24 @@ def test_a_mids_round_trips_through_r_format_and_bad_files_are_refused(run, tmp_
         bm.read_mids(long[long[".imp"] > 0])
     with pytest.raises(ValueError, match=r"no '?\.id'? column"):
         bm.read_mids(long.drop(columns=".id"))
+
+
+def test_mices_imputations_are_plotted_per_cluster_or_as_one():
+    import matplotlib.pyplot as plt
+
+    by_age = bm.read_mids(DATA / "nhanes2_mids.csv", cluster="age")
+    density, strips = bm.plot_imputed(by_age, "chl")
+    assert strips.get_xlabel() == "age"
+    assert {label.get_text() for label in strips.get_xticklabels()} == {
+        "20-39",
+        "40-59",
+        "60-99",
+    }
+    assert len(density.get_lines()) == 1 + 5  # observed and the 5 imputations
+    plt.close("all")
+    alone = bm.read_mids(DATA / "nhanes2_mids.csv")
+    _, strips = bm.plot_imputed(alone, "bmi")
+    assert [label.get_text() for label in strips.get_xticklabels()] == ["all rows"]
+    plt.close("all")
+    with pytest.raises(ValueError, match="cluster 'school' is not a complete column"):
+        bm.read_mids(DATA / "nhanes2_mids.csv", cluster="school")

@@ -29,7 +29,7 @@ from bayesmi.result.frame_codec import encode_frame, label_coordinate, row_coord
 __all__ = ["read_mids"]
 
 
-def read_mids(source: str | Path | pd.DataFrame) -> az.InferenceData:
+def read_mids(source: str | Path | pd.DataFrame, cluster: str | None = None) -> az.InferenceData:
     """Read imputations exported from R's mice (long format, original data included).
 
     Parameters
@@ -37,6 +37,9 @@ def read_mids(source: str | Path | pd.DataFrame) -> az.InferenceData:
     source : str, pathlib.Path or pandas.DataFrame
         A CSV written from ``complete(imp, action = "long", include = TRUE)``, or that frame:
         ``.imp`` 0 the incomplete data, 1..m the completed datasets, ``.id`` the rows.
+    cluster : str, optional
+        The cluster column, for the per-cluster panels of `bayesmi.plot_imputed`; without
+        one every row counts as one cluster.
 
     Returns
     -------
@@ -48,8 +51,9 @@ def read_mids(source: str | Path | pd.DataFrame) -> az.InferenceData:
     Raises
     ------
     ValueError
-        Without ``.imp`` or ``.id``, without ``.imp`` 0 (export with ``include = TRUE``), or
-        with imputations whose rows differ from the original data's.
+        Without ``.imp`` or ``.id``, without ``.imp`` 0 (export with ``include = TRUE``),
+        with imputations whose rows differ from the original data's, or a `cluster` that is
+        not a complete column.
 
     Examples
     --------
@@ -99,6 +103,11 @@ def read_mids(source: str | Path | pd.DataFrame) -> az.InferenceData:
         )
         coords[f"{name}::missing_row"] = label_coordinate(original.index[mask])
         constant[f"{name}::observed"] = xr.DataArray(~mask, dims=("row",))
+    codes, labels = _clusters(original, cluster)
+    constant |= {
+        "cluster_code": xr.DataArray(codes, dims=("row",)),
+        "cluster_size": xr.DataArray(np.bincount(codes), dims=("cluster",)),
+    }
     chains = {"chain": np.arange(len(frames)), "draw": [0]}
     observed, description = encode_frame(original)
     idata = az.InferenceData(
@@ -106,7 +115,7 @@ def read_mids(source: str | Path | pd.DataFrame) -> az.InferenceData:
             {key: value for key, value in coords.items() if key != "row"}
         ),
         observed_data=observed,
-        constant_data=xr.Dataset(constant, coords={"row": coords["row"]}),
+        constant_data=xr.Dataset(constant, coords={"row": coords["row"], "cluster": labels}),
     )
     idata.attrs.update(
         {
@@ -115,12 +124,25 @@ def read_mids(source: str | Path | pd.DataFrame) -> az.InferenceData:
             "imported": json.dumps(imputed),
             "iterations": 1,
             "draws": 1,
-            "cluster": "",
+            "cluster": "" if cluster is None else str(cluster),
             "frame": json.dumps(description),
             "bayesmi_version": version("bayesmi"),
         }
     )
     return idata
+
+
+def _clusters(original: pd.DataFrame, cluster: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Return every row's cluster code and the clusters' labels (one cluster without any)."""
+    if cluster is None:
+        return np.zeros(len(original), dtype=int), np.array(["all rows"], dtype=object)
+    if cluster not in original.columns or original[cluster].isna().any():
+        raise ValueError(
+            f"cluster {cluster!r} is not a complete column of the file; its columns are "
+            f"{show(list(original.columns), 20)}."
+        )
+    codes, labels = pd.factorize(original[cluster], sort=True)
+    return codes, label_coordinate(labels)
 
 
 def _check_long(long: pd.DataFrame) -> None:
