@@ -301,3 +301,36 @@ def test_an_ar1_model_draws_a_new_visit_given_the_persons_neighbouring_visits():
     result = stats.kstest(z, "norm")
     print(f"z: mean {z.mean():.3f}, SD {z.std():.3f}, KS p {result.pvalue:.3f}")
     assert result.pvalue > 0.01
+
+
+def test_a_new_clusters_observed_rows_inform_its_effect():
+    """A new cluster (not in the fit) whose new rows observe y for 15 and miss it for 10:
+    under each stored imputation's parameters its effect given those 15 is
+    N(m, v), v = 1 / (15 / sigma^2 + 1 / tau^2), so a missing cell is N(x'beta + m,
+    sigma^2 + v); standardised by that the 10 x 40 draws are N(0, 1) (KS p > 0.01); with the
+    effect drawn from the population alone they were not (mean -0.83, SD 1.22)."""
+    sim = bm.simulate.simulate_random_intercept(clusters=30, cluster_size=20, seed=6)
+    fitted = sim.incomplete
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal(25)
+    new = pd.DataFrame({"cluster": 999, "x": x, "y": 2.0 + 0.5 * x + rng.standard_normal(25)})
+    new.loc[new.index[15:], "y"] = np.nan
+    spec = {"y": bm.random_intercept("y ~ x + (1 | cluster)")}
+    idata = impute(fitted[list(new.columns)], spec, "cluster", chains=4, iterations=12, draws=10)
+    frames = bm.impute_new(idata, new, seed=4)
+    posterior = idata.posterior[["y::beta", "y::tau", "y::sigma"]].stack(m=("chain", "draw"))
+    observed = new["y"].notna().to_numpy()
+    z = []
+    for k, frame in enumerate(frames):
+        p = posterior.isel(m=k)
+        b0, b1 = (float(v) for v in p["y::beta"])
+        tau2, sigma2 = float(p["y::tau"]) ** 2, float(p["y::sigma"]) ** 2
+        fixed = b0 + b1 * x
+        v = 1 / (observed.sum() / sigma2 + 1 / tau2)
+        m = v * np.sum(new["y"].to_numpy()[observed] - fixed[observed]) / sigma2
+        drawn = frame["y"].to_numpy()[~observed]
+        z.append((drawn - fixed[~observed] - m) / np.sqrt(sigma2 + v))
+    z = np.concatenate(z)
+    result = stats.kstest(z, "norm")
+    print(f"z: mean {z.mean():.3f}, SD {z.std():.3f}, KS p {result.pvalue:.3f}")
+    assert result.pvalue > 0.01

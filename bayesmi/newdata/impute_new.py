@@ -6,15 +6,16 @@ fitted run is not refitted: for each stored imputation its parameters are fixed,
 are appended to the fitted data completed by that imputation (so cluster means and factors
 are computed as in the fit), and the new rows' missing cells are drawn by a few Gibbs scans,
 each variable from its model given the others' current values, in the order of the spec. Rows
-of fitted clusters use that cluster's stored effects; a new cluster's effects are drawn once
-per imputation from the population the fit estimated (`StoredModel.group_effects`), so its
-rows share them and are wider than a fitted cluster's. A run with ``analysis=`` draws each
-covariate's cell as its engine does, by a Metropolis step over the later factors, and the
-outcome from the analysis model (`bayesmi.newdata.scan`). With predictive mean matching
-(``pmm=True``) a new cell takes the observed value of one of the `donors` fitted rows whose
-predicted means, under the same stored parameters, are closest (as the fit matched). The new
-rows' observed values do not update the parameters or a new cluster's effects: the fit is
-taken as it is.
+of fitted clusters use that cluster's stored effects. A new cluster's effects are drawn from
+the population the fit estimated (`StoredModel.group_effects`), so its rows share them and
+are wider than a fitted cluster's; for a normal model they are drawn given the new cluster's
+rows that observe the target (`StoredModel.update_new_groups`), as a refit would inform them.
+A run with ``analysis=`` draws each covariate's cell as its engine does, by a Metropolis
+step over the later factors, and the outcome from the analysis model
+(`bayesmi.newdata.scan`). With predictive mean matching (``pmm=True``) a new cell takes the
+observed value of one of the `donors` fitted rows whose predicted means, under the same
+stored parameters, are closest (as the fit matched). The new rows' observed values do not
+update the parameters: the fit is taken as it is.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def impute_new(
     new_data : pandas.DataFrame
         New rows with the fitted data's columns (in any order), missing cells as NaN. Their
         clusters may be fitted ones (their stored effects are used) or new ones (their
-        effects are drawn from the fitted population).
+        effects are drawn from the fitted population, given their observed rows for a
+        normal model).
     iterations : int, default=10
         Gibbs scans over the new rows' missing cells per imputation (one is enough when only
         one variable is missing, or the incomplete ones do not predict each other).

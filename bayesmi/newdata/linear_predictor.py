@@ -42,6 +42,8 @@ class GroupEffects:
         Every row's group.
     new_groups : numpy.ndarray
         Whether each group of the data was absent from the fit.
+    covariance : numpy.ndarray
+        The population covariance of a group's effects (data's scale).
     """
 
     factor: str
@@ -49,6 +51,7 @@ class GroupEffects:
     effects: np.ndarray
     codes: np.ndarray
     new_groups: np.ndarray
+    covariance: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -76,16 +79,8 @@ class StoredModel:
             eta += beta[:, 0]
             beta = beta[:, 1:]
         eta += design[rows] @ beta.T
-        position = {name: k for k, name in enumerate(self.columns)}
         for group in groups:
-            terms = [self._term(name) for name in group.names]
-            z = np.column_stack(
-                [
-                    np.ones(rows.shape[0]) if term == "Intercept" else design[rows, position[term]]
-                    for term in terms
-                ]
-            )
-            part = z * group.effects[group.codes[rows]]
+            part = self._random_design(design, group, rows) * group.effects[group.codes[rows]]
             eta += part.reshape(rows.shape[0], eta.shape[1], -1).sum(axis=2)
         return eta if self.per_category else eta[:, 0]
 
@@ -131,8 +126,51 @@ class StoredModel:
             if (~known).any():
                 chol = np.linalg.cholesky(covariance + 1e-12 * np.eye(len(names)))
                 effects[~known] = rng.standard_normal((int((~known).sum()), len(names))) @ chol.T
-            found.append(GroupEffects(factor, names, effects, grouping.codes, ~known))
+            found.append(GroupEffects(factor, names, effects, grouping.codes, ~known, covariance))
         return found
+
+    def update_new_groups(
+        self,
+        design: np.ndarray,
+        groups: list[GroupEffects],
+        y: np.ndarray,
+        rows: np.ndarray,
+        rng: np.random.Generator,
+    ) -> None:
+        """Draw a normal model's new groups' effects given their observed rows, in place.
+
+        With ``r`` the deviations of the new rows observing the target (`rows`) from the fixed
+        part and the other factors' effects, a new group's effects are drawn from
+        ``N(P^-1 Z'r / sigma^2, P^-1)``, ``P = T^-1 + Z'Z / sigma^2``: their conditional with
+        the group's missing cells integrated out, so drawing those cells next is one exact
+        draw of both. A group none of whose rows observes the target draws from the
+        population, ``N(0, T)``; one with observed rows follows them, as a refit would.
+        """
+        sigma2 = float(self._values("sigma")) ** 2
+        for group in groups:
+            new = np.flatnonzero(group.new_groups)
+            chosen = rows[np.isin(group.codes[rows], new)]
+            others = [other for other in groups if other is not group]
+            residual = y[chosen] - self.linear_predictor(design, others, chosen)
+            z = self._random_design(design, group, chosen)
+            inverse = np.linalg.inv(group.covariance + 1e-12 * np.eye(len(group.names)))
+            for code in new:
+                members = group.codes[chosen] == code
+                precision = inverse + z[members].T @ z[members] / sigma2
+                chol = np.linalg.cholesky(precision)
+                mean = np.linalg.solve(precision, z[members].T @ residual[members] / sigma2)
+                noise = np.linalg.solve(chol.T, rng.standard_normal(len(group.names)))
+                group.effects[code] = mean + noise
+
+    def _random_design(self, design: np.ndarray, group: GroupEffects, rows: np.ndarray):
+        """Return the rows' columns that a group's effects multiply (1 and the slopes)."""
+        position = {name: k for k, name in enumerate(self.columns)}
+        return np.column_stack(
+            [
+                np.ones(rows.shape[0]) if term == "Intercept" else design[rows, position[term]]
+                for term in (self._term(name) for name in group.names)
+            ]
+        )
 
     def _stored_effects(self, factor: str, several: bool) -> tuple[xr.DataArray, tuple, np.ndarray]:
         """Return a factor's stored effects, their names and their population covariance."""

@@ -67,8 +67,20 @@ class NewRowsScan:
     rng: np.random.Generator
 
     def run(self) -> None:
-        """Update every variable's missing new cells once, in the order of the spec."""
+        """Update every variable's missing new cells once, in the order of the spec.
+
+        Before a normal model's cells, its new groups' effects are drawn given those groups'
+        observed rows (`StoredModel.update_new_groups`): a new cluster's observed values
+        inform its effects as they would in a refit. Other families' new groups keep their
+        draw from the population.
+        """
         for name, model in self.stored.items():
+            if self._conditions_new_groups(model):
+                observed = self.new_rows[~self.data.missing[name][self.new_rows]]
+                design = self.data.design(self.designs[name], self.current)
+                model.update_new_groups(
+                    design, self.groups[name], self.current[name], observed, self.rng
+                )
             rows = self.new_rows[self.data.missing[name][self.new_rows]]
             if not rows.size:
                 continue
@@ -79,6 +91,19 @@ class NewRowsScan:
                 self._metropolis(name, rows, self._draw(name, rows))
             else:
                 self.current[name][rows] = self._draw(name, rows)
+
+    def _conditions_new_groups(self, model: StoredModel) -> bool:
+        """Return whether a model's new groups get effects given their rows.
+
+        A normal model of one residual SD and independent residuals, with new groups.
+        """
+        spec = model.model
+        return (
+            spec.family.name == "gaussian"
+            and spec.kind in ("random_intercept", "random_slopes")
+            and spec.residual == "independent"
+            and any(group.new_groups.any() for group in self.groups[model.name])
+        )
 
     def _draw(self, name: Hashable, rows: np.ndarray) -> np.ndarray:
         """Draw `rows` of a variable from its model given the current values (its values)."""
