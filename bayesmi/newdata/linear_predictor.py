@@ -153,14 +153,18 @@ class StoredModel:
             others = [other for other in groups if other is not group]
             residual = y[chosen] - self.linear_predictor(design, others, chosen)
             z = self._random_design(design, group, chosen)
-            inverse = np.linalg.inv(group.covariance + 1e-12 * np.eye(len(group.names)))
-            for code in new:
-                members = group.codes[chosen] == code
-                precision = inverse + z[members].T @ z[members] / sigma2
-                chol = np.linalg.cholesky(precision)
-                mean = np.linalg.solve(precision, z[members].T @ residual[members] / sigma2)
-                noise = np.linalg.solve(chol.T, rng.standard_normal(len(group.names)))
-                group.effects[code] = mean + noise
+            q = len(group.names)
+            inverse = np.linalg.inv(group.covariance + 1e-12 * np.eye(q))
+            position = np.searchsorted(new, group.codes[chosen])  # `new` is sorted
+            zz = np.zeros((new.size, q, q))
+            np.add.at(zz, position, z[:, :, None] * z[:, None, :])
+            zr = np.zeros((new.size, q))
+            np.add.at(zr, position, z * residual[:, None])
+            precision = inverse[None] + zz / sigma2
+            chol = np.linalg.cholesky(precision)
+            mean = np.linalg.solve(precision, (zr / sigma2)[..., None])[..., 0]
+            normals = rng.standard_normal((new.size, q))[..., None]
+            group.effects[new] = mean + np.linalg.solve(chol.transpose(0, 2, 1), normals)[..., 0]
 
     def _random_design(self, design: np.ndarray, group: GroupEffects, rows: np.ndarray):
         """Return the rows' columns that a group's effects multiply (1 and the slopes)."""
