@@ -334,3 +334,16 @@ def test_a_new_clusters_observed_rows_inform_its_effect():
     result = stats.kstest(z, "norm")
     print(f"z: mean {z.mean():.3f}, SD {z.std():.3f}, KS p {result.pvalue:.3f}")
     assert result.pvalue > 0.01
+
+
+def test_an_ordinal_model_without_predictors_draws_its_categories():
+    """No intercept and no predictor: the stored run has no beta; the thresholds and the
+    clusters' effects alone give the categories, in the fitted column's categorical dtype."""
+    sim = bm.simulate.simulate_ordinal(clusters=15, cluster_size=20, seed=1)
+    spec = {"y": bm.ordinal("y ~ (1 | cluster)")}
+    idata = impute(sim.incomplete.iloc[:250], spec, "cluster")
+    assert "y::beta" not in idata.posterior
+    new = sim.incomplete.iloc[250:].assign(y=np.nan)
+    for frame in bm.impute_new(idata, new, seed=1):
+        assert frame["y"].notna().all()
+        assert frame["y"].dtype == sim.incomplete["y"].dtype

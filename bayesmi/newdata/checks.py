@@ -1,11 +1,13 @@
 """What `impute_new` refuses before it draws: runs it cannot continue, and new rows unlike the fit.
 
 A fitted run is continued from its stored posterior: every model's parameters and each
-cluster's effects on the data's scale, one set per stored imputation. Runs whose imputations
-depend on more than those (an analysis model's likelihood, AR(1) neighbours, matching donors,
-a delta) and models whose draws are not a family's draw given one linear predictor are refused
-with what to do instead. New rows must have the fitted frame's columns, dtypes and categories
-and a complete cluster column.
+cluster's effects on the data's scale, one set per stored imputation. What that does not
+determine yet is refused with what to do instead: the joint engine's runs, a delta, kinds
+whose draws are not a family's draw given a linear predictor (heckman, fixed_cluster,
+survival), matching whole clusters, nominal models of several grouping factors, variables of a
+level above the cluster, and in ``analysis=`` runs cluster-level covariates and an AR(1)
+analysis model. New rows must have the fitted frame's columns, kinds of values and categories
+(a cluster label may be new) and complete cluster columns.
 """
 
 from __future__ import annotations
@@ -60,11 +62,6 @@ def check_run(idata: az.InferenceData, spec: dict[str, ImputationModel]) -> None
             )
         if reason is not None:
             raise ValueError(f"impute_new cannot draw {name!r}: {reason}")
-        if f"{name}::beta" not in idata.posterior:
-            raise ValueError(
-                f"the run stored no parameters of {name!r}; impute_new draws new cells from "
-                "each model's stored parameters: impute again with bayesmi's defaults."
-            )
 
 
 def _unsupported(model: ImputationModel) -> str | None:

@@ -206,11 +206,8 @@ def _design_columns(idata, name: Hashable, model, data: ImputationData):
     """Return a model's design columns in the combined data, refused if not the fit's."""
     columns = data.design_columns(model.fixed_terms)
     names = [column.name for column in columns]
-    stored = [
-        str(label)
-        for label in idata.posterior[f"{name}::beta_dim"].to_numpy()
-        if str(label) != "Intercept"
-    ]
+    labels = idata.posterior.coords.get(f"{name}::beta_dim")
+    stored = [] if labels is None else [str(v) for v in labels.to_numpy() if str(v) != "Intercept"]
     if names != stored:
         raise ValueError(
             f"the model of {name!r} reads the design columns {show(stored, 20)} in the fit but "

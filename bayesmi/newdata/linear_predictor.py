@@ -72,8 +72,11 @@ class StoredModel:
         category, its coefficients a row of ``beta`` and its effects the ``<category>:``
         block of each group's.
         """
-        beta = np.atleast_2d(self._values("beta"))  # (1 or K - 1, intercept and columns)
-        names = [str(label) for label in self.parameters[f"{self.name}::beta_dim"].to_numpy()]
+        if f"{self.name}::beta" not in self.parameters:  # no intercept, no predictor (ordinal)
+            beta, names = np.zeros((1, 0)), []
+        else:
+            beta = np.atleast_2d(self._values("beta"))  # (1 or K - 1, intercept and columns)
+            names = [str(label) for label in self.parameters[f"{self.name}::beta_dim"].to_numpy()]
         eta = np.zeros((rows.shape[0], beta.shape[0]))
         if names and names[0] == "Intercept":
             eta += beta[:, 0]
@@ -102,6 +105,8 @@ class StoredModel:
     @property
     def columns(self) -> list[str]:
         """The design columns the coefficients multiply, in order."""
+        if f"{self.name}::beta_dim" not in self.parameters.coords:
+            return []
         names = [str(label) for label in self.parameters[f"{self.name}::beta_dim"].to_numpy()]
         return [name for name in names if name != "Intercept"]
 
