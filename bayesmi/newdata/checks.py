@@ -21,19 +21,7 @@ import pandas as pd
 from bayesmi.messages import show
 from bayesmi.spec.model import ImputationModel
 
-__all__ = ["SUPPORTED_KINDS", "check_new_frame", "check_run"]
-
-SUPPORTED_KINDS = (
-    "random_intercept",
-    "random_slopes",
-    "heteroscedastic",
-    "binary",
-    "count",
-    "ordinal",
-    "categorical",
-    "cluster_level",
-)
-"""Kinds whose imputations `impute_new` draws: a family's draw given one linear predictor."""
+__all__ = ["check_new_frame", "check_run"]
 
 
 def check_run(idata: az.InferenceData, spec: dict[str, ImputationModel]) -> None:
@@ -50,7 +38,7 @@ def check_run(idata: az.InferenceData, spec: dict[str, ImputationModel]) -> None
     compatible = bool(attrs.get("analysis"))
     for name, model in spec.items():
         reason = _unsupported(model)
-        if compatible and model.kind == "cluster_level":
+        if compatible and model.kind_info.cluster_level:
             reason = (
                 "a cluster-level covariate of a run with analysis= is proposed for a whole "
                 "cluster at once, which is not held yet."
@@ -66,18 +54,20 @@ def check_run(idata: az.InferenceData, spec: dict[str, ImputationModel]) -> None
 
 def _unsupported(model: ImputationModel) -> str | None:
     """Return why `impute_new` cannot draw a model's cells, or None."""
-    if model.kind not in SUPPORTED_KINDS:
+    info, family = model.kind_info, model.family
+    if info.selection or info.cluster_dummies or family.survival:
         return (
-            f"its model is {model.kind}, and impute_new draws the mixed models "
-            f"({show(list(SUPPORTED_KINDS))}) so far."
+            f"its model is {model.kind}, whose draws are not a family's given its linear "
+            "predictor (a selection equation, one intercept per cluster, or a time to event): "
+            "impute_new draws the mixed and cluster-level models so far."
         )
-    if model.pmm and model.kind == "cluster_level":
+    if model.pmm and info.cluster_level:
         return "matching whole clusters (pmm=True of a cluster-level model) is not held yet."
     if model.delta is not None:
         return "a delta (MNAR shift) is not held yet; impute without delta."
-    if model.family.name == "categorical" and model.other_groups:
+    if family.per_category and model.other_groups:
         return "a nominal (categorical) model of several grouping factors is not held yet."
-    if model.kind == "cluster_level" and model.level is not None:
+    if info.cluster_level and model.level is not None:
         return (
             f"a variable of the level {model.level!r} (above the cluster) is not held yet; "
             "its model must be of the cluster's level."

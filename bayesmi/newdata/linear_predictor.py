@@ -115,7 +115,7 @@ class StoredModel:
 
         None for a cluster-level model: its clusters differ by their predictors only.
         """
-        if self.model.kind == "cluster_level":
+        if self.model.kind_info.cluster_level:
             return []
         factors = self.model.groups
         found = []

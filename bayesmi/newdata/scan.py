@@ -84,7 +84,7 @@ class NewRowsScan:
             rows = self.new_rows[self.data.missing[name][self.new_rows]]
             if not rows.size:
                 continue
-            if model.model.kind == "cluster_level":  # one draw per cluster without a value
+            if model.model.kind_info.cluster_level:  # one draw per cluster without a value
                 rows, spread = _clusters_to_draw(self.data, self.current[name], rows)
                 spread(self._draw(name, rows))
             elif self.outcome is not None and name != self.outcome:
@@ -97,10 +97,10 @@ class NewRowsScan:
 
         A normal model of one residual SD and independent residuals, with new groups.
         """
-        spec = model.model
+        spec, info = model.model, model.model.kind_info
         return (
-            spec.family.name == "gaussian"
-            and spec.kind in ("random_intercept", "random_slopes")
+            spec.family.standardised  # normal
+            and not (info.cluster_variance or info.cluster_level or info.selection)
             and spec.residual == "independent"
             and any(group.new_groups.any() for group in self.groups[model.name])
         )
