@@ -347,3 +347,12 @@ def test_an_ordinal_model_without_predictors_draws_its_categories():
     for frame in bm.impute_new(idata, new, seed=1):
         assert frame["y"].notna().all()
         assert frame["y"].dtype == sim.incomplete["y"].dtype
+
+
+def test_a_new_visit_at_a_time_the_person_has_is_refused_naming_both_rows():
+    sim = bm.simulate.simulate_longitudinal(persons=20, occasions=5, seed=1)
+    spec = {"y": bm.random_intercept("y ~ time + (1 | id)", residual="ar1")}
+    idata = impute(sim.incomplete, spec, "id", time="time")
+    new = sim.incomplete.iloc[:3].assign(y=np.nan)  # person 1's visits 0, 1, 2 again
+    with pytest.raises(ValueError, match="rows fitted row 0, new_data row 0 share time 0"):
+        bm.impute_new(idata, new)

@@ -193,13 +193,22 @@ def _given_predictors(
 
 
 def _combined(fitted: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
-    """Return the fitted rows then the new ones, numbered 0..n-1, factors as in the fit."""
+    """Return the fitted rows then the new ones, factors as in the fit.
+
+    Rows are labelled ``fitted row <label>`` and ``new_data row <label>``, so a message about
+    rows (a time repeated within a person) says which.
+    """
     new = new.copy()
     for column in fitted.columns:
         if isinstance(fitted[column].dtype, pd.CategoricalDtype):
             new[column] = new[column].astype(fitted[column].dtype)
-    old = fitted.reset_index(drop=True)
-    return pd.concat([old, new.reset_index(drop=True)], ignore_index=True)
+    combined = pd.concat([fitted, new], ignore_index=True)
+    labels = [
+        *(f"fitted row {label}" for label in fitted.index),
+        *(f"new_data row {label}" for label in new.index),
+    ]
+    combined.index = pd.Index(labels, dtype=object)
+    return combined
 
 
 def _design_columns(idata, name: Hashable, model, data: ImputationData):
