@@ -187,6 +187,23 @@ class Family(ABC):
         """Whether its mixed models have an exact Gibbs kernel (`gibbs_kernel`)."""
         return type(self).gibbs_kernel is not Family.gibbs_kernel
 
+    def working_model(
+        self, eta: np.ndarray, y: np.ndarray, quantities: dict, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return a normal working response and precisions of rows given their `eta`.
+
+        Given them, the likelihood of a group's effects is that of a weighted normal
+        regression (`bayesmi.newdata`'s draw of a new cluster's effects): the target itself
+        for a normal family, a Polya-Gamma augmentation for a logit one. Families without one
+        raise.
+        """
+        raise NotImplementedError(f"no working model of a {self.name} target")
+
+    @property
+    def has_working_model(self) -> bool:
+        """Whether it has a normal working model (`working_model`)."""
+        return type(self).working_model is not Family.working_model
+
     def __repr__(self) -> str:
         """Show the family by its name, as a spec writes it."""
         return repr(self.name)

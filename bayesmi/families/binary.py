@@ -13,6 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 import pymc as pm
+from polyagamma import random_polyagamma
 from scipy.special import expit
 
 from bayesmi.families.base import CategoryFamily, ColumnData, KernelInputs
@@ -41,6 +42,14 @@ class Binary(CategoryFamily):
     def draw(self, eta: np.ndarray, quantities: dict, rng: np.random.Generator) -> np.ndarray:
         """Draw 0/1 with probability ``expit(eta)``."""
         return (rng.random(eta.shape[0]) < expit(eta)).astype(float)
+
+    def working_model(self, eta, y, quantities, rng):
+        """Draw ``omega ~ PG(1, eta)``; return ``(y - 1/2) / omega`` and omega.
+
+        The working model `LogisticGibbs` sweeps in (Polson, Scott and Windle 2013).
+        """
+        omega = random_polyagamma(1.0, eta, random_state=rng)
+        return (y - 0.5) / omega, omega
 
     def row_log_likelihood(self, eta: np.ndarray, y: np.ndarray, quantities: dict) -> np.ndarray:
         """Return the Bernoulli log probability of each row's 0/1."""

@@ -69,6 +69,11 @@ class Gaussian(Family):
         """Draw ``eta + sigma e`` (``sigma`` one SD, or one per row)."""
         return eta + quantities["sigma"] * rng.standard_normal(eta.shape[0])
 
+    def working_model(self, eta, y, quantities, rng):
+        """Return the target itself and ``1 / sigma^2``: normal already (`eta` not needed)."""
+        sigma = np.asarray(quantities["sigma"], dtype=float)
+        return y, np.broadcast_to(1.0 / sigma**2, y.shape)
+
     def row_log_likelihood(self, eta: np.ndarray, y: np.ndarray, quantities: dict) -> np.ndarray:
         """Return the normal log density of each row, up to the constant."""
         sigma = quantities["sigma"]

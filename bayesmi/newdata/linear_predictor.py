@@ -84,7 +84,8 @@ class StoredModel:
         eta += design[rows] @ beta.T
         for group in groups:
             part = self._random_design(design, group, rows) * group.effects[group.codes[rows]]
-            eta += part.reshape(rows.shape[0], eta.shape[1], -1).sum(axis=2)
+            blocks = (rows.shape[0], eta.shape[1], len(group.names) // eta.shape[1])
+            eta += part.reshape(blocks).sum(axis=2)
         return eta if self.per_category else eta[:, 0]
 
     @property
@@ -142,32 +143,37 @@ class StoredModel:
         rows: np.ndarray,
         rng: np.random.Generator,
     ) -> None:
-        """Draw a normal model's new groups' effects given their observed rows, in place.
+        """Draw the new groups' effects given their rows that observe the target, in place.
 
-        With ``r`` the deviations of the new rows observing the target (`rows`) from the fixed
-        part and the other factors' effects, a new group's effects are drawn from
-        ``N(P^-1 Z'r / sigma^2, P^-1)``, ``P = T^-1 + Z'Z / sigma^2``: their conditional with
-        the group's missing cells integrated out, so drawing those cells next is one exact
-        draw of both. A group none of whose rows observes the target draws from the
-        population, ``N(0, T)``; one with observed rows follows them, as a refit would.
+        In the family's normal working model (`Family.working_model`: the target with
+        precision ``1 / sigma^2``, or a logit target's Polya-Gamma augmentation) with
+        response ``r`` net of the fixed part and the other factors' effects and precisions
+        ``w``, a new group's effects are ``N(P^-1 Z'W r, P^-1)``, ``P = T^-1 + Z'WZ``. For a
+        normal model this is their conditional with the group's missing cells integrated
+        out, so drawing those cells next is one exact draw of both; for a logit model a Gibbs
+        step given the current effects. A group none of whose rows observes the target draws
+        from the population, ``N(0, T)``; one with observed rows follows them, as a refit
+        would. `rows`: the new rows observing the target.
         """
-        sigma2 = float(self._values("sigma")) ** 2
         for group in groups:
             new = np.flatnonzero(group.new_groups)
             chosen = rows[np.isin(group.codes[rows], new)]
             others = [other for other in groups if other is not group]
-            residual = y[chosen] - self.linear_predictor(design, others, chosen)
+            quantities = self.family_quantities(groups, chosen)
+            eta = self.linear_predictor(design, groups, chosen)
+            response, weights = self.model.family.working_model(eta, y[chosen], quantities, rng)
+            residual = response - self.linear_predictor(design, others, chosen)
             z = self._random_design(design, group, chosen)
             q = len(group.names)
             inverse = np.linalg.inv(group.covariance + 1e-12 * np.eye(q))
             position = np.searchsorted(new, group.codes[chosen])  # `new` is sorted
             zz = np.zeros((new.size, q, q))
-            np.add.at(zz, position, z[:, :, None] * z[:, None, :])
+            np.add.at(zz, position, weights[:, None, None] * z[:, :, None] * z[:, None, :])
             zr = np.zeros((new.size, q))
-            np.add.at(zr, position, z * residual[:, None])
-            precision = inverse[None] + zz / sigma2
+            np.add.at(zr, position, z * (weights * residual)[:, None])
+            precision = inverse[None] + zz
             chol = np.linalg.cholesky(precision)
-            mean = np.linalg.solve(precision, (zr / sigma2)[..., None])[..., 0]
+            mean = np.linalg.solve(precision, zr[..., None])[..., 0]
             normals = rng.standard_normal((new.size, q))[..., None]
             group.effects[new] = mean + np.linalg.solve(chol.transpose(0, 2, 1), normals)[..., 0]
 
