@@ -13,6 +13,7 @@ from typing import ClassVar
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
+from polyagamma import random_polyagamma
 from scipy.special import gammaln
 
 from bayesmi.families.base import CountFamily, KernelInputs, ParameterScaling
@@ -40,6 +41,16 @@ class NegativeBinomial(CountFamily):
         """Draw a gamma mixture of Poissons with mean ``exp(eta)``."""
         alpha = float(quantities["alpha"])
         return rng.poisson(rng.gamma(alpha, np.exp(eta) / alpha)).astype(float)
+
+    def working_model(self, eta, y, quantities, rng):
+        """Draw ``omega ~ PG(y + alpha, eta - log alpha)``; return the working response and omega.
+
+        ``(y - alpha) / (2 omega) + log alpha`` with precisions omega, as
+        `bayesmi.gibbs.NegativeBinomialGibbs` sweeps.
+        """
+        alpha = float(quantities["alpha"])
+        omega = random_polyagamma(y + alpha, eta - np.log(alpha), random_state=rng)
+        return (y - alpha) / 2 / omega + np.log(alpha), omega
 
     def row_log_likelihood(self, eta: np.ndarray, y: np.ndarray, quantities: dict) -> np.ndarray:
         """Return the negative binomial log probability of each row's count, mean ``exp(eta)``."""

@@ -8,9 +8,9 @@ are computed as in the fit), and the new rows' missing cells are drawn by a few 
 each variable from its model given the others' current values, in the order of the spec. Rows
 of fitted clusters use that cluster's stored effects. A new cluster's effects are drawn from
 the population the fit estimated (`StoredModel.group_effects`), so its rows share them and
-are wider than a fitted cluster's; for a normal or binary model they are drawn given the new
-cluster's rows that observe the target (`StoredModel.update_new_groups`), as a refit would
-inform them.
+are wider than a fitted cluster's; for a normal, binary or negative binomial model they are
+drawn given the new cluster's rows that observe the target (`StoredModel.update_new_groups`),
+as a refit would inform them.
 A run with ``analysis=`` draws each covariate's cell as its engine does, by a Metropolis
 step over the later factors, and the outcome from the analysis model
 (`bayesmi.newdata.scan`). With predictive mean matching (``pmm=True``) a new cell takes the
@@ -57,7 +57,7 @@ def impute_new(
         New rows with the fitted data's columns (in any order), missing cells as NaN. Their
         clusters may be fitted ones (their stored effects are used) or new ones (their
         effects are drawn from the fitted population, given their observed rows for a
-        normal or binary model).
+        normal, binary or negative binomial model).
     iterations : int, default=10
         Gibbs scans over the new rows' missing cells per imputation (one is enough when only
         one variable is missing, or the incomplete ones do not predict each other).

@@ -24,6 +24,12 @@ from bayesmi.spec.model import ImputationModel
 
 __all__ = ["GroupEffects", "StoredModel"]
 
+NEW_GROUP_STEPS = 5
+"""Gibbs steps of a new group's effects per scan when its working model depends on them (a
+Polya-Gamma family): drawn first from the population, a negative binomial cluster's effect
+needed about 50 steps to reach its posterior given 40 observed counts (its imputed mean
+count 5.3 after 15, 6.0 after 100, exact 6.1)."""
+
 
 @dataclass(frozen=True)
 class GroupEffects:
@@ -155,27 +161,41 @@ class StoredModel:
         from the population, ``N(0, T)``; one with observed rows follows them, as a refit
         would. `rows`: the new rows observing the target.
         """
+        steps = 1 if self.model.family.standardised else NEW_GROUP_STEPS
         for group in groups:
-            new = np.flatnonzero(group.new_groups)
-            chosen = rows[np.isin(group.codes[rows], new)]
-            others = [other for other in groups if other is not group]
-            quantities = self.family_quantities(groups, chosen)
-            eta = self.linear_predictor(design, groups, chosen)
-            response, weights = self.model.family.working_model(eta, y[chosen], quantities, rng)
-            residual = response - self.linear_predictor(design, others, chosen)
-            z = self._random_design(design, group, chosen)
-            q = len(group.names)
-            inverse = np.linalg.inv(group.covariance + 1e-12 * np.eye(q))
-            position = np.searchsorted(new, group.codes[chosen])  # `new` is sorted
-            zz = np.zeros((new.size, q, q))
-            np.add.at(zz, position, weights[:, None, None] * z[:, :, None] * z[:, None, :])
-            zr = np.zeros((new.size, q))
-            np.add.at(zr, position, z * (weights * residual)[:, None])
-            precision = inverse[None] + zz
-            chol = np.linalg.cholesky(precision)
-            mean = np.linalg.solve(precision, zr[..., None])[..., 0]
-            normals = rng.standard_normal((new.size, q))[..., None]
-            group.effects[new] = mean + np.linalg.solve(chol.transpose(0, 2, 1), normals)[..., 0]
+            for _ in range(steps):
+                self._new_group_step(design, groups, group, y, rows, rng)
+
+    def _new_group_step(
+        self,
+        design: np.ndarray,
+        groups: list[GroupEffects],
+        group: GroupEffects,
+        y: np.ndarray,
+        rows: np.ndarray,
+        rng: np.random.Generator,
+    ) -> None:
+        """One draw of a factor's new groups' effects in the working model (see the caller)."""
+        new = np.flatnonzero(group.new_groups)
+        chosen = rows[np.isin(group.codes[rows], new)]
+        others = [other for other in groups if other is not group]
+        quantities = self.family_quantities(groups, chosen)
+        eta = self.linear_predictor(design, groups, chosen)
+        response, weights = self.model.family.working_model(eta, y[chosen], quantities, rng)
+        residual = response - self.linear_predictor(design, others, chosen)
+        z = self._random_design(design, group, chosen)
+        q = len(group.names)
+        inverse = np.linalg.inv(group.covariance + 1e-12 * np.eye(q))
+        position = np.searchsorted(new, group.codes[chosen])  # `new` is sorted
+        zz = np.zeros((new.size, q, q))
+        np.add.at(zz, position, weights[:, None, None] * z[:, :, None] * z[:, None, :])
+        zr = np.zeros((new.size, q))
+        np.add.at(zr, position, z * (weights * residual)[:, None])
+        precision = inverse[None] + zz
+        chol = np.linalg.cholesky(precision)
+        mean = np.linalg.solve(precision, zr[..., None])[..., 0]
+        normals = rng.standard_normal((new.size, q))[..., None]
+        group.effects[new] = mean + np.linalg.solve(chol.transpose(0, 2, 1), normals)[..., 0]
 
     def _random_design(self, design: np.ndarray, group: GroupEffects, rows: np.ndarray):
         """Return the rows' columns that a group's effects multiply (1 and the slopes)."""

@@ -69,10 +69,10 @@ class NewRowsScan:
     def run(self) -> None:
         """Update every variable's missing new cells once, in the order of the spec.
 
-        Before a normal or logit model's cells, its new groups' effects are drawn given those
-        groups' observed rows (`StoredModel.update_new_groups`): a new cluster's observed
-        values inform its effects as they would in a refit. Other families' new groups keep
-        their draw from the population.
+        Before a normal, logit or negative binomial model's cells, its new groups' effects
+        are drawn given those groups' observed rows (`StoredModel.update_new_groups`): a new
+        cluster's observed values inform its effects as they would in a refit. Other
+        families' new groups keep their draw from the population.
         """
         for name, model in self.stored.items():
             if self._conditions_new_groups(model):
@@ -95,7 +95,8 @@ class NewRowsScan:
     def _conditions_new_groups(self, model: StoredModel) -> bool:
         """Return whether a model's new groups get effects given their rows.
 
-        A normal model of one residual SD or a logit model (`Family.has_working_model`),
+        A normal model of one residual SD, a logit or a negative binomial one
+        (`Family.has_working_model`),
         independent residuals, with new groups.
         """
         spec, info = model.model, model.model.kind_info
