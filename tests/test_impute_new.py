@@ -359,6 +359,20 @@ def test_a_new_visit_at_a_time_the_person_has_is_refused_naming_both_rows():
         bm.impute_new(idata, new)
 
 
+def grid_means(
+    log_like: np.ndarray, tau: float, grid: np.ndarray, means: np.ndarray
+) -> tuple[float, float]:
+    """Return the rows' mean of `means` (rows, grid of b) averaged over p(b | data), prior
+    N(0, tau^2) times `log_like`, and over the prior alone."""
+    log_prior = -0.5 * (grid / tau) ** 2
+    posterior = np.exp(log_prior + log_like - np.max(log_prior + log_like))
+    prior = np.exp(log_prior)
+    return (
+        float(np.mean(means @ (posterior / posterior.sum()))),
+        float(np.mean(means @ (prior / prior.sum()))),
+    )
+
+
 def test_a_new_clusters_observed_rows_inform_a_logit_models_effect():
     """Binary y, a new cluster whose true effect is +1.5 (logit scale): 40 new rows observe y,
     20 miss it. Under each stored imputation's parameters the missing cells' probability of a
@@ -385,16 +399,14 @@ def test_a_new_clusters_observed_rows_inform_a_logit_models_effect():
         beta0, beta1 = (float(v) for v in p["y::beta"])
         tau = float(p["y::tau"])
         eta = beta0 + beta1 * x
-        log_post = -0.5 * (grid / tau) ** 2 + np.sum(
+        log_like = np.sum(
             y[observed, None] * (eta[observed, None] + grid)
             - np.logaddexp(0, eta[observed, None] + grid),
             axis=0,
         )
-        weights = np.exp(log_post - log_post.max())
-        weights /= weights.sum()
-        expected.append(np.mean(expit(eta[~observed, None] + grid) @ weights))
-        prior = np.exp(-0.5 * (grid / tau) ** 2)
-        population.append(np.mean(expit(eta[~observed, None] + grid) @ (prior / prior.sum())))
+        exact, prior = grid_means(log_like, tau, grid, expit(eta[~observed, None] + grid))
+        expected.append(exact)
+        population.append(prior)
         drawn.append(frame["y"].to_numpy()[~observed].mean())
     print(
         f"share of ones: drawn {np.mean(drawn):.4f}, exact {np.mean(expected):.4f}, "
@@ -441,13 +453,9 @@ def test_a_new_clusters_observed_rows_inform_a_count_models_effect():
             + alpha * (np.log(alpha) - log_total)
             + counts * (log_mu - log_total)
         ).sum(axis=0)
-        log_post = -0.5 * (grid / tau) ** 2 + log_like
-        weights = np.exp(log_post - log_post.max())
-        weights /= weights.sum()
-        means = np.exp(eta[~observed, None] + grid)
-        expected.append(np.mean(means @ weights))
-        prior = np.exp(-0.5 * (grid / tau) ** 2)
-        population.append(np.mean(means @ (prior / prior.sum())))
+        exact, prior = grid_means(log_like, tau, grid, np.exp(eta[~observed, None] + grid))
+        expected.append(exact)
+        population.append(prior)
         drawn.append(frame["y"].to_numpy()[~observed].mean())
     print(
         f"mean count: drawn {np.mean(drawn):.2f}, exact {np.mean(expected):.2f}, "
